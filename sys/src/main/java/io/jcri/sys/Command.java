@@ -1,0 +1,117 @@
+package io.jcri.sys;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a helper program (runc, conmon, a CNI plugin) to completion with a timeout, feeding
+ * stdin and collecting both output streams. Every child jcri starts goes through
+ * {@link #start}, so the {@link ChildReaper} knows which children the JDK waits for itself.
+ */
+public final class Command {
+  private static final int OUTPUT_CAP = 16 << 20;
+
+  private Command() {}
+
+  public record Result(int exitCode, byte[] stdout, byte[] stderr) {
+    public String out() {
+      return new String(stdout, StandardCharsets.UTF_8);
+    }
+
+    public String err() {
+      return new String(stderr, StandardCharsets.UTF_8).strip();
+    }
+
+    public boolean ok() {
+      return exitCode == 0;
+    }
+  }
+
+  /** The program did not finish within its timeout; it was killed. */
+  public static final class TimeoutException extends IOException {
+    public TimeoutException(String program, Duration timeout) {
+      super(program + " did not finish within " + timeout.toMillis() + " ms and was killed");
+    }
+  }
+
+  public static Process start(ProcessBuilder builder) throws IOException {
+    synchronized (ChildReaper.SPAWN_LOCK) {
+      Process process = builder.start();
+      ChildReaper.own(process);
+      return process;
+    }
+  }
+
+  public static Result run(List<String> argv, Duration timeout) throws IOException {
+    return run(argv, Map.of(), null, timeout);
+  }
+
+  /** Runs argv with env added to jcrid's own environment. */
+  public static Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout)
+      throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(argv);
+    builder.environment().putAll(env);
+    return run(builder, stdin, timeout);
+  }
+
+  public static Result run(ProcessBuilder builder, byte[] stdin, Duration timeout) throws IOException {
+    String program = builder.command().get(0);
+    if (stdin == null) {
+      builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    }
+    Process process = start(builder);
+    Future<byte[]> out = drain(process.getInputStream());
+    Future<byte[]> err = drain(process.getErrorStream());
+    if (stdin != null) {
+      try (OutputStream in = process.getOutputStream()) {
+        in.write(stdin);
+      } catch (IOException ignored) {
+        // the program exited without reading all of its input; its exit code tells the story
+      }
+    }
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        process.waitFor();
+        throw new TimeoutException(program, timeout);
+      }
+      return new Result(process.exitValue(), out.get(), err.get());
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException(program + " interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IOException("reading output of " + program, e.getCause());
+    } finally {
+      ChildReaper.disown(process);
+    }
+  }
+
+  private static Future<byte[]> drain(InputStream stream) {
+    FutureTask<byte[]> task = new FutureTask<>(() -> {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      byte[] chunk = new byte[8192];
+      int n;
+      try (stream) {
+        while ((n = stream.read(chunk)) >= 0) {
+          if (buf.size() < OUTPUT_CAP) {
+            buf.write(chunk, 0, Math.min(n, OUTPUT_CAP - buf.size()));
+          }
+        }
+      }
+      return buf.toByteArray();
+    });
+    Thread.ofVirtual().name("drain").start(task);
+    return task;
+  }
+}

@@ -1,0 +1,44 @@
+package io.jcri.sys;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandTest {
+  @Test
+  void collectsExitCodeBothStreamsAndFeedsStdin() throws Exception {
+    Command.Result r = Command.run(List.of("sh", "-c", "cat; echo oops >&2; exit 3"), Map.of("X", "1"),
+        "hello".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
+    assertEquals(3, r.exitCode());
+    assertEquals("hello", r.out());
+    assertEquals("oops", r.err());
+  }
+
+  @Test
+  void killsAProgramThatOverrunsItsTimeout() {
+    long t0 = System.nanoTime();
+    assertThrows(Command.TimeoutException.class, () -> Command.run(List.of("sleep", "30"), Duration.ofMillis(300)));
+    assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+  }
+
+  @Test
+  void atomicWriteReplacesContentAndLeavesNoTempFile(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("rec.json");
+    AtomicFiles.write(f, new byte[] {1});
+    AtomicFiles.write(f, new byte[] {2, 3});
+    assertArrayEquals(new byte[] {2, 3}, Files.readAllBytes(f));
+    try (var s = Files.list(dir)) {
+      assertEquals(1, s.count());
+    }
+  }
+}
