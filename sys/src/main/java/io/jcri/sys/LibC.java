@@ -65,4 +65,12 @@ public interface LibC extends Library {
   int statvfs(String path, Pointer buf) throws LastErrorException;
 
   long syscall(long number, Object... args) throws LastErrorException;
+
+  int AF_UNIX = 1;
+  int SOCK_DGRAM = 2;
+  int SOCK_CLOEXEC = 0x80000;
+
+  int socket(int domain, int type, int protocol) throws LastErrorException;
+
+  long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
 }

@@ -157,4 +157,31 @@ public final class Syscalls {
       return total - free;
     }
   }
+
+  /** Sends one datagram to a unix socket path ('@' prefix = abstract namespace), as sd_notify does. */
+  public static void sendUnixDatagram(String socketPath, byte[] message) throws SysException {
+    byte[] path = socketPath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (path.length > 107) {
+      throw new SysException("unix socket path too long: " + socketPath, 36);
+    }
+    byte[] addr = new byte[2 + path.length + (path[0] == '@' ? 0 : 1)];
+    addr[0] = (byte) LibC.AF_UNIX;
+    System.arraycopy(path, 0, addr, 2, path.length);
+    if (path[0] == '@') {
+      addr[2] = 0;
+    }
+    int fd;
+    try {
+      fd = C.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw new SysException("socket(AF_UNIX, SOCK_DGRAM)", e.getErrorCode());
+    }
+    try {
+      C.sendto(fd, message, message.length, 0, addr, addr.length);
+    } catch (LastErrorException e) {
+      throw new SysException("sendto " + socketPath, e.getErrorCode());
+    } finally {
+      C.close(fd);
+    }
+  }
 }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds jcri and starts jcrid in the foreground with its embedded defaults
+# (socket /run/jcri/jcri.sock, default CNI network, local pause image). Extra args go to jcrid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. hack/lib.sh
+install_packages
+mvn -B -q package -DskipTests
+exec bin/jcrid "$@"

@@ -1,0 +1,212 @@
+package io.jcri.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.jcri.cri.v1.ImageServiceGrpc;
+import io.jcri.cri.v1.RuntimeServiceGrpc;
+import io.jcri.cri.v1.VersionRequest;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The real jcrid, started from the packaged distribution as a child process with its own
+ * temporary socket, root, state and CNI config dir, and gRPC stubs to talk to it.
+ */
+public final class Jcrid implements AutoCloseable {
+  private static final Path DIST = Path.of(System.getProperty("jcri.dist", "../packaging/target/jcri-0.1.0"));
+  private static final Path WORK = Path.of("/var/tmp/jcri-it");
+
+  private final Path home;
+  private final String extraToml;
+  private final List<String> extraArgs;
+  private Process process;
+  private EventLoopGroup loop;
+  private ManagedChannel channel;
+
+  private Jcrid(Path home, String extraToml, List<String> extraArgs) {
+    this.home = home;
+    this.extraToml = extraToml;
+    this.extraArgs = extraArgs;
+  }
+
+  public static Jcrid start() throws IOException, InterruptedException {
+    return start("");
+  }
+
+  /** Starts a daemon whose config file holds extraToml (may be empty). */
+  public static Jcrid start(String extraToml, String... extraArgs) throws IOException, InterruptedException {
+    Files.createDirectories(WORK);
+    Jcrid d = new Jcrid(Files.createTempDirectory(WORK, "d"), extraToml, List.of(extraArgs));
+    Files.createDirectories(d.cniConfDir());
+    Files.writeString(d.home.resolve("jcri.toml"), extraToml);
+    d.launch();
+    return d;
+  }
+
+  public static Path launcher() {
+    return DIST.resolve("bin/jcrid");
+  }
+
+  /** A bridge network for this daemon only, on its own bridge and subnet. */
+  public void writeBridgeNetwork() throws IOException {
+    Files.writeString(cniConfDir().resolve("10-it.conflist"), """
+        {"cniVersion":"1.0.0","name":"jcri-it","plugins":[
+          {"type":"bridge","bridge":"jcriit0","isGateway":true,"ipMasq":true,"hairpinMode":true,
+           "ipam":{"type":"host-local","ranges":[[{"subnet":"10.99.0.0/16"}]],"routes":[{"dst":"0.0.0.0/0"}],
+                   "dataDir":"%s"}},
+          {"type":"portmap","capabilities":{"portMappings":true}}]}
+        """.formatted(home.resolve("ipam")));
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  public Path socket() {
+    return home.resolve("jcri.sock");
+  }
+
+  public String endpoint() {
+    return "unix://" + socket();
+  }
+
+  public Path root() {
+    return home.resolve("root");
+  }
+
+  public Path state() {
+    return home.resolve("state");
+  }
+
+  public Path cniConfDir() {
+    return home.resolve("net.d");
+  }
+
+  public Path logFile() {
+    return home.resolve("jcrid.log");
+  }
+
+  public String log() throws IOException {
+    return Files.exists(logFile()) ? Files.readString(logFile()) : "";
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
+    return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+  }
+
+  public ImageServiceGrpc.ImageServiceBlockingStub images() {
+    return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.SECONDS);
+  }
+
+  public List<String> command() {
+    List<String> cmd = new ArrayList<>(List.of(launcher().toString(),
+        "--config", home.resolve("jcri.toml").toString(),
+        "--listen", endpoint(), "--root", root().toString(), "--state", state().toString(),
+        "--cni-conf-dir", cniConfDir().toString(), "--log-level", "debug"));
+    cmd.addAll(extraArgs);
+    return cmd;
+  }
+
+  private void launch() throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+    process = pb.start();
+    loop = new EpollEventLoopGroup(1);
+    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket().toString()))
+        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(loop).usePlaintext()
+        .maxInboundMessageSize(32 << 20).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("jcrid exited with " + process.exitValue() + ":\n" + log());
+      }
+      try {
+        RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+            .version(VersionRequest.getDefaultInstance());
+        return;
+      } catch (io.grpc.StatusRuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("jcrid did not answer Version within 60 s:\n" + log(), e);
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private void disconnect() {
+    if (channel != null) {
+      channel.shutdownNow();
+      loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      channel = null;
+    }
+  }
+
+  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  public int stop() throws InterruptedException {
+    disconnect();
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new IllegalStateException("jcrid did not exit within 30 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  /** SIGKILL: the crash case. Containers and conmon keep running. */
+  public void kill9() throws InterruptedException {
+    disconnect();
+    process.destroyForcibly().waitFor();
+  }
+
+  /** Starts the daemon again on the same root, state and socket. */
+  public void restart() throws IOException, InterruptedException {
+    if (process.isAlive()) {
+      stop();
+    }
+    launch();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process != null && process.isAlive()) {
+      stop();
+    }
+    unmountUnder(home);
+    try (Stream<Path> walk = Files.walk(home)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Unmounts whatever a test run left mounted under dir (netns pins, shm, rootfs), deepest first. */
+  public static void unmountUnder(Path dir) throws IOException, InterruptedException {
+    List<String> mounts = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String mountPoint = line.split(" ")[4];
+      if (mountPoint.startsWith(dir.toString())) {
+        mounts.add(mountPoint);
+      }
+    }
+    mounts.sort(Comparator.comparing(String::length).reversed());
+    for (String m : mounts) {
+      new ProcessBuilder("umount", "-l", m).inheritIO().start().waitFor();
+    }
+  }
+}

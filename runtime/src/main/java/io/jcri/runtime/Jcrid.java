@@ -1,0 +1,161 @@
+package io.jcri.runtime;
+
+import io.grpc.BindableService;
+import io.jcri.runtime.config.ConfigDefaults;
+import io.jcri.runtime.config.ConfigException;
+import io.jcri.runtime.config.ConfigLoader;
+import io.jcri.runtime.config.JcriConfig;
+import io.jcri.runtime.network.PodNetworkStatus;
+import io.jcri.runtime.node.RuntimeHandlers;
+import io.jcri.runtime.server.GrpcEndpoint;
+import io.jcri.runtime.server.RuntimeServer;
+import io.jcri.sys.ChildReaper;
+import io.jcri.sys.Syscalls;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+/** jcrid: reads flags and config, wires the services with plain constructors, serves until signalled. */
+public final class Jcrid {
+  private static final Logger LOG = Logger.getLogger(Jcrid.class.getName());
+  private static final Path DEFAULT_CONFIG = Path.of("/etc/jcri/jcri.toml");
+  private static final String USAGE = """
+      usage: jcrid [flags]              serve CRI on the configured Unix socket
+             jcrid version              print the version
+             jcrid config default       print the default configuration (TOML)
+
+      flags (each also a key of the config file; flags win):
+        --config FILE          config file (default /etc/jcri/jcri.toml, optional)
+        --listen unix:///PATH  gRPC endpoint (default unix:///run/jcri/jcri.sock)
+        --root DIR             persistent state (default /var/lib/jcri)
+        --state DIR            run-time state (default /run/jcri)
+        --cni-conf-dir DIR     CNI network configurations (default /etc/cni/net.d)
+        --cni-bin-dir DIR      CNI plugin binaries, searched first
+        --log-level LEVEL      error, warn, info or debug (default info)
+      """;
+
+  private Jcrid() {}
+
+  public static void main(String[] args) {
+    try {
+      System.exit(run(args));
+    } catch (UsageException e) {
+      System.err.println("jcrid: " + e.getMessage() + "\n\n" + USAGE);
+      System.exit(2);
+    } catch (ConfigException e) {
+      System.err.println("jcrid: config: " + e.getMessage());
+      System.exit(2);
+    } catch (Exception e) {
+      System.err.println("jcrid: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  private static int run(String[] args) throws Exception {
+    List<String> rest = List.of(args);
+    if (rest.equals(List.of("version"))) {
+      System.out.println("jcrid " + JcriVersion.VERSION + " (CRI v1)");
+      return 0;
+    }
+    if (rest.equals(List.of("config", "default"))) {
+      System.out.print(ConfigDefaults.toml());
+      return 0;
+    }
+    if (rest.contains("--help") || rest.contains("-h") || rest.equals(List.of("help"))) {
+      System.out.print(USAGE);
+      return 0;
+    }
+    Path configFile = DEFAULT_CONFIG;
+    boolean explicit = false;
+    String listen = null;
+    String logLevel = null;
+    Path root = null;
+    Path state = null;
+    Path cniConf = null;
+    Path cniBin = null;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+      if (!name.startsWith("--")) {
+        throw new UsageException("unexpected argument \"" + arg + "\"");
+      }
+      String value;
+      if (arg.contains("=")) {
+        value = arg.substring(arg.indexOf('=') + 1);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new UsageException(name + " needs a value");
+      }
+      switch (name) {
+        case "--config" -> {
+          configFile = Path.of(value);
+          explicit = true;
+        }
+        case "--listen" -> listen = value;
+        case "--root" -> root = Path.of(value);
+        case "--state" -> state = Path.of(value);
+        case "--cni-conf-dir" -> cniConf = Path.of(value);
+        case "--cni-bin-dir" -> cniBin = Path.of(value);
+        case "--log-level" -> logLevel = value;
+        default -> throw new UsageException("unknown flag " + name);
+      }
+    }
+    JcriConfig config = ConfigLoader.load(configFile, explicit,
+        new ConfigLoader.Flags(listen, root, state, cniConf, cniBin, logLevel));
+    LogSetup.configure(config.logLevel());
+    serve(config);
+    return 0;
+  }
+
+  private static void serve(JcriConfig config) throws Exception {
+    long started = ManagementFactory.getRuntimeMXBean().getStartTime();
+    ChildReaper.start(200);
+    Files.createDirectories(config.root());
+    Files.createDirectories(config.state());
+
+    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon());
+    PodNetworkStatus network = new PodNetworkStatus(config.cni());
+    List<BindableService> services = new ArrayList<>();
+    services.add(new RuntimeServer(config, handlers, network));
+
+    GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), services);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("event=shutting_down grace_ms=" + config.shutdownGrace().toMillis());
+      endpoint.shutdown(config.shutdownGrace());
+      LOG.info("event=stopped");
+      stopped.countDown();
+      // A clean stop on SIGTERM exits 0 (the JVM would otherwise report 143), so systemd sees success.
+      Runtime.getRuntime().halt(0);
+    }, "shutdown"));
+    notifySystemd();
+    LOG.info("event=ready version=" + JcriVersion.VERSION + " listen=" + config.listen() + " root=" + config.root()
+        + " state=" + config.state() + " startup_ms=" + (System.currentTimeMillis() - started));
+    stopped.await();
+  }
+
+  /** sd_notify(READY=1) when systemd started us as Type=notify. */
+  private static void notifySystemd() {
+    String socket = System.getenv("NOTIFY_SOCKET");
+    if (socket == null || socket.isEmpty()) {
+      return;
+    }
+    try {
+      Syscalls.sendUnixDatagram(socket, "READY=1".getBytes(StandardCharsets.UTF_8));
+    } catch (Exception e) {
+      LOG.warning("event=sd_notify_failed socket=" + socket + " error=\"" + e.getMessage() + "\"");
+    }
+  }
+
+  private static final class UsageException extends Exception {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+}

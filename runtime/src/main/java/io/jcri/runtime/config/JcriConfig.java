@@ -1,0 +1,52 @@
+package io.jcri.runtime.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration of jcrid. Every key of /etc/jcri/jcri.toml is optional; {@link #defaults()}
+ * is what runs with no file at all, and {@link ConfigDefaults#toml()} prints it.
+ */
+public record JcriConfig(
+    String listen,
+    Path root,
+    Path state,
+    String logLevel,
+    String cgroupDriver,
+    Duration shutdownGrace,
+    Cni cni,
+    Runtimes runtimes,
+    Sandbox sandbox,
+    Images images,
+    Map<String, Registry> registries,
+    Streaming streaming,
+    Monitor monitor) {
+
+  public record Cni(Path confDir, List<Path> binDirs, Duration pluginTimeout) {}
+
+  /** OCI runtimes by RuntimeClass handler name; the empty handler means {@code defaultRuntime}. */
+  public record Runtimes(String defaultRuntime, Map<String, OciRuntime> handlers) {}
+
+  public record OciRuntime(Path path) {}
+
+  public record Sandbox(String pauseImage, Path pauseBinary, boolean dropInfra, long shmSizeBytes) {}
+
+  public record Images(Path authFile, String platform, Duration stallTimeout, int maxParallelLayers) {}
+
+  public record Registry(List<URI> mirrors, boolean insecure) {}
+
+  public record Streaming(String address, int port, Duration tokenTtl, Path tlsCert, Path tlsKey) {}
+
+  public record Monitor(Path conmon) {}
+
+  public Path socketPath() {
+    return Path.of(listen.substring("unix://".length()));
+  }
+
+  public static JcriConfig defaults() {
+    return ConfigDefaults.DEFAULTS;
+  }
+}

@@ -1,0 +1,66 @@
+package io.jcri.runtime.node;
+
+import io.jcri.runtime.config.JcriConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** RuntimeClass handlers → OCI runtime binaries, resolved on PATH, and whether they can run. */
+public final class RuntimeHandlers {
+  private final JcriConfig.Runtimes config;
+  private final Path conmon;
+
+  public RuntimeHandlers(JcriConfig.Runtimes config, Path conmon) {
+    this.config = config;
+    this.conmon = conmon;
+  }
+
+  public record Readiness(boolean ready, String reason, String message) {}
+
+  /** The handler's name: the empty handler is the default runtime. */
+  public String canonical(String handler) {
+    return handler == null || handler.isEmpty() ? config.defaultRuntime() : handler;
+  }
+
+  public boolean exists(String handler) {
+    return config.handlers().containsKey(canonical(handler));
+  }
+
+  public Map<String, JcriConfig.OciRuntime> all() {
+    return new TreeMap<>(config.handlers());
+  }
+
+  /** The executable for handler, if it resolves to one. */
+  public Optional<Path> binary(String handler) {
+    JcriConfig.OciRuntime rt = config.handlers().get(canonical(handler));
+    return rt == null ? Optional.empty() : resolveExecutable(rt.path());
+  }
+
+  public Readiness readiness() {
+    String def = config.defaultRuntime();
+    if (binary(def).isEmpty()) {
+      return new Readiness(false, "OCIRuntimeNotFound",
+          "OCI runtime \"" + def + "\" (" + config.handlers().get(def).path() + ") is not an executable on PATH");
+    }
+    if (!Files.isExecutable(conmon)) {
+      return new Readiness(false, "ConmonNotFound", "container monitor " + conmon + " is not executable");
+    }
+    return new Readiness(true, "", "");
+  }
+
+  static Optional<Path> resolveExecutable(Path path) {
+    if (path.isAbsolute() || path.getNameCount() > 1) {
+      return Files.isExecutable(path) ? Optional.of(path.toAbsolutePath()) : Optional.empty();
+    }
+    String searchPath = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for (String dir : searchPath.split(":")) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(path);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return Optional.of(candidate.toAbsolutePath());
+      }
+    }
+    return Optional.empty();
+  }
+}

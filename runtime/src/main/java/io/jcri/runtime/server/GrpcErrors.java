@@ -1,0 +1,50 @@
+package io.jcri.runtime.server;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place where failures become gRPC statuses. Services throw {@link CriException} with
+ * the status they mean; anything else is a bug or an environment fault and becomes INTERNAL
+ * with its message (and, only then, a stack trace in the log).
+ */
+public final class GrpcErrors {
+  private static final Logger LOG = Logger.getLogger(GrpcErrors.class.getName());
+
+  private GrpcErrors() {}
+
+  public static StatusRuntimeException toStatus(String rpc, Throwable error) {
+    if (error instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (error instanceof CriException c) {
+      LOG.info("event=rpc_failed rpc=" + rpc + " code=" + c.code() + " message=\"" + c.getMessage() + "\"");
+      return c.code().toStatus().withDescription(c.getMessage()).asRuntimeException();
+    }
+    Status mapped = mapDomain(error);
+    if (mapped != null) {
+      LOG.info("event=rpc_failed rpc=" + rpc + " code=" + mapped.getCode() + " message=\"" + error.getMessage() + "\"");
+      return mapped.withDescription(error.getMessage()).asRuntimeException();
+    }
+    LOG.log(Level.WARNING, "event=rpc_failed rpc=" + rpc + " code=INTERNAL error=\"" + error + "\"", error);
+    return Status.INTERNAL.withDescription(rpc + ": " + error.getMessage()).withCause(error).asRuntimeException();
+  }
+
+  /** Domain exceptions of the library modules that carry their own reason. */
+  private static Status mapDomain(Throwable error) {
+    if (error instanceof InterruptedException) {
+      return Status.CANCELLED;
+    }
+    if (error instanceof DomainError d) {
+      return d.grpcCode().toStatus();
+    }
+    return null;
+  }
+
+  /** Implemented by exceptions of other packages that know which gRPC code they mean. */
+  public interface DomainError {
+    Status.Code grpcCode();
+  }
+}
