@@ -284,6 +284,50 @@ class CniPluginsTest {
     }
   }
 
+  @Test
+  void singleConfAtVersion031TakesItsRangeFromThePodCidr() throws Exception {
+    // host-local adds runtime ipRanges to its configured ones, so this config names none
+    Files.delete(confDir.resolve("10-test.conflist"));
+    Files.writeString(confDir.resolve("20-old.conf"), """
+        {"cniVersion":"0.3.1","name":"%s","type":"bridge","bridge":"%s","isGateway":true,
+         "capabilities":{"ipRanges":true},
+         "ipam":{"type":"host-local","dataDir":"%s"}}"""
+        .formatted(network, bridge, ipamDir));
+    CniManager cni = open(List.of(PLUGINS), Duration.ofSeconds(30));
+    cni.setPodCidr(subnetPrefix + "128/25");
+    PodNetwork pod = pod(cni, "old", List.of(), null);
+
+    PodNetworkResult result = cni.setUp(pod);
+    assertTrue(result.resultJson().contains("\"version\":\"4\""), "a 0.3.1 result: " + result.resultJson());
+    int lastOctet = Integer.parseInt(result.primaryIp().substring(subnetPrefix.length()));
+    assertTrue(result.primaryIp().startsWith(subnetPrefix) && lastOctet > 128, result.primaryIp());
+    cni.check(pod); // CHECK is not defined before 0.4.0: a no-op
+
+    cni.tearDown(pod);
+    assertNothingLeft(pod);
+  }
+
+  @Test
+  void status11PluginErrorMakesTheNetworkNotReady() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    script(bin.resolve("jcristatus"), """
+        #!/bin/sh
+        cat >/dev/null
+        if [ "$CNI_COMMAND" = STATUS ]; then
+          echo '{"cniVersion":"1.1.0","code":50,"msg":"plugin not available","details":"daemon down"}'
+          exit 1
+        fi
+        exit 0
+        """);
+    Files.writeString(confDir.resolve("10-test.conflist"),
+        "{\"cniVersion\":\"1.1.0\",\"name\":\"%s\",\"plugins\":[{\"type\":\"jcristatus\"}]}".formatted(network));
+    CniManager cni = open(List.of(bin), Duration.ofSeconds(5));
+    CniManager.Readiness r = cni.readiness();
+    assertFalse(r.ready());
+    assertTrue(r.message().contains("jcristatus STATUS") && r.message().contains("code 50: plugin not available"),
+        r.message());
+  }
+
   private void assertNothingLeft(PodNetwork pod) throws IOException {
     assertEquals(List.of(), bridgePorts(), "no veth left on the bridge");
     assertFalse(run("nsenter", "--net=" + pod.netnsPath(), "ip", "-o", "link").contains("eth0"), "no eth0 in the pod");
