@@ -26,7 +26,7 @@ public final class CniManager {
   private static final Logger LOG = Logger.getLogger(CniManager.class.getName());
   private static final String IF_NAME = "eth0";
   private static final String NOT_READY = "NetworkPluginNotReady";
-  // Kubernetes limits the rate only; an unbounded burst is what kubelet's own CNI code asked for
+  // the annotations give a rate only; the burst is left effectively unbounded, as other CRI runtimes do
   private static final long UNLIMITED_BURST = 0xFFFFFFFFL;
   private static final Pattern SAFE_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
   private static final byte[] LOOPBACK_CONFIG =

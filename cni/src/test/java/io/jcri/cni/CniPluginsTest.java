@@ -73,10 +73,12 @@ class CniPluginsTest {
     return CniManager.open(new CniOptions(confDir, binDirs, cacheDir, timeout, false));
   }
 
-  private PodNetwork pod(CniManager cni, String name, List<PortMapping> ports, String ingress) throws IOException {
-    String id = HexFormat.of().formatHex(Files.readAllBytes(Path.of("/proc/sys/kernel/random/uuid")), 0, 16);
+  private PodNetwork pod(CniManager cni, String name, List<PortMapping> ports, String bandwidth) throws IOException {
+    byte[] random = new byte[32];
+    ThreadLocalRandom.current().nextBytes(random);
+    String id = HexFormat.of().formatHex(random); // 64 hex, like jcrid's sandbox ids
     Path pin = NetNamespaces.create(pins, id);
-    PodNetwork pod = new PodNetwork(id, pin, name, "default", "uid-" + name, ports, ingress, null,
+    PodNetwork pod = new PodNetwork(id, pin, name, "default", "uid-" + name, ports, bandwidth, bandwidth,
         List.of("10.96.0.10"), List.of("svc.cluster.local"), List.of("ndots:5"));
     cleanups.add(() -> {
       try {
@@ -111,6 +113,12 @@ class CniPluginsTest {
     }
     try (Stream<Path> files = Files.list(dataDir)) {
       return files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith(subnetPrefix)).toList();
+    }
+  }
+
+  private static List<String> links(String prefix) throws IOException {
+    try (Stream<Path> links = Files.list(Path.of("/sys/class/net"))) {
+      return links.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
     }
   }
 
@@ -154,6 +162,7 @@ class CniPluginsTest {
     PodNetwork a = pod(cni, "a", List.of(new PortMapping("TCP", 8080, hostPort, "")), null);
     PodNetwork b = pod(cni, "b", List.of(), "10M");
 
+    List<String> ifbBefore = links("bwp");
     PodNetworkResult ra = cni.setUp(a);
     PodNetworkResult rb = cni.setUp(b);
     assertEquals(network, ra.network());
@@ -176,8 +185,9 @@ class CniPluginsTest {
     assertEquals(42, echo(subnetPrefix + "1", hostPort));
     assertTrue(run("iptables-save").contains(a.sandboxId()), "portmap/masquerade rules name the sandbox");
 
-    // bandwidth capability reached the plugin: pod ingress is shaped on the host-side veth
+    // bandwidth capability reached the plugin: pod ingress is shaped on the host-side veth, egress on an ifb
     assertTrue(run("tc", "qdisc", "show", "dev", hostSideVeth(rb, bridge)).contains("tbf"));
+    assertEquals(ifbBefore.size() + 1, links("bwp").size());
 
     // CHECK through the whole chain; only on b: portmap 1.1.1 (Debian 12) wrongly fails CHECK for
     // IPv4-only host ports (containernetworking/plugins#819), which is the plugin's bug, not ours
@@ -198,6 +208,7 @@ class CniPluginsTest {
     assertFalse(Files.exists(Path.of("/sys/class/net", vethA)), "veth " + vethA + " removed");
     assertFalse(Files.exists(Path.of("/sys/class/net", vethB)), "veth " + vethB + " removed");
     assertEquals(List.of(), bridgePorts());
+    assertEquals(ifbBefore, links("bwp"), "egress ifb device removed");
     String rules = run("iptables-save");
     assertFalse(rules.contains(a.sandboxId()), "no iptables rule for pod a");
     assertFalse(rules.contains(b.sandboxId()), "no iptables rule for pod b");
