@@ -1,0 +1,111 @@
+package io.jcri.runtime.monitor;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.logging.Logger;
+
+/**
+ * A connection to a running container's stdio through conmon's attach socket. Detaching
+ * ({@link #close}) leaves the container running. Closing {@link #stdin()} closes the container's
+ * stdin only when it was created with stdin_once; otherwise conmon keeps it open for the next client.
+ */
+public final class Attachment implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Attachment.class.getName());
+  // conmon prefixes each message it sends with the pipe it came from
+  private static final byte STDOUT_PIPE = 2;
+  private static final byte STDERR_PIPE = 3;
+  private static final int SUN_PATH_MAX = 107;
+
+  private final String id;
+  private final Path bundle;
+  private final FdIo.Descriptor socket;
+  private final FdIo.ChunkStream stdout = new FdIo.ChunkStream();
+  private final FdIo.ChunkStream stderr = new FdIo.ChunkStream();
+  private final OutputStream stdin;
+
+  private Attachment(String id, Path bundle, FdIo.Descriptor socket) {
+    this.id = id;
+    this.bundle = bundle;
+    this.socket = socket;
+    this.stdin = socket.output(() -> shutdown(Posix.SHUT_WR));
+    socket.pump("attach-" + id, this::demultiplex, () -> {
+      stdout.end();
+      stderr.end();
+    });
+  }
+
+  static Attachment connect(String id, Path socketPath, Path bundle) throws MonitorException {
+    byte[] path = socketPath.toString().getBytes(StandardCharsets.UTF_8);
+    if (path.length > SUN_PATH_MAX) {
+      throw new MonitorException("attach socket path too long: " + socketPath);
+    }
+    byte[] address = new byte[2 + SUN_PATH_MAX + 1];
+    address[0] = (byte) Posix.AF_UNIX; // sa_family_t, little-endian
+    System.arraycopy(path, 0, address, 2, path.length);
+    int fd;
+    try {
+      fd = Posix.C.socket(Posix.AF_UNIX, Posix.SOCK_SEQPACKET | Posix.SOCK_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw new MonitorException("socket: errno " + e.getErrorCode());
+    }
+    try {
+      Posix.C.connect(fd, address, 2 + path.length + 1);
+    } catch (LastErrorException e) {
+      FdIo.closeQuietly(fd);
+      throw new MonitorException("attach to container " + id + " at " + socketPath + ": errno " + e.getErrorCode()
+          + " (is its conmon running?)");
+    }
+    LOG.fine("event=attached container=" + id);
+    return new Attachment(id, bundle, new FdIo.Descriptor(fd, true));
+  }
+
+  public OutputStream stdin() {
+    return stdin;
+  }
+
+  public InputStream stdout() {
+    return stdout;
+  }
+
+  /** Empty for a TTY container: a terminal has one output. */
+  public InputStream stderr() {
+    return stderr;
+  }
+
+  /** Resizes the container's terminal (conmon's ctl fifo); meaningless without a TTY. */
+  public void resize(int cols, int rows) throws IOException {
+    ConmonCtl.resize(bundle, cols, rows);
+  }
+
+  /** Detaches; the socket closes once the reading thread sees the end. */
+  @Override
+  public void close() {
+    shutdown(Posix.SHUT_RDWR);
+    LOG.fine("event=detached container=" + id);
+  }
+
+  private void demultiplex(byte[] message) {
+    if (message.length < 2) {
+      return;
+    }
+    byte[] data = Arrays.copyOfRange(message, 1, message.length);
+    switch (message[0]) {
+      case STDOUT_PIPE -> stdout.offer(data);
+      case STDERR_PIPE -> stderr.offer(data);
+      default -> LOG.fine("event=attach_unknown_pipe container=" + id + " pipe=" + message[0]);
+    }
+  }
+
+  private void shutdown(int how) {
+    try {
+      socket.ifOpen(fd -> Posix.C.shutdown(fd, how));
+    } catch (LastErrorException e) {
+      // not connected any more: conmon went away, which the reader sees as end of input
+    }
+  }
+}
