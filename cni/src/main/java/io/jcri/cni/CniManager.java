@@ -126,7 +126,12 @@ public final class CniManager {
     } catch (IOException e) {
       String cleanup = deleteChain(entry.withResult(result), entry.netns());
       if (cleanup == null) {
-        deleteCache(entry);
+        try {
+          cache.delete(entry);
+        } catch (IOException stale) {
+          // a stale entry only makes a later tearDown run DEL once more, which plugins tolerate
+          LOG.warning("event=cni_cache_delete_failed sandbox=" + pod.sandboxId() + " error=" + stale.getMessage());
+        }
       }
       LOG.warning("event=cni_add_failed sandbox=" + pod.sandboxId() + " network=" + net.name() + " error="
           + e.getMessage() + (cleanup == null ? "" : " cleanup_error=" + cleanup));
