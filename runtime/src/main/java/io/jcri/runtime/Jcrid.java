@@ -119,7 +119,7 @@ public final class Jcrid {
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());
 
-    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon());
+    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(), config.state().resolve("runtimes"));
     PodNetworkStatus network = new PodNetworkStatus(config.cni());
     List<BindableService> services = new ArrayList<>();
     services.add(new RuntimeServer(config, handlers, network));

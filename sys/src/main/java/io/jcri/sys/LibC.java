@@ -73,4 +73,12 @@ public interface LibC extends Library {
   int socket(int domain, int type, int protocol) throws LastErrorException;
 
   long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+
+  int sethostname(String name, long len) throws LastErrorException;
+
+  int AF_INET = 2;
+  long SIOCGIFFLAGS = 0x8913;
+  long SIOCSIFFLAGS = 0x8914;
+
+  int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
 }

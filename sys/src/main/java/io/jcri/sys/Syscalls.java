@@ -184,4 +184,35 @@ public final class Syscalls {
       C.close(fd);
     }
   }
+
+  /** Sets the hostname of the calling thread's UTS namespace. */
+  public static void sethostname(String name) throws SysException {
+    try {
+      C.sethostname(name, name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    } catch (LastErrorException e) {
+      throw new SysException("sethostname " + name, e.getErrorCode());
+    }
+  }
+
+  /** Sets a network interface of the calling thread's netns up (SIOCSIFFLAGS |= IFF_UP). */
+  public static void setLinkUp(String ifname) throws SysException {
+    byte[] ifreq = new byte[40]; // struct ifreq: char ifr_name[16]; short ifr_flags; ...
+    byte[] name = ifname.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(name, 0, ifreq, 0, Math.min(name.length, 15));
+    int fd;
+    try {
+      fd = C.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw new SysException("socket(AF_INET)", e.getErrorCode());
+    }
+    try {
+      C.ioctl(fd, LibC.SIOCGIFFLAGS, ifreq);
+      ifreq[16] |= 1; // IFF_UP, low byte of the little-endian flags
+      C.ioctl(fd, LibC.SIOCSIFFLAGS, ifreq);
+    } catch (LastErrorException e) {
+      throw new SysException("set link " + ifname + " up", e.getErrorCode());
+    } finally {
+      C.close(fd);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.jcri.runtime.node;
 
 import io.jcri.runtime.config.JcriConfig;
+import io.jcri.runtime.monitor.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -11,10 +12,13 @@ import java.util.TreeMap;
 public final class RuntimeHandlers {
   private final JcriConfig.Runtimes config;
   private final Path conmon;
+  private final Path stateRoot;
 
-  public RuntimeHandlers(JcriConfig.Runtimes config, Path conmon) {
+  /** stateRoot holds each handler's own state dir (its --root), e.g. /run/jcri/runtimes/runc. */
+  public RuntimeHandlers(JcriConfig.Runtimes config, Path conmon, Path stateRoot) {
     this.config = config;
     this.conmon = conmon;
+    this.stateRoot = stateRoot;
   }
 
   public record Readiness(boolean ready, String reason, String message) {}
@@ -36,6 +40,18 @@ public final class RuntimeHandlers {
   public Optional<Path> binary(String handler) {
     JcriConfig.OciRuntime rt = config.handlers().get(canonical(handler));
     return rt == null ? Optional.empty() : resolveExecutable(rt.path());
+  }
+
+  /** The runtime to drive for handler; throws IllegalArgumentException naming the configured handlers. */
+  public OciRuntime ociRuntime(String handler) {
+    String name = canonical(handler);
+    if (!config.handlers().containsKey(name)) {
+      throw new IllegalArgumentException("unknown runtime handler \"" + name + "\"; configured handlers: "
+          + all().keySet());
+    }
+    Path binary = binary(name).orElseThrow(() -> new IllegalArgumentException("runtime handler \"" + name
+        + "\" (" + config.handlers().get(name).path() + ") is not an executable on this node"));
+    return new OciRuntime(name, binary, stateRoot.resolve(name));
   }
 
   public Readiness readiness() {
