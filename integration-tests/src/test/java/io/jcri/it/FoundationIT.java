@@ -73,6 +73,17 @@ class FoundationIT {
   }
 
   @Test
+  void anEmptyCniConfigDirGetsTheDefaultBridgeNetwork() throws Exception {
+    try (Jcrid d = Jcrid.start()) {
+      String conflist = Files.readString(d.cniConfDir().resolve("10-jcri-bridge.conflist"));
+      assertTrue(conflist.contains("10.88.0.0/16") && conflist.contains("portmap"), conflist);
+      RuntimeCondition net = d.runtime().status(StatusRequest.getDefaultInstance()).getStatus().getConditionsList()
+          .stream().filter(c -> c.getType().equals("NetworkReady")).findFirst().orElseThrow();
+      assertTrue(net.getStatus(), net.getMessage());
+    }
+  }
+
+  @Test
   void aSecondDaemonOnALiveSocketIsRefused() throws Exception {
     try (Jcrid d = Jcrid.start()) {
       Process second = new ProcessBuilder(d.command()).redirectErrorStream(true).start();

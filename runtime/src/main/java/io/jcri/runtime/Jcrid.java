@@ -1,11 +1,12 @@
 package io.jcri.runtime;
 
 import io.grpc.BindableService;
+import io.jcri.cni.CniManager;
+import io.jcri.cni.CniOptions;
 import io.jcri.runtime.config.ConfigDefaults;
 import io.jcri.runtime.config.ConfigException;
 import io.jcri.runtime.config.ConfigLoader;
 import io.jcri.runtime.config.JcriConfig;
-import io.jcri.runtime.network.PodNetworkStatus;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.server.GrpcEndpoint;
 import io.jcri.runtime.server.RuntimeServer;
@@ -120,7 +121,8 @@ public final class Jcrid {
     Files.createDirectories(config.state());
 
     RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(), config.state().resolve("runtimes"));
-    PodNetworkStatus network = new PodNetworkStatus(config.cni());
+    CniManager network = CniManager.open(new CniOptions(config.cni().confDir(), config.cni().binDirs(),
+        config.root().resolve("cni/cache"), config.cni().pluginTimeout(), true));
     List<BindableService> services = new ArrayList<>();
     services.add(new RuntimeServer(config, handlers, network));
 

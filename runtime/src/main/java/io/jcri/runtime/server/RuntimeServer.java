@@ -1,6 +1,7 @@
 package io.jcri.runtime.server;
 
 import io.grpc.stub.StreamObserver;
+import io.jcri.cni.CniManager;
 import io.jcri.cri.v1.CgroupDriver;
 import io.jcri.cri.v1.LinuxRuntimeConfiguration;
 import io.jcri.cri.v1.RuntimeCondition;
@@ -16,7 +17,6 @@ import io.jcri.cri.v1.VersionRequest;
 import io.jcri.cri.v1.VersionResponse;
 import io.jcri.runtime.JcriVersion;
 import io.jcri.runtime.config.JcriConfig;
-import io.jcri.runtime.network.PodNetworkStatus;
 import io.jcri.runtime.node.RuntimeHandlers;
 import java.util.logging.Logger;
 
@@ -29,10 +29,10 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
 
   private final JcriConfig config;
   private final RuntimeHandlers handlers;
-  private final PodNetworkStatus network;
+  private final CniManager network;
   private final ConfigReport configReport;
 
-  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, PodNetworkStatus network) {
+  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network) {
     this.config = config;
     this.handlers = handlers;
     this.network = network;
@@ -53,7 +53,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
     Rpc.answer("Status", out, () -> {
       RuntimeHandlers.Readiness rt = handlers.readiness();
-      PodNetworkStatus.Readiness net = network.readiness();
+      CniManager.Readiness net = network.readiness();
       StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(RuntimeStatus.newBuilder()
           .addConditions(RuntimeCondition.newBuilder().setType("RuntimeReady").setStatus(rt.ready())
               .setReason(rt.reason()).setMessage(rt.message()))
@@ -78,7 +78,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   public void updateRuntimeConfig(UpdateRuntimeConfigRequest request, StreamObserver<UpdateRuntimeConfigResponse> out) {
     Rpc.answer("UpdateRuntimeConfig", out, () -> {
       String cidr = request.getRuntimeConfig().getNetworkConfig().getPodCidr();
-      if (!cidr.isEmpty() && !cidr.equals(network.podCidr())) {
+      if (!cidr.isEmpty()) {
         network.setPodCidr(cidr);
         LOG.info("event=pod_cidr_updated cidr=" + cidr);
       }
