@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A SPDY/3.1 client as kubectl and crictl speak it: an HTTP upgrade, then streams the client opens. */
 final class SpdyTestClient implements AutoCloseable {
@@ -44,6 +45,7 @@ final class SpdyTestClient implements AutoCloseable {
   private final CompletableFuture<FullHttpResponse> upgraded = new CompletableFuture<>();
   private final Map<Integer, ByteArrayOutputStream> received = new ConcurrentHashMap<>();
   private final Map<Integer, CountDownLatch> finished = new ConcurrentHashMap<>();
+  private final Map<Integer, AtomicLong> counted = new ConcurrentHashMap<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean goAway;
   private Channel channel;
@@ -122,6 +124,15 @@ final class SpdyTestClient implements AutoCloseable {
     return openStream(Map.of("streamtype", type));
   }
 
+  /** From now on the stream's bytes are only counted (for throughput runs). */
+  void countOnly(int stream) {
+    counted.put(stream, new AtomicLong());
+  }
+
+  long counted(int stream) {
+    return counted.get(stream).get();
+  }
+
   void send(int stream, byte[] data) {
     channel.writeAndFlush(new DefaultSpdyDataFrame(stream, Unpooled.wrappedBuffer(data)));
   }
@@ -137,10 +148,14 @@ final class SpdyTestClient implements AutoCloseable {
 
   /** Waits for the server to end the stream, then returns all it sent on it. */
   String awaitText(int stream, Duration timeout) throws InterruptedException {
+    awaitEnd(stream, timeout);
+    return text(stream);
+  }
+
+  void awaitEnd(int stream, Duration timeout) throws InterruptedException {
     if (!finished.get(stream).await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("stream " + stream + " not finished; so far: " + text(stream));
     }
-    return text(stream);
   }
 
   String text(int stream) {
@@ -179,7 +194,13 @@ final class SpdyTestClient implements AutoCloseable {
       switch (frame) {
         case SpdyDataFrame data -> {
           ByteArrayOutputStream buf = received.get(data.streamId());
-          if (buf != null) {
+          AtomicLong count = counted.get(data.streamId());
+          if (count != null) {
+            count.addAndGet(data.content().readableBytes());
+            if (data.isLast()) {
+              finished.get(data.streamId()).countDown();
+            }
+          } else if (buf != null) {
             synchronized (buf) {
               byte[] bytes = new byte[data.content().readableBytes()];
               data.content().readBytes(bytes);
