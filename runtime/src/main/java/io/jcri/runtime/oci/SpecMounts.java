@@ -1,0 +1,260 @@
+package io.jcri.runtime.oci;
+
+import io.jcri.cri.v1.Mount;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The mounts of a container: kernel filesystems, the pod's shared files, image VOLUMEs and the CRI mounts. */
+final class SpecMounts {
+  /** One entry of the spec's "mounts". */
+  record Entry(String destination, String type, String source, List<String> options) {}
+
+  /**
+   * The CRI mounts as spec entries, the host mount points whose propagation must change before runc create
+   * for the requested propagation to work, and the rootfs propagation that lets it through.
+   */
+  record CriMounts(List<Entry> entries, Map<Path, String> hostPropagation, String rootfsPropagation) {}
+
+  private static final List<String> BIND_RW = List.of("rbind", "rprivate", "rw");
+  private static final List<String> BIND_RO = List.of("rbind", "rprivate", "ro");
+
+  private SpecMounts() {}
+
+  /** proc, /dev, devpts, mqueue, sysfs and cgroupfs, as runc's and containerd's defaults; rw sysfs/cgroup when privileged. */
+  static List<Entry> kernelFilesystems(boolean privileged) {
+    String sysMode = privileged ? "rw" : "ro";
+    return List.of(
+        new Entry("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
+        new Entry("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
+        new Entry("/dev/pts", "devpts", "devpts",
+            List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
+        new Entry("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
+        new Entry("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sysMode)),
+        new Entry("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", sysMode)));
+  }
+
+  /** resolv.conf, hostname, hosts and /dev/shm of the pod; read-only along with a read-only rootfs, as kubelet expects. */
+  static List<Entry> podFiles(SandboxContext sandbox, boolean readonlyRootfs) {
+    List<String> bind = readonlyRootfs ? BIND_RO : BIND_RW;
+    List<Entry> entries = new ArrayList<>();
+    if (sandbox.resolvConf() != null) {
+      entries.add(new Entry("/etc/resolv.conf", "bind", sandbox.resolvConf().toString(), bind));
+    }
+    if (sandbox.hostnameFile() != null) {
+      entries.add(new Entry("/etc/hostname", "bind", sandbox.hostnameFile().toString(), bind));
+    }
+    if (sandbox.hostsFile() != null) {
+      entries.add(new Entry("/etc/hosts", "bind", sandbox.hostsFile().toString(), bind));
+    }
+    List<String> shmOptions = List.of("rbind", "rprivate", "nosuid", "nodev", "noexec", "rw");
+    if (sandbox.hostIpc()) {
+      entries.add(new Entry("/dev/shm", "bind", "/dev/shm", shmOptions));
+    } else if (sandbox.shmPath() != null) {
+      entries.add(new Entry("/dev/shm", "bind", sandbox.shmPath().toString(), shmOptions));
+    } else {
+      entries.add(new Entry("/dev/shm", "tmpfs", "shm",
+          List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+    }
+    return entries;
+  }
+
+  static CriMounts fromCri(List<Mount> mounts) throws OciSpecException {
+    List<Entry> entries = new ArrayList<>();
+    Map<Path, String> hostPropagation = new LinkedHashMap<>();
+    String rootfsPropagation = null;
+    List<MountInfo> table = null;
+    for (Mount m : mounts) {
+      validate(m);
+      Path source = hostSource(m.getHostPath());
+      String propagation = switch (m.getPropagation()) {
+        case PROPAGATION_HOST_TO_CONTAINER -> "rslave";
+        case PROPAGATION_BIDIRECTIONAL -> "rshared";
+        default -> "rprivate";
+      };
+      if (!propagation.equals("rprivate")) {
+        table = table != null ? table : MountInfo.readSelf();
+        MountInfo holder = MountInfo.holding(table, source);
+        boolean satisfied = propagation.equals("rshared") ? holder.shared() : holder.shared() || holder.slave();
+        if (!satisfied) {
+          // A private mount has no master to be a slave of: sharing it is what lets host changes through.
+          hostPropagation.put(Path.of(holder.mountPoint()), "shared");
+        }
+        // rshared outranks rslave: one bidirectional mount needs the whole rootfs shared
+        rootfsPropagation = "rshared".equals(rootfsPropagation) ? rootfsPropagation : propagation;
+      }
+      entries.add(new Entry(m.getContainerPath(), "bind", source.toString(),
+          List.of("rbind", propagation, m.getReadonly() ? "ro" : "rw")));
+    }
+    return new CriMounts(entries, Map.copyOf(hostPropagation), rootfsPropagation);
+  }
+
+  private static void validate(Mount m) throws OciSpecException {
+    if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
+      throw OciSpecException.invalid("mount " + m.getContainerPath() + ": image volumes are not supported");
+    }
+    if (m.getHostPath().isEmpty() || !m.getHostPath().startsWith("/")) {
+      throw OciSpecException.invalid("mount host_path must be an absolute path, not \"" + m.getHostPath() + "\"");
+    }
+    if (!m.getContainerPath().startsWith("/")) {
+      throw OciSpecException.invalid("mount container_path must be an absolute path, not \"" + m.getContainerPath() + "\"");
+    }
+    if (m.getRecursiveReadOnly()) {
+      throw OciSpecException.invalid("mount " + m.getContainerPath() + ": recursive read-only mounts are not supported");
+    }
+    if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
+      throw OciSpecException.invalid("mount " + m.getContainerPath() + ": ID-mapped mounts are not supported");
+    }
+  }
+
+  /** The host path with symlinks resolved, created as a directory when missing (as kubelet's DirectoryOrCreate relies on). */
+  private static Path hostSource(String hostPath) throws OciSpecException {
+    Path p = Path.of(hostPath);
+    try {
+      if (!Files.exists(p)) {
+        Files.createDirectories(p);
+      }
+      return p.toRealPath();
+    } catch (IOException e) {
+      throw new OciSpecException(OciSpecException.Reason.FAILED_PRECONDITION,
+          "mount host_path " + hostPath + " cannot be used: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Image VOLUMEs as read-write binds of host directories under volumesDir. A new directory starts with
+   * what the image has at that path, as container engines have always done.
+   */
+  static List<Entry> imageVolumes(List<String> volumes, Path rootfs, Path volumesDir) throws OciSpecException {
+    List<Entry> entries = new ArrayList<>();
+    for (String volume : volumes) {
+      String destination = volume.startsWith("/") ? volume : "/" + volume;
+      Path dir = volumesDir.resolve(volumeDirName(destination));
+      try {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectories(volumesDir);
+          Path inImage = Rootfs.resolve(rootfs, destination);
+          if (Files.isDirectory(inImage, LinkOption.NOFOLLOW_LINKS)) {
+            copyTree(inImage, dir);
+          } else {
+            Files.createDirectory(dir);
+          }
+        }
+      } catch (IOException e) {
+        throw new OciSpecException(OciSpecException.Reason.INTERNAL,
+            "preparing image volume " + destination + " in " + dir + ": " + e.getMessage(), e);
+      }
+      entries.add(new Entry(destination, "bind", dir.toString(), BIND_RW));
+    }
+    return entries;
+  }
+
+  /** The last entry for a destination wins; parents are mounted before what lies beneath them. */
+  static List<Entry> merge(List<List<Entry>> layers) {
+    List<Entry> merged = new ArrayList<>();
+    for (List<Entry> layer : layers) {
+      for (Entry e : layer) {
+        merged.removeIf(m -> Path.of(m.destination()).normalize().equals(Path.of(e.destination()).normalize()));
+        merged.add(e);
+      }
+    }
+    merged.sort(Comparator.comparingInt(e -> Path.of(e.destination()).normalize().getNameCount()));
+    return merged;
+  }
+
+  /** Readable, and unique per path even where the readable part collides ("/a_b" and "/a/b"). */
+  private static String volumeDirName(String destination) {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(destination.getBytes(StandardCharsets.UTF_8));
+      String readable = destination.replaceAll("[^A-Za-z0-9._-]", "_");
+      return readable.substring(Math.max(0, readable.length() - 64)) + "-" + HexFormat.of().formatHex(hash, 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  /** Copies a directory tree with owners, modes and times; symlinks are copied as links, never followed. */
+  private static void copyTree(Path from, Path to) throws IOException {
+    Files.walkFileTree(from, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        Files.copy(dir, to.resolve(from.relativize(dir).toString()), StandardCopyOption.COPY_ATTRIBUTES,
+            LinkOption.NOFOLLOW_LINKS);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES,
+            LinkOption.NOFOLLOW_LINKS);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** One line of /proc/self/mountinfo, as much as propagation checks need. */
+  record MountInfo(String mountPoint, boolean shared, boolean slave) {
+    static List<MountInfo> readSelf() throws OciSpecException {
+      try {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(MountInfo::parse).toList();
+      } catch (IOException e) {
+        throw new OciSpecException(OciSpecException.Reason.INTERNAL, "reading /proc/self/mountinfo: " + e.getMessage(), e);
+      }
+    }
+
+    /** "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": optional fields sit between field 6 and "-". */
+    static MountInfo parse(String line) {
+      String[] f = line.split(" ");
+      boolean shared = false;
+      boolean slave = false;
+      for (int i = 6; i < f.length && !f[i].equals("-"); i++) {
+        shared |= f[i].startsWith("shared:");
+        slave |= f[i].startsWith("master:");
+      }
+      return new MountInfo(unescape(f[4]), shared, slave);
+    }
+
+    /** The mount a path lies on: the deepest mount point above it, the last one mounted when stacked. */
+    static MountInfo holding(List<MountInfo> table, Path path) {
+      MountInfo best = new MountInfo("/", false, false);
+      int bestDepth = -1;
+      for (MountInfo m : table) {
+        Path mp = Path.of(m.mountPoint());
+        if (path.startsWith(mp) && mp.getNameCount() >= bestDepth) {
+          best = m;
+          bestDepth = mp.getNameCount();
+        }
+      }
+      return best;
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as three-digit octal escapes. */
+    private static String unescape(String s) {
+      StringBuilder out = new StringBuilder(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
+          out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+          i += 3;
+        } else {
+          out.append(c);
+        }
+      }
+      return out.toString();
+    }
+  }
+}
