@@ -1,6 +1,7 @@
 package io.jcri.runtime.streaming;
 
 import io.jcri.sys.Command;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,7 +30,7 @@ final class HostBackend implements StreamingBackend {
     }
     ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(tty);
     if (io.stdin() == null) {
-      builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     }
     Process process = Command.start(builder);
     started.add(process);
