@@ -7,7 +7,20 @@ import io.jcri.runtime.config.ConfigDefaults;
 import io.jcri.runtime.config.ConfigException;
 import io.jcri.runtime.config.ConfigLoader;
 import io.jcri.runtime.config.JcriConfig;
+import io.jcri.images.ImageOptions;
+import io.jcri.images.ImageStore;
+import io.jcri.images.RegistryHost;
+import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.container.ContainerStreaming;
+import io.jcri.runtime.monitor.ContainerMonitor;
 import io.jcri.runtime.node.RuntimeHandlers;
+import io.jcri.runtime.oci.OciOptions;
+import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.sandbox.Sandboxes;
+import io.jcri.runtime.streaming.StreamingOptions;
+import io.jcri.runtime.streaming.StreamingServer;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.jcri.runtime.server.GrpcEndpoint;
 import io.jcri.runtime.server.RuntimeServer;
 import io.jcri.sys.ChildReaper;
@@ -16,7 +29,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
@@ -120,17 +132,40 @@ public final class Jcrid {
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());
 
-    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(), config.state().resolve("runtimes"));
+    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(),
+        config.state().resolve("runtimes"));
     CniManager network = CniManager.open(new CniOptions(config.cni().confDir(), config.cni().binDirs(),
         config.root().resolve("cni/cache"), config.cni().pluginTimeout(), true));
-    List<BindableService> services = new ArrayList<>();
-    services.add(new RuntimeServer(config, handlers, network));
+    ImageStore images = ImageStore.open(config.root(), imageOptions(config));
+    if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
+      images.ensurePauseImage(config.sandbox().pauseImage(), config.sandbox().pauseBinary());
+    }
+    OciOptions defaults = OciOptions.defaults();
+    OciOptions oci = new OciOptions(defaults.defaultCapabilities(), defaults.minOomScoreAdj(),
+        defaults.seccompAvailable(), defaults.seccompProfileRoot(), defaults.apparmorAvailable(),
+        defaults.selinuxAvailable(), config.cgroupDriver(), List.of(), List.of());
+    ContainerMonitor monitor = new ContainerMonitor(config.monitor().conmon(), config.state().resolve("exits"),
+        config.state().resolve("conmon"), config.state().resolve("attach"));
+    Sandboxes sandboxes = new Sandboxes(config.root().resolve("sandboxes/records"));
+    ContainerService containers = new ContainerService(config.root(), config.state(), sandboxes, handlers, monitor,
+        images, oci);
+    SandboxService pods = new SandboxService(config, sandboxes, containers, handlers, network, monitor, images, oci);
+    pods.recover();
+    containers.recover();
+    images.setInUse(containers::usesImage);
+    StreamingServer streaming = StreamingServer.start(new StreamingOptions(config.streaming().address(),
+        config.streaming().port(), config.streaming().tokenTtl(), config.streaming().tlsCert(),
+        config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, monitor, handlers));
+
+    List<BindableService> services = List.of(
+        new RuntimeServer(config, handlers, network, pods, containers, streaming));
 
     GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), services);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("event=shutting_down grace_ms=" + config.shutdownGrace().toMillis());
       endpoint.shutdown(config.shutdownGrace());
+      streaming.close();
       LOG.info("event=stopped");
       stopped.countDown();
       // A clean stop on SIGTERM exits 0 (the JVM would otherwise report 143), so systemd sees success.
@@ -140,6 +175,16 @@ public final class Jcrid {
     LOG.info("event=ready version=" + JcriVersion.VERSION + " listen=" + config.listen() + " root=" + config.root()
         + " state=" + config.state() + " startup_ms=" + (System.currentTimeMillis() - started));
     stopped.await();
+  }
+
+  private static ImageOptions imageOptions(JcriConfig config) {
+    Map<String, RegistryHost> registries = new LinkedHashMap<>();
+    config.registries().forEach((host, r) -> registries.put(host, new RegistryHost(r.mirrors(), r.insecure())));
+    String[] platform = config.images().platform().split("/");
+    ImageOptions d = ImageOptions.defaults();
+    return new ImageOptions(registries, config.images().authFile(), platform[0],
+        platform.length > 1 ? platform[1] : d.architecture(), platform.length > 2 ? platform[2] : "",
+        config.images().stallTimeout(), config.images().maxParallelLayers());
   }
 
   /** sd_notify(READY=1) when systemd started us as Type=notify. */

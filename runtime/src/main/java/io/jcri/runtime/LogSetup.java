@@ -35,6 +35,7 @@ final class LogSetup {
     Logger.getLogger("io.grpc").setLevel(jul.intValue() < Level.INFO.intValue() ? Level.INFO : jul);
     Logger.getLogger("io.netty").setLevel(Level.WARNING);
     Logger.getLogger("com.sun.jna").setLevel(Level.INFO);
+    Logger.getLogger("java.lang.ProcessBuilder").setLevel(Level.INFO);
   }
 
   private static final class LineFormatter extends Formatter {

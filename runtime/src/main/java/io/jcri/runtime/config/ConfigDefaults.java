@@ -9,7 +9,7 @@ import java.util.Map;
 
 /** The embedded defaults, and the commented TOML that `jcrid config default` prints. */
 public final class ConfigDefaults {
-  static final String PAUSE_IMAGE = "jcri.local/pause:catatonit";
+  public static final String PAUSE_IMAGE = "jcri.local/pause:catatonit";
 
   static final JcriConfig DEFAULTS = new JcriConfig(
       "unix:///run/jcri/jcri.sock",

@@ -1,6 +1,17 @@
 package io.jcri.runtime.server;
 
+import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import io.jcri.cri.v1.*;
+import io.jcri.runtime.container.Container;
+import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.monitor.ExecResult;
+import io.jcri.runtime.sandbox.Sandbox;
+import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.store.Steps;
+import io.jcri.runtime.streaming.StreamRequests;
+import io.jcri.runtime.streaming.StreamingServer;
+import java.util.List;
 import io.jcri.cni.CniManager;
 import io.jcri.cri.v1.CgroupDriver;
 import io.jcri.cri.v1.LinuxRuntimeConfiguration;
@@ -30,14 +41,202 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private final JcriConfig config;
   private final RuntimeHandlers handlers;
   private final CniManager network;
+  private final SandboxService sandboxes;
+  private final ContainerService containers;
+  private final StreamingServer streaming;
   private final ConfigReport configReport;
 
-  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network) {
+  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, SandboxService sandboxes,
+      ContainerService containers, StreamingServer streaming) {
+    this.streaming = streaming;
     this.config = config;
     this.handlers = handlers;
     this.network = network;
+    this.sandboxes = sandboxes;
+    this.containers = containers;
     this.configReport = new ConfigReport(config);
   }
+
+  // ---- pod sandboxes ----
+
+  @Override
+  public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> out) {
+    Rpc.answer("RunPodSandbox", out, () -> RunPodSandboxResponse.newBuilder()
+        .setPodSandboxId(sandboxes.run(request.getConfig(), request.getRuntimeHandler())).build());
+  }
+
+  @Override
+  public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> out) {
+    Rpc.answer("StopPodSandbox", out, () -> {
+      sandboxes.stop(request.getPodSandboxId());
+      return StopPodSandboxResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> out) {
+    Rpc.answer("RemovePodSandbox", out, () -> {
+      sandboxes.remove(request.getPodSandboxId());
+      return RemovePodSandboxResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> out) {
+    Rpc.answer("PodSandboxStatus", out, () -> {
+      Sandbox s = sandboxes.require(request.getPodSandboxId());
+      PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
+          .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Steps.nowNanos());
+      if (request.getVerbose()) {
+        response.putInfo("info", sandboxes.verboseInfo(s));
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> out) {
+    Rpc.answer("ListPodSandbox", out, () -> ListPodSandboxResponse.newBuilder()
+        .addAllItems(listSandboxes(request.getFilter())).build());
+  }
+
+  @Override
+  public void streamPodSandboxes(StreamPodSandboxesRequest request, StreamObserver<StreamPodSandboxesResponse> out) {
+    Rpc.stream("StreamPodSandboxes", out, listSandboxes(request.getFilter()),
+        chunk -> StreamPodSandboxesResponse.newBuilder().addAllPodSandboxes(chunk).build());
+  }
+
+  private List<PodSandbox> listSandboxes(PodSandboxFilter f) {
+    return sandboxes.all().stream()
+        .filter(s -> f.getId().isEmpty() || s.id().startsWith(f.getId()))
+        .filter(s -> !f.hasState() || CriViews.state(s) == f.getState().getState())
+        .filter(s -> CriViews.matches(f.getLabelSelectorMap(), s.config().getLabelsMap()))
+        .map(CriViews::podSandbox).toList();
+  }
+
+  // ---- containers ----
+
+  @Override
+  public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
+    Rpc.answer("CreateContainer", out, () -> CreateContainerResponse.newBuilder()
+        .setContainerId(containers.create(request.getPodSandboxId(), request.getConfig())).build());
+  }
+
+  @Override
+  public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
+    Rpc.answer("StartContainer", out, () -> {
+      containers.start(request.getContainerId());
+      return StartContainerResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
+    Rpc.answer("StopContainer", out, () -> {
+      containers.stop(request.getContainerId(), request.getTimeout());
+      return StopContainerResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
+    Rpc.answer("RemoveContainer", out, () -> {
+      containers.remove(request.getContainerId());
+      return RemoveContainerResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void containerStatus(ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> out) {
+    Rpc.answer("ContainerStatus", out, () -> {
+      Container c = containers.require(request.getContainerId());
+      ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder()
+          .setStatus(CriViews.containerStatus(c));
+      if (request.getVerbose()) {
+        response.putInfo("info", containers.verboseInfo(c));
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
+    Rpc.answer("ListContainers", out, () -> ListContainersResponse.newBuilder()
+        .addAllContainers(listContainers(request.getFilter())).build());
+  }
+
+  @Override
+  public void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
+    Rpc.stream("StreamContainers", out, listContainers(request.getFilter()),
+        chunk -> StreamContainersResponse.newBuilder().addAllContainers(chunk).build());
+  }
+
+  private List<io.jcri.cri.v1.Container> listContainers(ContainerFilter f) {
+    return containers.all().stream()
+        .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
+        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(c -> !f.hasState() || CriViews.state(c.record()) == f.getState().getState())
+        .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
+        .map(CriViews::container).toList();
+  }
+
+  @Override
+  public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
+    Rpc.answer("ExecSync", out, () -> {
+      ExecResult r = containers.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
+      return ExecSyncResponse.newBuilder().setExitCode(r.exitCode()).setStdout(ByteString.copyFrom(r.stdout()))
+          .setStderr(ByteString.copyFrom(r.stderr())).build();
+    });
+  }
+
+  @Override
+  public void updateContainerResources(UpdateContainerResourcesRequest request,
+      StreamObserver<UpdateContainerResourcesResponse> out) {
+    Rpc.answer("UpdateContainerResources", out, () -> {
+      containers.updateResources(request.getContainerId(), request.getLinux());
+      return UpdateContainerResourcesResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> out) {
+    Rpc.answer("ReopenContainerLog", out, () -> {
+      containers.reopenLog(request.getContainerId());
+      return ReopenContainerLogResponse.getDefaultInstance();
+    });
+  }
+
+  // ---- streaming: each RPC hands out a one-time URL of the streaming server ----
+
+  @Override
+  public void exec(ExecRequest request, StreamObserver<ExecResponse> out) {
+    Rpc.answer("Exec", out, () -> {
+      StreamRequests.validate(request, this::isRunning);
+      return ExecResponse.newBuilder().setUrl(streaming.execUrl(request)).build();
+    });
+  }
+
+  @Override
+  public void attach(AttachRequest request, StreamObserver<AttachResponse> out) {
+    Rpc.answer("Attach", out, () -> {
+      StreamRequests.validate(request, this::isRunning);
+      return AttachResponse.newBuilder().setUrl(streaming.attachUrl(request)).build();
+    });
+  }
+
+  @Override
+  public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> out) {
+    Rpc.answer("PortForward", out, () -> {
+      StreamRequests.validate(request, id -> sandboxes.require(id).ready());
+      return PortForwardResponse.newBuilder().setUrl(streaming.portForwardUrl(request)).build();
+    });
+  }
+
+  private boolean isRunning(String containerId) {
+    return containers.require(containerId).running();
+  }
+
+  // ---- runtime ----
 
   @Override
   public void version(VersionRequest request, StreamObserver<VersionResponse> out) {

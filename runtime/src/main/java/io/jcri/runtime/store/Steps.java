@@ -34,7 +34,7 @@ public final class Steps {
     }
   }
 
-  public static void run(String what, VoidStep step) {
+  public static void perform(String what, VoidStep step) {
     step(what, () -> {
       step.run();
       return null;

@@ -1,0 +1,58 @@
+package io.jcri.runtime.container;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.jcri.cri.v1.ContainerConfig;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** A container jcri manages: its current record, its lock, and a future completed at its exit. */
+public final class Container {
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ContainerConfig config;
+  private final CompletableFuture<ContainerRecord> exited = new CompletableFuture<>();
+  private volatile ContainerRecord record;
+
+  Container(ContainerRecord record) {
+    this.record = record;
+    try {
+      this.config = ContainerConfig.parseFrom(Base64.getDecoder().decode(record.configBase64()));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("container " + record.id() + " has a corrupt config", e);
+    }
+    if (record.state().equals(ContainerRecord.EXITED)) {
+      exited.complete(record);
+    }
+  }
+
+  public String id() {
+    return record.id();
+  }
+
+  public ContainerRecord record() {
+    return record;
+  }
+
+  public ContainerConfig config() {
+    return config;
+  }
+
+  public boolean running() {
+    return record.state().equals(ContainerRecord.RUNNING);
+  }
+
+  void update(ContainerRecord next) {
+    record = next;
+    if (next.state().equals(ContainerRecord.EXITED)) {
+      exited.complete(next);
+    }
+  }
+
+  CompletableFuture<ContainerRecord> exitedFuture() {
+    return exited;
+  }
+
+  ReentrantLock lock() {
+    return lock;
+  }
+}

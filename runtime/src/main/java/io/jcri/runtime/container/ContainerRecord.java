@@ -1,0 +1,53 @@
+package io.jcri.runtime.container;
+
+import java.util.List;
+
+/**
+ * What jcri remembers of a container, persisted as JSON; the CRI config is kept as protobuf
+ * bytes (base64). {@code state} is one of CREATED, RUNNING, EXITED.
+ */
+public record ContainerRecord(
+    String id,
+    String sandboxId,
+    String name,
+    int attempt,
+    String uniqueName,
+    String imageName,
+    String imageId,
+    String imageRef,
+    String runtimeHandler,
+    long createdAtNanos,
+    long startedAtNanos,
+    long finishedAtNanos,
+    String state,
+    int exitCode,
+    String reason,
+    String message,
+    int pid,
+    String logPath,
+    String stopSignal,
+    long uid,
+    long gid,
+    List<Long> supplementalGroups,
+    String configBase64) {
+
+  public static final String CREATED = "CREATED";
+  public static final String RUNNING = "RUNNING";
+  public static final String EXITED = "EXITED";
+
+  public ContainerRecord {
+    supplementalGroups = supplementalGroups == null ? List.of() : List.copyOf(supplementalGroups);
+  }
+
+  ContainerRecord started(long at) {
+    return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
+        createdAtNanos, at, finishedAtNanos, RUNNING, exitCode, reason, message, pid, logPath, stopSignal, uid, gid,
+        supplementalGroups, configBase64);
+  }
+
+  ContainerRecord exited(long at, int code, String why, String text) {
+    return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
+        createdAtNanos, startedAtNanos, at, EXITED, code, why, text, pid, logPath, stopSignal, uid, gid,
+        supplementalGroups, configBase64);
+  }
+}

@@ -1,0 +1,60 @@
+package io.jcri.runtime.sandbox;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.runtime.oci.SandboxContext;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** A live pod sandbox: its current record and the lock that serialises changes to it. */
+public final class Sandbox {
+  private final ReentrantLock lock = new ReentrantLock();
+  private final PodSandboxConfig config;
+  private volatile SandboxRecord record;
+
+  Sandbox(SandboxRecord record) {
+    this.record = record;
+    try {
+      this.config = PodSandboxConfig.parseFrom(Base64.getDecoder().decode(record.configBase64()));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("sandbox " + record.id() + " has a corrupt config", e);
+    }
+  }
+
+  public String id() {
+    return record.id();
+  }
+
+  public SandboxRecord record() {
+    return record;
+  }
+
+  void update(SandboxRecord next) {
+    record = next;
+  }
+
+  public PodSandboxConfig config() {
+    return config;
+  }
+
+  public boolean ready() {
+    return record.ready();
+  }
+
+  ReentrantLock lock() {
+    return lock;
+  }
+
+  /** What the pod provides to each of its containers' OCI specs. */
+  public SandboxContext context() {
+    SandboxRecord r = record;
+    return new SandboxContext(r.id(), r.hostname(), r.hostNetwork(), r.hostIpc(), r.hostPid(), path(r.netnsPath()),
+        path(r.ipcNsPath()), path(r.utsNsPath()), r.infraPid(), r.cgroupParent(), path(r.resolvConf()),
+        path(r.hostnameFile()), null, path(r.shmPath()));
+  }
+
+  private static Path path(String p) {
+    return p == null || p.isEmpty() ? null : Path.of(p);
+  }
+}

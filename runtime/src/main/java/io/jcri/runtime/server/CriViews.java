@@ -1,0 +1,95 @@
+package io.jcri.runtime.server;
+
+import io.jcri.cri.v1.ContainerMetadata;
+import io.jcri.cri.v1.ContainerState;
+import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.ImageSpec;
+import io.jcri.cri.v1.LinuxPodSandboxStatus;
+import io.jcri.cri.v1.Namespace;
+import io.jcri.cri.v1.PodIP;
+import io.jcri.cri.v1.PodSandbox;
+import io.jcri.cri.v1.PodSandboxMetadata;
+import io.jcri.cri.v1.PodSandboxNetworkStatus;
+import io.jcri.cri.v1.PodSandboxState;
+import io.jcri.cri.v1.PodSandboxStatus;
+import io.jcri.runtime.container.Container;
+import io.jcri.runtime.container.ContainerRecord;
+import io.jcri.runtime.sandbox.Sandbox;
+import io.jcri.runtime.sandbox.SandboxRecord;
+import java.util.Map;
+
+/** jcri's records as the CRI messages kubelet reads. */
+final class CriViews {
+  private CriViews() {}
+
+  static PodSandboxMetadata metadata(SandboxRecord r) {
+    return PodSandboxMetadata.newBuilder().setName(r.name()).setNamespace(r.namespace()).setUid(r.uid())
+        .setAttempt(r.attempt()).build();
+  }
+
+  static PodSandboxState state(Sandbox s) {
+    return s.ready() ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+  }
+
+  static PodSandbox podSandbox(Sandbox s) {
+    SandboxRecord r = s.record();
+    return PodSandbox.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(s))
+        .setCreatedAt(r.createdAtNanos()).putAllLabels(s.config().getLabelsMap())
+        .putAllAnnotations(s.config().getAnnotationsMap()).setRuntimeHandler(r.runtimeHandler()).build();
+  }
+
+  static PodSandboxStatus podSandboxStatus(Sandbox s) {
+    SandboxRecord r = s.record();
+    PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder().setIp(r.ip());
+    r.additionalIps().forEach(ip -> net.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
+    return PodSandboxStatus.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(s))
+        .setCreatedAt(r.createdAtNanos()).setNetwork(net)
+        .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
+            .setOptions(s.config().getLinux().getSecurityContext().getNamespaceOptions())))
+        .putAllLabels(s.config().getLabelsMap()).putAllAnnotations(s.config().getAnnotationsMap())
+        .setRuntimeHandler(r.runtimeHandler()).build();
+  }
+
+  static ContainerState state(ContainerRecord r) {
+    return switch (r.state()) {
+      case ContainerRecord.CREATED -> ContainerState.CONTAINER_CREATED;
+      case ContainerRecord.RUNNING -> ContainerState.CONTAINER_RUNNING;
+      case ContainerRecord.EXITED -> ContainerState.CONTAINER_EXITED;
+      default -> ContainerState.CONTAINER_UNKNOWN;
+    };
+  }
+
+  static ContainerMetadata metadata(ContainerRecord r) {
+    return ContainerMetadata.newBuilder().setName(r.name()).setAttempt(r.attempt()).build();
+  }
+
+  static io.jcri.cri.v1.Container container(Container c) {
+    ContainerRecord r = c.record();
+    return io.jcri.cri.v1.Container.newBuilder().setId(r.id()).setPodSandboxId(r.sandboxId()).setMetadata(metadata(r))
+        .setImage(ImageSpec.newBuilder().setImage(r.imageName())).setImageRef(r.imageRef()).setImageId(r.imageId())
+        .setState(state(r)).setCreatedAt(r.createdAtNanos()).putAllLabels(c.config().getLabelsMap())
+        .putAllAnnotations(c.config().getAnnotationsMap()).build();
+  }
+
+  static ContainerStatus containerStatus(Container c) {
+    ContainerRecord r = c.record();
+    var config = c.config();
+    ContainerStatus.Builder b = ContainerStatus.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(r))
+        .setCreatedAt(r.createdAtNanos()).setStartedAt(r.startedAtNanos()).setFinishedAt(r.finishedAtNanos())
+        .setExitCode(r.exitCode()).setImage(ImageSpec.newBuilder().setImage(r.imageName()))
+        .setImageRef(r.imageRef()).setImageId(r.imageId()).setReason(r.reason()).setMessage(r.message())
+        .putAllLabels(config.getLabelsMap()).putAllAnnotations(config.getAnnotationsMap())
+        .addAllMounts(config.getMountsList()).setLogPath(r.logPath())
+        .setUser(io.jcri.cri.v1.ContainerUser.newBuilder().setLinux(io.jcri.cri.v1.LinuxContainerUser.newBuilder()
+            .setUid(r.uid()).setGid(r.gid()).addAllSupplementalGroups(r.supplementalGroups())));
+    if (config.getLinux().hasResources()) {
+      b.setResources(io.jcri.cri.v1.ContainerResources.newBuilder().setLinux(config.getLinux().getResources()));
+    }
+    return b.build();
+  }
+
+  /** Every selector label must be present with the same value. */
+  static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+    return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+  }
+}
