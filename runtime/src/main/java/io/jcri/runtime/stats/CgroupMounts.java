@@ -1,0 +1,160 @@
+package io.jcri.runtime.stats;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The cgroup hierarchies of this node as /proc/self/mountinfo shows them (v1 mounts by
+ * controller, which may be mounted alone or together, and the v2 mount), and the directories
+ * of a process's or a pod's cgroups in them.
+ */
+final class CgroupMounts {
+  /** Key of the v2 hierarchy in the maps below, where v1 keys are controller names. */
+  private static final String UNIFIED = "";
+
+  private record Mount(String root, Path point) {
+    /** A cgroup path as /proc/PID/cgroup gives it → its directory under this mount. */
+    Path dirOf(String cgroupPath) {
+      String inMount = root.equals("/") || !cgroupPath.startsWith(root) ? cgroupPath : cgroupPath.substring(root.length());
+      return point.resolve(inMount.replaceFirst("^/+", ""));
+    }
+  }
+
+  private final Map<String, Mount> mounts;
+
+  private CgroupMounts(Map<String, Mount> mounts) {
+    this.mounts = mounts;
+  }
+
+  static CgroupMounts ofThisNode() {
+    try {
+      return parse(Files.readAllLines(Path.of("/proc/self/mountinfo")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading /proc/self/mountinfo", e);
+    }
+  }
+
+  /** mountinfo lines: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS". */
+  static CgroupMounts parse(List<String> mountinfo) {
+    Map<String, Mount> mounts = new HashMap<>();
+    for (String line : mountinfo) {
+      String[] fields = line.split(" ");
+      int dash = List.of(fields).indexOf("-");
+      if (dash < 6 || fields.length < dash + 4) {
+        continue;
+      }
+      Mount mount = new Mount(unescape(fields[3]), Path.of(unescape(fields[4])));
+      String fsType = fields[dash + 1];
+      if (fsType.equals("cgroup2")) {
+        mounts.putIfAbsent(UNIFIED, mount);
+      } else if (fsType.equals("cgroup")) {
+        for (String option : fields[dash + 3].split(",")) {
+          mounts.putIfAbsent(option, mount); // first mount wins over later bind mounts of it
+        }
+      }
+    }
+    return new CgroupMounts(mounts);
+  }
+
+  /** The directories of pid's cgroups, or empty when the process is gone. */
+  Optional<CgroupDirs> ofPid(int pid) {
+    return cgroupPaths(pid).map(paths -> existing(paths::get));
+  }
+
+  /** The cgroup at path (as /proc/PID/cgroup spells it) in every hierarchy where it exists. */
+  Optional<CgroupDirs> ofPath(String path) {
+    CgroupDirs dirs = existing(hierarchy -> path);
+    return dirs.isEmpty() ? Optional.empty() : Optional.of(dirs);
+  }
+
+  /**
+   * The pod's cgroup: cgroupParent itself when it is a path (cgroupfs driver); for a systemd
+   * slice name, the ancestor of that name of a container's cgroup, so slice names never need
+   * expanding here. Empty when there is no pod cgroup to read.
+   */
+  Optional<CgroupDirs> ofPod(String cgroupParent, List<Integer> containerPids) {
+    if (cgroupParent.isEmpty()) {
+      return Optional.empty();
+    }
+    if (cgroupParent.startsWith("/")) {
+      return ofPath(cgroupParent);
+    }
+    for (int pid : containerPids) {
+      Optional<String> podPath = cgroupPaths(pid).flatMap(paths -> paths.values().stream()
+          .map(p -> ancestorNamed(p, cgroupParent)).flatMap(Optional::stream).findFirst());
+      if (podPath.isPresent()) {
+        return ofPath(podPath.get());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> ancestorNamed(String path, String name) {
+    int at = (path + "/").indexOf("/" + name + "/");
+    return at < 0 ? Optional.empty() : Optional.of(path.substring(0, at + 1 + name.length()));
+  }
+
+  private interface PathIn {
+    String of(String hierarchy);
+  }
+
+  private CgroupDirs existing(PathIn path) {
+    return new CgroupDirs(dir("cpuacct", path), dir("memory", path), dir("pids", path), dir(UNIFIED, path));
+  }
+
+  private Path dir(String hierarchy, PathIn path) {
+    Mount mount = mounts.get(hierarchy);
+    String cgroupPath = path.of(hierarchy);
+    if (mount == null || cgroupPath == null) {
+      return null;
+    }
+    Path dir = mount.dirOf(cgroupPath);
+    return Files.isDirectory(dir) ? dir : null;
+  }
+
+  /** /proc/PID/cgroup as hierarchy key → path: "4:cpu,cpuacct:/a" gives cpu and cpuacct, "0::/a" the v2 one. */
+  private static Optional<Map<String, String>> cgroupPaths(int pid) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    Map<String, String> paths = new HashMap<>();
+    for (String line : lines) {
+      String[] parts = line.split(":", 3);
+      if (parts.length < 3) {
+        continue;
+      }
+      if (parts[0].equals("0") && parts[1].isEmpty()) {
+        paths.put(UNIFIED, parts[2]);
+      } else {
+        for (String controller : parts[1].split(",")) {
+          paths.put(controller, parts[2]);
+        }
+      }
+    }
+    return Optional.of(paths);
+  }
+
+  /** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
+  private static String unescape(String field) {
+    StringBuilder out = new StringBuilder(field.length());
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
+        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}
