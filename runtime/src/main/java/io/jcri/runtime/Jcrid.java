@@ -22,6 +22,8 @@ import io.jcri.runtime.streaming.StreamingServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.jcri.runtime.server.GrpcEndpoint;
+import io.jcri.runtime.server.PodStats;
+import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.runtime.server.RuntimeServer;
 import io.jcri.sys.ChildReaper;
 import io.jcri.sys.Syscalls;
@@ -158,7 +160,8 @@ public final class Jcrid {
         config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, monitor, handlers));
 
     List<BindableService> services = List.of(
-        new RuntimeServer(config, handlers, network, pods, containers, streaming));
+        new RuntimeServer(config, handlers, network, pods, containers, streaming,
+            new PodStats(new StatsCollector(), containers, images.root())));
 
     GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), services);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -410,6 +410,11 @@ public final class ContainerService implements PodContainers {
     return c;
   }
 
+  /** The container's overlay upper dir: what it wrote. */
+  public Path writableLayer(String id) {
+    return layerDir.resolve(id).resolve("upper");
+  }
+
   public Path bundle(String id) {
     return stateDir.resolve(id);
   }

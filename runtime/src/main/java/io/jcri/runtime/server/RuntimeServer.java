@@ -44,11 +44,13 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private final SandboxService sandboxes;
   private final ContainerService containers;
   private final StreamingServer streaming;
+  private final PodStats stats;
   private final ConfigReport configReport;
 
   public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, SandboxService sandboxes,
-      ContainerService containers, StreamingServer streaming) {
+      ContainerService containers, StreamingServer streaming, PodStats stats) {
     this.streaming = streaming;
+    this.stats = stats;
     this.config = config;
     this.handlers = handlers;
     this.network = network;
@@ -203,6 +205,96 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
     Rpc.answer("ReopenContainerLog", out, () -> {
       containers.reopenLog(request.getContainerId());
       return ReopenContainerLogResponse.getDefaultInstance();
+    });
+  }
+
+  // ---- statistics ----
+
+  @Override
+  public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
+    Rpc.answer("ContainerStats", out, () -> ContainerStatsResponse.newBuilder()
+        .setStats(stats.container(containers.require(request.getContainerId()))).build());
+  }
+
+  @Override
+  public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
+    Rpc.answer("ListContainerStats", out, () -> ListContainerStatsResponse.newBuilder()
+        .addAllStats(listContainerStats(request.getFilter())).build());
+  }
+
+  @Override
+  public void streamContainerStats(StreamContainerStatsRequest request,
+      StreamObserver<StreamContainerStatsResponse> out) {
+    Rpc.stream("StreamContainerStats", out, listContainerStats(request.getFilter()),
+        chunk -> StreamContainerStatsResponse.newBuilder().addAllContainerStats(chunk).build());
+  }
+
+  private List<io.jcri.cri.v1.ContainerStats> listContainerStats(ContainerStatsFilter f) {
+    return containers.all().stream()
+        .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
+        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
+        .map(stats::container).toList();
+  }
+
+  @Override
+  public void podSandboxStats(PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> out) {
+    Rpc.answer("PodSandboxStats", out, () -> PodSandboxStatsResponse.newBuilder()
+        .setStats(stats.pod(sandboxes.require(request.getPodSandboxId()))).build());
+  }
+
+  @Override
+  public void listPodSandboxStats(ListPodSandboxStatsRequest request, StreamObserver<ListPodSandboxStatsResponse> out) {
+    Rpc.answer("ListPodSandboxStats", out, () -> ListPodSandboxStatsResponse.newBuilder()
+        .addAllStats(listPodStats(request.getFilter())).build());
+  }
+
+  @Override
+  public void streamPodSandboxStats(StreamPodSandboxStatsRequest request,
+      StreamObserver<StreamPodSandboxStatsResponse> out) {
+    Rpc.stream("StreamPodSandboxStats", out, listPodStats(request.getFilter()),
+        chunk -> StreamPodSandboxStatsResponse.newBuilder().addAllPodSandboxStats(chunk).build());
+  }
+
+  private List<io.jcri.cri.v1.PodSandboxStats> listPodStats(PodSandboxStatsFilter f) {
+    return sandboxes.all().stream()
+        .filter(s -> f.getId().isEmpty() || s.id().startsWith(f.getId()))
+        .filter(s -> CriViews.matches(f.getLabelSelectorMap(), s.config().getLabelsMap()))
+        .map(stats::pod).toList();
+  }
+
+  // ---- metrics and pod resources ----
+
+  /** jcri exposes no metrics beyond the CRI stats, so it has no descriptors to list. */
+  @Override
+  public void listMetricDescriptors(ListMetricDescriptorsRequest request,
+      StreamObserver<ListMetricDescriptorsResponse> out) {
+    Rpc.answer("ListMetricDescriptors", out, ListMetricDescriptorsResponse::getDefaultInstance);
+  }
+
+  @Override
+  public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
+      StreamObserver<ListPodSandboxMetricsResponse> out) {
+    Rpc.answer("ListPodSandboxMetrics", out, ListPodSandboxMetricsResponse::getDefaultInstance);
+  }
+
+  @Override
+  public void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
+      StreamObserver<StreamPodSandboxMetricsResponse> out) {
+    Rpc.stream("StreamPodSandboxMetrics", out, List.<PodSandboxMetrics>of(),
+        chunk -> StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(chunk).build());
+  }
+
+  /**
+   * With the cgroupfs driver kubelet owns the pod cgroup and resizes it itself; the runtime only
+   * has to know the pod, and each container's resources change through UpdateContainerResources.
+   */
+  @Override
+  public void updatePodSandboxResources(UpdatePodSandboxResourcesRequest request,
+      StreamObserver<UpdatePodSandboxResourcesResponse> out) {
+    Rpc.answer("UpdatePodSandboxResources", out, () -> {
+      sandboxes.require(request.getPodSandboxId());
+      return UpdatePodSandboxResourcesResponse.getDefaultInstance();
     });
   }
 

@@ -1,0 +1,43 @@
+package io.jcri.runtime.server;
+
+import io.jcri.cri.v1.ContainerAttributes;
+import io.jcri.cri.v1.ContainerStats;
+import io.jcri.cri.v1.PodSandboxAttributes;
+import io.jcri.cri.v1.PodSandboxStats;
+import io.jcri.runtime.container.Container;
+import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.sandbox.Sandbox;
+import io.jcri.runtime.stats.StatsCollector;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Feeds the stats collector what it needs to know of jcri's pods and containers. */
+public final class PodStats {
+  private final StatsCollector collector;
+  private final ContainerService containers;
+  private final String imageFsMountpoint;
+
+  public PodStats(StatsCollector collector, ContainerService containers, Path imageFs) {
+    this.collector = collector;
+    this.containers = containers;
+    this.imageFsMountpoint = imageFs.toString();
+  }
+
+  ContainerStats container(Container c) {
+    var r = c.record();
+    ContainerAttributes attributes = ContainerAttributes.newBuilder().setId(r.id()).setMetadata(CriViews.metadata(r))
+        .putAllLabels(c.config().getLabelsMap()).putAllAnnotations(c.config().getAnnotationsMap()).build();
+    return collector.container(r.id(), attributes, c.running() ? r.pid() : 0, containers.writableLayer(r.id()),
+        imageFsMountpoint);
+  }
+
+  PodSandboxStats pod(Sandbox s) {
+    var r = s.record();
+    List<Container> members = containers.all().stream().filter(c -> c.record().sandboxId().equals(r.id())).toList();
+    PodSandboxAttributes attributes = PodSandboxAttributes.newBuilder().setId(r.id()).setMetadata(CriViews.metadata(r))
+        .putAllLabels(s.config().getLabelsMap()).putAllAnnotations(s.config().getAnnotationsMap()).build();
+    List<Integer> pids = members.stream().filter(Container::running).map(c -> c.record().pid()).toList();
+    return collector.pod(attributes, r.cgroupParent(), pids, r.netnsPath().isEmpty() ? null : Path.of(r.netnsPath()),
+        members.stream().map(this::container).toList());
+  }
+}
