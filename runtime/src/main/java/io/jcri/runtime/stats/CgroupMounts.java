@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The cgroup hierarchies of this node as /proc/self/mountinfo shows them (v1 mounts by
@@ -100,17 +101,14 @@ final class CgroupMounts {
     return at < 0 ? Optional.empty() : Optional.of(path.substring(0, at + 1 + name.length()));
   }
 
-  private interface PathIn {
-    String of(String hierarchy);
+  /** pathIn maps a hierarchy key to the cgroup's path in it (null: not in that hierarchy). */
+  private CgroupDirs existing(Function<String, String> pathIn) {
+    return new CgroupDirs(dir("cpuacct", pathIn), dir("memory", pathIn), dir("pids", pathIn), dir(UNIFIED, pathIn));
   }
 
-  private CgroupDirs existing(PathIn path) {
-    return new CgroupDirs(dir("cpuacct", path), dir("memory", path), dir("pids", path), dir(UNIFIED, path));
-  }
-
-  private Path dir(String hierarchy, PathIn path) {
+  private Path dir(String hierarchy, Function<String, String> pathIn) {
     Mount mount = mounts.get(hierarchy);
-    String cgroupPath = path.of(hierarchy);
+    String cgroupPath = pathIn.apply(hierarchy);
     if (mount == null || cgroupPath == null) {
       return null;
     }

@@ -42,6 +42,7 @@ public final class StatsCollector {
   private static final long MIN_RATE_WINDOW = TimeUnit.SECONDS.toNanos(1);
   /** Samples of containers and pods not asked about for this long are dropped: they are gone. */
   private static final long STALE_SAMPLE = TimeUnit.MINUTES.toNanos(10);
+  private static final long PRUNE_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
   private record CpuSample(long timestamp, long cpuNanos) {}
 
@@ -131,7 +132,7 @@ public final class StatsCollector {
   }
 
   private void pruneStaleSamples(long now) {
-    if (now - lastPrune > MIN_RATE_WINDOW * 60) {
+    if (now - lastPrune > PRUNE_INTERVAL) {
       lastPrune = now;
       lastCpu.values().removeIf(sample -> now - sample.timestamp() > STALE_SAMPLE);
     }
