@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.sys.ChildReaper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,9 +31,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real conmon and runc, as root, on busybox bundles the test builds. */
+@Timeout(60)
 class ContainerMonitorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(20);
@@ -47,6 +50,7 @@ class ContainerMonitorTest {
 
   @BeforeAll
   static void startMonitor() throws IOException {
+    ChildReaper.start(100); // as in jcrid: daemonised conmons become our children and are reaped
     monitor = new ContainerMonitor(Path.of("/usr/bin/conmon"), state.resolve("exits"), state.resolve("conmon"),
         state.resolve("attach"));
     runc = new OciRuntime("runc", Path.of("/usr/sbin/runc"), state.resolve("runc"));
@@ -56,6 +60,12 @@ class ContainerMonitorTest {
   @AfterAll
   static void stopMonitor() throws IOException {
     monitor.close();
+    // runc removes each container's cgroup; the parent the test named is ours to remove
+    try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+      for (Path controller : controllers.toList()) {
+        Files.deleteIfExists(controller.resolve("jcri-monitor-test"));
+      }
+    }
   }
 
   @AfterEach
@@ -164,8 +174,8 @@ class ContainerMonitorTest {
       exec.resize(90, 30);
       Thread.sleep(100);
       exec.stdin().write("stty size\n".getBytes(StandardCharsets.UTF_8));
-      readUntil(exec.stdout(), "30 90");
-      exec.stdin().close(); // ^D ends the shell
+      readUntil(exec.stdout(), "30 90\r\n/ # ");
+      exec.stdin().close(); // ^D at the prompt ends the shell
       assertEquals(0, exec.onExit().get(10, TimeUnit.SECONDS));
     }
   }
@@ -201,6 +211,44 @@ class ContainerMonitorTest {
   }
 
   @Test
+  void attachToTtyContainerResizesThroughConmon() throws Exception {
+    String id = running(List.of("sh"), true, true);
+    try (Attachment a = monitor.attach(id, state.resolve("bundles").resolve(id))) {
+      a.resize(120, 50);
+      a.stdin().write("stty size\n".getBytes(StandardCharsets.UTF_8));
+      readUntil(a.stdout(), "50 120");
+    }
+    assertEquals(RuncState.Status.RUNNING, monitor.state(runc, id).orElseThrow().status());
+  }
+
+  @Test
+  void updateChangesCgroupLimits() throws Exception {
+    String id = running(List.of("sleep", "1000"), false, false);
+    monitor.update(runc, id, "{\"memory\":{\"limit\":67108864}}".getBytes(StandardCharsets.UTF_8));
+    Path limit = Path.of("/sys/fs/cgroup/memory/jcri-monitor-test", id, "memory.limit_in_bytes");
+    assertEquals("67108864", Files.readString(limit).trim());
+  }
+
+  @Test
+  void exitsSurviveAMonitorRestart() throws Exception {
+    String id = running(List.of("sh", "-c", "sleep 0.5; exit 9"), false, false);
+    assertEquals(9, exits(id).poll(10, TimeUnit.SECONDS).code());
+    // a new monitor over the same directories, as after a jcrid restart
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    try (ContainerMonitor restarted = new ContainerMonitor(Path.of("/usr/bin/conmon"), state.resolve("exits"),
+        state.resolve("conmon"), state.resolve("attach"))) {
+      assertEquals(9, restarted.exitOf(id).orElseThrow().code());
+      restarted.watchExits((exited, exit) -> seen.add(exited + "=" + exit.code()));
+      String first;
+      do {
+        first = seen.poll(5, TimeUnit.SECONDS);
+        assertNotNull(first, "recorded exits delivered when watching starts");
+      } while (!first.startsWith(id));
+      assertEquals(id + "=9", first);
+    }
+  }
+
+  @Test
   void reopenLogStartsNewFile() throws Exception {
     String id = running(List.of("sh", "-c", "while true; do echo tick; sleep 0.1; done"), false, false);
     Path log = state.resolve("logs").resolve(id + ".log");
@@ -215,7 +263,7 @@ class ContainerMonitorTest {
 
   private String running(List<String> args, boolean stdin, boolean tty) throws Exception {
     String id = newId();
-    Path bundle = bundle(id, args);
+    Path bundle = bundle(id, args, tty);
     monitor.create(runc, id, bundle, state.resolve("logs").resolve(id + ".log"), stdin, false, tty, CREATE_TIMEOUT);
     monitor.start(runc, id);
     return id;
@@ -259,6 +307,10 @@ class ContainerMonitorTest {
 
   /** A bundle whose rootfs is busybox-static and whose config is the smallest runc accepts here. */
   private static Path bundle(String id, List<String> args) throws IOException {
+    return bundle(id, args, false);
+  }
+
+  private static Path bundle(String id, List<String> args, boolean tty) throws IOException {
     Path bundle = state.resolve("bundles").resolve(id);
     Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
     Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
@@ -271,7 +323,7 @@ class ContainerMonitorTest {
     ObjectNode config = JSON.createObjectNode();
     config.put("ociVersion", "1.0.2");
     ObjectNode process = config.putObject("process");
-    process.put("terminal", false);
+    process.put("terminal", tty);
     process.putObject("user").put("uid", 0).put("gid", 0);
     ArrayNode argv = process.putArray("args");
     args.forEach(argv::add);
