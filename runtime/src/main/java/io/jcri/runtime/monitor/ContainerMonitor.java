@@ -137,7 +137,11 @@ public final class ContainerMonitor implements AutoCloseable {
     } catch (TimeoutException e) {
       unblockFifo(sync);
       killConmon(id);
-      delete(rt, id, true);
+      try {
+        delete(rt, id, true);
+      } catch (MonitorException cleanup) {
+        LOG.warning("event=container_create_cleanup_failed id=" + id + " error=" + cleanup.getMessage());
+      }
       throw new MonitorException("container " + id + " was not created within " + timeout.toMillis() + " ms");
     } catch (IOException | ExecutionException e) {
       unblockFifo(sync);

@@ -230,6 +230,21 @@ class ContainerMonitorTest {
   }
 
   @Test
+  void oomKillIsReported() throws Exception {
+    String id = newId();
+    Path bundle = bundle(id, List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"));
+    ObjectNode config = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
+    ((ObjectNode) config.get("linux")).putObject("resources").putObject("memory").put("limit", 16 << 20);
+    Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(config));
+    monitor.create(runc, id, bundle, state.resolve("logs").resolve(id + ".log"), false, false, false, CREATE_TIMEOUT);
+    monitor.start(runc, id);
+    Exit exit = exits(id).poll(10, TimeUnit.SECONDS);
+    assertNotNull(exit);
+    assertEquals(128 + 9, exit.code());
+    assertTrue(exit.oomKilled());
+  }
+
+  @Test
   void exitsSurviveAMonitorRestart() throws Exception {
     String id = running(List.of("sh", "-c", "sleep 0.5; exit 9"), false, false);
     assertEquals(9, exits(id).poll(10, TimeUnit.SECONDS).code());
@@ -314,7 +329,7 @@ class ContainerMonitorTest {
     Path bundle = state.resolve("bundles").resolve(id);
     Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
     Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-    for (String tool : List.of("sh", "echo", "cat", "sleep", "true", "stty")) {
+    for (String tool : List.of("sh", "echo", "cat", "sleep", "true", "stty", "dd")) {
       Files.createSymbolicLink(bin.resolve(tool), Path.of("busybox"));
     }
     Files.createDirectories(bundle.resolve("rootfs/proc"));
