@@ -1,0 +1,366 @@
+package io.jcri.images;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.images.ImageException.Reason;
+import io.jcri.images.reference.Reference;
+import io.jcri.images.registry.Digests;
+import io.jcri.images.registry.RegistryClient;
+import io.jcri.images.store.ContentStore;
+import io.jcri.images.store.Snapshots;
+import io.jcri.images.unpack.Trees;
+import io.jcri.sys.AtomicFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The images of one node: pulled from registries into a content store and overlay snapshots
+ * under {@code <root>/images}, with one record per image (by config digest) written atomically.
+ * A record exists only once all its blobs and snapshots do, so a crash never leaves an image
+ * that looks complete; what a crash does leave is removed by {@link #open}.
+ */
+public final class ImageStore {
+  private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final Path root;
+  private final Path imagesDir;
+  private final Path records;
+  private final ContentStore content;
+  private final Snapshots snapshots;
+  private final Puller puller;
+  private final Map<String, Image> images = new LinkedHashMap<>();
+  private volatile Predicate<String> inUse = id -> false;
+
+  private ImageStore(Path root, ImageOptions options) throws IOException {
+    this.root = root;
+    this.imagesDir = root.resolve("images");
+    this.records = imagesDir.resolve("records");
+    Files.createDirectories(records);
+    this.content = new ContentStore(imagesDir);
+    this.snapshots = new Snapshots(imagesDir);
+    this.puller = new Puller(new RegistryClient(options), content, snapshots, options);
+  }
+
+  /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
+  public static ImageStore open(Path root, ImageOptions options) throws IOException {
+    ImageStore store = new ImageStore(root, options);
+    store.load();
+    return store;
+  }
+
+  private synchronized void load() throws IOException {
+    try (Stream<Path> s = Files.list(records)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(".")) {
+          Files.delete(p); // a record write interrupted before its rename
+          continue;
+        }
+        Image image = JSON.readValue(p.toFile(), Image.class);
+        if (image.chainIds().stream().allMatch(snapshots::has) && content.has(image.id())) {
+          images.put(image.id(), image);
+        } else {
+          LOG.warning("event=image_record_incomplete id=" + image.id() + " action=removed");
+          Files.delete(p);
+        }
+      }
+    }
+    collectGarbage();
+    LOG.info("event=image_store_opened root=" + imagesDir + " images=" + images.size());
+  }
+
+  /** Tells the store which image IDs containers use; RemoveImage refuses those. */
+  public void setInUse(Predicate<String> inUse) {
+    this.inUse = inUse;
+  }
+
+  /** Pulls reference (credentials may be {@link Credentials#NONE}) and returns the stored image. */
+  public Image pull(String reference, Credentials auth) throws IOException, InterruptedException {
+    Reference ref = Reference.parse(reference);
+    long started = System.nanoTime();
+    Image image = puller.pull(ref, auth, p -> record(ref, p));
+    LOG.info("event=image_pulled image=" + ref + " id=" + image.id() + " bytes=" + image.size() + " seconds="
+        + String.format("%.3f", (System.nanoTime() - started) / 1e9));
+    return image;
+  }
+
+  private synchronized Image record(Reference ref, Puller.Pulled p) throws IOException {
+    Image existing = images.get(p.configDigest());
+    List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
+    List<String> digests = new ArrayList<>(existing == null ? List.of() : existing.repoDigests());
+    if (ref.digest() == null) {
+      untagOthers(ref.tagged(), p.configDigest());
+      addUnique(tags, ref.tagged());
+    }
+    addUnique(digests, ref.withDigest(p.topDigest()));
+    JsonNode config = config(p.config());
+    Image image = existing != null ? existing.withRefs(tags, digests)
+        : new Image(p.configDigest(), tags, digests, p.size(), false, parseConfig(p.config()), p.layerDigests(),
+            p.diffIds(), Snapshots.chainIds(p.diffIds()), p.manifestDigests(), config.path("os").asText(),
+            config.path("architecture").asText());
+    save(image);
+    return image;
+  }
+
+  public synchronized List<Image> list() {
+    return List.copyOf(images.values());
+  }
+
+  /** By ID (full, or a unique hex prefix), by tag, or by digest reference. */
+  public synchronized Optional<Image> find(String referenceOrId) {
+    String s = referenceOrId.strip();
+    String id = s.startsWith("sha256:") ? s : "sha256:" + s;
+    if (images.containsKey(id)) {
+      return Optional.of(images.get(id));
+    }
+    Reference ref = null;
+    try {
+      ref = Reference.parse(s);
+    } catch (ImageException e) {
+      if (!s.matches("(sha256:)?[0-9a-f]+")) {
+        throw e;
+      }
+    }
+    if (ref != null) {
+      Optional<Image> byRef = byReference(ref);
+      if (byRef.isPresent()) {
+        return byRef;
+      }
+    }
+    if (s.matches("(sha256:)?[0-9a-f]{3,64}")) {
+      List<Image> matches = images.values().stream().filter(i -> i.id().startsWith(id)).toList();
+      if (matches.size() == 1) {
+        return Optional.of(matches.getFirst());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Image> byReference(Reference ref) {
+    String wanted = ref.digest() != null ? ref.withDigest(ref.digest()) : ref.tagged();
+    return images.values().stream()
+        .filter(i -> (ref.digest() != null ? i.repoDigests() : i.repoTags()).contains(wanted)).findFirst();
+  }
+
+  /**
+   * CRI RemoveImage: by tag, only that tag goes while other tags remain; otherwise the image goes
+   * and with it every blob and snapshot no other image uses. Unknown images are not an error.
+   */
+  public synchronized void remove(String referenceOrId) throws IOException {
+    Optional<Image> found = find(referenceOrId);
+    if (found.isEmpty()) {
+      return;
+    }
+    Image image = found.get();
+    String tag = tagNamed(referenceOrId);
+    if (tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1) {
+      List<String> tags = new ArrayList<>(image.repoTags());
+      tags.remove(tag);
+      save(image.withRefs(tags, image.repoDigests()));
+      LOG.info("event=image_untagged id=" + image.id() + " tag=" + tag);
+      return;
+    }
+    if (inUse.test(image.id())) {
+      throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id()
+          + ") is used by a container");
+    }
+    Files.deleteIfExists(recordPath(image.id()));
+    images.remove(image.id());
+    collectGarbage();
+    LOG.info("event=image_removed id=" + image.id() + " tags=" + image.repoTags());
+  }
+
+  private static String tagNamed(String text) {
+    try {
+      Reference ref = Reference.parse(text);
+      return ref.digest() == null ? ref.tagged() : null;
+    } catch (ImageException e) {
+      return null;
+    }
+  }
+
+  /** Overlay lower dirs of an image, top-most layer first. */
+  public synchronized List<Path> lowerDirs(String imageId) {
+    Image image = images.get(imageId);
+    if (image == null) {
+      throw new ImageException(Reason.NOT_FOUND, "image " + imageId + " not found");
+    }
+    return image.chainIds().reversed().stream().map(snapshots::path).toList();
+  }
+
+  /** The image's config blob (the OCI image config JSON) as stored. */
+  public byte[] configBlob(String imageId) throws IOException {
+    return content.read(imageId);
+  }
+
+  /** ImageStatus verbose info: the config and the layers with their snapshot dirs, as JSON. */
+  public String inspect(Image image) throws IOException {
+    ObjectNode info = JSON.createObjectNode();
+    info.put("id", image.id());
+    info.putPOJO("repoTags", image.repoTags());
+    info.putPOJO("repoDigests", image.repoDigests());
+    info.putPOJO("manifestDigests", image.manifestDigests());
+    info.put("pinned", image.pinned());
+    var layers = info.putArray("layers");
+    for (int i = 0; i < image.layerDigests().size(); i++) {
+      layers.addObject().put("digest", image.layerDigests().get(i)).put("diffId", image.diffIds().get(i))
+          .put("chainId", image.chainIds().get(i))
+          .put("snapshot", snapshots.path(image.chainIds().get(i)).toString());
+    }
+    info.set("config", JSON.readTree(content.read(image.id())));
+    return JSON.writeValueAsString(info);
+  }
+
+  /** Bytes and inodes used by the image store (blobs, snapshots, records). */
+  public FsUsage imageFsUsage() throws IOException {
+    return usage(imagesDir);
+  }
+
+  /** Usage of a directory on the same terms, e.g. the containers' writable layers. */
+  public static FsUsage usage(Path dir) throws IOException {
+    Trees.Usage u = Trees.usage(dir);
+    return new FsUsage(dir, u.bytes(), u.inodes(), System.currentTimeMillis() * 1_000_000L);
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /**
+   * The node-local pause image: a single layer holding staticBinary as /pause, entrypoint
+   * {@code ["/pause","-P"]}, user 65535, stored under name and pinned. The same binary always
+   * makes the same image, so this is a no-op after the first start.
+   */
+  public Image ensurePauseImage(String name, Path staticBinary) throws IOException {
+    Reference ref = Reference.parse(name);
+    PauseImage pause = PauseImage.build(staticBinary);
+    synchronized (this) {
+      Image existing = images.get(pause.configDigest());
+      if (existing != null && existing.repoTags().contains(ref.tagged()) && existing.pinned()) {
+        return existing;
+      }
+      content.write(pause.configDigest(), pause.config());
+      content.write(pause.layerDigest(), pause.layer());
+      content.write(pause.manifestDigest(), pause.manifest());
+      List<String> chain = Snapshots.chainIds(List.of(pause.layerDigest()));
+      if (!snapshots.has(chain.getFirst())) {
+        snapshots.create(chain.getFirst(), dir -> {
+          try (var in = Files.newInputStream(content.path(pause.layerDigest()))) {
+            io.jcri.images.unpack.LayerUnpacker.unpack(in, dir);
+          }
+        });
+      }
+      untagOthers(ref.tagged(), pause.configDigest());
+      List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
+      addUnique(tags, ref.tagged());
+      Image image = new Image(pause.configDigest(), tags, existing == null ? List.of() : existing.repoDigests(),
+          pause.config().length + pause.layer().length, true, parseConfig(pause.config()),
+          List.of(pause.layerDigest()), List.of(pause.layerDigest()), chain, List.of(pause.manifestDigest()),
+          "linux", "amd64");
+      save(image);
+      LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
+      return image;
+    }
+  }
+
+  private void untagOthers(String tag, String keepId) throws IOException {
+    for (Image other : List.copyOf(images.values())) {
+      if (!other.id().equals(keepId) && other.repoTags().contains(tag)) {
+        List<String> tags = new ArrayList<>(other.repoTags());
+        tags.remove(tag);
+        save(other.withRefs(tags, other.repoDigests()));
+      }
+    }
+  }
+
+  private void save(Image image) throws IOException {
+    AtomicFiles.write(recordPath(image.id()), JSON.writeValueAsBytes(image));
+    images.put(image.id(), image);
+  }
+
+  private Path recordPath(String id) {
+    return records.resolve(Digests.hex(id) + ".json");
+  }
+
+  /** Deletes blobs and snapshots that no record references and no pull is writing. */
+  private void collectGarbage() throws IOException {
+    Set<String> blobs = new HashSet<>();
+    Set<String> chains = new HashSet<>();
+    for (Image i : images.values()) {
+      blobs.add(i.id());
+      blobs.addAll(i.layerDigests());
+      blobs.addAll(i.manifestDigests());
+      chains.addAll(i.chainIds());
+    }
+    int freed = 0;
+    for (String chain : snapshots.list()) {
+      if (!chains.contains(chain) && !puller.isLeased(chain)) {
+        snapshots.delete(chain);
+        freed++;
+      }
+    }
+    for (String blob : content.list()) {
+      if (!blobs.contains(blob) && !puller.isLeased(blob)) {
+        content.delete(blob);
+        freed++;
+      }
+    }
+    if (freed > 0) {
+      LOG.info("event=image_gc freed=" + freed);
+    }
+  }
+
+  private static void addUnique(List<String> list, String value) {
+    if (value != null && !list.contains(value)) {
+      list.add(value);
+    }
+  }
+
+  private static JsonNode config(byte[] config) {
+    try {
+      return JSON.readTree(config);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static ImageConfig parseConfig(byte[] configBlob) {
+    JsonNode c = config(configBlob).path("config");
+    Map<String, String> labels = new LinkedHashMap<>();
+    c.path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    return new ImageConfig(c.path("User").asText(""), strings(c.path("Env")), strings(c.path("Entrypoint")),
+        strings(c.path("Cmd")), c.path("WorkingDir").asText(""), c.path("StopSignal").asText(""),
+        keys(c.path("Volumes")), labels, keys(c.path("ExposedPorts")));
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  private static List<String> keys(JsonNode object) {
+    List<String> out = new ArrayList<>();
+    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+      out.add(it.next());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,309 @@
+package io.jcri.images.unpack;
+
+import com.github.luben.zstd.ZstdInputStream;
+import io.jcri.images.ImageException;
+import io.jcri.images.ImageException.Reason;
+import io.jcri.images.registry.Digests;
+import io.jcri.sys.LibC;
+import io.jcri.sys.SysException;
+import io.jcri.sys.Syscalls;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Unpacks one layer (gzip, zstd or plain tar, recognised by its magic bytes) into an empty
+ * directory that becomes an overlayfs lower dir. OCI whiteouts become 0/0 character devices and
+ * opaque markers the {@code trusted.overlay.opaque} xattr. Nothing is ever written outside the
+ * directory: names with {@code ..} or a leading '/', hard links to outside, and writes through
+ * symlinks that leave the directory make the unpack fail with {@link Reason#BAD_LAYER}.
+ */
+public final class LayerUnpacker {
+  private static final String WHITEOUT = ".wh.";
+  private static final String OPAQUE = ".wh..wh..opq";
+  private static final int S_IFIFO = 0010000;
+  private static final int S_IFCHR = 0020000;
+  private static final int S_IFBLK = 0060000;
+  // x86_64 syscall numbers: sys has no chmod/utimensat wrappers yet
+  private static final long SYS_CHMOD = 90;
+  private static final long SYS_UTIMENSAT = 280;
+  private static final int AT_FDCWD = -100;
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final int MAX_SYMLINK_HOPS = 40;
+  private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+
+  /** What was unpacked: the digest and size of the uncompressed tar (the layer's diff ID). */
+  public record Result(String diffId, long tarBytes) {}
+
+  private final Path root;
+  private final Map<Path, FileTime> directoryTimes = new LinkedHashMap<>();
+
+  private LayerUnpacker(Path root) {
+    this.root = root;
+  }
+
+  /** Unpacks the (possibly compressed) layer stream into root, which must exist and be empty. */
+  public static Result unpack(InputStream layer, Path root) throws IOException {
+    return new LayerUnpacker(root).run(layer);
+  }
+
+  private Result run(InputStream layer) throws IOException {
+    MessageDigest sha = Digests.newSha256();
+    CountingInputStream tarBytes = new CountingInputStream(new DigestInputStream(decompress(layer), sha));
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes, 1 << 16)) {
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        apply(e, tar);
+      }
+      // the digest covers the whole tar, including the end-of-archive blocks the reader skips
+      tarBytes.transferTo(OutputStream.nullOutputStream());
+    }
+    for (Map.Entry<Path, FileTime> d : directoryTimes.entrySet()) {
+      setTimes(d.getKey(), d.getValue());
+    }
+    return new Result(Digests.format(sha.digest()), tarBytes.count);
+  }
+
+  private static InputStream decompress(InputStream in) throws IOException {
+    BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
+    b.mark(4);
+    byte[] magic = b.readNBytes(4);
+    b.reset();
+    if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+      return new GZIPInputStream(b, 1 << 16);
+    }
+    if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
+        && (magic[3] & 0xff) == 0xfd) {
+      return new ZstdInputStream(b);
+    }
+    return b;
+  }
+
+  private void apply(TarArchiveEntry e, InputStream content) throws IOException {
+    List<String> parts = clean(e.getName());
+    if (parts.isEmpty()) {
+      if (e.isDirectory()) {
+        setMetadata(root, e); // "./": the layer's root directory itself
+      }
+      return;
+    }
+    String base = parts.getLast();
+    Path dir = directory(parts.subList(0, parts.size() - 1));
+    if (base.equals(OPAQUE)) {
+      Syscalls.lsetxattr(dir, "trusted.overlay.opaque", "y".getBytes(StandardCharsets.US_ASCII));
+      return;
+    }
+    if (base.startsWith(WHITEOUT)) {
+      Path hidden = dir.resolve(base.substring(WHITEOUT.length()));
+      removeExisting(hidden);
+      Syscalls.mknod(hidden, S_IFCHR, 0, 0);
+      return;
+    }
+    Path target = dir.resolve(base);
+    if (e.isDirectory()) {
+      BasicFileAttributes existing = attributes(target);
+      if (existing == null || !existing.isDirectory()) {
+        removeExisting(target);
+        Files.createDirectory(target);
+      }
+      setMetadata(target, e);
+      directoryTimes.put(target, FileTime.from(e.getLastModifiedDate().toInstant()));
+      return;
+    }
+    removeExisting(target);
+    if (e.isLink()) {
+      List<String> linkParts = clean(e.getLinkName());
+      if (linkParts.isEmpty()) {
+        throw bad("hard link " + e.getName() + " has no target");
+      }
+      Path source = directory(linkParts.subList(0, linkParts.size() - 1)).resolve(linkParts.getLast());
+      BasicFileAttributes a = attributes(source);
+      if (a == null || a.isDirectory()) {
+        throw bad("hard link " + e.getName() + " points to " + e.getLinkName() + ", which is not a file of this layer");
+      }
+      Files.createLink(target, source);
+      return;
+    }
+    if (e.isSymbolicLink()) {
+      Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+    } else if (e.isFIFO()) {
+      Syscalls.mknod(target, S_IFIFO | 0600, 0, 0);
+    } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+      Syscalls.mknod(target, (e.isCharacterDevice() ? S_IFCHR : S_IFBLK) | 0600, e.getDevMajor(), e.getDevMinor());
+    } else if (e.isFile()) {
+      try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+          LinkOption.NOFOLLOW_LINKS)) {
+        content.transferTo(out);
+      }
+    } else {
+      return; // PAX globals and other non-file entries carry nothing to write
+    }
+    setMetadata(target, e);
+    setTimes(target, FileTime.from(e.getLastModifiedDate().toInstant()));
+  }
+
+  /** The name's components; '.' and empty ones dropped; absolute names and '..' refused. */
+  static List<String> clean(String name) {
+    if (name.startsWith("/")) {
+      throw bad("absolute path in layer: " + name);
+    }
+    List<String> parts = new ArrayList<>();
+    for (String p : name.split("/")) {
+      if (p.equals("..")) {
+        throw bad("'..' in layer path: " + name);
+      }
+      if (!p.isEmpty() && !p.equals(".")) {
+        parts.add(p);
+      }
+    }
+    return parts;
+  }
+
+  /**
+   * The real directory (no symlink left in it) that the components name inside root, creating
+   * missing ones. Symlinks on the way are followed only while they stay inside root.
+   */
+  private Path directory(List<String> components) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(components);
+    List<String> resolved = new ArrayList<>();
+    Path current = root;
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String c = todo.pop();
+      if (c.isEmpty() || c.equals(".")) {
+        continue;
+      }
+      if (c.equals("..")) {
+        if (resolved.isEmpty()) {
+          throw bad("a symlink in the layer leads outside it: " + String.join("/", components));
+        }
+        resolved.removeLast();
+        current = current.getParent();
+        continue;
+      }
+      Path next = current.resolve(c);
+      BasicFileAttributes a = attributes(next);
+      if (a == null) {
+        Files.createDirectory(next);
+      } else if (a.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS) {
+          throw bad("too many symlinks in " + String.join("/", components));
+        }
+        String target = Files.readSymbolicLink(next).toString();
+        if (target.startsWith("/")) {
+          throw bad("write through absolute symlink " + root.relativize(next) + " -> " + target);
+        }
+        String[] t = target.split("/");
+        for (int i = t.length - 1; i >= 0; i--) {
+          todo.push(t[i]);
+        }
+        continue;
+      } else if (!a.isDirectory()) {
+        throw bad(root.relativize(next) + " is not a directory");
+      }
+      resolved.add(c);
+      current = next;
+    }
+    return current;
+  }
+
+  private void setMetadata(Path path, TarArchiveEntry e) throws IOException {
+    Syscalls.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
+    for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+      if (h.getKey().startsWith("SCHILY.xattr.")) {
+        Syscalls.lsetxattr(path, h.getKey().substring("SCHILY.xattr.".length()),
+            h.getValue().getBytes(StandardCharsets.ISO_8859_1));
+      }
+    }
+    if (!e.isSymbolicLink()) {
+      // after chown, which clears set-id bits; Java's permission API cannot set them
+      try {
+        LibC.INSTANCE.syscall(SYS_CHMOD, path.toString(), e.getMode() & 07777);
+      } catch (com.sun.jna.LastErrorException x) {
+        throw new SysException("chmod " + path, x.getErrorCode());
+      }
+    }
+  }
+
+  /** utimensat(AT_SYMLINK_NOFOLLOW): Java's setTimes opens the file, which blocks on a FIFO and follows links. */
+  private static void setTimes(Path path, FileTime mtime) throws SysException {
+    long seconds = mtime.toInstant().getEpochSecond();
+    long nanos = mtime.toInstant().getNano();
+    try {
+      LibC.INSTANCE.syscall(SYS_UTIMENSAT, AT_FDCWD, path.toString(), new long[] {seconds, nanos, seconds, nanos},
+          AT_SYMLINK_NOFOLLOW);
+    } catch (com.sun.jna.LastErrorException x) {
+      throw new SysException("utimensat " + path, x.getErrorCode());
+    }
+  }
+
+  private void removeExisting(Path path) throws IOException {
+    BasicFileAttributes a = attributes(path);
+    if (a == null) {
+      return;
+    }
+    if (a.isDirectory()) {
+      Trees.delete(path);
+    } else {
+      Files.delete(path);
+    }
+    directoryTimes.remove(path);
+  }
+
+  private static BasicFileAttributes attributes(Path path) throws IOException {
+    try {
+      return Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  private static ImageException bad(String why) {
+    return new ImageException(Reason.BAD_LAYER, "refused layer: " + why);
+  }
+
+  private static final class CountingInputStream extends java.io.FilterInputStream {
+    long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+}

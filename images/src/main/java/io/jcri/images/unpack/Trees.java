@@ -1,0 +1,67 @@
+package io.jcri.images.unpack;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/** Whole directory trees: removal (never following symlinks) and usage. */
+public final class Trees {
+  private Trees() {}
+
+  public static void delete(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        if (exc != null && !(exc instanceof NoSuchFileException)) {
+          throw exc;
+        }
+        Files.deleteIfExists(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Bytes (apparent file sizes) and inodes (entries, directories included) under dir. */
+  public record Usage(long bytes, long inodes) {}
+
+  public static Usage usage(Path dir) throws IOException {
+    long[] sum = new long[2];
+    if (!Files.isDirectory(dir)) {
+      return new Usage(0, 0);
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+        sum[0] += attrs.size();
+        sum[1]++;
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        sum[0] += attrs.size();
+        sum[1]++;
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException exc) {
+        return FileVisitResult.CONTINUE; // removed while walking
+      }
+    });
+    return new Usage(sum[0], sum[1]);
+  }
+}
