@@ -12,6 +12,7 @@ import io.jcri.images.ImageStore;
 import io.jcri.images.RegistryHost;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.container.ContainerStreaming;
+import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ContainerMonitor;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.OciOptions;
@@ -149,9 +150,11 @@ public final class Jcrid {
     ContainerMonitor monitor = new ContainerMonitor(config.monitor().conmon(), config.state().resolve("exits"),
         config.state().resolve("conmon"), config.state().resolve("attach"));
     Sandboxes sandboxes = new Sandboxes(config.root().resolve("sandboxes/records"));
+    LifecycleEvents events = new LifecycleEvents();
     ContainerService containers = new ContainerService(config.root(), config.state(), sandboxes, handlers, monitor,
-        images, oci);
-    SandboxService pods = new SandboxService(config, sandboxes, containers, handlers, network, monitor, images, oci);
+        images, oci, events);
+    SandboxService pods = new SandboxService(config, sandboxes, containers, handlers, network, monitor, images, oci,
+        events);
     pods.recover();
     containers.recover();
     images.setInUse(containers::usesImage);
@@ -160,7 +163,7 @@ public final class Jcrid {
         config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, monitor, handlers));
 
     List<BindableService> services = List.of(
-        new RuntimeServer(config, handlers, network, pods, containers, streaming,
+        new RuntimeServer(config, handlers, network, pods, containers, streaming, events,
             new PodStats(new StatsCollector(), containers, images.root())));
 
     GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), services);

@@ -7,6 +7,7 @@ import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.images.Image;
 import io.jcri.images.ImageStore;
+import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ContainerMonitor;
 import io.jcri.runtime.monitor.CreatedContainer;
 import io.jcri.runtime.monitor.ExecResult;
@@ -65,9 +66,11 @@ public final class ContainerService implements PodContainers {
   private final OciOptions ociOptions;
   private final Path stateDir;
   private final Path layerDir;
+  private final LifecycleEvents events;
 
   public ContainerService(Path root, Path state, Sandboxes sandboxes, RuntimeHandlers handlers,
-      ContainerMonitor monitor, ImageStore images, OciOptions ociOptions) {
+      ContainerMonitor monitor, ImageStore images, OciOptions ociOptions, LifecycleEvents events) {
+    this.events = events;
     this.containers = new Containers(root.resolve("containers/records"));
     this.sandboxes = sandboxes;
     this.handlers = handlers;
@@ -147,6 +150,7 @@ public final class ContainerService implements PodContainers {
       containers.add(container);
       containers.save(container, record);
       rollback.commit();
+      publish(record, LifecycleEvents.Kind.CREATED);
       LOG.info("event=container_created container=" + id + " sandbox=" + sandbox.id() + " name="
           + config.getMetadata().getName() + " image=" + imageRef + " ms=" + (System.nanoTime() - t0) / 1_000_000);
       return id;
@@ -188,6 +192,7 @@ public final class ContainerService implements PodContainers {
       if (c.record().state().equals(ContainerRecord.CREATED)) {
         containers.save(c, c.record().started(nowNanos()));
       }
+      publish(r, LifecycleEvents.Kind.STARTED);
       LOG.info("event=container_started container=" + r.id() + " pid=" + r.pid());
     } finally {
       c.lock().unlock();
@@ -212,6 +217,7 @@ public final class ContainerService implements PodContainers {
           next = next.started(r.createdAtNanos()).exited(at, exit.code(), reason, "");
         }
         containers.save(c, next);
+        publish(next, LifecycleEvents.Kind.STOPPED);
         LOG.info("event=container_exited container=" + id + " exit_code=" + exit.code() + " reason=" + reason);
       } finally {
         c.lock().unlock();
@@ -324,6 +330,7 @@ public final class ContainerService implements PodContainers {
         deleteTree(layerDir.resolve(r.id()));
       });
       containers.forget(c);
+      publish(r, LifecycleEvents.Kind.DELETED);
       LOG.info("event=container_removed container=" + r.id());
     } finally {
       c.lock().unlock();
@@ -450,6 +457,10 @@ public final class ContainerService implements PodContainers {
   }
 
   // ---- helpers ----
+
+  private void publish(ContainerRecord r, LifecycleEvents.Kind kind) {
+    events.publish(new LifecycleEvents.Event(r.id(), r.sandboxId(), kind, nowNanos()));
+  }
 
 
 

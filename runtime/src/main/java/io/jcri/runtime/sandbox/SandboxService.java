@@ -13,6 +13,7 @@ import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.images.Image;
 import io.jcri.images.ImageStore;
 import io.jcri.runtime.config.JcriConfig;
+import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ContainerMonitor;
 import io.jcri.runtime.monitor.CreatedContainer;
 import io.jcri.runtime.monitor.OciRuntime;
@@ -67,9 +68,11 @@ public final class SandboxService {
   private final OciOptions ociOptions;
   private final Path stateDir;
   private final Path recordDir;
+  private final LifecycleEvents events;
 
   public SandboxService(JcriConfig config, Sandboxes sandboxes, PodContainers containers, RuntimeHandlers handlers,
-      CniManager cni, ContainerMonitor monitor, ImageStore images, OciOptions ociOptions) {
+      CniManager cni, ContainerMonitor monitor, ImageStore images, OciOptions ociOptions, LifecycleEvents events) {
+    this.events = events;
     this.config = config;
     this.sandboxes = sandboxes;
     this.containers = containers;
@@ -109,6 +112,8 @@ public final class SandboxService {
       sandbox = startInfraIfNeeded(sandbox, pod, handler, rollback);
       sandboxes.save(sandbox, sandbox.record().withReady(true));
       rollback.commit();
+      publish(id, LifecycleEvents.Kind.CREATED);
+      publish(id, LifecycleEvents.Kind.STARTED);
       LOG.info("event=sandbox_ready sandbox=" + id + " pod=" + md.getNamespace() + "/" + md.getName() + " ip="
           + sandbox.record().ip() + " infra=" + !sandbox.record().infraContainerId().isEmpty() + " handler=" + handler
           + " ms=" + (System.nanoTime() - t0) / 1_000_000);
@@ -283,6 +288,7 @@ public final class SandboxService {
     }
     if (sandbox.ready()) {
       sandboxes.save(sandbox, sandbox.record().withReady(false));
+      publish(r.id(), LifecycleEvents.Kind.STOPPED);
       LOG.info("event=sandbox_stopped sandbox=" + r.id());
     }
   }
@@ -311,6 +317,7 @@ public final class SandboxService {
         deleteTree(recordDir.resolve(r.id()));
       });
       sandboxes.forget(sandbox);
+      publish(r.id(), LifecycleEvents.Kind.DELETED);
       LOG.info("event=sandbox_removed sandbox=" + r.id());
     } finally {
       sandbox.lock().unlock();
@@ -341,6 +348,10 @@ public final class SandboxService {
   }
 
   // ---- helpers ----
+
+  private void publish(String sandboxId, LifecycleEvents.Kind kind) {
+    events.publish(new LifecycleEvents.Event(sandboxId, sandboxId, kind, nowNanos()));
+  }
 
   private PodNetwork podNetwork(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
@@ -411,6 +422,10 @@ public final class SandboxService {
 
 
 
+
+  public java.util.Optional<Sandbox> find(String idOrPrefix) {
+    return sandboxes.find(idOrPrefix);
+  }
 
   public Sandbox require(String idOrPrefix) {
     return sandboxes.require(idOrPrefix);

@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
 import io.jcri.runtime.container.Container;
 import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ExecResult;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.SandboxService;
@@ -45,10 +46,12 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private final ContainerService containers;
   private final StreamingServer streaming;
   private final PodStats stats;
+  private final LifecycleEvents events;
   private final ConfigReport configReport;
 
   public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, SandboxService sandboxes,
-      ContainerService containers, StreamingServer streaming, PodStats stats) {
+      ContainerService containers, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
+    this.events = events;
     this.streaming = streaming;
     this.stats = stats;
     this.config = config;
@@ -261,6 +264,33 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
         .filter(s -> f.getId().isEmpty() || s.id().startsWith(f.getId()))
         .filter(s -> CriViews.matches(f.getLabelSelectorMap(), s.config().getLabelsMap()))
         .map(stats::pod).toList();
+  }
+
+  // ---- events ----
+
+  /** A stream of lifecycle events until the client cancels; each carries the pod's current status. */
+  @Override
+  public void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> out) {
+    var call = (io.grpc.stub.ServerCallStreamObserver<ContainerEventResponse>) out;
+    Runnable unsubscribe = events.subscribe(e -> {
+      synchronized (call) {
+        if (!call.isCancelled()) {
+          call.onNext(eventResponse(e));
+        }
+      }
+    });
+    call.setOnCancelHandler(unsubscribe);
+  }
+
+  private ContainerEventResponse eventResponse(LifecycleEvents.Event e) {
+    ContainerEventResponse.Builder b = ContainerEventResponse.newBuilder().setContainerId(e.containerId())
+        .setContainerEventType(ContainerEventType.forNumber(e.kind().ordinal())).setCreatedAt(e.atNanos());
+    sandboxes.find(e.sandboxId()).ifPresent(s -> {
+      b.setPodSandboxStatus(CriViews.podSandboxStatus(s));
+      containers.all().stream().filter(c -> c.record().sandboxId().equals(s.id()))
+          .forEach(c -> b.addContainersStatuses(CriViews.containerStatus(c)));
+    });
+    return b.build();
   }
 
   // ---- metrics and pod resources ----
