@@ -190,17 +190,34 @@ final class Puller {
       } catch (StallGuard.Stalled e) {
         throw e;
       } catch (IOException e) {
-        if (tee.total < layer.size()) {
-          throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " is truncated: " + tee.total + " of "
-              + layer.size() + " bytes (" + e.getMessage() + ")");
-        }
-        throw e;
+        throw blame(e, tee, sha, layer);
       }
       blobFile.close();
       content.commit(temp, layer.digest());
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  /**
+   * A layer that fails to decompress or untar is the registry's fault when its bytes are not the
+   * blob they claim to be; only then is the error reported as REGISTRY rather than as local.
+   */
+  private static IOException blame(IOException e, Tee tee, MessageDigest sha, Manifests.Descriptor layer) {
+    try {
+      tee.transferTo(OutputStream.nullOutputStream());
+    } catch (ImageException | IOException ignored) {
+      // the stream itself is broken: the checks below say how
+    }
+    if (tee.total != layer.size()) {
+      throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " is truncated: " + tee.total + " of "
+          + layer.size() + " bytes (" + e.getMessage() + ")");
+    }
+    String actual = Digests.format(sha.digest());
+    if (!actual.equals(layer.digest())) {
+      throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " arrived with digest " + actual);
+    }
+    return e;
   }
 
   private static void checkDiffId(LayerUnpacker.Result result, String diffId, Manifests.Descriptor layer) {

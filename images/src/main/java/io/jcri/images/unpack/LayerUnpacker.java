@@ -61,9 +61,17 @@ public final class LayerUnpacker {
     this.root = root;
   }
 
-  /** Unpacks the (possibly compressed) layer stream into root, which must exist and be empty. */
+  /**
+   * Unpacks the (possibly compressed) layer stream into root, which must exist and be empty.
+   * The stream stays open: the caller may still need what follows the archive.
+   */
   public static Result unpack(InputStream layer, Path root) throws IOException {
-    return new LayerUnpacker(root).run(layer);
+    return new LayerUnpacker(root).run(new java.io.FilterInputStream(layer) {
+      @Override
+      public void close() {
+        // the caller's stream
+      }
+    });
   }
 
   private Result run(InputStream layer) throws IOException {
