@@ -2,12 +2,13 @@ package io.jcri.runtime.container;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.runtime.store.Registry;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** A container jcri manages: its current record, its lock, and a future completed at its exit. */
-public final class Container {
+public final class Container implements Registry.Entry<ContainerRecord> {
   private final ReentrantLock lock = new ReentrantLock();
   private final ContainerConfig config;
   private final CompletableFuture<ContainerRecord> exited = new CompletableFuture<>();
@@ -29,6 +30,7 @@ public final class Container {
     return record.id();
   }
 
+  @Override
   public ContainerRecord record() {
     return record;
   }
@@ -41,7 +43,8 @@ public final class Container {
     return record.state().equals(ContainerRecord.RUNNING);
   }
 
-  void update(ContainerRecord next) {
+  @Override
+  public void update(ContainerRecord next) {
     record = next;
     if (next.state().equals(ContainerRecord.EXITED)) {
       exited.complete(next);

@@ -1,5 +1,6 @@
 package io.jcri.runtime.container;
 
+import io.jcri.runtime.store.Registry;
 import java.util.List;
 
 /**
@@ -29,7 +30,7 @@ public record ContainerRecord(
     long uid,
     long gid,
     List<Long> supplementalGroups,
-    String configBase64) {
+    String configBase64) implements Registry.Record {
 
   public static final String CREATED = "CREATED";
   public static final String RUNNING = "RUNNING";

@@ -3,12 +3,13 @@ package io.jcri.runtime.sandbox;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.runtime.oci.SandboxContext;
+import io.jcri.runtime.store.Registry;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** A live pod sandbox: its current record and the lock that serialises changes to it. */
-public final class Sandbox {
+public final class Sandbox implements Registry.Entry<SandboxRecord> {
   private final ReentrantLock lock = new ReentrantLock();
   private final PodSandboxConfig config;
   private volatile SandboxRecord record;
@@ -26,11 +27,13 @@ public final class Sandbox {
     return record.id();
   }
 
+  @Override
   public SandboxRecord record() {
     return record;
   }
 
-  void update(SandboxRecord next) {
+  @Override
+  public void update(SandboxRecord next) {
     record = next;
   }
 

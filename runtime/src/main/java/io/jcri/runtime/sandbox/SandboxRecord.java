@@ -1,5 +1,6 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.runtime.store.Registry;
 import java.util.List;
 
 /**
@@ -32,7 +33,7 @@ public record SandboxRecord(
     String hostnameFile,
     String hostname,
     String cgroupParent,
-    String configBase64) {
+    String configBase64) implements Registry.Record {
 
   public SandboxRecord {
     additionalIps = additionalIps == null ? List.of() : List.copyOf(additionalIps);
@@ -61,7 +62,8 @@ public record SandboxRecord(
     return name + "_" + namespace + "_" + uid + "_" + attempt;
   }
 
-  String uniqueName() {
+  @Override
+  public String uniqueName() {
     return uniqueName(name, namespace, uid, attempt);
   }
 }
