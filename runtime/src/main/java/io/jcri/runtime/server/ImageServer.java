@@ -1,0 +1,162 @@
+package io.jcri.runtime.server;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.jcri.cri.v1.AuthConfig;
+import io.jcri.cri.v1.FilesystemIdentifier;
+import io.jcri.cri.v1.FilesystemUsage;
+import io.jcri.cri.v1.ImageFilter;
+import io.jcri.cri.v1.ImageFsInfoRequest;
+import io.jcri.cri.v1.ImageFsInfoResponse;
+import io.jcri.cri.v1.ImageServiceGrpc;
+import io.jcri.cri.v1.ImageSpec;
+import io.jcri.cri.v1.ImageStatusRequest;
+import io.jcri.cri.v1.ImageStatusResponse;
+import io.jcri.cri.v1.Int64Value;
+import io.jcri.cri.v1.ListImagesRequest;
+import io.jcri.cri.v1.ListImagesResponse;
+import io.jcri.cri.v1.PullImageRequest;
+import io.jcri.cri.v1.PullImageResponse;
+import io.jcri.cri.v1.RemoveImageRequest;
+import io.jcri.cri.v1.RemoveImageResponse;
+import io.jcri.cri.v1.StreamImagesRequest;
+import io.jcri.cri.v1.StreamImagesResponse;
+import io.jcri.cri.v1.UInt64Value;
+import io.jcri.images.Credentials;
+import io.jcri.images.FsUsage;
+import io.jcri.images.Image;
+import io.jcri.images.ImageException;
+import io.jcri.images.ImageStore;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** The CRI ImageService: each RPC validates, calls the {@link ImageStore}, maps the result. */
+public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
+  private static final int STREAM_CHUNK = 100;
+
+  private final ImageStore store;
+
+  public ImageServer(ImageStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> observer) {
+    Rpc.answer("PullImage", observer, mapped(() -> {
+      Image image = store.pull(required(request.getImage()), credentials(request.getAuth()));
+      return PullImageResponse.newBuilder().setImageRef(image.id()).build();
+    }));
+  }
+
+  @Override
+  public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> observer) {
+    Rpc.answer("ListImages", observer, mapped(() ->
+        ListImagesResponse.newBuilder().addAllImages(matching(request.getFilter())).build()));
+  }
+
+  @Override
+  public void streamImages(StreamImagesRequest request, StreamObserver<StreamImagesResponse> observer) {
+    List<io.jcri.cri.v1.Image> all;
+    try {
+      all = mapped(() -> matching(request.getFilter())).call();
+    } catch (Exception e) {
+      observer.onError(GrpcErrors.toStatus("StreamImages", e));
+      return;
+    }
+    for (int i = 0; i < all.size(); i += STREAM_CHUNK) {
+      observer.onNext(StreamImagesResponse.newBuilder()
+          .addAllImages(all.subList(i, Math.min(all.size(), i + STREAM_CHUNK))).build());
+    }
+    observer.onCompleted();
+  }
+
+  @Override
+  public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> observer) {
+    Rpc.answer("ImageStatus", observer, mapped(() -> {
+      ImageStatusResponse.Builder response = ImageStatusResponse.newBuilder();
+      // an unknown image is an empty answer, not an error: kubelet asks before it pulls
+      store.find(required(request.getImage())).ifPresent(image -> response.setImage(toCri(image)));
+      if (request.getVerbose() && response.hasImage()) {
+        response.putInfo("info", store.inspect(store.find(response.getImage().getId()).orElseThrow()));
+      }
+      return response.build();
+    }));
+  }
+
+  @Override
+  public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> observer) {
+    Rpc.answer("RemoveImage", observer, mapped(() -> {
+      store.remove(required(request.getImage()));
+      return RemoveImageResponse.getDefaultInstance();
+    }));
+  }
+
+  @Override
+  public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
+    Rpc.answer("ImageFsInfo", observer, mapped(() -> ImageFsInfoResponse.newBuilder()
+        .addImageFilesystems(toCri(store.imageFsUsage()))
+        .addContainerFilesystems(toCri(ImageStore.usage(store.root().resolve("containers"))))
+        .build()));
+  }
+
+  private List<io.jcri.cri.v1.Image> matching(ImageFilter filter) {
+    String wanted = filter.getImage().getImage();
+    List<Image> images = wanted.isEmpty() ? store.list() : store.find(wanted).map(List::of).orElse(List.of());
+    return images.stream().map(ImageServer::toCri).toList();
+  }
+
+  private static String required(ImageSpec spec) {
+    if (spec.getImage().isBlank()) {
+      throw CriException.invalid("image reference is empty");
+    }
+    return spec.getImage();
+  }
+
+  private static Credentials credentials(AuthConfig auth) {
+    return new Credentials(auth.getUsername(), auth.getPassword(), auth.getAuth(), auth.getIdentityToken(),
+        auth.getRegistryToken());
+  }
+
+  private static io.jcri.cri.v1.Image toCri(Image image) {
+    io.jcri.cri.v1.Image.Builder b = io.jcri.cri.v1.Image.newBuilder().setId(image.id())
+        .addAllRepoTags(image.repoTags()).addAllRepoDigests(image.repoDigests()).setSize(image.size())
+        .setPinned(image.pinned()).setSpec(ImageSpec.newBuilder().setImage(image.id()));
+    String user = image.config().user().split(":", 2)[0];
+    if (user.matches("[0-9]+")) {
+      b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(user)));
+    } else if (!user.isEmpty()) {
+      b.setUsername(user);
+    }
+    return b.build();
+  }
+
+  private static FilesystemUsage toCri(FsUsage usage) {
+    return FilesystemUsage.newBuilder().setTimestamp(usage.timestampNanos())
+        .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(usage.mountpoint().toString()))
+        .setUsedBytes(UInt64Value.newBuilder().setValue(usage.usedBytes()))
+        .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodesUsed())).build();
+  }
+
+  /** Image failures carry a reason; this is where a reason becomes a gRPC code. */
+  private static <T> Callable<T> mapped(Callable<T> body) {
+    return () -> {
+      try {
+        return body.call();
+      } catch (ImageException e) {
+        throw new CriException(code(e.reason()), e.getMessage(), e);
+      }
+    };
+  }
+
+  private static Status.Code code(ImageException.Reason reason) {
+    return switch (reason) {
+      case INVALID_REFERENCE -> Status.Code.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.Code.NOT_FOUND;
+      case IN_USE, UNSUPPORTED, BAD_LAYER -> Status.Code.FAILED_PRECONDITION;
+      case UNAUTHORIZED -> Status.Code.UNAUTHENTICATED;
+      case REGISTRY, UNAVAILABLE -> Status.Code.UNAVAILABLE;
+      case DEADLINE -> Status.Code.DEADLINE_EXCEEDED;
+      case STORAGE -> Status.Code.INTERNAL;
+    };
+  }
+}
