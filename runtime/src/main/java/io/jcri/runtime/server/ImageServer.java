@@ -95,7 +95,7 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
   public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
     Rpc.answer("ImageFsInfo", observer, mapped(() -> ImageFsInfoResponse.newBuilder()
         .addImageFilesystems(toCri(store.imageFsUsage()))
-        .addContainerFilesystems(toCri(ImageStore.usage(store.root().resolve("containers"))))
+        .addContainerFilesystems(toCri(ImageStore.usage(store.root().resolve("containers/layers"))))
         .build()));
   }
 
