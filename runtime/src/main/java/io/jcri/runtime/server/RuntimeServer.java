@@ -266,6 +266,18 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
         .map(stats::pod).toList();
   }
 
+  // ---- checkpoint ----
+
+  /**
+   * Not offered: CRIU 3.17 (Debian 12) cannot checkpoint on kernels from 6.13 on ("Unexpected rt
+   * vDSO area bounds", fixed upstream in CRIU 4.1). Saying so beats a checkpoint that always fails.
+   */
+  @Override
+  public void checkpointContainer(CheckpointContainerRequest request, StreamObserver<CheckpointContainerResponse> out) {
+    out.onError(io.grpc.Status.UNIMPLEMENTED.withDescription("CheckpointContainer is not supported by jcri: it needs "
+        + "CRIU >= 4.1 on this kernel (CRIU 3.17 fails with \"Unexpected rt vDSO area bounds\")").asRuntimeException());
+  }
+
   // ---- events ----
 
   /** A stream of lifecycle events until the client cancels; each carries the pod's current status. */
