@@ -1,0 +1,96 @@
+package io.jcri.it.bench;
+
+import io.jcri.cri.v1.ImageSpec;
+import io.jcri.cri.v1.PullImageRequest;
+import io.jcri.cri.v1.RemoveImageRequest;
+import io.jcri.it.Jcrid;
+import io.jcri.it.registry.Layer;
+import io.jcri.it.registry.LocalRegistry;
+import io.jcri.it.registry.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Pull+unpack of a ~100 MiB, 5-layer image from a loopback registry: jcrid (PullImage) against
+ * {@code skopeo copy} + {@code umoci unpack} of the same image. Not a test; run its main (see
+ * docs/performance.md for the command line). Args: [runs, default 5].
+ */
+public final class PullBenchmark {
+  private static final int LAYERS = 5;
+  private static final int FILES_PER_LAYER = 20;
+  private static final int FILE_BYTES = 1 << 20;
+
+  private PullBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    LocalRegistry registry = LocalRegistry.shared();
+    TestImages.ImageBuilder image = TestImages.image(registry, "bench/big");
+    long blobBytes = 0;
+    Random random = new Random(42);
+    for (int l = 0; l < LAYERS; l++) {
+      Layer.Builder b = Layer.builder().dir("data" + l, 0755);
+      for (int f = 0; f < FILES_PER_LAYER; f++) {
+        b.file("data" + l + "/f" + f, 0644, content(random, f));
+      }
+      Layer layer = b.build();
+      blobBytes += layer.blob().length;
+      image.layer(layer);
+    }
+    String ref = image.push("v1").reference();
+    System.out.printf("image %s: %d layers, %.1f MiB uncompressed, %.1f MiB compressed%n", ref, LAYERS,
+        LAYERS * FILES_PER_LAYER * (double) FILE_BYTES / (1 << 20), blobBytes / (double) (1 << 20));
+
+    List<Double> jcri = new ArrayList<>();
+    try (Jcrid d = Jcrid.start()) {
+      ImageSpec spec = ImageSpec.newBuilder().setImage(ref).build();
+      for (int i = 0; i < runs; i++) {
+        long t0 = System.nanoTime();
+        d.images().pullImage(PullImageRequest.newBuilder().setImage(spec).build());
+        jcri.add((System.nanoTime() - t0) / 1e9);
+        d.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec).build());
+      }
+    }
+    List<Double> skopeoUmoci = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      Path work = Files.createTempDirectory("jcri-bench");
+      long t0 = System.nanoTime();
+      run("skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://" + ref, "oci:" + work.resolve("oci") + ":v1");
+      run("umoci", "unpack", "--image", work.resolve("oci") + ":v1", work.resolve("bundle").toString());
+      skopeoUmoci.add((System.nanoTime() - t0) / 1e9);
+      run("rm", "-rf", work.toString());
+    }
+    System.out.println("jcrid PullImage (pull+unpack)  : " + summary(jcri));
+    System.out.println("skopeo copy + umoci unpack    : " + summary(skopeoUmoci));
+  }
+
+  /** Half random bytes, half text: compresses roughly like real binaries and data. */
+  private static byte[] content(Random random, int seed) {
+    byte[] bytes = new byte[FILE_BYTES];
+    random.nextBytes(bytes);
+    byte[] text = ("line " + seed + " of some repetitive text in a benchmark file\n").getBytes();
+    for (int i = FILE_BYTES / 2; i < FILE_BYTES; i++) {
+      bytes[i] = text[i % text.length];
+    }
+    return bytes;
+  }
+
+  private static String summary(List<Double> seconds) {
+    List<Double> sorted = new ArrayList<>(seconds);
+    Collections.sort(sorted);
+    return String.format("median %.2f s, min %.2f s, max %.2f s over %d runs %s", sorted.get(sorted.size() / 2),
+        sorted.getFirst(), sorted.getLast(), sorted.size(), seconds);
+  }
+
+  private static void run(String... argv) throws Exception {
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
+    }
+  }
+}
