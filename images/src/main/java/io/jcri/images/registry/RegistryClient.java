@@ -141,6 +141,7 @@ public final class RegistryClient {
 
   private <T> Fetched<T> firstAnswer(Reference ref, Credentials criAuth, Attempt<T> attempt) {
     ImageException last = null;
+    List<String> tried = new ArrayList<>();
     for (Endpoint endpoint : endpoints(ref.domain())) {
       try {
         return new Fetched<>(attempt.run(endpoint), endpoint);
@@ -161,8 +162,10 @@ public final class RegistryClient {
       } catch (IOException e) {
         last = new ImageException(Reason.UNAVAILABLE, "registry " + endpoint.base() + ": " + e);
       }
+      tried.add(last.getMessage());
     }
-    throw last;
+    // the last endpoint decides the reason; the message says what every endpoint answered
+    throw tried.size() == 1 ? last : new ImageException(last.reason(), String.join("; then ", tried));
   }
 
   private HttpResponse<InputStream> get(Endpoint endpoint, Reference ref, String path, String accept,

@@ -73,10 +73,7 @@ public final class ContentStore {
     Files.move(temp, path(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /**
-   * Copies in to a temporary file while hashing; fails unless exactly size bytes with the
-   * digest arrived. Returns the temporary file, for the caller to {@link #commit} or delete.
-   */
+  /** Copies in to out while hashing; fails unless exactly size bytes with the digest arrived. */
   public static void copyVerified(InputStream in, OutputStream out, MessageDigest sha, String digest, long size)
       throws IOException {
     byte[] buf = new byte[1 << 16];
@@ -113,6 +110,7 @@ public final class ContentStore {
     return out.toByteArray();
   }
 
+  /** Opens a new temporary file (from {@link #newTemp}) for writing. */
   public OutputStream create(Path temp) throws IOException {
     return Channels.newOutputStream(FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
   }
