@@ -23,6 +23,7 @@ import io.jcri.runtime.streaming.StreamingServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.jcri.runtime.server.GrpcEndpoint;
+import io.jcri.runtime.server.ImageServer;
 import io.jcri.runtime.server.PodStats;
 import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.runtime.server.RuntimeServer;
@@ -164,7 +165,8 @@ public final class Jcrid {
 
     List<BindableService> services = List.of(
         new RuntimeServer(config, handlers, network, pods, containers, streaming, events,
-            new PodStats(new StatsCollector(), containers, images.root())));
+            new PodStats(new StatsCollector(), containers, images.root())),
+        new ImageServer(images));
 
     GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), services);
     CountDownLatch stopped = new CountDownLatch(1);
