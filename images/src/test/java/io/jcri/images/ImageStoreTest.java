@@ -190,6 +190,42 @@ class ImageStoreTest {
   }
 
   @Test
+  void authFileCredentialsApplyUnlessTheRequestBringsItsOwn() throws Exception {
+    push("private/app", "v1");
+    registry.requiredUserPass = "bob:from-file";
+    Path authFile = root.resolve("auth.json");
+    Files.writeString(authFile, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\""
+        + java.util.Base64.getEncoder().encodeToString("bob:from-file".getBytes()) + "\"}}}");
+    ImageStore withFile = ImageStore.open(root, new ImageOptions(Map.of(), authFile, "linux", "amd64", "",
+        Duration.ofSeconds(2), 2));
+    String ref = registry.host() + "/private/app:v1";
+    assertEquals(List.of(ref), withFile.pull(ref, Credentials.NONE).repoTags());
+    ImageException e = assertThrows(ImageException.class,
+        () -> open().pull(ref, Credentials.basic("bob", "not-the-file-one")));
+    assertEquals(Reason.UNAUTHORIZED, e.reason());
+    ImageStore requestWins = ImageStore.open(root, new ImageOptions(Map.of(), authFile, "linux", "amd64", "",
+        Duration.ofSeconds(2), 2));
+    registry.requiredUserPass = "carol:from-request";
+    assertEquals(List.of(ref), requestWins.pull(ref, Credentials.basic("carol", "from-request")).repoTags());
+  }
+
+  @Test
+  void snapshotsStackAsARealOverlay() throws Exception {
+    push("test/app", "v1");
+    Image image = store.pull(registry.host() + "/test/app:v1", Credentials.NONE);
+    Path mnt = Files.createDirectories(root.resolve("mnt"));
+    String lower = String.join(":", store.lowerDirs(image.id()).stream().map(Path::toString).toList());
+    io.jcri.sys.Syscalls.mount("overlay", mnt, "overlay", io.jcri.sys.LibC.MS_RDONLY, "lowerdir=" + lower);
+    try {
+      assertEquals("#!app", Files.readString(mnt.resolve("bin/app")));
+      assertEquals("2", Files.readString(mnt.resolve("etc/y")));
+      assertFalse(Files.exists(mnt.resolve("etc/x")), "whiteout of the top layer hides the base layer's file");
+    } finally {
+      io.jcri.sys.Syscalls.unmountIfMounted(mnt);
+    }
+  }
+
+  @Test
   void pauseImageIsBuiltOncePinnedAndUsable() throws Exception {
     Image pause = store.ensurePauseImage("jcri.local/pause:catatonit", Path.of("/usr/bin/catatonit"));
     assertTrue(pause.pinned());
