@@ -187,6 +187,8 @@ class ImageStoreTest {
     Image image = store.pull(ref, new Credentials("", "", java.util.Base64.getEncoder()
         .encodeToString("alice:s3cret".getBytes()), "", ""));
     assertEquals(List.of(ref), image.repoTags());
+    assertEquals(Reason.UNAUTHORIZED, assertThrows(ImageException.class,
+        () -> store.pull(ref, Credentials.NONE)).reason(), "alice's cached token must not serve an anonymous pull");
   }
 
   @Test

@@ -172,14 +172,15 @@ public final class RegistryClient {
                                         Credentials criAuth) throws IOException {
     URI uri = URI.create(endpoint.base() + "/v2/" + ref.path() + path);
     String scope = "repository:" + ref.path() + ":pull";
-    String cacheKey = endpoint.authority() + " " + scope;
+    Credentials creds = criAuth.isEmpty() ? authFile.lookup(endpoint.mirror() ? endpoint.authority() : ref.domain())
+        : criAuth;
+    // tokens are cached per credentials too: one pull's token must never serve another pull's request
+    String cacheKey = endpoint.authority() + " " + scope + " " + fingerprint(creds);
     Token cached = tokens.get(cacheKey);
     String authorization = cached != null && cached.expiresAtNanos() > System.nanoTime() ? cached.header() : null;
     HttpResponse<InputStream> r = send(endpoint, uri, accept, authorization);
     if (r.statusCode() == 401) {
       r.body().close();
-      Credentials creds = criAuth.isEmpty() ? authFile.lookup(endpoint.mirror() ? endpoint.authority() : ref.domain())
-          : criAuth;
       Token token = answer(endpoint, Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)),
           scope, creds);
       tokens.put(cacheKey, token);
@@ -272,6 +273,11 @@ public final class RegistryClient {
     long seconds = Math.max(60, json.path("expires_in").asLong(60));
     // renew a little early so a token never expires in flight
     return new Token("Bearer " + token, System.nanoTime() + Duration.ofSeconds(seconds - 10).toNanos());
+  }
+
+  private static String fingerprint(Credentials c) {
+    return c.isEmpty() ? "anonymous" : Digests.sha256((c.userColonPassword() + "\0" + c.identityToken() + "\0"
+        + c.registryToken()).getBytes(StandardCharsets.UTF_8));
   }
 
   static boolean isLoopback(String host) {
