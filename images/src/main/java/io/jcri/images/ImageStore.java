@@ -11,7 +11,10 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.unpack.Trees;
+import com.sun.jna.LastErrorException;
 import io.jcri.sys.AtomicFiles;
+import io.jcri.sys.LibC;
+import io.jcri.sys.SysException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,6 +41,10 @@ public final class ImageStore {
   private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private static final long SYS_SYNCFS = 306; // x86_64; sys has no syncfs wrapper yet
+  private static final int O_RDONLY = 0;
+  private static final int O_DIRECTORY = 0200000;
 
   private final Path root;
   private final Path imagesDir;
@@ -102,6 +109,7 @@ public final class ImageStore {
   }
 
   private synchronized Image record(Reference ref, Puller.Pulled p) throws IOException {
+    syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
     Image existing = images.get(p.configDigest());
     List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
     List<String> digests = new ArrayList<>(existing == null ? List.of() : existing.repoDigests());
@@ -267,6 +275,7 @@ public final class ImageStore {
           }
         });
       }
+      syncImagesFilesystem();
       untagOthers(ref.tagged(), pause.configDigest());
       List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
       addUnique(tags, ref.tagged());
@@ -277,6 +286,23 @@ public final class ImageStore {
       save(image);
       LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
       return image;
+    }
+  }
+
+  /** syncfs(2) on the store's filesystem: one flush for all the files of a pull instead of one per file. */
+  private void syncImagesFilesystem() throws IOException {
+    int fd;
+    try {
+      fd = LibC.INSTANCE.open(imagesDir.toString(), O_RDONLY | O_DIRECTORY);
+    } catch (LastErrorException e) {
+      throw new SysException("open " + imagesDir, e.getErrorCode());
+    }
+    try {
+      LibC.INSTANCE.syscall(SYS_SYNCFS, fd);
+    } catch (LastErrorException e) {
+      throw new SysException("syncfs " + imagesDir, e.getErrorCode());
+    } finally {
+      LibC.INSTANCE.close(fd);
     }
   }
 

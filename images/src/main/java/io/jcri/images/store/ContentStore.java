@@ -65,11 +65,11 @@ public final class ContentStore {
     return tmp.resolve(UUID.randomUUID().toString());
   }
 
-  /** Moves a verified temporary file into place (fsynced first, so a crash cannot leave half a blob). */
+  /**
+   * Moves a verified temporary file into place. Not fsynced here: the image store syncs the
+   * whole filesystem once per pull before it writes the record that makes the blob count.
+   */
   public void commit(Path temp, String digest) throws IOException {
-    try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
     Files.move(temp, path(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
