@@ -17,7 +17,7 @@ import java.util.Random;
 /**
  * Pull+unpack of a ~100 MiB, 5-layer image from a loopback registry: jcrid (PullImage) against
  * {@code skopeo copy} + {@code umoci unpack} of the same image. Not a test; run its main (see
- * docs/performance.md for the command line). Args: [runs, default 5].
+ * docs/performance.md for the command line). Args: [runs, default 5] [images.max_parallel_layers, default 3].
  */
 public final class PullBenchmark {
   private static final int LAYERS = 5;
@@ -28,6 +28,7 @@ public final class PullBenchmark {
 
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    int parallelLayers = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     LocalRegistry registry = LocalRegistry.shared();
     TestImages.ImageBuilder image = TestImages.image(registry, "bench/big");
     long blobBytes = 0;
@@ -46,7 +47,7 @@ public final class PullBenchmark {
         LAYERS * FILES_PER_LAYER * (double) FILE_BYTES / (1 << 20), blobBytes / (double) (1 << 20));
 
     List<Double> jcri = new ArrayList<>();
-    try (Jcrid d = Jcrid.start()) {
+    try (Jcrid d = Jcrid.start("[images]\nmax_parallel_layers = " + parallelLayers + "\n")) {
       ImageSpec spec = ImageSpec.newBuilder().setImage(ref).build();
       for (int i = 0; i < runs; i++) {
         long t0 = System.nanoTime();
@@ -54,6 +55,10 @@ public final class PullBenchmark {
         jcri.add((System.nanoTime() - t0) / 1e9);
         d.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec).build());
       }
+      // the daemon's own account of the last pull: one line per layer, then the image
+      List<String> lines = d.log().lines().filter(l -> l.contains("event=layer_pulled") || l.contains("event=image_pulled"))
+          .toList();
+      lines.subList(Math.max(0, lines.size() - LAYERS - 1), lines.size()).forEach(System.out::println);
     }
     List<Double> skopeoUmoci = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
