@@ -93,6 +93,9 @@ public final class SandboxService {
       throw CriException.invalid("pod sandbox metadata needs name, namespace and uid (got name=\"" + md.getName()
           + "\" namespace=\"" + md.getNamespace() + "\" uid=\"" + md.getUid() + "\")");
     }
+    if (pod.getHostname().length() > 64) {
+      throw CriException.invalid("hostname \"" + pod.getHostname() + "\" is longer than 64 characters");
+    }
     if (!handlers.exists(runtimeHandler)) {
       throw CriException.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
           + handlers.all().keySet());
@@ -127,8 +130,8 @@ public final class SandboxService {
     boolean hostIpc = ns.getIpc() == NamespaceMode.NODE;
     boolean hostPid = ns.getPid() == NamespaceMode.NODE;
     Path run = stateDir.resolve(id);
-    String hostname = hostNetwork ? hostHostname()
-        : pod.getHostname().isEmpty() ? pod.getMetadata().getName() : pod.getHostname();
+    // kubelet always names the pod's host; without a name the pod gets the node's, as in containerd
+    String hostname = hostNetwork || pod.getHostname().isEmpty() ? hostHostname() : pod.getHostname();
     Path netns = hostNetwork ? null : run.resolve("ns/net");
     Path ipcNs = hostIpc ? null : run.resolve("ns/ipc");
     Path utsNs = hostNetwork ? null : run.resolve("ns/uts");

@@ -133,7 +133,11 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
       ctx.write(new DefaultSpdyRstStreamFrame(id, SpdyStreamStatus.PROTOCOL_ERROR));
       return;
     }
-    ctx.write(new DefaultSpdySynReplyFrame(id));
+    // Netty encodes an empty header block as no bytes at all, which Go's SPDY framer (kubectl, crictl,
+    // kubelet) cannot parse; one header makes a real, compressed block
+    DefaultSpdySynReplyFrame reply = new DefaultSpdySynReplyFrame(id);
+    reply.headers().set("streamtype", type);
+    ctx.write(reply);
     if (syn.isLast() && inputs.containsKey(id)) {
       inputs.get(id).end();
     }
