@@ -60,7 +60,8 @@ public final class ContainerStreaming implements StreamingBackend {
   public void attach(String containerId, boolean tty, StreamIo io) throws Exception {
     Container c = containers.requireRunning(containerId, "Attach");
     try (Attachment attachment = monitor.attach(c.id(), containers.bundle(c.id()))) {
-      Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), attachment.stdin(), false);
+      // the client's EOF reaches conmon, which closes the container's stdin only for stdin_once
+      Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), attachment.stdin(), true);
       Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, attachment::resize)) : null;
       Thread err = io.stderr() == null ? null : copyInBackground(attachment.stderr(), io.stderr(), false);
       attachment.stdout().transferTo(io.stdout() != null ? io.stdout() : OutputStream.nullOutputStream());

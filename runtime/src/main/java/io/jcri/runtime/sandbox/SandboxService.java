@@ -55,8 +55,11 @@ public final class SandboxService {
   private static final Logger LOG = Logger.getLogger(SandboxService.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration INFRA_TIMEOUT = Duration.ofSeconds(60);
-  /** StopPodSandbox carries no timeout; kubelet has already stopped containers with theirs. */
-  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  /**
+   * StopPodSandbox carries no timeout: kubelet has stopped the containers with their own grace
+   * periods already, so what is still running is killed at once (as containerd does).
+   */
+  private static final Duration STOP_GRACE = Duration.ZERO;
 
   private final JcriConfig config;
   private final Sandboxes sandboxes;
