@@ -138,12 +138,16 @@ public final class Jcrid {
 
     RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(),
         config.state().resolve("runtimes"));
+    Phases phases = new Phases();
     CniManager network = CniManager.open(new CniOptions(config.cni().confDir(), config.cni().binDirs(),
         config.root().resolve("cni/cache"), config.cni().pluginTimeout(), true));
+    phases.done("cni");
     ImageStore images = ImageStore.open(config.root(), imageOptions(config));
+    phases.done("images");
     if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
       images.ensurePauseImage(config.sandbox().pauseImage(), config.sandbox().pauseBinary());
     }
+    phases.done("pause_image");
     OciOptions defaults = OciOptions.defaults();
     OciOptions oci = new OciOptions(defaults.defaultCapabilities(), defaults.minOomScoreAdj(),
         defaults.seccompAvailable(), defaults.seccompProfileRoot(), defaults.apparmorAvailable(),
@@ -156,19 +160,23 @@ public final class Jcrid {
         images, oci, events);
     SandboxService pods = new SandboxService(config, sandboxes, containers, handlers, network, monitor, images, oci,
         events);
+    phases.done("wiring");
     pods.recover();
     containers.recover();
+    phases.done("recovery");
     images.setInUse(containers::usesImage);
     StreamingServer streaming = StreamingServer.start(new StreamingOptions(config.streaming().address(),
         config.streaming().port(), config.streaming().tokenTtl(), config.streaming().tlsCert(),
         config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, monitor, handlers));
 
+    phases.done("streaming");
     List<BindableService> services = List.of(
         new RuntimeServer(config, handlers, network, pods, containers, streaming, events,
             new PodStats(new StatsCollector(), containers, images.root())),
         new ImageServer(images));
 
     GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), services);
+    phases.done("grpc");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("event=shutting_down grace_ms=" + config.shutdownGrace().toMillis());
@@ -205,6 +213,17 @@ public final class Jcrid {
       Syscalls.sendUnixDatagram(socket, "READY=1".getBytes(StandardCharsets.UTF_8));
     } catch (Exception e) {
       LOG.warning("event=sd_notify_failed socket=" + socket + " error=\"" + e.getMessage() + "\"");
+    }
+  }
+
+  /** Debug-level start-up timings, one line per phase. */
+  private static final class Phases {
+    private long last = System.nanoTime();
+
+    void done(String phase) {
+      long now = System.nanoTime();
+      LOG.fine(() -> "event=startup_phase phase=" + phase + " ms=" + (now - last) / 1_000_000);
+      last = now;
     }
   }
 

@@ -51,8 +51,9 @@ public final class RegistryClient {
   private final ImageOptions options;
   private final AuthFile authFile;
   private final StallGuard stallGuard;
-  private final HttpClient http;
-  private final HttpClient unverifiedTls;
+  // built on first use: an HttpClient (TLS context, selector thread) costs ~0.2 s of daemon start-up
+  private volatile HttpClient http;
+  private volatile HttpClient unverifiedTls;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
 
   private record Token(String header, long expiresAtNanos) {}
@@ -71,10 +72,23 @@ public final class RegistryClient {
     this.options = options;
     this.authFile = new AuthFile(options.authFile());
     this.stallGuard = new StallGuard(options.stallTimeout());
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(options.stallTimeout()).build();
-    this.unverifiedTls = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(options.stallTimeout()).sslContext(trustAll()).build();
+  }
+
+  private HttpClient client(boolean unverified) {
+    HttpClient c = unverified ? unverifiedTls : http;
+    if (c != null) {
+      return c;
+    }
+    synchronized (this) {
+      if (unverified && unverifiedTls == null) {
+        unverifiedTls = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(options.stallTimeout()).sslContext(trustAll()).build();
+      } else if (!unverified && http == null) {
+        http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(options.stallTimeout()).build();
+      }
+      return unverified ? unverifiedTls : http;
+    }
   }
 
   /** The endpoints to try for a registry host, in order. */
@@ -208,7 +222,7 @@ public final class RegistryClient {
       b.header("Authorization", authorization);
     }
     try {
-      return (endpoint.unverifiedTls() ? unverifiedTls : http).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return client(endpoint.unverifiedTls()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
