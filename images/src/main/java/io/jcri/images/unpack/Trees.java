@@ -34,7 +34,10 @@ public final class Trees {
     });
   }
 
-  /** Bytes (apparent file sizes) and inodes (entries, directories included) under dir. */
+  /**
+   * Bytes (apparent file sizes) and inodes (entries, directories included) under dir, as
+   * "du -sb" and "du -s --inodes" count them: each hard-linked file once, symlinks not followed.
+   */
   public record Usage(long bytes, long inodes) {}
 
   public static Usage usage(Path dir) throws IOException {
@@ -42,6 +45,8 @@ public final class Trees {
     if (!Files.isDirectory(dir)) {
       return new Usage(0, 0);
     }
+    // only regular files can share an inode (directories cannot be hard-linked)
+    java.util.Set<Object> seenFiles = new java.util.HashSet<>();
     Files.walkFileTree(dir, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
@@ -52,8 +57,10 @@ public final class Trees {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        sum[0] += attrs.size();
-        sum[1]++;
+        if (!attrs.isRegularFile() || seenFiles.add(attrs.fileKey())) {
+          sum[0] += attrs.size();
+          sum[1]++;
+        }
         return FileVisitResult.CONTINUE;
       }
 

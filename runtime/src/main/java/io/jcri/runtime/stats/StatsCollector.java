@@ -153,12 +153,16 @@ public final class StatsCollector {
   }
 
   private static Optional<FilesystemUsage> writableLayer(Path dir, String mountpoint, long now) {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return Optional.empty(); // the container was removed meanwhile
+    }
     try {
-      return LayerUsage.of(dir).map(layer -> FilesystemUsage.newBuilder()
+      var layer = io.jcri.images.ImageStore.usage(dir);
+      return Optional.of(FilesystemUsage.newBuilder()
           .setTimestamp(now)
           .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(mountpoint))
-          .setUsedBytes(uint64(layer.bytes()))
-          .setInodesUsed(uint64(layer.inodes()))
+          .setUsedBytes(uint64(layer.usedBytes()))
+          .setInodesUsed(uint64(layer.inodesUsed()))
           .build());
     } catch (IOException e) {
       LOG.warning("event=writable_layer_unreadable dir=" + dir + " error=" + e.getMessage());
