@@ -30,7 +30,7 @@ public final class TestImages {
   public static final List<String> APPLETS = List.of("sh", "echo", "cat", "sleep", "id", "ls", "env", "hostname",
       "mount", "grep", "nc", "httpd", "wget", "top", "ps", "true", "false", "touch", "mkdir", "rm", "head", "tail",
       "wc", "stat", "test", "whoami", "date", "uname", "kill", "ip", "ifconfig", "cp", "mv", "chmod", "printf",
-      "find", "xargs", "sed", "awk", "tee", "df", "du", "nslookup", "ping", "dd", "sync", "readlink", "ln");
+      "find", "xargs", "sed", "awk", "tee", "df", "du", "nslookup", "ping", "dd", "sync", "readlink", "ln", "stty");
   private static final int HARDLINKED = 3;
   private static final ObjectMapper JSON = new ObjectMapper();
 

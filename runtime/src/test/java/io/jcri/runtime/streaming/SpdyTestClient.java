@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A SPDY/3.1 client as kubectl and crictl speak it: an HTTP upgrade, then streams the client opens. */
-final class SpdyTestClient implements AutoCloseable {
+public final class SpdyTestClient implements AutoCloseable {
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final CompletableFuture<FullHttpResponse> upgraded = new CompletableFuture<>();
   private final Map<Integer, ByteArrayOutputStream> received = new ConcurrentHashMap<>();
@@ -54,7 +54,7 @@ final class SpdyTestClient implements AutoCloseable {
   private String protocol;
 
   /** Connects and upgrades; {@link #status()} tells whether the server switched protocols (101). */
-  static SpdyTestClient connect(String url, List<String> protocols) throws Exception {
+  public static SpdyTestClient connect(String url, List<String> protocols) throws Exception {
     SpdyTestClient client = new SpdyTestClient();
     client.open(URI.create(url), protocols);
     return client;
@@ -100,16 +100,16 @@ final class SpdyTestClient implements AutoCloseable {
     response.release();
   }
 
-  int status() {
+  public int status() {
     return status;
   }
 
-  String protocol() {
+  public String protocol() {
     return protocol;
   }
 
   /** Opens a stream with these headers and returns its id. */
-  synchronized int openStream(Map<String, String> headers) {
+  public synchronized int openStream(Map<String, String> headers) {
     int id = nextStreamId;
     nextStreamId += 2;
     received.put(id, new ByteArrayOutputStream());
@@ -120,63 +120,63 @@ final class SpdyTestClient implements AutoCloseable {
     return id;
   }
 
-  int openStream(String type) {
+  public int openStream(String type) {
     return openStream(Map.of("streamtype", type));
   }
 
   /** From now on the stream's bytes are only counted (for throughput runs). */
-  void countOnly(int stream) {
+  public void countOnly(int stream) {
     counted.put(stream, new AtomicLong());
   }
 
-  long counted(int stream) {
+  public long counted(int stream) {
     return counted.get(stream).get();
   }
 
-  void send(int stream, byte[] data) {
+  public void send(int stream, byte[] data) {
     channel.writeAndFlush(new DefaultSpdyDataFrame(stream, Unpooled.wrappedBuffer(data)));
   }
 
-  void send(int stream, String text) {
+  public void send(int stream, String text) {
     send(stream, text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Half-closes the stream: the server reads end of file. */
-  void finish(int stream) {
+  public void finish(int stream) {
     channel.writeAndFlush(new DefaultSpdyDataFrame(stream).setLast(true));
   }
 
   /** Waits for the server to end the stream, then returns all it sent on it. */
-  String awaitText(int stream, Duration timeout) throws InterruptedException {
+  public String awaitText(int stream, Duration timeout) throws InterruptedException {
     awaitEnd(stream, timeout);
     return text(stream);
   }
 
-  void awaitEnd(int stream, Duration timeout) throws InterruptedException {
+  public void awaitEnd(int stream, Duration timeout) throws InterruptedException {
     if (!finished.get(stream).await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("stream " + stream + " not finished; so far: " + text(stream));
     }
   }
 
-  String text(int stream) {
+  public String text(int stream) {
     ByteArrayOutputStream buf = received.get(stream);
     synchronized (buf) {
       return buf.toString(StandardCharsets.UTF_8);
     }
   }
 
-  int bytesReceived(int stream) {
+  public int bytesReceived(int stream) {
     ByteArrayOutputStream buf = received.get(stream);
     synchronized (buf) {
       return buf.size();
     }
   }
 
-  boolean goAway() {
+  public boolean goAway() {
     return goAway;
   }
 
-  boolean awaitClosed(Duration timeout) throws InterruptedException {
+  public boolean awaitClosed(Duration timeout) throws InterruptedException {
     return closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** A WebSocket client of kubelet's channel protocol: binary messages whose first byte names the channel. */
-final class WsTestClient implements AutoCloseable {
+public final class WsTestClient implements AutoCloseable {
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final CompletableFuture<Void> handshaken = new CompletableFuture<>();
   private final Map<Integer, ByteArrayOutputStream> received = new ConcurrentHashMap<>();
@@ -37,7 +37,7 @@ final class WsTestClient implements AutoCloseable {
   private WebSocketClientHandshaker handshaker;
   private Channel channel;
 
-  static WsTestClient connect(String url, String subprotocol) throws Exception {
+  public static WsTestClient connect(String url, String subprotocol) throws Exception {
     WsTestClient client = new WsTestClient();
     client.open(URI.create(url.replaceFirst("^http", "ws")), subprotocol);
     return client;
@@ -62,37 +62,37 @@ final class WsTestClient implements AutoCloseable {
     handshaken.get(10, TimeUnit.SECONDS);
   }
 
-  String protocol() {
+  public String protocol() {
     return handshaker.actualSubprotocol();
   }
 
-  void send(int channelNumber, byte[] data) {
+  public void send(int channelNumber, byte[] data) {
     byte[] message = new byte[data.length + 1];
     message[0] = (byte) channelNumber;
     System.arraycopy(data, 0, message, 1, data.length);
     sendRaw(message);
   }
 
-  void send(int channelNumber, String text) {
+  public void send(int channelNumber, String text) {
     send(channelNumber, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  void sendRaw(byte[] message) {
+  public void sendRaw(byte[] message) {
     channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(message)));
   }
 
-  byte[] bytes(int channelNumber) {
+  public byte[] bytes(int channelNumber) {
     ByteArrayOutputStream buf = received.computeIfAbsent(channelNumber, c -> new ByteArrayOutputStream());
     synchronized (buf) {
       return buf.toByteArray();
     }
   }
 
-  String text(int channelNumber) {
+  public String text(int channelNumber) {
     return new String(bytes(channelNumber), StandardCharsets.UTF_8);
   }
 
-  boolean awaitClosed(Duration timeout) throws InterruptedException {
+  public boolean awaitClosed(Duration timeout) throws InterruptedException {
     return closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
