@@ -25,6 +25,12 @@ import java.util.stream.Stream;
 public final class Jcrid implements AutoCloseable {
   private static final Path DIST = Path.of(System.getProperty("jcri.dist", "../packaging/target/jcri-0.1.0"));
   private static final Path WORK = Path.of("/var/tmp/jcri-it");
+  // grpc-netty asks for SO_KEEPALIVE on Unix sockets too, and Netty warns on every connection
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP = java.util.logging.Logger.getLogger("io.netty.bootstrap");
+
+  static {
+    NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
+  }
 
   private final Path home;
   private final String extraToml;

@@ -155,6 +155,54 @@ class ContainerIT {
   }
 
   @Test
+  void anOomKillIsReportedAsOomKilled() throws Exception {
+    String id = Pods.create(d, podId, pod, Pods.container("oom", image, "dd", "if=/dev/zero", "of=/dev/null",
+        "bs=128M", "count=1").setLinux(LinuxContainerConfig.newBuilder().setResources(
+            io.jcri.cri.v1.LinuxContainerResources.newBuilder().setMemoryLimitInBytes(32L << 20))));
+    Pods.start(d, id);
+    ContainerStatus s = Pods.awaitExit(d, id);
+    assertEquals("OOMKilled", s.getReason());
+    assertEquals(137, s.getExitCode());
+    remove(id);
+  }
+
+  @Test
+  void resourcesUpdateStatsAndLogReopenOnARunningContainer() throws Exception {
+    String id = run("tuned", "sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done");
+    try {
+      d.runtime().updateContainerResources(io.jcri.cri.v1.UpdateContainerResourcesRequest.newBuilder()
+          .setContainerId(id).setLinux(io.jcri.cri.v1.LinuxContainerResources.newBuilder()
+              .setMemoryLimitInBytes(96L << 20).setCpuShares(512)).build());
+      String limit = d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id)
+          .addAllCmd(List.of("cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")).setTimeout(10).build())
+          .getStdout().toStringUtf8().strip();
+      assertEquals(String.valueOf(96L << 20), limit);
+
+      Thread.sleep(1200); // two CPU samples a second apart give a rate
+      d.runtime().containerStats(io.jcri.cri.v1.ContainerStatsRequest.newBuilder().setContainerId(id).build());
+      var stats = d.runtime().containerStats(io.jcri.cri.v1.ContainerStatsRequest.newBuilder().setContainerId(id)
+          .build()).getStats();
+      assertEquals(id, stats.getAttributes().getId());
+      assertTrue(stats.getCpu().getUsageCoreNanoSeconds().getValue() > 0);
+      assertTrue(stats.getMemory().getWorkingSetBytes().getValue() > 0);
+      var podStats = d.runtime().podSandboxStats(io.jcri.cri.v1.PodSandboxStatsRequest.newBuilder()
+          .setPodSandboxId(podId).build()).getStats();
+      assertTrue(podStats.getLinux().getNetwork().getInterfacesList().stream()
+          .anyMatch(i -> i.getName().equals("eth0")), podStats.toString());
+
+      Path log = Path.of(Pods.status(d, id).getLogPath());
+      Path rotated = log.resolveSibling(log.getFileName() + ".1");
+      Files.move(log, rotated);
+      d.runtime().reopenContainerLog(io.jcri.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+      Thread.sleep(500);
+      assertTrue(Files.exists(log), "conmon reopened the log at its path");
+      assertTrue(Files.readAllLines(log).stream().anyMatch(l -> l.contains("stdout F line")));
+    } finally {
+      remove(id);
+    }
+  }
+
+  @Test
   void badInputIsRejectedAndLeavesNothing() throws Exception {
     StatusRuntimeException noImage = assertThrows(StatusRuntimeException.class,
         () -> Pods.create(d, podId, pod, Pods.container("noimage", "127.0.0.1:1/not/there:1", "true")));

@@ -185,12 +185,11 @@ public final class ContainerService implements PodContainers {
             + "; only a created container can be started");
       }
       OciRuntime runtime = handlers.ociRuntime(r.runtimeHandler());
-      step("start the container", () -> {
-        monitor.start(runtime, r.id());
-        return null;
-      });
+      // taken before runc start: a container that exits at once must not look finished before it started
+      long startedAt = nowNanos();
+      perform("start the container", () -> monitor.start(runtime, r.id()));
       if (c.record().state().equals(ContainerRecord.CREATED)) {
-        containers.save(c, c.record().started(nowNanos()));
+        containers.save(c, c.record().started(startedAt));
       }
       publish(r, LifecycleEvents.Kind.STARTED);
       LOG.info("event=container_started container=" + r.id() + " pid=" + r.pid());
@@ -211,11 +210,10 @@ public final class ContainerService implements PodContainers {
           return;
         }
         String reason = exit.oomKilled() ? "OOMKilled" : exit.code() == 0 ? "Completed" : "Error";
-        long at = exit.finishedAt().getEpochSecond() * 1_000_000_000L + exit.finishedAt().getNano();
-        ContainerRecord next = r.exited(at, exit.code(), reason, "");
-        if (next.startedAtNanos() == 0) {
-          next = next.started(r.createdAtNanos()).exited(at, exit.code(), reason, "");
-        }
+        // the exit file's mtime comes from the kernel's coarse clock and can trail the start by a tick
+        long started = r.startedAtNanos() == 0 ? r.createdAtNanos() : r.startedAtNanos();
+        long at = Math.max(started, exit.finishedAt().getEpochSecond() * 1_000_000_000L + exit.finishedAt().getNano());
+        ContainerRecord next = r.started(started).exited(at, exit.code(), reason, "");
         containers.save(c, next);
         publish(next, LifecycleEvents.Kind.STOPPED);
         LOG.info("event=container_exited container=" + id + " exit_code=" + exit.code() + " reason=" + reason);
