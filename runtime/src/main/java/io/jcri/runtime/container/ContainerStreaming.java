@@ -41,16 +41,13 @@ public final class ContainerStreaming implements StreamingBackend {
         io.stdin() != null)) {
       Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), exec.stdin(), true);
       Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, exec::resize)) : null;
-      Thread err = io.stderr() == null ? null : copyInBackground(exec.stderr(), io.stderr(), false);
-      if (io.stdout() != null) {
-        exec.stdout().transferTo(io.stdout());
-      } else {
-        exec.stdout().transferTo(OutputStream.nullOutputStream());
-      }
-      if (err != null) {
-        err.join();
-      }
+      Thread out = copyOutput(exec.stdout(), io.stdout(), exec);
+      Thread err = copyOutput(exec.stderr(), io.stderr(), exec);
+      // wait here, not in a read of the process's pipe (which an interrupt does not end), so a client
+      // that disconnects interrupts this wait and the process is killed on the way out
       int code = exec.waitFor();
+      out.join();
+      err.join();
       interrupt(in, resizes);
       return code;
     }
@@ -112,6 +109,17 @@ public final class ContainerStreaming implements StreamingBackend {
     } catch (InterruptedException | IOException ignored) {
       // the session ended
     }
+  }
+
+  /** Copies the process's output to the client; a client that cannot take it any more ends the process. */
+  private static Thread copyOutput(InputStream from, OutputStream to, InteractiveExec exec) {
+    return Thread.ofVirtual().start(() -> {
+      try {
+        from.transferTo(to != null ? to : OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        exec.kill();
+      }
+    });
   }
 
   private static Thread copyInBackground(InputStream from, OutputStream to, boolean closeAtEnd) {
