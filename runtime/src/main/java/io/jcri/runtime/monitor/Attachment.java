@@ -40,10 +40,28 @@ public final class Attachment implements AutoCloseable {
   }
 
   static Attachment connect(String id, Path socketPath, Path bundle) throws MonitorException {
-    byte[] path = socketPath.toString().getBytes(StandardCharsets.UTF_8);
-    if (path.length > SUN_PATH_MAX) {
-      throw new MonitorException("attach socket path too long: " + socketPath);
+    if (socketPath.toString().getBytes(StandardCharsets.UTF_8).length <= SUN_PATH_MAX) {
+      return connect(id, socketPath.toString(), socketPath, bundle);
     }
+    // a path longer than sun_path (a deep state dir) is reached through a descriptor of its directory,
+    // as conmon itself binds it
+    int dir;
+    try {
+      dir = Posix.C.open(socketPath.getParent().toString(), Posix.O_PATH | Posix.O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw new MonitorException("attach to container " + id + ": open " + socketPath.getParent() + ": errno "
+          + e.getErrorCode());
+    }
+    try {
+      return connect(id, "/proc/self/fd/" + dir + "/" + socketPath.getFileName(), socketPath, bundle);
+    } finally {
+      FdIo.closeQuietly(dir);
+    }
+  }
+
+  private static Attachment connect(String id, String reachablePath, Path socketPath, Path bundle)
+      throws MonitorException {
+    byte[] path = reachablePath.getBytes(StandardCharsets.UTF_8);
     byte[] address = new byte[2 + SUN_PATH_MAX + 1];
     address[0] = (byte) Posix.AF_UNIX; // sa_family_t, little-endian
     System.arraycopy(path, 0, address, 2, path.length);

@@ -17,6 +17,7 @@ interface Posix extends Library {
   int O_NOCTTY = 0x100;
   int O_NONBLOCK = 0x800;
   int O_CLOEXEC = 0x80000;
+  int O_PATH = 0x200000;
   int AF_UNIX = 1;
   int SOCK_SEQPACKET = 5;
   int SOCK_CLOEXEC = 0x80000;
