@@ -29,7 +29,6 @@ import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.runtime.server.RuntimeServer;
 import io.jcri.sys.ChildReaper;
 import io.jcri.sys.Syscalls;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +130,8 @@ public final class Jcrid {
   }
 
   private static void serve(JcriConfig config) throws Exception {
-    long started = ManagementFactory.getRuntimeMXBean().getStartTime();
+    long started = ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli)
+        .orElse(System.currentTimeMillis());
     ChildReaper.start(200);
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());
