@@ -57,6 +57,7 @@ public final class ContainerService implements PodContainers {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  private static final Duration REOPEN_WAIT = Duration.ofSeconds(5);
 
   private final Containers containers;
   private final Sandboxes sandboxes;
@@ -401,9 +402,24 @@ public final class ContainerService implements PodContainers {
     LOG.info("event=container_resources_updated container=" + c.id());
   }
 
+  /** Returns once conmon has reopened the log: kubelet's log rotation checks the new file right away. */
   public void reopenLog(String id) {
     Container c = requireRunning(id, "ReopenContainerLog");
     perform("reopen the container log", () -> monitor.reopenLog(c.id(), stateDir.resolve(c.id())));
+    Path log = Path.of(c.record().logPath());
+    long deadline = System.nanoTime() + REOPEN_WAIT.toNanos();
+    while (!Files.exists(log)) {
+      if (System.nanoTime() > deadline || !c.running()) {
+        throw new CriException(Status.Code.DEADLINE_EXCEEDED, "conmon did not reopen " + log + " within "
+            + REOPEN_WAIT.toMillis() + " ms");
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CriException(Status.Code.CANCELLED, "interrupted while reopening " + log);
+      }
+    }
   }
 
   public Container requireRunning(String id, String what) {
