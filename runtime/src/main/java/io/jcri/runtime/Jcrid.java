@@ -130,8 +130,8 @@ public final class Jcrid {
   }
 
   private static void serve(JcriConfig config) throws Exception {
-    long started = ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli)
-        .orElse(System.currentTimeMillis());
+    // the JVM's own start: the process may be older when a script exec'd java
+    long started = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
     ChildReaper.start(200);
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());

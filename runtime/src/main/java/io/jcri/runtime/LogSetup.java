@@ -32,7 +32,9 @@ final class LogSetup {
     root.addHandler(handler);
     // grpc-netty sets SO_KEEPALIVE on every accepted Unix socket, which Netty rejects with a WARN each time.
     Logger.getLogger("io.netty.bootstrap").setLevel(Level.SEVERE);
-    Logger.getLogger("io.grpc").setLevel(jul.intValue() < Level.INFO.intValue() ? Level.INFO : jul);
+    // grpc's INFO lines (transport details) only at debug
+    Logger.getLogger("io.grpc").setLevel(jul.intValue() < Level.INFO.intValue() ? Level.INFO
+        : jul.intValue() > Level.WARNING.intValue() ? jul : Level.WARNING);
     Logger.getLogger("io.netty").setLevel(Level.WARNING);
     Logger.getLogger("com.sun.jna").setLevel(Level.INFO);
     Logger.getLogger("java.lang.ProcessBuilder").setLevel(Level.INFO);
