@@ -11,10 +11,8 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.unpack.Trees;
-import com.sun.jna.LastErrorException;
 import io.jcri.sys.AtomicFiles;
-import io.jcri.sys.LibC;
-import io.jcri.sys.SysException;
+import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,9 +40,6 @@ public final class ImageStore {
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  private static final long SYS_SYNCFS = 306; // x86_64; sys has no syncfs wrapper yet
-  private static final int O_RDONLY = 0;
-  private static final int O_DIRECTORY = 0200000;
 
   private final Path root;
   private final Path imagesDir;
@@ -291,20 +286,9 @@ public final class ImageStore {
 
   /** syncfs(2) on the store's filesystem: one flush for all the files of a pull instead of one per file. */
   private void syncImagesFilesystem() throws IOException {
-    int fd;
-    try {
-      fd = LibC.INSTANCE.open(imagesDir.toString(), O_RDONLY | O_DIRECTORY);
-    } catch (LastErrorException e) {
-      throw new SysException("open " + imagesDir, e.getErrorCode());
-    }
-    try {
-      LibC.INSTANCE.syscall(SYS_SYNCFS, fd);
-    } catch (LastErrorException e) {
-      throw new SysException("syncfs " + imagesDir, e.getErrorCode());
-    } finally {
-      LibC.INSTANCE.close(fd);
-    }
+    Syscalls.syncfs(imagesDir);
   }
+
 
   private void untagOthers(String tag, String keepId) throws IOException {
     for (Image other : List.copyOf(images.values())) {

@@ -81,4 +81,52 @@ public interface LibC extends Library {
   long SIOCSIFFLAGS = 0x8914;
 
   int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
+
+  // files, descriptors and terminals (conmon's fifos and attach socket, exec's pty, layer unpacking)
+  int O_RDONLY = 0;
+  int O_WRONLY = 1;
+  int O_RDWR = 2;
+  int O_NOCTTY = 0x100;
+  int O_NONBLOCK = 0x800;
+  int O_DIRECTORY = 0x10000;
+  int O_CLOEXEC = 0x80000;
+  int O_PATH = 0x200000;
+  int SOCK_SEQPACKET = 5;
+  int SHUT_WR = 1;
+  int SHUT_RDWR = 2;
+  int MSG_NOSIGNAL = 0x4000;
+  long TIOCSWINSZ = 0x5414;
+  int EINTR = 4;
+  int EIO = 5;
+  int ENXIO = 6;
+  int AT_FDCWD = -100;
+  int AT_SYMLINK_NOFOLLOW = 0x100;
+
+  int chmod(String path, int mode) throws LastErrorException;
+
+  int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
+
+  int syncfs(int fd) throws LastErrorException;
+
+  int posix_openpt(int flags) throws LastErrorException;
+
+  int grantpt(int fd) throws LastErrorException;
+
+  int unlockpt(int fd) throws LastErrorException;
+
+  int ptsname_r(int fd, byte[] buf, long len) throws LastErrorException;
+
+  int ioctl(int fd, long request, short[] winsize) throws LastErrorException;
+
+  int mkfifo(String path, int mode) throws LastErrorException;
+
+  long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+  long write(int fd, byte[] buf, long count) throws LastErrorException;
+
+  int connect(int fd, byte[] sockaddr, int len) throws LastErrorException;
+
+  long send(int fd, byte[] buf, long len, int flags) throws LastErrorException;
+
+  int shutdown(int fd, int how) throws LastErrorException;
 }

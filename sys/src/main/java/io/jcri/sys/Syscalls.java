@@ -215,4 +215,40 @@ public final class Syscalls {
       C.close(fd);
     }
   }
+
+  /** chmod with all 12 mode bits (set-id, sticky), which Java's permission API cannot set. */
+  public static void chmod(Path path, int mode) throws SysException {
+    try {
+      C.chmod(path.toString(), mode & 07777);
+    } catch (LastErrorException e) {
+      throw new SysException("chmod " + path, e.getErrorCode());
+    }
+  }
+
+  /** Sets atime and mtime without following a symlink or opening the file (a FIFO would block). */
+  public static void setTimesNoFollow(Path path, java.time.Instant time) throws SysException {
+    long[] times = {time.getEpochSecond(), time.getNano(), time.getEpochSecond(), time.getNano()};
+    try {
+      C.utimensat(LibC.AT_FDCWD, path.toString(), times, LibC.AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException e) {
+      throw new SysException("utimensat " + path, e.getErrorCode());
+    }
+  }
+
+  /** Flushes the whole filesystem holding dir: one sync for many files. */
+  public static void syncfs(Path dir) throws SysException {
+    int fd;
+    try {
+      fd = C.open(dir.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw new SysException("open " + dir, e.getErrorCode());
+    }
+    try {
+      C.syncfs(fd);
+    } catch (LastErrorException e) {
+      throw new SysException("syncfs " + dir, e.getErrorCode());
+    } finally {
+      C.close(fd);
+    }
+  }
 }

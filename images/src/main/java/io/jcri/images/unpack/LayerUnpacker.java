@@ -4,7 +4,6 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.jcri.images.ImageException;
 import io.jcri.images.ImageException.Reason;
 import io.jcri.images.registry.Digests;
-import io.jcri.sys.LibC;
 import io.jcri.sys.SysException;
 import io.jcri.sys.Syscalls;
 import java.io.BufferedInputStream;
@@ -44,10 +43,6 @@ public final class LayerUnpacker {
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
   // x86_64 syscall numbers: sys has no chmod/utimensat wrappers yet
-  private static final long SYS_CHMOD = 90;
-  private static final long SYS_UTIMENSAT = 280;
-  private static final int AT_FDCWD = -100;
-  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   private static final int MAX_SYMLINK_HOPS = 40;
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
 
@@ -244,25 +239,15 @@ public final class LayerUnpacker {
     }
     if (!e.isSymbolicLink()) {
       // after chown, which clears set-id bits; Java's permission API cannot set them
-      try {
-        LibC.INSTANCE.syscall(SYS_CHMOD, path.toString(), e.getMode() & 07777);
-      } catch (com.sun.jna.LastErrorException x) {
-        throw new SysException("chmod " + path, x.getErrorCode());
-      }
+      Syscalls.chmod(path, e.getMode());
     }
   }
 
   /** utimensat(AT_SYMLINK_NOFOLLOW): Java's setTimes opens the file, which blocks on a FIFO and follows links. */
   private static void setTimes(Path path, FileTime mtime) throws SysException {
-    long seconds = mtime.toInstant().getEpochSecond();
-    long nanos = mtime.toInstant().getNano();
-    try {
-      LibC.INSTANCE.syscall(SYS_UTIMENSAT, AT_FDCWD, path.toString(), new long[] {seconds, nanos, seconds, nanos},
-          AT_SYMLINK_NOFOLLOW);
-    } catch (com.sun.jna.LastErrorException x) {
-      throw new SysException("utimensat " + path, x.getErrorCode());
-    }
+    Syscalls.setTimesNoFollow(path, mtime.toInstant());
   }
+
 
   private void removeExisting(Path path) throws IOException {
     BasicFileAttributes a = attributes(path);

@@ -1,6 +1,7 @@
 package io.jcri.runtime.monitor;
 
 import com.sun.jna.LastErrorException;
+import io.jcri.sys.LibC;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,7 +33,7 @@ public final class Attachment implements AutoCloseable {
     this.id = id;
     this.bundle = bundle;
     this.socket = socket;
-    this.stdin = socket.output(() -> shutdown(Posix.SHUT_WR));
+    this.stdin = socket.output(() -> shutdown(LibC.SHUT_WR));
     socket.pump("attach-" + id, this::demultiplex, () -> {
       stdout.end();
       stderr.end();
@@ -47,7 +48,7 @@ public final class Attachment implements AutoCloseable {
     // as conmon itself binds it
     int dir;
     try {
-      dir = Posix.C.open(socketPath.getParent().toString(), Posix.O_PATH | Posix.O_CLOEXEC);
+      dir = LibC.INSTANCE.open(socketPath.getParent().toString(), LibC.O_PATH | LibC.O_CLOEXEC);
     } catch (LastErrorException e) {
       throw new MonitorException("attach to container " + id + ": open " + socketPath.getParent() + ": errno "
           + e.getErrorCode());
@@ -63,16 +64,16 @@ public final class Attachment implements AutoCloseable {
       throws MonitorException {
     byte[] path = reachablePath.getBytes(StandardCharsets.UTF_8);
     byte[] address = new byte[2 + SUN_PATH_MAX + 1];
-    address[0] = (byte) Posix.AF_UNIX; // sa_family_t, little-endian
+    address[0] = (byte) LibC.AF_UNIX; // sa_family_t, little-endian
     System.arraycopy(path, 0, address, 2, path.length);
     int fd;
     try {
-      fd = Posix.C.socket(Posix.AF_UNIX, Posix.SOCK_SEQPACKET | Posix.SOCK_CLOEXEC, 0);
+      fd = LibC.INSTANCE.socket(LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.SOCK_CLOEXEC, 0);
     } catch (LastErrorException e) {
       throw new MonitorException("socket: errno " + e.getErrorCode());
     }
     try {
-      Posix.C.connect(fd, address, 2 + path.length + 1);
+      LibC.INSTANCE.connect(fd, address, 2 + path.length + 1);
     } catch (LastErrorException e) {
       FdIo.closeQuietly(fd);
       throw new MonitorException("attach to container " + id + " at " + socketPath + ": errno " + e.getErrorCode()
@@ -103,7 +104,7 @@ public final class Attachment implements AutoCloseable {
   /** Detaches; the socket closes once the reading thread sees the end. */
   @Override
   public void close() {
-    shutdown(Posix.SHUT_RDWR);
+    shutdown(LibC.SHUT_RDWR);
     LOG.fine("event=detached container=" + id);
   }
 
@@ -121,7 +122,7 @@ public final class Attachment implements AutoCloseable {
 
   private void shutdown(int how) {
     try {
-      socket.ifOpen(fd -> Posix.C.shutdown(fd, how));
+      socket.ifOpen(fd -> LibC.INSTANCE.shutdown(fd, how));
     } catch (LastErrorException e) {
       // not connected any more: conmon went away, which the reader sees as end of input
     }

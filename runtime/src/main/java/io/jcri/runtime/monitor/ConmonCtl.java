@@ -1,6 +1,7 @@
 package io.jcri.runtime.monitor;
 
 import com.sun.jna.LastErrorException;
+import io.jcri.sys.LibC;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -24,15 +25,15 @@ final class ConmonCtl {
     int fd;
     try {
       // non-blocking: with no conmon reading, open fails (ENXIO) instead of waiting forever
-      fd = Posix.C.open(fifo.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+      fd = LibC.INSTANCE.open(fifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
     } catch (LastErrorException e) {
-      throw new MonitorException(e.getErrorCode() == Posix.ENXIO || e.getErrorCode() == 2
+      throw new MonitorException(e.getErrorCode() == LibC.ENXIO || e.getErrorCode() == 2
           ? "conmon is not running for bundle " + bundle
           : "open " + fifo + ": errno " + e.getErrorCode());
     }
     try {
       byte[] bytes = line.getBytes(StandardCharsets.US_ASCII);
-      Posix.C.write(fd, bytes, bytes.length);
+      LibC.INSTANCE.write(fd, bytes, bytes.length);
     } catch (LastErrorException e) {
       throw new MonitorException("write " + fifo + ": errno " + e.getErrorCode());
     } finally {

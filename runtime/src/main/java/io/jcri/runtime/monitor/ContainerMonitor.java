@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.jna.LastErrorException;
 import io.jcri.sys.Command;
+import io.jcri.sys.LibC;
 import io.jcri.sys.Syscalls;
 import java.io.BufferedReader;
 import java.io.File;
@@ -95,7 +96,7 @@ public final class ContainerMonitor implements AutoCloseable {
       for (Path stale : List.of(exitDir.resolve(id), dir.resolve("exit"), dir.resolve("oom"), sync)) {
         Files.deleteIfExists(stale);
       }
-      Posix.C.mkfifo(sync.toString(), 0600);
+      LibC.INSTANCE.mkfifo(sync.toString(), 0600);
     } catch (IOException | LastErrorException e) {
       throw new MonitorException("preparing conmon files for " + id + ": " + e.getMessage(), e);
     }
@@ -571,7 +572,7 @@ public final class ContainerMonitor implements AutoCloseable {
   /** Releases a reader blocked opening the fifo when no writer will ever come. */
   private static void unblockFifo(Path fifo) {
     try {
-      FdIo.closeQuietly(Posix.C.open(fifo.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC));
+      FdIo.closeQuietly(LibC.INSTANCE.open(fifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC));
     } catch (LastErrorException e) {
       // no reader waiting (ENXIO) or the fifo is gone: nothing to release
     }

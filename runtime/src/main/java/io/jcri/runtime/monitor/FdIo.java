@@ -1,6 +1,7 @@
 package io.jcri.runtime.monitor;
 
 import com.sun.jna.LastErrorException;
+import io.jcri.sys.LibC;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -52,9 +53,9 @@ final class FdIo {
           while (true) {
             long n;
             try {
-              n = Posix.C.read(fd, buf, buf.length);
+              n = LibC.INSTANCE.read(fd, buf, buf.length);
             } catch (LastErrorException e) {
-              if (e.getErrorCode() == Posix.EINTR) {
+              if (e.getErrorCode() == LibC.EINTR) {
                 continue;
               }
               return;
@@ -81,11 +82,11 @@ final class FdIo {
       while (done < len) {
         byte[] chunk = Arrays.copyOfRange(data, off + done, off + Math.min(len, done + maxChunk));
         try {
-          long n = socket ? Posix.C.send(fd, chunk, chunk.length, Posix.MSG_NOSIGNAL)
-              : Posix.C.write(fd, chunk, chunk.length);
+          long n = socket ? LibC.INSTANCE.send(fd, chunk, chunk.length, LibC.MSG_NOSIGNAL)
+              : LibC.INSTANCE.write(fd, chunk, chunk.length);
           done += (int) n;
         } catch (LastErrorException e) {
-          if (e.getErrorCode() != Posix.EINTR) {
+          if (e.getErrorCode() != LibC.EINTR) {
             throw new IOException("write: errno " + e.getErrorCode());
           }
         }
@@ -131,7 +132,7 @@ final class FdIo {
 
   static void closeQuietly(int fd) {
     try {
-      Posix.C.close(fd);
+      LibC.INSTANCE.close(fd);
     } catch (LastErrorException ignored) {
       // already closed; nothing else holds it
     }

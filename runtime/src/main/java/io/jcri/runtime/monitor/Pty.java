@@ -1,6 +1,7 @@
 package io.jcri.runtime.monitor;
 
 import com.sun.jna.LastErrorException;
+import io.jcri.sys.LibC;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,15 +22,15 @@ final class Pty {
   static Pty open() throws MonitorException {
     int fd;
     try {
-      fd = Posix.C.posix_openpt(Posix.O_RDWR | Posix.O_NOCTTY | Posix.O_CLOEXEC);
+      fd = LibC.INSTANCE.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
     } catch (LastErrorException e) {
       throw new MonitorException("posix_openpt: errno " + e.getErrorCode());
     }
     try {
-      Posix.C.grantpt(fd);
-      Posix.C.unlockpt(fd);
+      LibC.INSTANCE.grantpt(fd);
+      LibC.INSTANCE.unlockpt(fd);
       byte[] name = new byte[128];
-      Posix.C.ptsname_r(fd, name, name.length);
+      LibC.INSTANCE.ptsname_r(fd, name, name.length);
       int len = 0;
       while (len < name.length && name[len] != 0) {
         len++;
@@ -53,7 +54,7 @@ final class Pty {
   void resize(int cols, int rows) throws IOException {
     short[] winsize = {(short) rows, (short) cols, 0, 0};
     try {
-      master.ifOpen(fd -> Posix.C.ioctl(fd, Posix.TIOCSWINSZ, winsize));
+      master.ifOpen(fd -> LibC.INSTANCE.ioctl(fd, LibC.TIOCSWINSZ, winsize));
     } catch (LastErrorException e) {
       throw new IOException("resize pty " + slave + ": errno " + e.getErrorCode());
     }
