@@ -195,6 +195,23 @@ class SandboxIT {
   }
 
   @Test
+  void aPauseImageFromARegistryIsPulledOnFirstUse() throws Exception {
+    var pause = io.jcri.it.registry.TestImages.image(io.jcri.it.registry.LocalRegistry.shared(), "test/pause")
+        .layer(io.jcri.it.registry.TestImages.busyboxLayer()).entrypoint("sleep", "3600").push("1");
+    try (Jcrid custom = Jcrid.start("[sandbox]\npause_image = \"" + pause.reference() + "\"\n")) {
+      custom.writeBridgeNetwork();
+      String id = Pods.run(custom, Pods.withNamespaces(Pods.pod("pulled-pause"), NamespaceMode.POD, NamespaceMode.POD,
+          NamespaceMode.POD));
+      int pid = Pods.info(custom, id).get("pid").asInt();
+      assertEquals("sleep", Files.readString(Path.of("/proc/" + pid + "/comm")).strip());
+      assertTrue(custom.images().listImages(io.jcri.cri.v1.ListImagesRequest.getDefaultInstance()).getImagesList()
+          .stream().anyMatch(i -> i.getRepoTagsList().contains(pause.reference())));
+      custom.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+      custom.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    }
+  }
+
+  @Test
   void listFiltersByIdPrefixStateAndLabels() throws Exception {
     String a = Pods.run(d, Pods.pod("list-a").putLabels("group", "x"));
     String b = Pods.run(d, Pods.pod("list-b").putLabels("group", "y"));

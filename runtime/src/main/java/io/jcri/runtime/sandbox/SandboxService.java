@@ -246,11 +246,23 @@ public final class SandboxService {
     return sandbox;
   }
 
+  /** The configured infra image, pulled on first use when it comes from a registry. */
   private Image pauseImage() {
     String name = config.sandbox().pauseImage();
-    return images.find(name).orElseThrow(() -> CriException.precondition("pause image " + name
-        + " is not present; pull it (crictl pull " + name + ") or use the built-in "
-        + "jcri.local/pause:catatonit"));
+    var present = images.find(name);
+    if (present.isPresent()) {
+      return present.get();
+    }
+    try {
+      LOG.info("event=pause_image_pull image=" + name);
+      return images.pull(name, io.jcri.images.Credentials.NONE);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new CriException(Status.Code.UNAVAILABLE, "RunPodSandbox: pause image " + name
+          + " is not present and could not be pulled: " + e.getMessage(), e);
+    }
   }
 
   // ---- StopPodSandbox / RemovePodSandbox ----
