@@ -195,6 +195,19 @@ class SandboxIT {
   }
 
   @Test
+  void theBuiltInPauseImageComesBackAfterRemoval() throws Exception {
+    d.images().removeImage(io.jcri.cri.v1.RemoveImageRequest.newBuilder()
+        .setImage(io.jcri.cri.v1.ImageSpec.newBuilder().setImage("jcri.local/pause:catatonit")).build());
+    String id = Pods.run(d, Pods.withNamespaces(Pods.pod("pause-again"), NamespaceMode.POD, NamespaceMode.POD,
+        NamespaceMode.POD));
+    try {
+      assertTrue(Pods.info(d, id).get("pid").asInt() > 0);
+    } finally {
+      stopAndRemove(id);
+    }
+  }
+
+  @Test
   void aPauseImageFromARegistryIsPulledOnFirstUse() throws Exception {
     var pause = io.jcri.it.registry.TestImages.image(io.jcri.it.registry.LocalRegistry.shared(), "test/pause")
         .layer(io.jcri.it.registry.TestImages.busyboxLayer()).entrypoint("sleep", "3600").push("1");

@@ -253,6 +253,14 @@ public final class SandboxService {
     if (present.isPresent()) {
       return present.get();
     }
+    if (name.equals(io.jcri.runtime.config.ConfigDefaults.PAUSE_IMAGE)) {
+      // someone removed the built-in image: make it again, it needs no registry
+      try {
+        return images.ensurePauseImage(name, config.sandbox().pauseBinary());
+      } catch (IOException e) {
+        throw new CriException(Status.Code.INTERNAL, "rebuilding the pause image " + name + ": " + e.getMessage(), e);
+      }
+    }
     try {
       LOG.info("event=pause_image_pull image=" + name);
       return images.pull(name, io.jcri.images.Credentials.NONE);
