@@ -177,6 +177,8 @@ class ContainerIT {
           .addAllCmd(List.of("cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")).setTimeout(10).build())
           .getStdout().toStringUtf8().strip();
       assertEquals(String.valueOf(96L << 20), limit);
+      assertEquals(96L << 20, Pods.status(d, id).getResources().getLinux().getMemoryLimitInBytes(),
+          "ContainerStatus shows the resources now in force");
 
       Thread.sleep(1200); // two CPU samples a second apart give a rate
       d.runtime().containerStats(io.jcri.cri.v1.ContainerStatsRequest.newBuilder().setContainerId(id).build());

@@ -39,6 +39,19 @@ public final class Container implements Registry.Entry<ContainerRecord> {
     return config;
   }
 
+  /** The container's resources: the last UpdateContainerResources, else what CreateContainer asked for. */
+  public io.jcri.cri.v1.LinuxContainerResources resources() {
+    String applied = record.resourcesBase64();
+    if (applied == null) {
+      return config.getLinux().getResources();
+    }
+    try {
+      return io.jcri.cri.v1.LinuxContainerResources.parseFrom(Base64.getDecoder().decode(applied));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("container " + record.id() + " has corrupt resources", e);
+    }
+  }
+
   public boolean running() {
     return record.state().equals(ContainerRecord.RUNNING);
   }

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What jcri remembers of a container, persisted as JSON; the CRI config is kept as protobuf
- * bytes (base64). {@code state} is one of CREATED, RUNNING, EXITED.
+ * bytes (base64), as are the resources of the last UpdateContainerResources (null before any).
+ * {@code state} is one of CREATED, RUNNING, EXITED.
  */
 public record ContainerRecord(
     String id,
@@ -30,7 +31,8 @@ public record ContainerRecord(
     long uid,
     long gid,
     List<Long> supplementalGroups,
-    String configBase64) implements Registry.Record {
+    String configBase64,
+    String resourcesBase64) implements Registry.Record {
 
   public static final String CREATED = "CREATED";
   public static final String RUNNING = "RUNNING";
@@ -40,15 +42,22 @@ public record ContainerRecord(
     supplementalGroups = supplementalGroups == null ? List.of() : List.copyOf(supplementalGroups);
   }
 
+  /** The resources last applied by UpdateContainerResources (protobuf, base64). */
+  ContainerRecord withResources(String applied) {
+    return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
+        createdAtNanos, startedAtNanos, finishedAtNanos, state, exitCode, reason, message, pid, logPath, stopSignal, uid,
+        gid, supplementalGroups, configBase64, applied);
+  }
+
   ContainerRecord started(long at) {
     return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
         createdAtNanos, at, finishedAtNanos, RUNNING, exitCode, reason, message, pid, logPath, stopSignal, uid, gid,
-        supplementalGroups, configBase64);
+        supplementalGroups, configBase64, resourcesBase64);
   }
 
   ContainerRecord exited(long at, int code, String why, String text) {
     return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
         createdAtNanos, startedAtNanos, at, EXITED, code, why, text, pid, logPath, stopSignal, uid, gid,
-        supplementalGroups, configBase64);
+        supplementalGroups, configBase64, resourcesBase64);
   }
 }

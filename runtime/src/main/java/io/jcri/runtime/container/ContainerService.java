@@ -146,7 +146,7 @@ public final class ContainerService implements PodContainers {
           config.getMetadata().getAttempt(), unique, imageRef, image.id(), imageRefOf(image), runtime.handler(),
           nowNanos(), 0, 0, ContainerRecord.CREATED, 0, "", "", created.pid(), logPath.toString(),
           ic.stopSignal() == null ? "" : ic.stopSignal(), user.uid(), user.gid(), user.supplementalGroups(),
-          Base64.getEncoder().encodeToString(config.toByteArray()));
+          Base64.getEncoder().encodeToString(config.toByteArray()), null);
       Container container = new Container(record);
       containers.add(container);
       containers.save(container, record);
@@ -398,7 +398,13 @@ public final class ContainerService implements PodContainers {
     }
     OciRuntime runtime = handlers.ociRuntime(c.record().runtimeHandler());
     byte[] json = ContainerSpecs.resourcesJson(resources, c.id());
-    perform("update the container's resources", () -> monitor.update(runtime, c.id(), json));
+    c.lock().lock();
+    try {
+      perform("update the container's resources", () -> monitor.update(runtime, c.id(), json));
+      containers.save(c, c.record().withResources(Base64.getEncoder().encodeToString(resources.toByteArray())));
+    } finally {
+      c.lock().unlock();
+    }
     LOG.info("event=container_resources_updated container=" + c.id());
   }
 

@@ -82,8 +82,8 @@ final class CriViews {
         .addAllMounts(config.getMountsList()).setLogPath(r.logPath())
         .setUser(io.jcri.cri.v1.ContainerUser.newBuilder().setLinux(io.jcri.cri.v1.LinuxContainerUser.newBuilder()
             .setUid(r.uid()).setGid(r.gid()).addAllSupplementalGroups(r.supplementalGroups())));
-    if (config.getLinux().hasResources()) {
-      b.setResources(io.jcri.cri.v1.ContainerResources.newBuilder().setLinux(config.getLinux().getResources()));
+    if (config.getLinux().hasResources() || r.resourcesBase64() != null) {
+      b.setResources(io.jcri.cri.v1.ContainerResources.newBuilder().setLinux(c.resources()));
     }
     return b.build();
   }
