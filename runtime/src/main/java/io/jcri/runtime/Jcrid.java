@@ -34,6 +34,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Logger;
 
 /** jcrid: reads flags and config, wires the services with plain constructors, serves until signalled. */
@@ -132,26 +136,33 @@ public final class Jcrid {
   private static void serve(JcriConfig config) throws Exception {
     // the JVM's own start: the process may be older when a script exec'd java
     long started = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+    Phases phases = new Phases();
     ChildReaper.start(200);
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());
+    phases.done("reaper");
 
     RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(),
         config.state().resolve("runtimes"));
-    Phases phases = new Phases();
-    CniManager network = CniManager.open(new CniOptions(config.cni().confDir(), config.cni().binDirs(),
-        config.root().resolve("cni/cache"), config.cni().pluginTimeout(), true));
-    phases.done("cni");
-    ImageStore images = ImageStore.open(config.root(), imageOptions(config));
-    phases.done("images");
-    if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
-      images.ensurePauseImage(config.sandbox().pauseImage(), config.sandbox().pauseBinary());
-    }
-    phases.done("pause_image");
+    // the network config, the image store and the node's security facts are independent: open them at once
+    ExecutorService opening = Executors.newVirtualThreadPerTaskExecutor();
+    Future<CniManager> cni = opening.submit(() -> CniManager.open(new CniOptions(config.cni().confDir(),
+        config.cni().binDirs(), config.root().resolve("cni/cache"), config.cni().pluginTimeout(), true)));
+    Future<ImageStore> store = opening.submit(() -> {
+      ImageStore opened = ImageStore.open(config.root(), imageOptions(config));
+      if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
+        opened.ensurePauseImage(config.sandbox().pauseImage(), config.sandbox().pauseBinary());
+      }
+      return opened;
+    });
     OciOptions defaults = OciOptions.defaults();
     OciOptions oci = new OciOptions(defaults.defaultCapabilities(), defaults.minOomScoreAdj(),
         defaults.seccompAvailable(), defaults.seccompProfileRoot(), defaults.apparmorAvailable(),
         defaults.selinuxAvailable(), config.cgroupDriver(), List.of(), List.of());
+    CniManager network = opened(cni);
+    ImageStore images = opened(store);
+    opening.shutdown();
+    phases.done("cni_images_pause");
     ContainerMonitor monitor = new ContainerMonitor(config.monitor().conmon(), config.state().resolve("exits"),
         config.state().resolve("conmon"), config.state().resolve("attach"));
     Sandboxes sandboxes = new Sandboxes(config.root().resolve("sandboxes/records"));
@@ -203,6 +214,15 @@ public final class Jcrid {
         config.images().stallTimeout(), config.images().maxParallelLayers());
   }
 
+  /** The result of an opening task, its own exception rethrown as it was. */
+  private static <T> T opened(Future<T> task) throws Exception {
+    try {
+      return task.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
   /** sd_notify(READY=1) when systemd started us as Type=notify. */
   private static void notifySystemd() {
     String socket = System.getenv("NOTIFY_SOCKET");
@@ -219,6 +239,12 @@ public final class Jcrid {
   /** Debug-level start-up timings, one line per phase. */
   private static final class Phases {
     private long last = System.nanoTime();
+
+    Phases() {
+      long sinceJvmStart = System.currentTimeMillis()
+          - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+      LOG.fine(() -> "event=startup_phase phase=jvm_and_config ms=" + sinceJvmStart);
+    }
 
     void done(String phase) {
       long now = System.nanoTime();
