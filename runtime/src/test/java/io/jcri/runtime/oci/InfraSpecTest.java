@@ -12,22 +12,10 @@ import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
 import io.jcri.cri.v1.LinuxSandboxSecurityContext;
 import io.jcri.cri.v1.PodSandboxConfig;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class InfraSpecTest {
-  @TempDir
-  Path tmp;
-  Fixtures f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new Fixtures(tmp);
-  }
-
+class InfraSpecTest extends SpecTest {
   @Test
   void theInfraProcessHoldsANewPidNamespaceAndJoinsThePinnedOnes() throws Exception {
     SandboxContext s = f.sandbox();

@@ -23,20 +23,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class MountsSpecTest {
-  @TempDir
-  Path tmp;
-  Fixtures f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new Fixtures(tmp);
-  }
-
+class MountsSpecTest extends SpecTest {
   private static Mount.Builder bind(Path host, String container) {
     return Mount.newBuilder().setHostPath(host.toString()).setContainerPath(container);
   }

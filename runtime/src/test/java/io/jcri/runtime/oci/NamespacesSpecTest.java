@@ -19,20 +19,9 @@ import io.jcri.sys.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class NamespacesSpecTest {
-  @TempDir
-  Path tmp;
-  Fixtures f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new Fixtures(tmp);
-  }
-
+class NamespacesSpecTest extends SpecTest {
   private static io.jcri.cri.v1.ContainerConfig.Builder pidMode(NamespaceMode mode, String target) {
     return container(LinuxContainerSecurityContext.newBuilder()
         .setNamespaceOptions(NamespaceOption.newBuilder().setPid(mode).setTargetId(target)));

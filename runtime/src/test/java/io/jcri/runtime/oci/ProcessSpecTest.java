@@ -21,20 +21,9 @@ import io.jcri.cri.v1.SupplementalGroupsPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ProcessSpecTest {
-  @TempDir
-  Path tmp;
-  Fixtures f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new Fixtures(tmp);
-  }
-
+class ProcessSpecTest extends SpecTest {
   private OciSpec withImage(ImageDefaults image, io.jcri.cri.v1.ContainerConfig.Builder c) throws OciSpecException {
     return f.build(c, pod(), f.sandbox(), image, options());
   }

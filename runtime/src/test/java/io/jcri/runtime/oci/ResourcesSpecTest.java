@@ -15,22 +15,10 @@ import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxConfig;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ResourcesSpecTest {
-  @TempDir
-  Path tmp;
-  Fixtures f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new Fixtures(tmp);
-  }
-
+class ResourcesSpecTest extends SpecTest {
   private OciSpec withResources(LinuxContainerResources.Builder r) throws OciSpecException {
     return f.build(container().setLinux(LinuxContainerConfig.newBuilder().setResources(r)));
   }

@@ -23,20 +23,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SecuritySpecTest {
-  @TempDir
-  Path tmp;
-  Fixtures f;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    f = new Fixtures(tmp);
-  }
-
+class SecuritySpecTest extends SpecTest {
   private static LinuxContainerSecurityContext.Builder caps(List<String> add, List<String> drop) {
     return LinuxContainerSecurityContext.newBuilder()
         .setCapabilities(Capability.newBuilder().addAllAddCapabilities(add).addAllDropCapabilities(drop));
