@@ -227,14 +227,7 @@ public final class ContainerService implements PodContainers {
   // ---- StopContainer / RemoveContainer ----
 
   public void stop(String id, long timeoutSeconds) {
-    var found = containers.find(id);
-    if (found.isEmpty()) {
-      if (id.isEmpty()) {
-        throw CriException.invalid("container_id is required");
-      }
-      throw CriException.notFound("container " + id + " not found");
-    }
-    stop(found.get(), Duration.ofSeconds(Math.max(0, timeoutSeconds)));
+    stop(containers.require(id), Duration.ofSeconds(Math.max(0, timeoutSeconds)));
   }
 
   private void stop(Container c, Duration grace) {
@@ -303,14 +296,7 @@ public final class ContainerService implements PodContainers {
   }
 
   public void remove(String id) {
-    var found = containers.find(id);
-    if (found.isEmpty()) {
-      if (id.isEmpty()) {
-        throw CriException.invalid("container_id is required");
-      }
-      return; // already removed: Remove is idempotent
-    }
-    remove(found.get());
+    containers.findIfStillThere(id, "container_id").ifPresent(this::remove);
   }
 
   private void remove(Container c) {

@@ -276,12 +276,9 @@ public final class SandboxService {
   // ---- StopPodSandbox / RemovePodSandbox ----
 
   public void stop(String idOrPrefix) {
-    var found = sandboxes.find(idOrPrefix);
+    var found = sandboxes.findIfStillThere(idOrPrefix, "pod_sandbox_id");
     if (found.isEmpty()) {
-      if (idOrPrefix.isEmpty()) {
-        throw CriException.invalid("pod_sandbox_id is required");
-      }
-      return; // already removed: Stop is idempotent
+      return;
     }
     Sandbox sandbox = found.get();
     sandbox.lock().lock();
@@ -320,11 +317,8 @@ public final class SandboxService {
   }
 
   public void remove(String idOrPrefix) {
-    var found = sandboxes.find(idOrPrefix);
+    var found = sandboxes.findIfStillThere(idOrPrefix, "pod_sandbox_id");
     if (found.isEmpty()) {
-      if (idOrPrefix.isEmpty()) {
-        throw CriException.invalid("pod_sandbox_id is required");
-      }
       return;
     }
     Sandbox sandbox = found.get();

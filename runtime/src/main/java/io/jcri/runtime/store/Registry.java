@@ -74,6 +74,17 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     return find(idOrPrefix).orElseThrow(() -> CriException.notFound(kind + " " + idOrPrefix + " not found"));
   }
 
+  /**
+   * For Stop and Remove, which are idempotent: the object if it still exists, empty if it is
+   * already gone; an empty ID is INVALID_ARGUMENT naming the field.
+   */
+  public Optional<E> findIfStillThere(String idOrPrefix, String field) {
+    if (idOrPrefix.isEmpty()) {
+      throw CriException.invalid(field + " is required");
+    }
+    return find(idOrPrefix);
+  }
+
   public Collection<E> all() {
     return byId.values();
   }
