@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -42,6 +44,7 @@ public final class ContainerSpecs {
       "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
   private static final AtomicBoolean OOM_CLAMP_LOGGED = new AtomicBoolean();
+  private static final Set<String> UNREACHABLE_LOGGED = ConcurrentHashMap.newKeySet();
 
   private ContainerSpecs() {}
 
@@ -101,7 +104,7 @@ public final class ContainerSpecs {
     putDevices(linux, devices);
     ObjectNode resources = linux.putObject("resources");
     putDeviceRules(resources, devices, privileged);
-    putResources(resources, config.getLinux().getResources(), containerId);
+    putResources(resources, config.getLinux().getResources(), containerId, NodeFacts.CGROUPS);
     linux.put("cgroupsPath", cgroupsPath(sandbox.cgroupParent(), containerId, options));
     putSysctls(linux, pod.getLinux().getSysctlsMap(), sandbox);
     if (!privileged) {
@@ -417,11 +420,16 @@ public final class ContainerSpecs {
   /** The linux.resources object alone, as {@code runc update --resources} reads it. */
   public static byte[] resourcesJson(LinuxContainerResources resources, String containerId) {
     ObjectNode out = NODES.objectNode();
-    putResources(out, resources, containerId);
+    putResources(out, resources, containerId, NodeFacts.CGROUPS);
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void putResources(ObjectNode resources, LinuxContainerResources r, String who) {
+  /**
+   * CRI resources → OCI linux.resources, leaving out (with one log line per controller) what needs a
+   * controller runc's cgroup manager cannot reach on this node: kubelet asks for every hugepage size
+   * the kernel has, whether or not hugetlb is mounted where runc looks.
+   */
+  static void putResources(ObjectNode resources, LinuxContainerResources r, String who, CgroupControllers cgroups) {
     ObjectNode cpu = NODES.objectNode();
     if (r.getCpuShares() > 0) {
       cpu.put("shares", r.getCpuShares());
@@ -432,16 +440,21 @@ public final class ContainerSpecs {
     if (r.getCpuPeriod() > 0) {
       cpu.put("period", r.getCpuPeriod());
     }
-    if (!r.getCpusetCpus().isEmpty()) {
-      cpu.put("cpus", r.getCpusetCpus());
+    if (!cpu.isEmpty() && !reachable(cgroups, "cpu", who)) {
+      cpu.removeAll();
     }
-    if (!r.getCpusetMems().isEmpty()) {
-      cpu.put("mems", r.getCpusetMems());
+    if ((!r.getCpusetCpus().isEmpty() || !r.getCpusetMems().isEmpty()) && reachable(cgroups, "cpuset", who)) {
+      if (!r.getCpusetCpus().isEmpty()) {
+        cpu.put("cpus", r.getCpusetCpus());
+      }
+      if (!r.getCpusetMems().isEmpty()) {
+        cpu.put("mems", r.getCpusetMems());
+      }
     }
     if (!cpu.isEmpty()) {
       resources.set("cpu", cpu);
     }
-    if (r.getMemoryLimitInBytes() > 0) {
+    if (r.getMemoryLimitInBytes() > 0 && reachable(cgroups, "memory", who)) {
       ObjectNode memory = resources.putObject("memory");
       memory.put("limit", r.getMemoryLimitInBytes());
       if (r.getMemorySwapLimitInBytes() > 0) {
@@ -451,7 +464,7 @@ public final class ContainerSpecs {
         memory.put("swap", r.getMemoryLimitInBytes());
       }
     }
-    if (r.getHugepageLimitsCount() > 0) {
+    if (r.getHugepageLimitsCount() > 0 && reachable(cgroups, "hugetlb", who)) {
       ArrayNode pages = resources.putArray("hugepageLimits");
       for (HugepageLimit h : r.getHugepageLimitsList()) {
         ObjectNode p = pages.addObject();
@@ -460,7 +473,7 @@ public final class ContainerSpecs {
       }
     }
     if (r.getUnifiedCount() > 0) {
-      if (NodeFacts.CGROUP_V2) {
+      if (cgroups.v2()) {
         ObjectNode unified = resources.putObject("unified");
         r.getUnifiedMap().forEach(unified::put);
       } else {
@@ -468,6 +481,18 @@ public final class ContainerSpecs {
             + " reason=cgroup_v1");
       }
     }
+  }
+
+  /** Whether runc can set limits of this controller; the first time it cannot, one line says so. */
+  private static boolean reachable(CgroupControllers cgroups, String controller, String who) {
+    if (cgroups.has(controller)) {
+      return true;
+    }
+    if (UNREACHABLE_LOGGED.add(controller)) {
+      LOG.info("event=resource_left_out controller=" + controller + " container=" + who + " reason=controller_not_available_to_"
+          + (cgroups.v2() ? "cgroup_v2" : "cgroup_v1") + "_manager logged=once_per_controller");
+    }
+    return false;
   }
 
   /** No process may score below jcrid itself: without CAP_SYS_RESOURCE the kernel refuses it and runc create fails. */

@@ -1,6 +1,7 @@
 package io.jcri.runtime.oci;
 
 import io.jcri.cri.v1.Mount;
+import io.jcri.sys.MountInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -87,12 +88,13 @@ final class SpecMounts {
         default -> "rprivate";
       };
       if (!propagation.equals("rprivate")) {
-        table = table != null ? table : MountInfo.readSelf();
+        table = table != null ? table : mountTable();
         MountInfo holder = MountInfo.holding(table, source);
-        boolean satisfied = propagation.equals("rshared") ? holder.shared() : holder.shared() || holder.slave();
+        boolean satisfied = holder != null
+            && (propagation.equals("rshared") ? holder.shared() : holder.shared() || holder.slave());
         if (!satisfied) {
           // A private mount has no master to be a slave of: sharing it is what lets host changes through.
-          hostPropagation.put(Path.of(holder.mountPoint()), "shared");
+          hostPropagation.put(Path.of(holder == null ? "/" : holder.mountPoint()), "shared");
         }
         // rshared outranks rslave: one bidirectional mount needs the whole rootfs shared
         rootfsPropagation = "rshared".equals(rootfsPropagation) ? rootfsPropagation : propagation;
@@ -206,55 +208,11 @@ final class SpecMounts {
     });
   }
 
-  /** One line of /proc/self/mountinfo, as much as propagation checks need. */
-  record MountInfo(String mountPoint, boolean shared, boolean slave) {
-    static List<MountInfo> readSelf() throws OciSpecException {
-      try {
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(MountInfo::parse).toList();
-      } catch (IOException e) {
-        throw new OciSpecException(OciSpecException.Reason.INTERNAL, "reading /proc/self/mountinfo: " + e.getMessage(), e);
-      }
-    }
-
-    /** "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": optional fields sit between field 6 and "-". */
-    static MountInfo parse(String line) {
-      String[] f = line.split(" ");
-      boolean shared = false;
-      boolean slave = false;
-      for (int i = 6; i < f.length && !f[i].equals("-"); i++) {
-        shared |= f[i].startsWith("shared:");
-        slave |= f[i].startsWith("master:");
-      }
-      return new MountInfo(unescape(f[4]), shared, slave);
-    }
-
-    /** The mount a path lies on: the deepest mount point above it, the last one mounted when stacked. */
-    static MountInfo holding(List<MountInfo> table, Path path) {
-      MountInfo best = new MountInfo("/", false, false);
-      int bestDepth = -1;
-      for (MountInfo m : table) {
-        Path mp = Path.of(m.mountPoint());
-        if (path.startsWith(mp) && mp.getNameCount() >= bestDepth) {
-          best = m;
-          bestDepth = mp.getNameCount();
-        }
-      }
-      return best;
-    }
-
-    /** mountinfo writes space, tab, newline and backslash as three-digit octal escapes. */
-    private static String unescape(String s) {
-      StringBuilder out = new StringBuilder(s.length());
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
-          out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-          i += 3;
-        } else {
-          out.append(c);
-        }
-      }
-      return out.toString();
+  private static List<MountInfo> mountTable() throws OciSpecException {
+    try {
+      return MountInfo.ofSelf();
+    } catch (IOException e) {
+      throw new OciSpecException(OciSpecException.Reason.INTERNAL, "reading /proc/self/mountinfo: " + e.getMessage(), e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.stats;
 
+import io.jcri.sys.MountInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,27 +36,20 @@ final class CgroupMounts {
 
   static CgroupMounts ofThisNode() {
     try {
-      return parse(Files.readAllLines(Path.of("/proc/self/mountinfo")));
+      return of(MountInfo.ofSelf());
     } catch (IOException e) {
       throw new UncheckedIOException("reading /proc/self/mountinfo", e);
     }
   }
 
-  /** mountinfo lines: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS". */
-  static CgroupMounts parse(List<String> mountinfo) {
+  static CgroupMounts of(List<MountInfo> table) {
     Map<String, Mount> mounts = new HashMap<>();
-    for (String line : mountinfo) {
-      String[] fields = line.split(" ");
-      int dash = List.of(fields).indexOf("-");
-      if (dash < 6 || fields.length < dash + 4) {
-        continue;
-      }
-      Mount mount = new Mount(unescape(fields[3]), Path.of(unescape(fields[4])));
-      String fsType = fields[dash + 1];
-      if (fsType.equals("cgroup2")) {
+    for (MountInfo m : table) {
+      Mount mount = new Mount(m.root(), Path.of(m.mountPoint()));
+      if (m.fsType().equals("cgroup2")) {
         mounts.putIfAbsent(UNIFIED, mount);
-      } else if (fsType.equals("cgroup")) {
-        for (String option : fields[dash + 3].split(",")) {
+      } else if (m.fsType().equals("cgroup")) {
+        for (String option : m.superOptions()) {
           mounts.putIfAbsent(option, mount); // first mount wins over later bind mounts of it
         }
       }
@@ -139,20 +133,5 @@ final class CgroupMounts {
       }
     }
     return Optional.of(paths);
-  }
-
-  /** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
-  private static String unescape(String field) {
-    StringBuilder out = new StringBuilder(field.length());
-    for (int i = 0; i < field.length(); i++) {
-      char c = field.charAt(i);
-      if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
-        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        out.append(c);
-      }
-    }
-    return out.toString();
   }
 }

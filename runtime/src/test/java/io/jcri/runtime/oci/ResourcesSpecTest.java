@@ -10,12 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.cri.v1.HugepageLimit;
 import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.sys.MountInfo;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ResourcesSpecTest extends SpecTest {
@@ -29,13 +32,39 @@ class ResourcesSpecTest extends SpecTest {
         o.apparmorAvailable(), o.selinuxAvailable(), driver, o.extraMaskedPaths(), o.extraReadonlyPaths());
   }
 
-  @Test
-  void cpuMemoryAndHugepagesReachTheSpec() throws Exception {
-    JsonNode r = withResources(LinuxContainerResources.newBuilder()
+  private static final CgroupControllers V1_ALL = new CgroupControllers(false,
+      Set.of("cpu", "cpuacct", "cpuset", "memory", "hugetlb", "pids", "devices"));
+  /** This VM: v1 hierarchies for most controllers, hugetlb only on the unified one. */
+  private static final CgroupControllers HYBRID = CgroupControllers.of(false, "", MountInfo.parse(List.of(
+      "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu",
+      "32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct",
+      "33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset",
+      "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory",
+      "39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd",
+      "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw")),
+      CgroupControllers.kernelControllers(List.of("#subsys_name\thierarchy\tnum_cgroups\tenabled",
+          "cpuset\t3\t1\t1", "cpu\t1\t1\t1", "cpuacct\t2\t1\t1", "memory\t4\t45\t1", "hugetlb\t0\t1\t1",
+          "net_cls\t0\t1\t0")));
+
+  /** What kubelet sends for a Burstable container on a node with 2 MB and 1 GB pages. */
+  private static LinuxContainerResources kubeletResources() {
+    return LinuxContainerResources.newBuilder()
         .setCpuShares(512).setCpuQuota(50000).setCpuPeriod(100000).setCpusetCpus("0-1").setCpusetMems("0")
-        .setMemoryLimitInBytes(64 << 20)
-        .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("2MB").setLimit(4 << 21)))
-        .json().at("/linux/resources");
+        .setMemoryLimitInBytes(64 << 20).setOomScoreAdj(900)
+        .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("2MB").setLimit(4 << 21))
+        .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("1GB").setLimit(0))
+        .putUnified("memory.high", "50000000").build();
+  }
+
+  private static JsonNode resources(LinuxContainerResources r, CgroupControllers cgroups) {
+    ObjectNode out = new ObjectMapper().createObjectNode();
+    ContainerSpecs.putResources(out, r, "c1", cgroups);
+    return out;
+  }
+
+  @Test
+  void cpuMemoryAndHugepagesReachTheSpecWhereRuncCanSetThem() {
+    JsonNode r = resources(kubeletResources(), V1_ALL);
     assertEquals(512, r.at("/cpu/shares").asLong());
     assertEquals(50000, r.at("/cpu/quota").asLong());
     assertEquals(100000, r.at("/cpu/period").asLong());
@@ -47,6 +76,44 @@ class ResourcesSpecTest extends SpecTest {
     }
     assertEquals("2MB", r.at("/hugepageLimits/0/pageSize").asText());
     assertEquals(4 << 21, r.at("/hugepageLimits/0/limit").asLong());
+    assertEquals("1GB", r.at("/hugepageLimits/1/pageSize").asText());
+    assertFalse(r.has("unified"), "runc's v1 manager refuses unified keys");
+  }
+
+  @Test
+  void hybridNodeLeavesOutHugepagesThatOnlyTheUnifiedHierarchyHas() {
+    assertEquals(Set.of("cpu", "cpuacct", "cpuset", "memory"), HYBRID.available());
+    JsonNode r = resources(kubeletResources(), HYBRID);
+    assertFalse(r.has("hugepageLimits"), "runc's v1 manager fails the create: cannot set hugetlb limit");
+    assertFalse(r.has("unified"));
+    assertEquals(512, r.at("/cpu/shares").asLong());
+    assertEquals("0-1", r.at("/cpu/cpus").asText());
+    assertEquals(64 << 20, r.at("/memory/limit").asLong());
+  }
+
+  @Test
+  void v1NodeWithoutCpusetOrMemoryKeepsTheRest() {
+    JsonNode r = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpu", "hugetlb")));
+    assertEquals(512, r.at("/cpu/shares").asLong());
+    assertFalse(r.at("/cpu").has("cpus"));
+    assertFalse(r.at("/cpu").has("mems"));
+    assertFalse(r.has("memory"));
+    assertEquals("2MB", r.at("/hugepageLimits/0/pageSize").asText());
+    JsonNode noCpu = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpuset")));
+    assertEquals("0-1", noCpu.at("/cpu/cpus").asText());
+    assertFalse(noCpu.at("/cpu").has("shares"));
+    assertFalse(noCpu.at("/cpu").has("quota"));
+  }
+
+  @Test
+  void v2NodeTakesUnifiedKeysAndTheControllersItsRootOffers() {
+    CgroupControllers v2 = CgroupControllers.of(true, "cpuset cpu io memory pids\n", List.of(), Set.of());
+    assertEquals(Set.of("cpuset", "cpu", "io", "memory", "pids"), v2.available());
+    JsonNode r = resources(kubeletResources(), v2);
+    assertEquals("50000000", r.at("/unified/memory.high").asText());
+    assertFalse(r.has("hugepageLimits"), "no hugetlb in cgroup.controllers");
+    JsonNode withHugetlb = resources(kubeletResources(), CgroupControllers.of(true, "cpu memory hugetlb", List.of(), Set.of()));
+    assertEquals(2, withHugetlb.at("/hugepageLimits").size());
   }
 
   @Test

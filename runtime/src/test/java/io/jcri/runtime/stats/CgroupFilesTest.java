@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcri.cri.v1.NetworkInterfaceUsage;
+import io.jcri.sys.MountInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,10 +54,10 @@ class CgroupFilesTest {
   void mountsFromMountinfoWithCombinedControllersAndEscapes() throws Exception {
     Path cpu = Files.createDirectories(tmp.resolve("cpu,cpuacct/kubepods/pod1"));
     Path unified = Files.createDirectories(tmp.resolve("with space/kubepods/pod1"));
-    CgroupMounts mounts = CgroupMounts.parse(List.of(
+    CgroupMounts mounts = CgroupMounts.of(MountInfo.parse(List.of(
         "31 30 0:28 / " + tmp + "/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct",
         "40 30 0:37 / " + tmp + "/with\\040space rw,relatime - cgroup2 cgroup2 rw,nsdelegate",
-        "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw"));
+        "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw")));
 
     CgroupDirs dirs = mounts.ofPath("/kubepods/pod1").orElseThrow();
 
