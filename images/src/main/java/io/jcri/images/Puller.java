@@ -131,14 +131,35 @@ final class Puller {
       lease(leased, chainId);
       lease(leased, layer.digest());
       if (!snapshots.has(chainId)) {
-        layers.add(inflight.computeIfAbsent(chainId, c -> CompletableFuture.runAsync(
-            () -> fetchLayer(ref, auth, layer, diffId, chainId), r -> Thread.ofVirtual().name("layer").start(r))
-            .whenComplete((v, e) -> inflight.remove(chainId))));
+        layers.add(shared(chainId, () -> fetchLayer(ref, auth, layer, diffId, chainId)));
       }
     }
     awaitAll(layers);
     return new Pulled(configDigest, config, manifestDigests, top.digest(),
         image.layers().stream().map(Manifests.Descriptor::digest).toList(), diffIds, size);
+  }
+
+  /**
+   * The transfer that fills chainId: the one already running, or fetch started on a new thread.
+   * It leaves the table before it completes, so a pull never joins a finished one by mistake.
+   */
+  private CompletableFuture<Void> shared(String chainId, Runnable fetch) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = inflight.putIfAbsent(chainId, mine);
+    if (running != null) {
+      return running;
+    }
+    Thread.ofVirtual().name("layer").start(() -> {
+      try {
+        fetch.run();
+        inflight.remove(chainId, mine);
+        mine.complete(null);
+      } catch (Throwable t) {
+        inflight.remove(chainId, mine);
+        mine.completeExceptionally(t);
+      }
+    });
+    return mine;
   }
 
   private void fetchLayer(Reference ref, Credentials auth, Manifests.Descriptor layer, String diffId, String chainId) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,6 +30,8 @@ public final class Snapshots {
   public Snapshots(Path imagesDir) throws IOException {
     this.dir = imagesDir.resolve("snapshots");
     Files.createDirectories(dir);
+    // layers hold set-id binaries and device nodes for containers: no host user may reach them here
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : s.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList()) {
         Trees.delete(p); // interrupted unpacks
