@@ -9,6 +9,7 @@ import io.jcri.images.registry.Manifests;
 import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.registry.StallGuard;
 import io.jcri.images.store.ContentStore;
+import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.unpack.LayerUnpacker;
 import java.io.FilterInputStream;
@@ -44,16 +45,17 @@ final class Puller {
   private final ImageOptions options;
   private final Semaphore layerSlots;
   private final Map<String, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
-  private final Map<String, Integer> leases = new ConcurrentHashMap<>();
+  private final Leases leases;
 
   /** What a pull produced, before it becomes a record. */
   record Pulled(String configDigest, byte[] config, List<String> manifestDigests, String topDigest,
                 List<String> layerDigests, List<String> diffIds, long size) {}
 
-  Puller(RegistryClient client, ContentStore content, Snapshots snapshots, ImageOptions options) {
+  Puller(RegistryClient client, ContentStore content, Snapshots snapshots, Leases leases, ImageOptions options) {
     this.client = client;
     this.content = content;
     this.snapshots = snapshots;
+    this.leases = leases;
     this.options = options;
     this.layerSlots = new Semaphore(options.maxParallelLayers());
   }
@@ -63,22 +65,21 @@ final class Puller {
     Image save(Pulled pulled) throws IOException;
   }
 
-  /** Blobs and snapshots a running pull has written or is writing: garbage collection leaves them alone. */
-  boolean isLeased(String digestOrChainId) {
-    return leases.containsKey(digestOrChainId);
-  }
-
   Image pull(Reference ref, Credentials auth, Commit commit) throws IOException, InterruptedException {
     List<String> leased = new ArrayList<>();
     try {
       return commit.save(fetch(ref, auth, leased));
     } finally {
-      leased.forEach(d -> leases.computeIfPresent(d, (k, n) -> n == 1 ? null : n - 1));
+      leases.release(leased);
     }
   }
 
+  /**
+   * Holds a blob or snapshot the pull is about to look for, use or write, until its record is
+   * saved: garbage collection leaves it alone, and a check after this call sees it whole or absent.
+   */
   private void lease(List<String> leased, String digestOrChainId) {
-    leases.merge(digestOrChainId, 1, Integer::sum);
+    leases.acquire(List.of(digestOrChainId));
     leased.add(digestOrChainId);
   }
 
