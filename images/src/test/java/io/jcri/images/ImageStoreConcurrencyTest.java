@@ -117,8 +117,8 @@ class ImageStoreConcurrencyTest {
       }
       assertEquals(referencedChains, names(root.resolve("images/snapshots")), "no orphaned or temporary snapshot");
       assertEquals(referencedBlobs, names(root.resolve("images/blobs/sha256")), "no orphaned blob");
-      assertEquals(store.list(), ImageStore.open(root, new ImageOptions(Map.of(), null, "linux", "amd64", "",
-          Duration.ofSeconds(10), 2)).list());
+      assertEquals(Set.copyOf(store.list()), Set.copyOf(ImageStore.open(root, new ImageOptions(Map.of(), null, "linux",
+          "amd64", "", Duration.ofSeconds(10), 2)).list()));
     }
   }
 
