@@ -9,6 +9,7 @@ import io.jcri.images.reference.Reference;
 import io.jcri.images.registry.Digests;
 import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
+import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.unpack.Trees;
 import io.jcri.sys.AtomicFiles;
@@ -18,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +47,7 @@ public final class ImageStore {
   private final ContentStore content;
   private final Snapshots snapshots;
   private final Puller puller;
+  private final Leases leases = new Leases();
   private final Map<String, Image> images = new LinkedHashMap<>();
   private volatile Predicate<String> inUse = id -> false;
 
@@ -57,7 +58,7 @@ public final class ImageStore {
     Files.createDirectories(records);
     this.content = new ContentStore(imagesDir);
     this.snapshots = new Snapshots(imagesDir);
-    this.puller = new Puller(new RegistryClient(options), content, snapshots, options);
+    this.puller = new Puller(new RegistryClient(options), content, snapshots, leases, options);
   }
 
   /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
@@ -84,7 +85,7 @@ public final class ImageStore {
         }
       }
     }
-    collectGarbage();
+    deleteRetired(retireGarbage());
     LOG.info("event=image_store_opened root=" + imagesDir + " images=" + images.size());
   }
 
@@ -97,14 +98,16 @@ public final class ImageStore {
   public Image pull(String reference, Credentials auth) throws IOException, InterruptedException {
     Reference ref = Reference.parse(reference);
     long started = System.nanoTime();
-    Image image = puller.pull(ref, auth, p -> record(ref, p));
+    Image image = puller.pull(ref, auth, p -> {
+      syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
+      return record(ref, p);
+    });
     LOG.info("event=image_pulled image=" + ref + " id=" + image.id() + " bytes=" + image.size() + " seconds="
         + String.format("%.3f", (System.nanoTime() - started) / 1e9));
     return image;
   }
 
   private synchronized Image record(Reference ref, Puller.Pulled p) throws IOException {
-    syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
     Image existing = images.get(p.configDigest());
     List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
     List<String> digests = new ArrayList<>(existing == null ? List.of() : existing.repoDigests());
@@ -164,30 +167,58 @@ public final class ImageStore {
 
   /**
    * CRI RemoveImage: by tag, only that tag goes while other tags remain; otherwise the image goes
-   * and with it every blob and snapshot no other image uses. Unknown images are not an error.
+   * and with it every blob and snapshot no other image uses or a pull holds. Unknown images are
+   * not an error; an image a container uses or an {@link ImageLease} holds is {@link Reason#IN_USE}.
+   * The freed trees are deleted after the store's lock is released.
    */
-  public synchronized void remove(String referenceOrId) throws IOException {
+  public void remove(String referenceOrId) throws IOException {
+    Image image;
+    List<Path> retired;
+    synchronized (this) {
+      Optional<Image> found = find(referenceOrId);
+      if (found.isEmpty()) {
+        return;
+      }
+      image = found.get();
+      String tag = tagNamed(referenceOrId);
+      if (tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1) {
+        List<String> tags = new ArrayList<>(image.repoTags());
+        tags.remove(tag);
+        save(image.withRefs(tags, image.repoDigests()));
+        LOG.info("event=image_untagged id=" + image.id() + " tag=" + tag);
+        return;
+      }
+      if (inUse.test(image.id()) || leases.isLeased(imageLeaseKey(image.id()))) {
+        throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id()
+            + ") is used by a container");
+      }
+      Files.deleteIfExists(recordPath(image.id()));
+      images.remove(image.id());
+      retired = retireGarbage();
+    }
+    deleteRetired(retired);
+    LOG.info("event=image_removed id=" + image.id() + " tags=" + image.repoTags());
+  }
+
+  /**
+   * Holds the image (by ID, tag or digest, as {@link #find}) and its snapshots until the lease
+   * is closed; empty when there is no such image.
+   */
+  public synchronized Optional<ImageLease> lease(String referenceOrId) {
     Optional<Image> found = find(referenceOrId);
     if (found.isEmpty()) {
-      return;
+      return Optional.empty();
     }
     Image image = found.get();
-    String tag = tagNamed(referenceOrId);
-    if (tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1) {
-      List<String> tags = new ArrayList<>(image.repoTags());
-      tags.remove(tag);
-      save(image.withRefs(tags, image.repoDigests()));
-      LOG.info("event=image_untagged id=" + image.id() + " tag=" + tag);
-      return;
-    }
-    if (inUse.test(image.id())) {
-      throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id()
-          + ") is used by a container");
-    }
-    Files.deleteIfExists(recordPath(image.id()));
-    images.remove(image.id());
-    collectGarbage();
-    LOG.info("event=image_removed id=" + image.id() + " tags=" + image.repoTags());
+    List<String> keys = new ArrayList<>(image.chainIds());
+    keys.add(imageLeaseKey(image.id()));
+    leases.acquire(keys);
+    return Optional.of(new ImageLease(image, lowerDirs(image.id()), () -> leases.release(keys)));
+  }
+
+  /** Kept apart from the config blob's own key, which a pull of the same image holds. */
+  private static String imageLeaseKey(String imageId) {
+    return "image:" + imageId;
   }
 
   private static String tagNamed(String text) {
@@ -259,10 +290,14 @@ public final class ImageStore {
       if (existing != null && existing.repoTags().contains(ref.tagged()) && existing.pinned()) {
         return existing;
       }
+    }
+    List<String> chain = Snapshots.chainIds(List.of(pause.layerDigest()));
+    List<String> held = List.of(pause.configDigest(), pause.layerDigest(), pause.manifestDigest(), chain.getFirst());
+    leases.acquire(held);
+    try {
       content.write(pause.configDigest(), pause.config());
       content.write(pause.layerDigest(), pause.layer());
       content.write(pause.manifestDigest(), pause.manifest());
-      List<String> chain = Snapshots.chainIds(List.of(pause.layerDigest()));
       if (!snapshots.has(chain.getFirst())) {
         snapshots.create(chain.getFirst(), dir -> {
           try (var in = Files.newInputStream(content.path(pause.layerDigest()))) {
@@ -271,16 +306,21 @@ public final class ImageStore {
         });
       }
       syncImagesFilesystem();
-      untagOthers(ref.tagged(), pause.configDigest());
-      List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
-      addUnique(tags, ref.tagged());
-      Image image = new Image(pause.configDigest(), tags, existing == null ? List.of() : existing.repoDigests(),
-          pause.config().length + pause.layer().length, true, parseConfig(pause.config()),
-          List.of(pause.layerDigest()), List.of(pause.layerDigest()), chain, List.of(pause.manifestDigest()),
-          "linux", "amd64");
-      save(image);
-      LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
-      return image;
+      synchronized (this) {
+        Image existing = images.get(pause.configDigest());
+        untagOthers(ref.tagged(), pause.configDigest());
+        List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
+        addUnique(tags, ref.tagged());
+        Image image = new Image(pause.configDigest(), tags, existing == null ? List.of() : existing.repoDigests(),
+            pause.config().length + pause.layer().length, true, parseConfig(pause.config()),
+            List.of(pause.layerDigest()), List.of(pause.layerDigest()), chain, List.of(pause.manifestDigest()),
+            "linux", "amd64");
+        save(image);
+        LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
+        return image;
+      }
+    } finally {
+      leases.release(held);
     }
   }
 
@@ -309,31 +349,30 @@ public final class ImageStore {
     return records.resolve(Digests.hex(id) + ".json");
   }
 
-  /** Deletes blobs and snapshots that no record references and no pull is writing. */
-  private void collectGarbage() throws IOException {
-    Set<String> blobs = new HashSet<>();
-    Set<String> chains = new HashSet<>();
+  /**
+   * Moves blobs and snapshots that no record references and no lease holds out of sight (a
+   * rename each, under the store's lock); {@link #deleteRetired} deletes them outside it.
+   */
+  private List<Path> retireGarbage() throws IOException {
+    Set<String> blobs = content.list();
+    Set<String> chains = snapshots.list();
     for (Image i : images.values()) {
-      blobs.add(i.id());
-      blobs.addAll(i.layerDigests());
-      blobs.addAll(i.manifestDigests());
-      chains.addAll(i.chainIds());
+      blobs.remove(i.id());
+      i.layerDigests().forEach(blobs::remove);
+      i.manifestDigests().forEach(blobs::remove);
+      i.chainIds().forEach(chains::remove);
     }
-    int freed = 0;
-    for (String chain : snapshots.list()) {
-      if (!chains.contains(chain) && !puller.isLeased(chain)) {
-        snapshots.delete(chain);
-        freed++;
-      }
+    List<Path> retired = new ArrayList<>(leases.retireUnleased(chains, snapshots::retire));
+    retired.addAll(leases.retireUnleased(blobs, content::retire));
+    return retired;
+  }
+
+  private static void deleteRetired(List<Path> retired) throws IOException {
+    for (Path p : retired) {
+      Trees.delete(p);
     }
-    for (String blob : content.list()) {
-      if (!blobs.contains(blob) && !puller.isLeased(blob)) {
-        content.delete(blob);
-        freed++;
-      }
-    }
-    if (freed > 0) {
-      LOG.info("event=image_gc freed=" + freed);
+    if (!retired.isEmpty()) {
+      LOG.info("event=image_gc freed=" + retired.size());
     }
   }
 

@@ -9,6 +9,7 @@ import io.jcri.images.registry.Manifests;
 import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.registry.StallGuard;
 import io.jcri.images.store.ContentStore;
+import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.unpack.LayerUnpacker;
 import java.io.FilterInputStream;
@@ -44,16 +45,17 @@ final class Puller {
   private final ImageOptions options;
   private final Semaphore layerSlots;
   private final Map<String, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
-  private final Map<String, Integer> leases = new ConcurrentHashMap<>();
+  private final Leases leases;
 
   /** What a pull produced, before it becomes a record. */
   record Pulled(String configDigest, byte[] config, List<String> manifestDigests, String topDigest,
                 List<String> layerDigests, List<String> diffIds, long size) {}
 
-  Puller(RegistryClient client, ContentStore content, Snapshots snapshots, ImageOptions options) {
+  Puller(RegistryClient client, ContentStore content, Snapshots snapshots, Leases leases, ImageOptions options) {
     this.client = client;
     this.content = content;
     this.snapshots = snapshots;
+    this.leases = leases;
     this.options = options;
     this.layerSlots = new Semaphore(options.maxParallelLayers());
   }
@@ -63,22 +65,21 @@ final class Puller {
     Image save(Pulled pulled) throws IOException;
   }
 
-  /** Blobs and snapshots a running pull has written or is writing: garbage collection leaves them alone. */
-  boolean isLeased(String digestOrChainId) {
-    return leases.containsKey(digestOrChainId);
-  }
-
   Image pull(Reference ref, Credentials auth, Commit commit) throws IOException, InterruptedException {
     List<String> leased = new ArrayList<>();
     try {
       return commit.save(fetch(ref, auth, leased));
     } finally {
-      leased.forEach(d -> leases.computeIfPresent(d, (k, n) -> n == 1 ? null : n - 1));
+      leases.release(leased);
     }
   }
 
+  /**
+   * Holds a blob or snapshot the pull is about to look for, use or write, until its record is
+   * saved: garbage collection leaves it alone, and a check after this call sees it whole or absent.
+   */
   private void lease(List<String> leased, String digestOrChainId) {
-    leases.merge(digestOrChainId, 1, Integer::sum);
+    leases.acquire(List.of(digestOrChainId));
     leased.add(digestOrChainId);
   }
 
@@ -131,14 +132,35 @@ final class Puller {
       lease(leased, chainId);
       lease(leased, layer.digest());
       if (!snapshots.has(chainId)) {
-        layers.add(inflight.computeIfAbsent(chainId, c -> CompletableFuture.runAsync(
-            () -> fetchLayer(ref, auth, layer, diffId, chainId), r -> Thread.ofVirtual().name("layer").start(r))
-            .whenComplete((v, e) -> inflight.remove(chainId))));
+        layers.add(shared(chainId, () -> fetchLayer(ref, auth, layer, diffId, chainId)));
       }
     }
     awaitAll(layers);
     return new Pulled(configDigest, config, manifestDigests, top.digest(),
         image.layers().stream().map(Manifests.Descriptor::digest).toList(), diffIds, size);
+  }
+
+  /**
+   * The transfer that fills chainId: the one already running, or fetch started on a new thread.
+   * It leaves the table before it completes, so a pull never joins a finished one by mistake.
+   */
+  private CompletableFuture<Void> shared(String chainId, Runnable fetch) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = inflight.putIfAbsent(chainId, mine);
+    if (running != null) {
+      return running;
+    }
+    Thread.ofVirtual().name("layer").start(() -> {
+      try {
+        fetch.run();
+        inflight.remove(chainId, mine);
+        mine.complete(null);
+      } catch (Throwable t) {
+        inflight.remove(chainId, mine);
+        mine.completeExceptionally(t);
+      }
+    });
+    return mine;
   }
 
   private void fetchLayer(Reference ref, Credentials auth, Manifests.Descriptor layer, String diffId, String chainId) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -17,7 +18,12 @@ public final class TestTar {
   private final TarArchiveOutputStream tar = new TarArchiveOutputStream(buf);
 
   public TestTar() {
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    this(TarArchiveOutputStream.LONGFILE_POSIX);
+  }
+
+  /** longFileMode: how names over 100 bytes are written, e.g. {@link TarArchiveOutputStream#LONGFILE_GNU}. */
+  public TestTar(int longFileMode) {
+    tar.setLongFileMode(longFileMode);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
   }
 
@@ -65,6 +71,34 @@ public final class TestTar {
     e.setDevMajor(major);
     e.setDevMinor(minor);
     return put(e, null);
+  }
+
+  /** A regular file whose entry also carries the given PAX headers (xattrs, sparse maps, odd paths). */
+  public TestTar paxFile(String name, Map<String, String> pax, String content) {
+    TarArchiveEntry e = new TarArchiveEntry(name, true);
+    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+    e.setMode(0644);
+    e.setSize(bytes.length);
+    pax.forEach(e::addPaxHeader);
+    return put(e, bytes);
+  }
+
+  /**
+   * A raw PAX extended header ('x') for the next entry, written as is: the writer's own PAX
+   * support checks the records (a GNU sparse map, for one) and would refuse some.
+   */
+  public TestTar rawPax(Map<String, String> records) {
+    StringBuilder body = new StringBuilder();
+    records.forEach((k, v) -> {
+      String rec = " " + k + "=" + v + "\n";
+      int len = rec.length();
+      len += String.valueOf(len + String.valueOf(len).length()).length();
+      body.append(len).append(rec);
+    });
+    TarArchiveEntry e = new TarArchiveEntry("PaxHeaders/next", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
+    byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+    e.setSize(bytes.length);
+    return put(e, bytes);
   }
 
   private TestTar put(TarArchiveEntry e, byte[] content) {

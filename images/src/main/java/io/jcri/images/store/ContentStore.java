@@ -115,8 +115,15 @@ public final class ContentStore {
     return Channels.newOutputStream(FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
   }
 
-  public void delete(String digest) throws IOException {
-    Files.deleteIfExists(path(digest));
+  /** Moves the blob to the temporary directory and returns where it went; null if absent. */
+  public Path retire(String digest) throws IOException {
+    Path retired = newTemp();
+    try {
+      Files.move(path(digest), retired, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+    return retired;
   }
 
   public Set<String> list() throws IOException {

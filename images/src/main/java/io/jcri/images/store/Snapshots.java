@@ -3,9 +3,13 @@ package io.jcri.images.store;
 import io.jcri.images.registry.Digests;
 import io.jcri.images.unpack.Trees;
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,6 +33,8 @@ public final class Snapshots {
   public Snapshots(Path imagesDir) throws IOException {
     this.dir = imagesDir.resolve("snapshots");
     Files.createDirectories(dir);
+    // layers hold set-id binaries and device nodes for containers: no host user may reach them here
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : s.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList()) {
         Trees.delete(p); // interrupted unpacks
@@ -44,21 +50,43 @@ public final class Snapshots {
     return Files.isDirectory(path(chainId));
   }
 
-  /** Fills a new snapshot; when filler fails, nothing of it remains. */
+  /**
+   * Fills a new snapshot; when filler fails, nothing of it remains. When someone else completed
+   * the same chain ID meanwhile, theirs stays (a chain ID names one content) and this one goes.
+   */
   public void create(String chainId, Filler filler) throws IOException {
-    Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+    Path temp = newTemp();
     Files.createDirectory(temp);
     try {
       filler.fill(temp);
       Files.move(temp, path(chainId), StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+      Trees.delete(temp);
+      if (!has(chainId)) {
+        throw e;
+      }
     } catch (IOException | RuntimeException e) {
       Trees.delete(temp);
       throw e;
     }
   }
 
-  public void delete(String chainId) throws IOException {
-    Trees.delete(path(chainId));
+  /**
+   * Renames the snapshot out of sight (to a temporary name, removed at the next open if need be)
+   * and returns where it went, so its tree can be deleted outside the store's lock; null if absent.
+   */
+  public Path retire(String chainId) throws IOException {
+    Path retired = newTemp();
+    try {
+      Files.move(path(chainId), retired, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+    return retired;
+  }
+
+  private Path newTemp() {
+    return dir.resolve(TEMP_PREFIX + UUID.randomUUID());
   }
 
   public Set<String> list() throws IOException {

@@ -10,6 +10,8 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -21,6 +23,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,28 +35,42 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Unpacks one layer (gzip, zstd or plain tar, recognised by its magic bytes) into an empty
  * directory that becomes an overlayfs lower dir. OCI whiteouts become 0/0 character devices and
- * opaque markers the {@code trusted.overlay.opaque} xattr. Nothing is ever written outside the
- * directory: names with {@code ..} or a leading '/', hard links to outside, and writes through
- * symlinks that leave the directory make the unpack fail with {@link Reason#BAD_LAYER}.
+ * opaque markers the {@code trusted.overlay.opaque} xattr. Nothing is ever written or removed
+ * outside the directory: an entry whose name, link target or whiteout target leaves it (an
+ * absolute name, {@code ..}, a whiteout of {@code .}, {@code ..} or nothing, a write through a
+ * symlink that leads out) or whose header checksum is wrong makes the unpack fail with
+ * {@link Reason#BAD_LAYER} naming the entry. Overlay xattrs the tar carries are dropped; runs of zeros are written as holes; a
+ * layer that expands beyond the cap (tar bytes or file bytes) is refused.
  */
 public final class LayerUnpacker {
   private static final String WHITEOUT = ".wh.";
   private static final String OPAQUE = ".wh..wh..opq";
+  /** aufs bookkeeping (".wh..wh.plnk", ".wh..wh.aufs"): means nothing to overlayfs. */
+  private static final String WHITEOUT_META = ".wh..wh.";
+  private static final String OVERLAY_XATTRS = "trusted.overlay.";
+  /** What one layer may expand to unless the caller says otherwise: tar bytes, and file bytes (holes included). */
+  public static final long DEFAULT_MAX_EXPANDED_BYTES = 64L << 30;
+  private static final int CHUNK = 1 << 16;
   private static final int S_IFIFO = 0010000;
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
-  // x86_64 syscall numbers: sys has no chmod/utimensat wrappers yet
   private static final int MAX_SYMLINK_HOPS = 40;
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+  private static final byte[] ZEROS = new byte[CHUNK];
 
   /** What was unpacked: the digest and size of the uncompressed tar (the layer's diff ID). */
   public record Result(String diffId, long tarBytes) {}
 
   private final Path root;
+  private final long maxExpandedBytes;
   private final Map<Path, FileTime> directoryTimes = new LinkedHashMap<>();
+  private final byte[] chunk = new byte[CHUNK];
+  private long fileBytes;
+  private String entry = "";
 
-  private LayerUnpacker(Path root) {
+  private LayerUnpacker(Path root, long maxExpandedBytes) {
     this.root = root;
+    this.maxExpandedBytes = maxExpandedBytes;
   }
 
   /**
@@ -61,7 +78,12 @@ public final class LayerUnpacker {
    * The stream stays open: the caller may still need what follows the archive.
    */
   public static Result unpack(InputStream layer, Path root) throws IOException {
-    return new LayerUnpacker(root).run(new java.io.FilterInputStream(layer) {
+    return unpack(layer, root, DEFAULT_MAX_EXPANDED_BYTES);
+  }
+
+  /** As {@link #unpack(InputStream, Path)}, refusing the layer once it expands beyond maxExpandedBytes. */
+  public static Result unpack(InputStream layer, Path root, long maxExpandedBytes) throws IOException {
+    return new LayerUnpacker(root, maxExpandedBytes).run(new java.io.FilterInputStream(layer) {
       @Override
       public void close() {
         // the caller's stream
@@ -71,7 +93,8 @@ public final class LayerUnpacker {
 
   private Result run(InputStream layer) throws IOException {
     MessageDigest sha = Digests.newSha256();
-    CountingInputStream tarBytes = new CountingInputStream(new DigestInputStream(decompress(layer), sha));
+    CountingInputStream tarBytes = new CountingInputStream(new DigestInputStream(decompress(layer), sha),
+        maxExpandedBytes);
     try (TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes, 1 << 16)) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
@@ -102,11 +125,19 @@ public final class LayerUnpacker {
   }
 
   private void apply(TarArchiveEntry e, InputStream content) throws IOException {
+    entry = e.getName();
+    if (!e.isCheckSumOK()) {
+      throw bad("header checksum does not match");
+    }
+    if (e.isGlobalPaxHeader()) {
+      return; // PAX globals carry nothing to write
+    }
     List<String> parts = clean(e.getName());
     if (parts.isEmpty()) {
-      if (e.isDirectory()) {
-        setMetadata(root, e); // "./": the layer's root directory itself
+      if (!e.isDirectory()) {
+        throw bad("names the layer's root but is not a directory");
       }
+      setMetadata(root, e); // "./": the layer's root directory itself
       return;
     }
     String base = parts.getLast();
@@ -115,8 +146,11 @@ public final class LayerUnpacker {
       Syscalls.lsetxattr(dir, "trusted.overlay.opaque", "y".getBytes(StandardCharsets.US_ASCII));
       return;
     }
+    if (base.startsWith(WHITEOUT_META)) {
+      return;
+    }
     if (base.startsWith(WHITEOUT)) {
-      Path hidden = dir.resolve(base.substring(WHITEOUT.length()));
+      Path hidden = dir.resolve(childName(base.substring(WHITEOUT.length()), "whiteout target"));
       removeExisting(hidden);
       Syscalls.mknod(hidden, S_IFCHR, 0, 0);
       return;
@@ -136,49 +170,83 @@ public final class LayerUnpacker {
     if (e.isLink()) {
       List<String> linkParts = clean(e.getLinkName());
       if (linkParts.isEmpty()) {
-        throw bad("hard link " + e.getName() + " has no target");
+        throw bad("hard link has no target");
       }
       Path source = directory(linkParts.subList(0, linkParts.size() - 1)).resolve(linkParts.getLast());
       BasicFileAttributes a = attributes(source);
       if (a == null || a.isDirectory()) {
-        throw bad("hard link " + e.getName() + " points to " + e.getLinkName() + ", which is not a file of this layer");
+        throw bad("hard link to " + e.getLinkName() + ", which is not a file of this layer");
       }
       Files.createLink(target, source);
       return;
     }
     if (e.isSymbolicLink()) {
-      Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+      String link = e.getLinkName();
+      if (link.isEmpty()) {
+        throw bad("symlink has no target");
+      }
+      Files.createSymbolicLink(target, Path.of(link));
     } else if (e.isFIFO()) {
       Syscalls.mknod(target, S_IFIFO | 0600, 0, 0);
     } else if (e.isCharacterDevice() || e.isBlockDevice()) {
       Syscalls.mknod(target, (e.isCharacterDevice() ? S_IFCHR : S_IFBLK) | 0600, e.getDevMajor(), e.getDevMinor());
     } else if (e.isFile()) {
-      try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS)) {
-        content.transferTo(out);
-      }
+      writeFile(target, e.getRealSize(), content);
     } else {
-      return; // PAX globals and other non-file entries carry nothing to write
+      return; // other non-file entries carry nothing to write
     }
     setMetadata(target, e);
     setTimes(target, FileTime.from(e.getLastModifiedDate().toInstant()));
   }
 
-  /** The name's components; '.' and empty ones dropped; absolute names and '..' refused. */
-  static List<String> clean(String name) {
+  /** The file's bytes, with each all-zero chunk left as a hole, so sparse files stay sparse. */
+  private void writeFile(Path target, long size, InputStream content) throws IOException {
+    fileBytes += size;
+    if (fileBytes > maxExpandedBytes) {
+      throw bad("the layer's files exceed " + maxExpandedBytes + " bytes");
+    }
+    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS)) {
+      long position = 0;
+      int n;
+      while ((n = content.read(chunk)) > 0) {
+        if (Arrays.mismatch(chunk, 0, n, ZEROS, 0, n) >= 0) {
+          out.write(ByteBuffer.wrap(chunk, 0, n), position);
+        }
+        position += n;
+      }
+      if (out.size() < position) {
+        out.write(ByteBuffer.wrap(ZEROS, 0, 1), position - 1); // a trailing hole still counts in the size
+      }
+    }
+  }
+
+  /**
+   * The name's components; '.' and empty ones dropped; absolute names and '..' refused. (The tar
+   * reader ends every name at its first NUL, as GNU tar does, so none reaches here.)
+   */
+  private List<String> clean(String name) {
     if (name.startsWith("/")) {
-      throw bad("absolute path in layer: " + name);
+      throw bad("absolute path");
     }
     List<String> parts = new ArrayList<>();
     for (String p : name.split("/")) {
       if (p.equals("..")) {
-        throw bad("'..' in layer path: " + name);
+        throw bad("'..' in a path: " + name);
       }
       if (!p.isEmpty() && !p.equals(".")) {
         parts.add(p);
       }
     }
     return parts;
+  }
+
+  /** name when it is one plain entry of a directory (it is one component of a cleaned name already). */
+  private String childName(String name, String what) {
+    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+      throw bad(what + " \"" + name + "\" is not a plain name");
+    }
+    return name;
   }
 
   /**
@@ -197,7 +265,7 @@ public final class LayerUnpacker {
       }
       if (c.equals("..")) {
         if (resolved.isEmpty()) {
-          throw bad("a symlink in the layer leads outside it: " + String.join("/", components));
+          throw bad("a symlink in the layer leads outside it");
         }
         resolved.removeLast();
         current = current.getParent();
@@ -209,7 +277,7 @@ public final class LayerUnpacker {
         Files.createDirectory(next);
       } else if (a.isSymbolicLink()) {
         if (++hops > MAX_SYMLINK_HOPS) {
-          throw bad("too many symlinks in " + String.join("/", components));
+          throw bad("too many symlinks");
         }
         String target = Files.readSymbolicLink(next).toString();
         if (target.startsWith("/")) {
@@ -232,9 +300,10 @@ public final class LayerUnpacker {
   private void setMetadata(Path path, TarArchiveEntry e) throws IOException {
     Syscalls.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
     for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
-      if (h.getKey().startsWith("SCHILY.xattr.")) {
-        Syscalls.lsetxattr(path, h.getKey().substring("SCHILY.xattr.".length()),
-            h.getValue().getBytes(StandardCharsets.ISO_8859_1));
+      String xattr = h.getKey().startsWith("SCHILY.xattr.") ? h.getKey().substring("SCHILY.xattr.".length()) : null;
+      // overlay's own xattrs (redirect, metacopy, opaque) would steer the mount: only whiteouts may set them
+      if (xattr != null && !xattr.startsWith(OVERLAY_XATTRS)) {
+        Syscalls.lsetxattr(path, xattr, h.getValue().getBytes(StandardCharsets.ISO_8859_1));
       }
     }
     if (!e.isSymbolicLink()) {
@@ -270,22 +339,25 @@ public final class LayerUnpacker {
     }
   }
 
-  private static ImageException bad(String why) {
-    return new ImageException(Reason.BAD_LAYER, "refused layer: " + why);
+  private ImageException bad(String why) {
+    return new ImageException(Reason.BAD_LAYER, "refused layer entry \"" + entry + "\": " + why);
   }
 
+  /** Counts the uncompressed tar and stops a decompression bomb at the cap. */
   private static final class CountingInputStream extends java.io.FilterInputStream {
+    private final long max;
     long count;
 
-    CountingInputStream(InputStream in) {
+    CountingInputStream(InputStream in, long max) {
       super(in);
+      this.max = max;
     }
 
     @Override
     public int read() throws IOException {
       int b = in.read();
       if (b >= 0) {
-        count++;
+        counted(1);
       }
       return b;
     }
@@ -294,9 +366,16 @@ public final class LayerUnpacker {
     public int read(byte[] b, int off, int len) throws IOException {
       int n = in.read(b, off, len);
       if (n > 0) {
-        count += n;
+        counted(n);
       }
       return n;
+    }
+
+    private void counted(int n) {
+      count += n;
+      if (count > max) {
+        throw new ImageException(Reason.BAD_LAYER, "refused layer: it decompresses to more than " + max + " bytes");
+      }
     }
   }
 }

@@ -15,6 +15,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,52 @@ class LayerUnpackerTest {
     byte[] gz = TestTar.gzip(new TestTar().file("a", "x".repeat(100_000)).bytes());
     byte[] cut = java.util.Arrays.copyOf(gz, gz.length / 2);
     assertThrows(java.io.IOException.class, () -> LayerUnpacker.unpack(new ByteArrayInputStream(cut), root()));
+  }
+
+  @Test
+  void refusesWhiteoutsOfTheDirectoryItselfOrItsParent() throws Exception {
+    Path store = Files.createDirectories(tmp.resolve("snapshots"));
+    Path other = Files.writeString(Files.createDirectories(store.resolve("other")).resolve("f"), "kept");
+    for (String name : List.of(".wh...", ".wh..", ".wh.", "d/.wh...")) {
+      Path root = Files.createDirectories(store.resolve(".tmp-" + name.length()));
+      ImageException e = assertThrows(ImageException.class, () -> LayerUnpacker.unpack(
+          new ByteArrayInputStream(new TestTar().dir("d", 0755).file(name, "").bytes()), root));
+      assertEquals(ImageException.Reason.BAD_LAYER, e.reason());
+      assertTrue(e.getMessage().contains("\"" + name + "\""), e.getMessage());
+      assertEquals("kept", Files.readString(other));
+      assertTrue(Files.isDirectory(root.resolve("d")));
+    }
+  }
+
+  @Test
+  void decompressionBombStopsAtTheCap() throws Exception {
+    byte[] tar = new TestTar().file("a", "x").bytes();
+    byte[] bomb = TestTar.gzip(java.util.Arrays.copyOf(tar, tar.length + (64 << 20))); // zeros after the archive
+    assertTrue(bomb.length < 1 << 20);
+    ImageException e = assertThrows(ImageException.class,
+        () -> LayerUnpacker.unpack(new ByteArrayInputStream(bomb), root(), 1 << 20));
+    assertEquals(ImageException.Reason.BAD_LAYER, e.reason());
+    assertTrue(e.getMessage().contains("decompresses to more than 1048576 bytes"), e.getMessage());
+  }
+
+  @Test
+  void filesBeyondTheCapAreRefusedBeforeTheyAreWritten() throws Exception {
+    byte[] tar = new TestTar().file("small", "x".repeat(1000)).file("big", "y".repeat(2 << 20)).bytes();
+    Path root = root();
+    ImageException e = assertThrows(ImageException.class,
+        () -> LayerUnpacker.unpack(new ByteArrayInputStream(TestTar.gzip(tar)), root, 1 << 20));
+    assertTrue(e.getMessage().contains("\"big\": the layer's files exceed 1048576 bytes"), e.getMessage());
+    assertFalse(Files.exists(root.resolve("big")));
+  }
+
+  @Test
+  void zeroRunsBecomeHoles() throws Exception {
+    String content = "head" + "\0".repeat(4 << 20) + "tail" + "\0".repeat(1 << 20);
+    Path root = root();
+    LayerUnpacker.unpack(new ByteArrayInputStream(new TestTar().file("f", content).bytes()), root);
+    Path f = root.resolve("f");
+    assertEquals(content, Files.readString(f));
+    assertTrue(io.jcri.images.Allocated.bytes(f) < 1 << 20, "zeros are holes");
   }
 
   private void assertRefused(byte[] tar) throws Exception {

@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.images.Image;
+import io.jcri.images.ImageLease;
 import io.jcri.images.ImageStore;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ContainerMonitor;
@@ -96,8 +97,15 @@ public final class ContainerService implements PodContainers {
     if (imageRef.isEmpty()) {
       throw CriException.invalid("container image is required");
     }
-    Image image = images.find(imageRef).orElseThrow(() -> CriException.notFound("image \"" + imageRef
-        + "\" is not present on this node; pull it first (PullImage)"));
+    // held until the container is registered (then usesImage holds it): RemoveImage cannot take its snapshots
+    try (ImageLease lease = images.lease(imageRef).orElseThrow(() -> CriException.notFound("image \"" + imageRef
+        + "\" is not present on this node; pull it first (PullImage)"))) {
+      return create(sandbox, config, imageRef, lease);
+    }
+  }
+
+  private String create(Sandbox sandbox, ContainerConfig config, String imageRef, ImageLease lease) {
+    Image image = lease.image();
     var pod = sandbox.record();
     String unique = config.getMetadata().getName() + "_" + pod.name() + "_" + pod.namespace() + "_" + pod.uid() + "_"
         + config.getMetadata().getAttempt();
@@ -118,7 +126,7 @@ public final class ContainerService implements PodContainers {
         deleteTree(bundle);
         deleteTree(layer);
       });
-      perform("mount the container rootfs", () -> Rootfs.mount(images.lowerDirs(image.id()), layer, rootfs));
+      perform("mount the container rootfs", () -> Rootfs.mount(lease.lowerDirs(), layer, rootfs));
       rollback.onFailure(() -> Rootfs.unmount(rootfs));
       var ic = image.config();
       ImageDefaults defaults = new ImageDefaults(ic.user(), ic.env(), ic.entrypoint(), ic.cmd(), ic.workingDir(),
