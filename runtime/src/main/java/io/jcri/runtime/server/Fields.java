@@ -13,6 +13,8 @@ final class Fields {
   private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
       + "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
   private static final Pattern HEX_GROUP = Pattern.compile("[0-9a-fA-F]{1,4}");
+  /** The zone of a link-local IPv6 address ("fe80::1%eth0"), as a node's resolv.conf may have it. */
+  private static final Pattern ZONE = Pattern.compile("%[A-Za-z0-9_.-]+$");
 
   private Fields() {}
 
@@ -70,7 +72,7 @@ final class Fields {
   }
 
   static void ipLiteral(String field, String value) {
-    if (!IPV4.matcher(value).matches() && !isIpv6(value)) {
+    if (!IPV4.matcher(value).matches() && !isIpv6(ZONE.matcher(value).replaceFirst(""))) {
       throw invalid(field, quoted(value) + " is not an IP address");
     }
   }

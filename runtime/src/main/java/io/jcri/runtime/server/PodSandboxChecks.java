@@ -27,7 +27,7 @@ final class PodSandboxChecks {
   static final Predicate<String> KERNEL_SYSCTLS = path -> Files.exists(Path.of("/proc/sys").resolve(path));
 
   private static final int MAX_HOSTNAME = 64;
-  private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
+  private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
   /** Per-interface network sysctls: the interface exists only inside the pod, so only the pod can tell. */
   private static final Pattern INTERFACE_SYSCTL = Pattern.compile("net/ipv[46]/(conf|neigh)/(?!all/|default/)[^/]+/.+");
   private static final Pattern SYSCTL_COMPONENT = Pattern.compile("[A-Za-z0-9_.:@+-]+");
@@ -42,7 +42,7 @@ final class PodSandboxChecks {
     String hostname = pod.getHostname();
     if (!hostname.isEmpty() && (hostname.length() > MAX_HOSTNAME || !HOSTNAME.matcher(hostname).matches())) {
       throw invalid("hostname", quoted(hostname) + " is not a host name of at most " + MAX_HOSTNAME
-          + " letters, digits, '-' and '.'");
+          + " letters, digits, '-', '_' and '.'");
     }
     if (!pod.getLogDirectory().isEmpty()) {
       absolute("log_directory", pod.getLogDirectory());

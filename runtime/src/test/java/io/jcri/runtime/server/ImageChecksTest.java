@@ -1,10 +1,7 @@
 package io.jcri.runtime.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.jcri.runtime.server.Refusals.assertInvalid;
 
-import io.grpc.Status;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,9 +17,7 @@ class ImageChecksTest {
       "'bad host!/app'                   | image.image: invalid image reference",
       "busybox:-x                        | image.image: invalid image reference \"busybox:-x\": bad tag"})
   void badReferencesAreRefusedNamingTheField(String image, String expected) {
-    CriException e = assertThrows(CriException.class, () -> ImageChecks.reference("image.image", image));
-    assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
-    assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+    assertInvalid(expected, () -> ImageChecks.reference("image.image", image));
   }
 
   @ParameterizedTest
