@@ -90,15 +90,9 @@ public final class SandboxService {
 
   // ---- RunPodSandbox ----
 
+  /** pod has passed the request checks of RuntimeServer; what is left to refuse depends on the node's state. */
   public String run(PodSandboxConfig pod, String runtimeHandler) {
     var md = pod.getMetadata();
-    if (md.getName().isEmpty() || md.getNamespace().isEmpty() || md.getUid().isEmpty()) {
-      throw CriException.invalid("pod sandbox metadata needs name, namespace and uid (got name=\"" + md.getName()
-          + "\" namespace=\"" + md.getNamespace() + "\" uid=\"" + md.getUid() + "\")");
-    }
-    if (pod.getHostname().length() > 64) {
-      throw CriException.invalid("hostname \"" + pod.getHostname() + "\" is longer than 64 characters");
-    }
     if (!handlers.exists(runtimeHandler)) {
       throw CriException.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
           + handlers.all().keySet());

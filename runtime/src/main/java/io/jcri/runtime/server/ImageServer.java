@@ -43,7 +43,8 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> observer) {
     Rpc.answer("PullImage", observer, mapped(() -> {
-      Image image = store.pull(required(request.getImage()), credentials(request.getAuth()));
+      ImageChecks.reference("image.image", request.getImage().getImage());
+      Image image = store.pull(request.getImage().getImage(), credentials(request.getAuth()));
       return PullImageResponse.newBuilder().setImageRef(image.id()).build();
     }));
   }
@@ -75,7 +76,8 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
     Rpc.answer("ImageStatus", observer, mapped(() -> {
       ImageStatusResponse.Builder response = ImageStatusResponse.newBuilder();
       // an unknown image is an empty answer, not an error: kubelet asks before it pulls
-      store.find(required(request.getImage())).ifPresent(image -> response.setImage(toCri(image)));
+      ImageChecks.reference("image.image", request.getImage().getImage());
+      store.find(request.getImage().getImage()).ifPresent(image -> response.setImage(toCri(image)));
       if (request.getVerbose() && response.hasImage()) {
         response.putInfo("info", store.inspect(store.find(response.getImage().getId()).orElseThrow()));
       }
@@ -86,7 +88,8 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> observer) {
     Rpc.answer("RemoveImage", observer, mapped(() -> {
-      store.remove(required(request.getImage()));
+      ImageChecks.reference("image.image", request.getImage().getImage());
+      store.remove(request.getImage().getImage());
       return RemoveImageResponse.getDefaultInstance();
     }));
   }
@@ -101,15 +104,11 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
 
   private List<io.jcri.cri.v1.Image> matching(ImageFilter filter) {
     String wanted = filter.getImage().getImage();
+    if (!wanted.isEmpty()) {
+      ImageChecks.reference("filter.image.image", wanted);
+    }
     List<Image> images = wanted.isEmpty() ? store.list() : store.find(wanted).map(List::of).orElse(List.of());
     return images.stream().map(ImageServer::toCri).toList();
-  }
-
-  private static String required(ImageSpec spec) {
-    if (spec.getImage().isBlank()) {
-      throw CriException.invalid("image reference is empty");
-    }
-    return spec.getImage();
   }
 
   private static Credentials credentials(AuthConfig auth) {

@@ -66,8 +66,11 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
 
   @Override
   public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> out) {
-    Rpc.answer("RunPodSandbox", out, () -> RunPodSandboxResponse.newBuilder()
-        .setPodSandboxId(sandboxes.run(request.getConfig(), request.getRuntimeHandler())).build());
+    Rpc.answer("RunPodSandbox", out, () -> {
+      PodSandboxChecks.runPodSandbox(request.getConfig(), PodSandboxChecks.KERNEL_SYSCTLS);
+      return RunPodSandboxResponse.newBuilder()
+          .setPodSandboxId(sandboxes.run(request.getConfig(), request.getRuntimeHandler())).build();
+    });
   }
 
   @Override
@@ -123,8 +126,11 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
 
   @Override
   public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
-    Rpc.answer("CreateContainer", out, () -> CreateContainerResponse.newBuilder()
-        .setContainerId(containers.create(request.getPodSandboxId(), request.getConfig())).build());
+    Rpc.answer("CreateContainer", out, () -> {
+      ContainerChecks.createContainer(request.getConfig());
+      return CreateContainerResponse.newBuilder()
+          .setContainerId(containers.create(request.getPodSandboxId(), request.getConfig())).build();
+    });
   }
 
   @Override
@@ -198,6 +204,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   public void updateContainerResources(UpdateContainerResourcesRequest request,
       StreamObserver<UpdateContainerResourcesResponse> out) {
     Rpc.answer("UpdateContainerResources", out, () -> {
+      ContainerChecks.resources("linux", request.getLinux());
       containers.updateResources(request.getContainerId(), request.getLinux());
       return UpdateContainerResourcesResponse.getDefaultInstance();
     });
