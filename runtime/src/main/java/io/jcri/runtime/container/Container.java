@@ -52,6 +52,11 @@ public final class Container implements Registry.Entry<ContainerRecord> {
     }
   }
 
+  /** The signal StopContainer sends first: the configured one, else the image's STOPSIGNAL, else SIGTERM. */
+  public io.jcri.cri.v1.Signal stopSignal() {
+    return Signals.cri(Signals.number(record.stopSignal()));
+  }
+
   public boolean running() {
     return record.state().equals(ContainerRecord.RUNNING);
   }

@@ -104,6 +104,7 @@ public final class ContainerService implements PodContainers {
     var pod = sandbox.record();
     String unique = config.getMetadata().getName() + "_" + pod.name() + "_" + pod.namespace() + "_" + pod.uid() + "_"
         + config.getMetadata().getAttempt();
+    requireFeatures(config, pod.runtimeHandler());
     String id = Ids.random();
     var holder = containers.reserveName(unique, id);
     if (holder.isPresent()) {
@@ -148,7 +149,7 @@ public final class ContainerService implements PodContainers {
       ContainerRecord record = new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
           config.getMetadata().getAttempt(), unique, imageRef, image.id(), imageRefOf(image), runtime.handler(),
           nowNanos(), 0, 0, ContainerRecord.CREATED, 0, "", "", created.pid(), logPath.toString(),
-          ic.stopSignal() == null ? "" : ic.stopSignal(), user.uid(), user.gid(), user.supplementalGroups(),
+          stopSignal(config, ic.stopSignal()), user.uid(), user.gid(), user.supplementalGroups(),
           Base64.getEncoder().encodeToString(config.toByteArray()), null);
       Container container = new Container(record);
       containers.add(container);
@@ -159,6 +160,24 @@ public final class ContainerService implements PodContainers {
           + config.getMetadata().getName() + " image=" + imageRef + " ms=" + (System.nanoTime() - t0) / 1_000_000);
       return id;
     }
+  }
+
+  /** A mount the handler cannot make as asked is refused before anything is created. */
+  private void requireFeatures(ContainerConfig config, String handler) {
+    for (int i = 0; i < config.getMountsCount(); i++) {
+      if (config.getMounts(i).getRecursiveReadOnly() && !handlers.features(handler).recursiveReadOnlyMounts()) {
+        throw CriException.invalid("mounts[" + i + "].recursive_read_only: runtime handler \"" + handlers.canonical(handler)
+            + "\" does not support recursive read-only mounts on this node (see RuntimeHandlerFeatures in Status)");
+      }
+    }
+  }
+
+  /** The configured stop signal (as the CRI names it), else the image's STOPSIGNAL; empty means SIGTERM. */
+  private static String stopSignal(ContainerConfig config, String imageStopSignal) {
+    if (config.getStopSignal() != io.jcri.cri.v1.Signal.RUNTIME_DEFAULT) {
+      return config.getStopSignal().name();
+    }
+    return imageStopSignal == null ? "" : imageStopSignal;
   }
 
   /** log_path is relative and stays below the log directory (checked with the request). */
@@ -226,15 +245,17 @@ public final class ContainerService implements PodContainers {
 
   // ---- StopContainer / RemoveContainer ----
 
+  /** Idempotent: a container that is already gone (or never was) needs no stopping. */
   public void stop(String id, long timeoutSeconds) {
-    stop(containers.require(id), Duration.ofSeconds(Math.max(0, timeoutSeconds)));
+    containers.findIfStillThere(id, "container_id")
+        .ifPresent(c -> stop(c, Duration.ofSeconds(Math.max(0, timeoutSeconds))));
   }
 
   private void stop(Container c, Duration grace) {
     ContainerRecord r = c.record();
     if (!r.state().equals(ContainerRecord.RUNNING)) {
       if (r.state().equals(ContainerRecord.CREATED)) {
-        killAndWait(c, 9, KILL_WAIT);
+        killAndWait(c, Signals.SIGKILL, KILL_WAIT);
       }
       return;
     }
@@ -245,7 +266,7 @@ public final class ContainerService implements PodContainers {
       }
       LOG.info("event=container_stop_timeout container=" + r.id() + " signal=" + signal + " grace_s=" + grace.toSeconds());
     }
-    if (!killAndWait(c, 9, KILL_WAIT)) {
+    if (!killAndWait(c, Signals.SIGKILL, KILL_WAIT)) {
       throw new CriException(Status.Code.DEADLINE_EXCEEDED, "container " + r.id() + " did not exit after SIGKILL within "
           + KILL_WAIT.toSeconds() + " s");
     }
@@ -256,7 +277,7 @@ public final class ContainerService implements PodContainers {
     ContainerRecord r = c.record();
     OciRuntime runtime = handlers.ociRuntime(r.runtimeHandler());
     try {
-      monitor.kill(runtime, r.id(), signal, signal == 9);
+      monitor.kill(runtime, r.id(), signal, signal == Signals.SIGKILL);
     } catch (IOException e) {
       LOG.info("event=container_kill_failed container=" + r.id() + " signal=" + signal + " error=\"" + e.getMessage() + "\"");
     }
@@ -467,10 +488,4 @@ public final class ContainerService implements PodContainers {
   private void publish(ContainerRecord r, LifecycleEvents.Kind kind) {
     events.publish(new LifecycleEvents.Event(r.id(), r.sandboxId(), kind, nowNanos()));
   }
-
-
-
-
-
-
 }

@@ -7,12 +7,14 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** RuntimeClass handlers → OCI runtime binaries, resolved on PATH, and whether they can run. */
 public final class RuntimeHandlers {
   private final JcriConfig.Runtimes config;
   private final Path conmon;
   private final Path stateRoot;
+  private final Map<String, HandlerFeatures> features = new ConcurrentHashMap<>();
 
   /** stateRoot holds each handler's own state dir (its --root), e.g. /run/jcri/runtimes/runc. */
   public RuntimeHandlers(JcriConfig.Runtimes config, Path conmon, Path stateRoot) {
@@ -40,6 +42,13 @@ public final class RuntimeHandlers {
   public Optional<Path> binary(String handler) {
     JcriConfig.OciRuntime rt = config.handlers().get(canonical(handler));
     return rt == null ? Optional.empty() : resolveExecutable(rt.path());
+  }
+
+  /** What the handler's runtime supports, probed once; nothing for a handler without an executable. */
+  public HandlerFeatures features(String handler) {
+    String name = canonical(handler);
+    return binary(name).map(b -> features.computeIfAbsent(name, n -> HandlerFeatures.probe(b)))
+        .orElse(HandlerFeatures.NONE);
   }
 
   /** The runtime to drive for handler; throws IllegalArgumentException naming the configured handlers. */

@@ -99,8 +99,9 @@ final class SpecMounts {
         // rshared outranks rslave: one bidirectional mount needs the whole rootfs shared
         rootfsPropagation = "rshared".equals(rootfsPropagation) ? rootfsPropagation : propagation;
       }
-      entries.add(new Entry(m.getContainerPath(), "bind", source.toString(),
-          List.of("rbind", propagation, m.getReadonly() ? "ro" : "rw")));
+      // rro: read-only all the way down, submounts included (mount_setattr, kernel >= 5.12; checked with the request)
+      entries.add(new Entry(m.getContainerPath(), "bind", source.toString(), m.getRecursiveReadOnly()
+          ? List.of("rbind", propagation, "ro", "rro") : List.of("rbind", propagation, m.getReadonly() ? "ro" : "rw")));
     }
     return new CriMounts(entries, Map.copyOf(hostPropagation), rootfsPropagation);
   }
@@ -114,9 +115,6 @@ final class SpecMounts {
     }
     if (!m.getContainerPath().startsWith("/")) {
       throw OciSpecException.invalid("mount container_path must be an absolute path, not \"" + m.getContainerPath() + "\"");
-    }
-    if (m.getRecursiveReadOnly()) {
-      throw OciSpecException.invalid("mount " + m.getContainerPath() + ": recursive read-only mounts are not supported");
     }
     if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
       throw OciSpecException.invalid("mount " + m.getContainerPath() + ": ID-mapped mounts are not supported");

@@ -18,6 +18,7 @@ import io.jcri.cri.v1.Mount;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
 import io.jcri.cri.v1.SecurityProfile;
+import io.jcri.cri.v1.SupplementalGroupsPolicy;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -69,6 +70,9 @@ final class ContainerChecks {
     if (!config.getLogPath().isEmpty()) {
       relativeInside("log_path", config.getLogPath());
     }
+    if (config.getStopSignal() == io.jcri.cri.v1.Signal.UNRECOGNIZED) {
+      throw invalid("stop_signal", config.getStopSignalValue() + " is not a signal of the CRI");
+    }
     resources("linux.resources", config.getLinux().getResources());
     securityContext("linux.security_context", config.getLinux().getSecurityContext());
   }
@@ -84,6 +88,13 @@ final class ContainerChecks {
       }
       if (m.getPropagation() == io.jcri.cri.v1.MountPropagation.UNRECOGNIZED) {
         throw invalid(field + ".propagation", m.getPropagationValue() + " is not a mount propagation of the CRI");
+      }
+      if (m.getRecursiveReadOnly() && !m.getReadonly()) {
+        throw invalid(field + ".recursive_read_only", "needs readonly set as well");
+      }
+      if (m.getRecursiveReadOnly() && m.getPropagation() != io.jcri.cri.v1.MountPropagation.PROPAGATION_PRIVATE) {
+        throw invalid(field + ".recursive_read_only", "needs propagation PROPAGATION_PRIVATE, not "
+            + m.getPropagation());
       }
       Integer earlier = seen.putIfAbsent(Path.of(m.getContainerPath()).normalize(), i);
       if (earlier != null) {
@@ -148,6 +159,7 @@ final class ContainerChecks {
     }
     ids(field, sc.hasRunAsUser() ? sc.getRunAsUser() : null, sc.hasRunAsGroup() ? sc.getRunAsGroup() : null, user,
         "run_as_user or run_as_username", sc.getSupplementalGroupsList());
+    supplementalGroupsPolicy(field, sc.getSupplementalGroupsPolicy(), sc.getSupplementalGroupsPolicyValue());
     namespaces(field + ".namespace_options", sc.getNamespaceOptions(), true);
     if (sc.hasSeccomp()) {
       seccomp(field + ".seccomp", sc.getSeccomp());
@@ -171,6 +183,12 @@ final class ContainerChecks {
     }
     for (int i = 0; i < supplementalGroups.size(); i++) {
       range(field + ".supplemental_groups[" + i + "]", supplementalGroups.get(i), 0, Integer.toUnsignedLong(-1) - 1);
+    }
+  }
+
+  static void supplementalGroupsPolicy(String field, SupplementalGroupsPolicy policy, int value) {
+    if (policy == SupplementalGroupsPolicy.UNRECOGNIZED) {
+      throw invalid(field + ".supplemental_groups_policy", value + " is not Merge or Strict");
     }
   }
 

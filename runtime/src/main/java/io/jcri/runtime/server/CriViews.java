@@ -81,7 +81,8 @@ final class CriViews {
         .putAllLabels(config.getLabelsMap()).putAllAnnotations(config.getAnnotationsMap())
         .addAllMounts(config.getMountsList()).setLogPath(r.logPath())
         .setUser(io.jcri.cri.v1.ContainerUser.newBuilder().setLinux(io.jcri.cri.v1.LinuxContainerUser.newBuilder()
-            .setUid(r.uid()).setGid(r.gid()).addAllSupplementalGroups(r.supplementalGroups())));
+            .setUid(r.uid()).setGid(r.gid()).addAllSupplementalGroups(r.supplementalGroups())))
+        .setStopSignal(c.stopSignal());
     if (config.getLinux().hasResources() || r.resourcesBase64() != null) {
       b.setResources(io.jcri.cri.v1.ContainerResources.newBuilder().setLinux(c.resources()));
     }

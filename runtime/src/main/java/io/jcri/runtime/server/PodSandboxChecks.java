@@ -55,6 +55,8 @@ final class PodSandboxChecks {
     ContainerChecks.ids("linux.security_context", sc.hasRunAsUser() ? sc.getRunAsUser() : null,
         sc.hasRunAsGroup() ? sc.getRunAsGroup() : null, sc.hasRunAsUser(), "run_as_user",
         sc.getSupplementalGroupsList());
+    ContainerChecks.supplementalGroupsPolicy("linux.security_context", sc.getSupplementalGroupsPolicy(),
+        sc.getSupplementalGroupsPolicyValue());
     ContainerChecks.namespaces("linux.security_context.namespace_options", sc.getNamespaceOptions(), false);
     if (sc.hasSeccomp()) {
       ContainerChecks.seccomp("linux.security_context.seccomp", sc.getSeccomp());

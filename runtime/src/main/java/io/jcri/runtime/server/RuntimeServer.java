@@ -29,6 +29,7 @@ import io.jcri.cri.v1.VersionRequest;
 import io.jcri.cri.v1.VersionResponse;
 import io.jcri.runtime.JcriVersion;
 import io.jcri.runtime.config.JcriConfig;
+import io.jcri.runtime.node.HandlerFeatures;
 import io.jcri.runtime.node.RuntimeHandlers;
 import java.util.logging.Logger;
 
@@ -398,12 +399,21 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
           .addConditions(RuntimeCondition.newBuilder().setType("RuntimeReady").setStatus(rt.ready())
               .setReason(rt.reason()).setMessage(rt.message()))
           .addConditions(RuntimeCondition.newBuilder().setType("NetworkReady").setStatus(net.ready())
-              .setReason(net.reason()).setMessage(net.message())));
+              .setReason(net.reason()).setMessage(net.message())))
+          .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true))
+          .addRuntimeHandlers(runtimeHandler("", handlers.features("")));
+      handlers.all().keySet().forEach(name -> response.addRuntimeHandlers(runtimeHandler(name, handlers.features(name))));
       if (request.getVerbose()) {
         response.putInfo("config", configReport.json());
       }
       return response.build();
     });
+  }
+
+  /** user_namespaces stays false: jcri does not run pods in user namespaces. */
+  private static io.jcri.cri.v1.RuntimeHandler runtimeHandler(String name, HandlerFeatures features) {
+    return io.jcri.cri.v1.RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.newBuilder()
+        .setRecursiveReadOnlyMounts(features.recursiveReadOnlyMounts()).setUserNamespaces(false)).build();
   }
 
   @Override

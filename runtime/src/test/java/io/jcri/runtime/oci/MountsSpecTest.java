@@ -112,8 +112,15 @@ class MountsSpecTest extends SpecTest {
         .addMounts(Mount.newBuilder().setHostPath("relative/dir").setContainerPath("/x")))));
     assertEquals(OciSpecException.Reason.INVALID_ARGUMENT, failure(() -> f.build(container()
         .addMounts(Mount.newBuilder().setHostPath("/tmp").setContainerPath("x")))));
-    assertEquals(OciSpecException.Reason.INVALID_ARGUMENT, failure(() -> f.build(container()
-        .addMounts(Mount.newBuilder().setHostPath("/tmp").setContainerPath("/x").setRecursiveReadOnly(true)))));
+  }
+
+  @Test
+  void recursiveReadOnlyMountsAreReadOnlyAllTheWayDown() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("rro"));
+    OciSpec spec = f.build(container().addMounts(bind(data, "/rro").setReadonly(true).setRecursiveReadOnly(true))
+        .addMounts(bind(data, "/ro").setReadonly(true)));
+    assertEquals(List.of("rbind", "rprivate", "ro", "rro"), texts(mount(spec, "/rro").path("options")));
+    assertEquals(List.of("rbind", "rprivate", "ro"), texts(mount(spec, "/ro").path("options")));
   }
 
   @Test

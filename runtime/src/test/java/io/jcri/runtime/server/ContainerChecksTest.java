@@ -17,6 +17,7 @@ import io.jcri.cri.v1.Mount;
 import io.jcri.cri.v1.MountPropagation;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
+import io.jcri.cri.v1.Signal;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,12 @@ class ContainerChecksTest {
             c -> c.addMounts(Mount.newBuilder().setContainerPath("/data/").setHostPath("/tmp"))),
         ROWS.bad("mounts[0].propagation 5 is not a mount propagation of the CRI",
             c -> c.setMounts(0, c.getMounts(0).toBuilder().setPropagationValue(5))),
+        ROWS.bad("mounts[2].recursive_read_only needs readonly set as well",
+            c -> c.addMounts(Mount.newBuilder().setContainerPath("/ro").setHostPath("/tmp").setRecursiveReadOnly(true))),
+        ROWS.bad("mounts[2].recursive_read_only needs propagation PROPAGATION_PRIVATE, not PROPAGATION_HOST_TO_CONTAINER",
+            c -> c.addMounts(Mount.newBuilder().setContainerPath("/ro").setHostPath("/tmp").setRecursiveReadOnly(true)
+                .setReadonly(true).setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER))),
+        ROWS.bad("stop_signal 99 is not a signal of the CRI", c -> c.setStopSignalValue(99)),
         ROWS.bad("devices[1].host_path \"dev/fuse\" must be an absolute path",
             c -> c.addDevices(Device.newBuilder().setHostPath("dev/fuse"))),
         ROWS.bad("devices[1].container_path \"fuse\" must be an absolute path",
@@ -106,6 +113,8 @@ class ContainerChecksTest {
             c -> security(c).setRunAsUser(Int64Value.newBuilder().setValue(1000))),
         ROWS.bad("linux.security_context.run_as_group -3 is outside 0-4294967294",
             c -> security(c).setRunAsGroup(Int64Value.newBuilder().setValue(-3))),
+        ROWS.bad("linux.security_context.supplemental_groups_policy 2 is not Merge or Strict",
+            c -> security(c).setSupplementalGroupsPolicyValue(2)),
         ROWS.bad("linux.security_context.namespace_options.target_id is required with pid mode TARGET",
             c -> security(c).getNamespaceOptionsBuilder().clearTargetId()),
         ROWS.bad("linux.security_context.namespace_options.ipc TARGET is not a namespace mode allowed here",
@@ -125,6 +134,8 @@ class ContainerChecksTest {
     ContainerChecks.createContainer(container().build());
     ContainerChecks.createContainer(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("c"))
         .setImage(ImageSpec.newBuilder().setImage("sha256:" + "b".repeat(64))).build());
+    ContainerChecks.createContainer(container().setStopSignal(Signal.SIGUSR1).addMounts(Mount.newBuilder()
+        .setContainerPath("/ro").setHostPath("/tmp").setReadonly(true).setRecursiveReadOnly(true)).build());
   }
 
   @Test

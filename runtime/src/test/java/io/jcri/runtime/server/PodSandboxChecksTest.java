@@ -117,6 +117,8 @@ class PodSandboxChecksTest {
             p -> security(p).setRunAsUser(Int64Value.newBuilder().setValue(-1))),
         ROWS.bad("linux.security_context.supplemental_groups[1] -5 is outside",
             p -> security(p).addSupplementalGroups(-5)),
+        ROWS.bad("linux.security_context.supplemental_groups_policy 7 is not Merge or Strict",
+            p -> security(p).setSupplementalGroupsPolicyValue(7)),
         ROWS.bad("linux.security_context.namespace_options.pid TARGET is not a namespace mode allowed here",
             p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.TARGET).setTargetId("c"))),
         ROWS.bad("linux.security_context.namespace_options.network 9 is not a namespace mode allowed here",

@@ -1,0 +1,41 @@
+package io.jcri.runtime.node;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class HandlerFeaturesTest {
+  @Test
+  void rroNeedsMountSetattrFromKernel512() {
+    assertTrue(HandlerFeatures.kernelAtLeast("5.12.0", 5, 12));
+    assertTrue(HandlerFeatures.kernelAtLeast("6.1.0-18-amd64", 5, 12));
+    assertFalse(HandlerFeatures.kernelAtLeast("5.11.22", 5, 12));
+    assertFalse(HandlerFeatures.kernelAtLeast("4.19.0", 5, 12));
+    assertFalse(HandlerFeatures.kernelAtLeast("garbage", 5, 12));
+  }
+
+  @Test
+  void theFeaturesDocumentListsRro() {
+    assertTrue(HandlerFeatures.rroInFeatures("{\"mountOptions\":[\"ro\",\"rro\",\"rw\"]}"));
+    assertFalse(HandlerFeatures.rroInFeatures("{\"mountOptions\":[\"ro\",\"rw\"]}"));
+    assertFalse(HandlerFeatures.rroInFeatures("{}"));
+    assertFalse(HandlerFeatures.rroInFeatures("not json"));
+  }
+
+  @Test
+  void aRuncWithoutFeaturesHasRroFrom11() {
+    assertTrue(HandlerFeatures.rroByRuncVersion("runc version 1.1.5+ds1\ncommit: 1.1.5\nspec: 1.0.2-dev\n"));
+    assertTrue(HandlerFeatures.rroByRuncVersion("runc version 2.0.0\n"));
+    assertFalse(HandlerFeatures.rroByRuncVersion("runc version 1.0.3\ncommit: x\n"));
+    assertFalse(HandlerFeatures.rroByRuncVersion("crun version 1.8\n"));
+  }
+
+  @Test
+  void thisNodesRuncSupportsRro() {
+    java.util.Optional<java.nio.file.Path> runc = RuntimeHandlers.resolveExecutable(java.nio.file.Path.of("runc"));
+    org.junit.jupiter.api.Assumptions.assumeTrue(runc.isPresent(), "runc is not on PATH");
+    org.junit.jupiter.api.Assumptions.assumeTrue(HandlerFeatures.kernelAtLeast(System.getProperty("os.version"), 5, 12));
+    assertTrue(HandlerFeatures.probe(runc.get()).recursiveReadOnlyMounts());
+  }
+}
