@@ -1,0 +1,240 @@
+package io.jcri.it.pods;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.cri.v1.ContainerStatus;
+import io.jcri.cri.v1.ExecSyncRequest;
+import io.jcri.cri.v1.ExecSyncResponse;
+import io.jcri.cri.v1.Int64Value;
+import io.jcri.cri.v1.LinuxContainerConfig;
+import io.jcri.cri.v1.LinuxContainerSecurityContext;
+import io.jcri.cri.v1.LinuxContainerUser;
+import io.jcri.cri.v1.Mount;
+import io.jcri.cri.v1.MountPropagation;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.RemoveContainerRequest;
+import io.jcri.cri.v1.RemovePodSandboxRequest;
+import io.jcri.cri.v1.RunPodSandboxRequest;
+import io.jcri.cri.v1.RuntimeHandler;
+import io.jcri.cri.v1.Signal;
+import io.jcri.cri.v1.StatusRequest;
+import io.jcri.cri.v1.StatusResponse;
+import io.jcri.cri.v1.StopContainerRequest;
+import io.jcri.cri.v1.StopPodSandboxRequest;
+import io.jcri.cri.v1.SupplementalGroupsPolicy;
+import io.jcri.it.Jcrid;
+import io.jcri.it.registry.LocalRegistry;
+import io.jcri.it.registry.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The features kubelet 1.30+ asks a runtime about: what Status advertises per handler, recursive read-only
+ * mounts, supplemental groups policy with ContainerStatus.user, stop signals, idempotent StopContainer.
+ */
+class FeaturesIT {
+  /** A runc that predates `runc features` and rro: answers as runc 1.0.3 would, runs containers with the real runc. */
+  private static final String OLD_RUNC = """
+      #!/bin/sh
+      case "$1" in
+        features) echo "runc: unknown command features" >&2; exit 1 ;;
+        --version) echo "runc version 1.0.3"; exit 0 ;;
+      esac
+      exec runc "$@"
+      """;
+  private static Jcrid d;
+  private static String image;
+  private static PodSandboxConfig pod;
+  private static String podId;
+  private static PodSandboxConfig oldPod;
+  private static String oldPodId;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path bin = Files.createTempDirectory("jcri-features-it");
+    Path oldRunc = Files.writeString(bin.resolve("old-runc"), OLD_RUNC);
+    Files.setPosixFilePermissions(oldRunc, PosixFilePermissions.fromString("rwxr-xr-x"));
+    d = Jcrid.start("[runtimes.handlers.oldrunc]\npath = \"" + oldRunc + "\"\n");
+    d.writeBridgeNetwork();
+    image = TestImages.busybox();
+    Pods.pull(d, image);
+    pod = Pods.pod("features").setLogDirectory(d.home().resolve("logs").toString()).build();
+    podId = Pods.run(d, pod.toBuilder());
+    oldPod = Pods.pod("old-runc").setLogDirectory(d.home().resolve("logs").toString()).build();
+    oldPodId = d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(oldPod)
+        .setRuntimeHandler("oldrunc").build()).getPodSandboxId();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (String id : List.of(podId, oldPodId)) {
+      d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+      d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    }
+    d.close();
+  }
+
+  private static String run(ContainerConfig.Builder c) {
+    String id = Pods.create(d, podId, pod, c);
+    Pods.start(d, id);
+    return id;
+  }
+
+  private static void remove(String id) {
+    d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
+  private static ExecSyncResponse exec(String id, String... cmd) {
+    return d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
+        .setTimeout(10).build());
+  }
+
+  private static void assertInvalid(String field, String sandboxId, PodSandboxConfig sandbox, ContainerConfig.Builder c) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> Pods.create(d, sandboxId, sandbox, c));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getMessage());
+    assertTrue(e.getStatus().getDescription().contains(field), e.getMessage());
+  }
+
+  private static void sh(String... argv) throws Exception {
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
+  }
+
+  @Test
+  void statusAdvertisesEachHandlerWithWhatItsRuntimeSupports() {
+    StatusResponse s = d.runtime().status(StatusRequest.getDefaultInstance());
+    assertTrue(s.getFeatures().getSupplementalGroupsPolicy());
+    Map<String, RuntimeHandler> byName = s.getRuntimeHandlersList().stream()
+        .collect(Collectors.toMap(RuntimeHandler::getName, h -> h));
+    assertEquals(s.getRuntimeHandlersCount(), byName.size(), "names are unique: " + s.getRuntimeHandlersList());
+    assertTrue(byName.keySet().containsAll(List.of("", "runc", "oldrunc")), byName.keySet().toString());
+    // this node: kernel >= 5.12 and runc 1.1 with "rro" among `runc features` mount options
+    assertTrue(byName.get("").getFeatures().getRecursiveReadOnlyMounts());
+    assertTrue(byName.get("runc").getFeatures().getRecursiveReadOnlyMounts());
+    assertEquals(false, byName.get("oldrunc").getFeatures().getRecursiveReadOnlyMounts());
+    byName.values().forEach(h -> assertEquals(false, h.getFeatures().getUserNamespaces(), h.getName()));
+  }
+
+  @Test
+  void recursiveReadOnlyMountsMakeSubmountsReadOnlyToo() throws Exception {
+    Path host = Files.createDirectories(d.home().resolve("rro-volume"));
+    Path sub = Files.createDirectories(host.resolve("sub"));
+    sh("mount", "-t", "tmpfs", "tmpfs", sub.toString());
+    try {
+      Mount.Builder ro = Mount.newBuilder().setHostPath(host.toString()).setReadonly(true);
+      String id = run(Pods.container("rro", image, "sleep", "300")
+          .addMounts(ro.clone().setContainerPath("/ro"))
+          .addMounts(ro.clone().setContainerPath("/rro").setRecursiveReadOnly(true)));
+      try {
+        assertNotEquals(0, exec(id, "touch", "/ro/x").getExitCode(), "the mount itself is read-only");
+        assertEquals(0, exec(id, "touch", "/ro/sub/x").getExitCode(), "plain ro leaves submounts writable");
+        ExecSyncResponse rro = exec(id, "touch", "/rro/sub/y");
+        assertNotEquals(0, rro.getExitCode(), "rro reaches the submount");
+        assertTrue(rro.getStderr().toStringUtf8().contains("Read-only file system"), rro.getStderr().toStringUtf8());
+        assertTrue(Pods.status(d, id).getMountsList().stream().anyMatch(Mount::getRecursiveReadOnly));
+      } finally {
+        remove(id);
+      }
+    } finally {
+      sh("umount", sub.toString());
+    }
+  }
+
+  @Test
+  void recursiveReadOnlyMountsAreRefusedWhenTheRulesOrTheHandlerSayNo() throws Exception {
+    Path host = Files.createDirectories(d.home().resolve("rro-refused"));
+    Mount.Builder rro = Mount.newBuilder().setHostPath(host.toString()).setContainerPath("/rro").setRecursiveReadOnly(true);
+    assertInvalid("mounts[0].recursive_read_only", podId, pod, Pods.container("rw", image, "true").addMounts(rro.clone()));
+    assertInvalid("mounts[0].recursive_read_only", podId, pod, Pods.container("slave", image, "true")
+        .addMounts(rro.clone().setReadonly(true).setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER)));
+    ContainerConfig.Builder onOld = Pods.container("old", image, "true").addMounts(rro.clone().setReadonly(true));
+    assertInvalid("does not support recursive read-only mounts", oldPodId, oldPod, onOld);
+    // the refusal left nothing behind: the same name is free, and the old runtime runs a plain read-only mount
+    String id = Pods.create(d, oldPodId, oldPod, Pods.container("old", image, "true")
+        .addMounts(rro.clone().setReadonly(true).setRecursiveReadOnly(false)));
+    remove(id);
+  }
+
+  private static ContainerConfig.Builder asJcri(String name, SupplementalGroupsPolicy policy) {
+    return Pods.container(name, image, "sleep", "300").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
+        LinuxContainerSecurityContext.newBuilder().setRunAsUser(Int64Value.newBuilder().setValue(1000))
+            .addSupplementalGroups(4242).setSupplementalGroupsPolicy(policy)));
+  }
+
+  @Test
+  void mergeAddsTheImagesGroupsStrictKeepsOnlyWhatWasAsked() {
+    // the image's /etc/group makes jcri (1000) a member of audio (29)
+    String merge = run(asJcri("merge", SupplementalGroupsPolicy.Merge));
+    String strict = run(asJcri("strict", SupplementalGroupsPolicy.Strict));
+    try {
+      assertEquals("1000 29 4242", exec(merge, "id", "-G").getStdout().toStringUtf8().strip());
+      assertEquals("1000 4242", exec(strict, "id", "-G").getStdout().toStringUtf8().strip());
+      assertEquals(LinuxContainerUser.newBuilder().setUid(1000).setGid(1000).addAllSupplementalGroups(List.of(1000L, 29L, 4242L))
+          .build(), Pods.status(d, merge).getUser().getLinux());
+      assertEquals(LinuxContainerUser.newBuilder().setUid(1000).setGid(1000).addAllSupplementalGroups(List.of(1000L, 4242L))
+          .build(), Pods.status(d, strict).getUser().getLinux());
+    } finally {
+      remove(merge);
+      remove(strict);
+    }
+    ContainerConfig.Builder bad = asJcri("bad-policy", SupplementalGroupsPolicy.Merge);
+    bad.getLinuxBuilder().getSecurityContextBuilder().setSupplementalGroupsPolicyValue(5);
+    assertInvalid("linux.security_context.supplemental_groups_policy", podId, pod, bad);
+  }
+
+  private static final String TRAPS = "trap 'exit 10' USR1; trap 'exit 2' INT; trap 'exit 15' TERM; "
+      + "while true; do sleep 0.1; done";
+
+  /** Stops the container with a grace period long enough for its trap, returns its exit code. */
+  private static ContainerStatus stopped(String id) throws Exception {
+    Thread.sleep(300);
+    d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(10).build());
+    return Pods.status(d, id);
+  }
+
+  @Test
+  void stopUsesTheConfiguredSignalThenTheImagesThenSigterm() throws Exception {
+    String usr1Image = TestImages.image(LocalRegistry.shared(), "test/stopsignal").layer(TestImages.busyboxLayer())
+        .stopSignal("SIGUSR1").cmd("sh").push("v1").reference();
+    Pods.pull(d, usr1Image);
+    String fromImage = run(Pods.container("from-image", usr1Image, "sh", "-c", TRAPS));
+    String configured = run(Pods.container("configured", usr1Image, "sh", "-c", TRAPS).setStopSignal(Signal.SIGINT));
+    String plain = run(Pods.container("plain", image, "sh", "-c", TRAPS));
+    try {
+      assertEquals(Signal.SIGUSR1, Pods.status(d, fromImage).getStopSignal());
+      assertEquals(Signal.SIGINT, Pods.status(d, configured).getStopSignal());
+      assertEquals(Signal.SIGTERM, Pods.status(d, plain).getStopSignal());
+      assertEquals(10, stopped(fromImage).getExitCode());
+      assertEquals(2, stopped(configured).getExitCode());
+      assertEquals(15, stopped(plain).getExitCode());
+    } finally {
+      remove(fromImage);
+      remove(configured);
+      remove(plain);
+    }
+    assertInvalid("stop_signal", podId, pod, Pods.container("bad-signal", image, "true").setStopSignalValue(99));
+  }
+
+  @Test
+  void stopContainerOfAnUnknownIdSucceedsAndAnEmptyIdIsInvalid() {
+    d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId("0".repeat(64)).setTimeout(1).build());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> d.runtime().stopContainer(StopContainerRequest.newBuilder().setTimeout(1).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("container_id"), e.getMessage());
+  }
+}
