@@ -25,7 +25,7 @@ final class Signals {
 
   /**
    * The number of a signal given as "SIGTERM", "TERM", "15", "SIGRTMIN+1" or as the CRI enum spells it
-   * ("SIGRTMINPLUS1"); SIGTERM when empty or unknown.
+   * ("SIGRTMINPLUS1"); SIGTERM when empty, unknown or not a number from 1 to 64.
    */
   static int number(String signal) {
     if (signal == null || signal.isBlank()) {
@@ -33,7 +33,8 @@ final class Signals {
     }
     String s = signal.trim().toUpperCase(Locale.ROOT);
     if (s.chars().allMatch(Character::isDigit)) {
-      return s.length() <= 2 ? Integer.parseInt(s) : SIGTERM;
+      int n = s.length() <= 2 ? Integer.parseInt(s) : 0;
+      return n >= 1 && n <= RTMAX ? n : SIGTERM;
     }
     s = s.startsWith("SIG") ? s.substring(3) : s;
     s = s.replace("PLUS", "+").replace("MINUS", "-");

@@ -411,8 +411,8 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   }
 
   /** user_namespaces stays false: jcri does not run pods in user namespaces. */
-  private static io.jcri.cri.v1.RuntimeHandler runtimeHandler(String name, HandlerFeatures features) {
-    return io.jcri.cri.v1.RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.newBuilder()
+  private static RuntimeHandler runtimeHandler(String name, HandlerFeatures features) {
+    return RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.newBuilder()
         .setRecursiveReadOnlyMounts(features.recursiveReadOnlyMounts()).setUserNamespaces(false)).build();
   }
 

@@ -16,6 +16,9 @@ class SignalsTest {
     assertEquals(35, Signals.number("SIGRTMIN+1"));
     assertEquals(63, Signals.number("SIGRTMAX-1"));
     assertEquals(15, Signals.number("SIGNOPE"));
+    assertEquals(15, Signals.number("0"));
+    assertEquals(15, Signals.number("65"));
+    assertEquals(15, Signals.number("99999999999"));
     assertEquals(15, Signals.number("SIGRTMIN+x"));
   }
 

@@ -2,7 +2,10 @@ package io.jcri.runtime.node;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class HandlerFeaturesTest {
@@ -33,9 +36,9 @@ class HandlerFeaturesTest {
 
   @Test
   void thisNodesRuncSupportsRro() {
-    java.util.Optional<java.nio.file.Path> runc = RuntimeHandlers.resolveExecutable(java.nio.file.Path.of("runc"));
-    org.junit.jupiter.api.Assumptions.assumeTrue(runc.isPresent(), "runc is not on PATH");
-    org.junit.jupiter.api.Assumptions.assumeTrue(HandlerFeatures.kernelAtLeast(System.getProperty("os.version"), 5, 12));
+    Optional<Path> runc = RuntimeHandlers.resolveExecutable(Path.of("runc"));
+    assumeTrue(runc.isPresent(), "runc is not on PATH");
+    assumeTrue(HandlerFeatures.kernelAtLeast(System.getProperty("os.version"), 5, 12));
     assertTrue(HandlerFeatures.probe(runc.get()).recursiveReadOnlyMounts());
   }
 }
