@@ -26,12 +26,15 @@ import javax.net.ssl.X509TrustManager;
  * socket, and a client of its HTTPS API. The binary is whatever {@code kubelet} is on PATH; it is
  * never built or shipped by this project. Its configuration is the one ../shared/kubelet runs
  * with (cgroupfs driver, QoS cgroups under /kubepods, loopback-only anonymous API), plus the
- * knobs the tests need: small log rotation size and image GC that removes any unused image.
+ * knobs the tests need: small log rotation size and image GC that removes any unused image (imageMinimumGCAge
+ * 1s: zero would mean kubelet's default of 2 minutes).
  */
 final class Kubelet implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PORT = 10450;
   private static final int HEALTHZ_PORT = 10448;
+  /** jcrid's default pause image, built locally and pinned. */
+  static final String PAUSE_IMAGE = "jcri.local/pause:catatonit";
 
   private final Path binary;
   private final Path home;
@@ -127,7 +130,7 @@ final class Kubelet implements AutoCloseable {
         containerLogMaxFiles: 3
         imageGCHighThresholdPercent: 1
         imageGCLowThresholdPercent: 0
-        imageMinimumGCAge: 0s
+        imageMinimumGCAge: 1s
         evictionHard:
           memory.available: "1Mi"
           nodefs.available: "1%%"
@@ -141,6 +144,8 @@ final class Kubelet implements AutoCloseable {
         "--hostname-override=" + nodeName(), "--v=2"));
     if (minor < 27) {
       cmd.add("--container-runtime-endpoint=" + endpoint);
+      // kubelets before 1.27 ignore CRI's pinned flag: they keep the sandbox image they are told of
+      cmd.add("--pod-infra-container-image=" + PAUSE_IMAGE);
     }
     cmd.addAll(extraArgs);
     process = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -26,6 +26,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,19 +81,23 @@ class KubeletIT {
         """.formatted(d.home().resolve("ipam")));
     host = Files.createDirectories(d.home().resolve("host"));
     Files.writeString(host.resolve("hostfile"), "host-content\n");
-    kubelet = Kubelet.start(binary, Files.createDirectories(d.home().resolve("kubelet")), d.endpoint());
-    writeManifests();
-    // unused from the start: kubelet's image GC (every 5 minutes; its first run, at start, finds no stats yet) removes it
+    // Unused from the start. kubelet detects images at start and runs its image GC every 5 minutes (the run at
+    // start finds no filesystem stats yet); an image first seen by a GC run is too young for that run.
     victim = TestImages.image(LocalRegistry.shared(), "test/gc-victim").layer(TestImages.busyboxLayer())
         .label("victim", "yes").cmd("sh").push("v1").reference();
     d.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(victim)).build());
+    kubelet = Kubelet.start(binary, Files.createDirectories(d.home().resolve("kubelet")), d.endpoint());
     kubeletStarted = Instant.now();
+    writeManifests();
   }
 
   @AfterAll
   void stopNode() throws Exception {
     if (kubelet != null) {
       kubelet.close();
+      Path keep = Files.createDirectories(Path.of("target/kubelet-it"));
+      Files.copy(kubelet.log(), keep.resolve("kubelet-v1." + kubelet.minor() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(d.logFile(), keep.resolve("jcrid-kubelet-v1." + kubelet.minor() + ".log"), StandardCopyOption.REPLACE_EXISTING);
     }
     if (d != null) {
       d.close();
@@ -336,7 +341,7 @@ class KubeletIT {
     String id = containerId(hostns, "main");
     for (String ns : List.of("net", "pid", "ipc")) {
       assertEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/" + ns)).toString(),
-          exec(id, "readlink", "/proc/1/ns/" + ns).strip(), ns + " namespace of the host");
+          exec(id, "readlink", "/proc/self/ns/" + ns).strip(), ns + " namespace of the host");
     }
 
     JsonNode share = awaitPod("sharepid", p -> allRunning(p), POD_START);
@@ -380,6 +385,7 @@ class KubeletIT {
     Duration left = Duration.ofMinutes(7).minus(Duration.between(kubeletStarted, Instant.now()));
     await("image GC removed the unused image", left.isNegative() ? Duration.ofSeconds(5) : left, () -> !imagePresent(victim));
     assertTrue(imagePresent(image), "an image in use stays");
+    assertTrue(imagePresent(Kubelet.PAUSE_IMAGE), "the pinned pause image stays");
   }
 
   /**

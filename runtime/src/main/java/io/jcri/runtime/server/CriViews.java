@@ -63,10 +63,16 @@ final class CriViews {
     return ContainerMetadata.newBuilder().setName(r.name()).setAttempt(r.attempt()).build();
   }
 
+  /**
+   * A container in ListContainers. Its image_ref is the image ID, as containerd gives it: kubelets before
+   * 1.30 (no image_id field) match it against ListImages' IDs to know which images are in use, so a digested
+   * reference there would let their image GC try to remove every image that runs. ContainerStatus keeps
+   * the digested reference, which kubelet shows as the container's imageID.
+   */
   static io.jcri.cri.v1.Container container(Container c) {
     ContainerRecord r = c.record();
     return io.jcri.cri.v1.Container.newBuilder().setId(r.id()).setPodSandboxId(r.sandboxId()).setMetadata(metadata(r))
-        .setImage(ImageSpec.newBuilder().setImage(r.imageName())).setImageRef(r.imageRef()).setImageId(r.imageId())
+        .setImage(ImageSpec.newBuilder().setImage(r.imageName())).setImageRef(r.imageId()).setImageId(r.imageId())
         .setState(state(r)).setCreatedAt(r.createdAtNanos()).putAllLabels(c.config().getLabelsMap())
         .putAllAnnotations(c.config().getAnnotationsMap()).build();
   }

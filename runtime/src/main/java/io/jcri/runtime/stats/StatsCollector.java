@@ -180,11 +180,12 @@ public final class StatsCollector {
       LOG.fine("event=pod_network_unreadable netns=" + netnsPin + " error=" + e.getMessage());
       return Optional.empty();
     }
-    NetworkUsage.Builder network = NetworkUsage.newBuilder().setTimestamp(now).addAllInterfaces(interfaces);
-    interfaces.stream().filter(i -> i.getName().equals(DEFAULT_INTERFACE)).findFirst()
+    // No pod interface (a stopped pod's netns keeps only lo): no network figures at all. kubelet 1.26 reads
+    // default_interface of every network it gets without a check, and a missing one crashed it.
+    return interfaces.stream().filter(i -> i.getName().equals(DEFAULT_INTERFACE)).findFirst()
         .or(() -> interfaces.stream().filter(i -> !i.getName().equals("lo")).findFirst())
-        .ifPresent(network::setDefaultInterface);
-    return Optional.of(network.build());
+        .map(pod -> NetworkUsage.newBuilder().setTimestamp(now).addAllInterfaces(interfaces).setDefaultInterface(pod)
+            .build());
   }
 
   private static void setIfKnown(Long value, LongConsumer setter) {

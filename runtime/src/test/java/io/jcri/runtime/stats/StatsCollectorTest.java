@@ -24,8 +24,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,16 +178,23 @@ class StatsCollectorTest {
         return null;
       });
 
+      assertFalse(collector.pod(POD, "", List.of(), pin, List.of()).getLinux().hasNetwork(),
+          "lo alone (a stopped pod) gives no network figures: kubelet needs a default interface in every one");
+      Process dummy = new ProcessBuilder("nsenter", "--net=" + pin, "sh", "-c",
+          "ip link add veth0 type veth peer name eth0").inheritIO().start();
+      assertEquals(0, dummy.waitFor());
+
       var network = collector.pod(POD, "", List.of(), pin, List.of()).getLinux().getNetwork();
 
-      assertEquals(List.of("lo"), network.getInterfacesList().stream().map(NetworkInterfaceUsage::getName).toList(),
-          "the pod's netns, not the host's");
-      NetworkInterfaceUsage lo = network.getInterfaces(0);
+      assertEquals(Set.of("lo", "eth0", "veth0"), network.getInterfacesList().stream().map(NetworkInterfaceUsage::getName)
+          .collect(Collectors.toSet()), "the pod's netns, not the host's");
+      NetworkInterfaceUsage lo = network.getInterfacesList().stream().filter(i -> i.getName().equals("lo")).findFirst()
+          .orElseThrow();
       long frame = 100 + 8 + 20; // payload + UDP + IPv4 headers: lo counts the IP packet
       assertEquals(frame, lo.getTxBytes().getValue());
       assertEquals(frame, lo.getRxBytes().getValue());
       assertEquals(0, lo.getRxErrors().getValue());
-      assertFalse(network.hasDefaultInterface(), "lo is never the pod's interface");
+      assertEquals("eth0", network.getDefaultInterface().getName(), "the pod's interface, never lo");
       assertTrue(network.getTimestamp() > 0);
     } finally {
       Namespaces.unpin(pin);
