@@ -2,6 +2,7 @@ package io.jcri.it.kubelet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jcri.runtime.streaming.TrustAllCertificates;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,17 +10,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A real kubelet in standalone mode (static pods from a directory, no API server) against a CRI
@@ -49,9 +45,9 @@ final class Kubelet implements AutoCloseable {
     this.home = home;
     this.endpoint = endpoint;
     this.minor = minor;
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
-    this.http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+    // kubelet serves a self-signed certificate on loopback
+    this.http = HttpClient.newBuilder().sslContext(TrustAllCertificates.context()).connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   /** The kubelet binary on PATH, or null. */
@@ -218,19 +214,5 @@ final class Kubelet implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     stop();
-  }
-
-  /** The kubelet serves a self-signed certificate on loopback; the tests trust it. */
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }
