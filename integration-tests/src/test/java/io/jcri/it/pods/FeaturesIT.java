@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The features kubelet 1.30+ asks a runtime about: what Status advertises per handler, recursive read-only
- * mounts, supplemental groups policy with ContainerStatus.user, stop signals, idempotent StopContainer.
+ * mounts, supplemental groups policy with ContainerStatus.user, stop signals, idempotent StopContainer,
+ * procMount Unmasked.
  */
 class FeaturesIT {
   /** A runc that predates `runc features` and rro: answers as runc 1.0.3 would, runs containers with the real runc. */
@@ -194,6 +195,40 @@ class FeaturesIT {
     ContainerConfig.Builder bad = asJcri("bad-policy", SupplementalGroupsPolicy.Merge);
     bad.getLinuxBuilder().getSecurityContextBuilder().setSupplementalGroupsPolicyValue(5);
     assertInvalid("linux.security_context.supplemental_groups_policy", podId, pod, bad);
+  }
+
+  /** How many bytes /proc/timer_list gives, and whether /proc/sys is a mount of its own (the read-only bind). */
+  private static final String PROC_VIEW = "echo $(cat /proc/timer_list | wc -c) $(grep -c ' /proc/sys ' /proc/mounts)";
+
+  private static String procView(ContainerConfig.Builder c) {
+    String id = run(c);
+    try {
+      ExecSyncResponse r = exec(id, "sh", "-c", PROC_VIEW);
+      assertEquals(0, r.getExitCode(), r.getStderr().toStringUtf8());
+      return r.getStdout().toStringUtf8().strip();
+    } finally {
+      remove(id);
+    }
+  }
+
+  @Test
+  void procMountUnmaskedLeavesProcUnmaskedWhereTheDefaultMasksIt() {
+    // what kubelet sends for procMount Default (its own copy of the default lists) and for Unmasked (empty lists)
+    LinuxContainerSecurityContext.Builder kubeletDefault = LinuxContainerSecurityContext.newBuilder()
+        .addAllMaskedPaths(List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+            "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+            "/sys/devices/virtual/powercap"))
+        .addAllReadonlyPaths(List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"));
+    String masked = procView(Pods.container("proc-default", image, "sleep", "300")
+        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(kubeletDefault)));
+    String unmasked = procView(Pods.container("proc-unmasked", image, "sleep", "300")
+        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder())));
+    String noContext = procView(Pods.container("proc-no-context", image, "sleep", "300"));
+    assertEquals("0 1", masked, "timer_list is /dev/null, /proc/sys a read-only bind");
+    assertEquals("0 1", noContext, "without a security context the runtime's defaults apply");
+    String[] view = unmasked.split(" ");
+    assertTrue(Integer.parseInt(view[0]) > 0, "timer_list readable: " + unmasked);
+    assertEquals("0", view[1], "no read-only bind over /proc/sys: " + unmasked);
   }
 
   private static final String TRAPS = "trap 'exit 10' USR1; trap 'exit 2' INT; trap 'exit 15' TERM; "

@@ -108,10 +108,11 @@ public final class ContainerSpecs {
     linux.put("cgroupsPath", cgroupsPath(sandbox.cgroupParent(), containerId, options));
     putSysctls(linux, pod.getLinux().getSysctlsMap(), sandbox);
     if (!privileged) {
+      boolean asked = config.getLinux().hasSecurityContext();
       strings(linux.putArray("maskedPaths"),
-          pathList(sc.getMaskedPathsList(), DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
+          pathList(asked ? sc.getMaskedPathsList() : DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
       strings(linux.putArray("readonlyPaths"),
-          pathList(sc.getReadonlyPathsList(), DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
+          pathList(asked ? sc.getReadonlyPathsList() : DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
     }
     ObjectNode seccomp = Seccomp.forProcess(sc.hasSeccomp() ? sc.getSeccomp() : null, sc.getSeccompProfilePath(),
         privileged, caps, options, containerId);
@@ -181,8 +182,8 @@ public final class ContainerSpecs {
     linux.put("cgroupsPath", cgroupsPath(sandbox.cgroupParent(), id, options));
     putSysctls(linux, pod.getLinux().getSysctlsMap(), sandbox);
     if (!privileged) {
-      strings(linux.putArray("maskedPaths"), pathList(List.of(), DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
-      strings(linux.putArray("readonlyPaths"), pathList(List.of(), DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
+      strings(linux.putArray("maskedPaths"), pathList(DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
+      strings(linux.putArray("readonlyPaths"), pathList(DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
     }
     ObjectNode seccomp = Seccomp.forProcess(psc.hasSeccomp() ? psc.getSeccomp() : null, psc.getSeccompProfilePath(),
         privileged, caps, options, id);
@@ -550,9 +551,14 @@ public final class ContainerSpecs {
     return b.toString();
   }
 
-  /** Kubelet sends the paths itself; an empty list means it sent none, so the defaults apply. */
-  private static List<String> pathList(List<String> requested, List<String> defaults, List<String> extra) {
-    LinkedHashSet<String> paths = new LinkedHashSet<>(requested.isEmpty() ? defaults : requested);
+  /**
+   * Masked or read-only paths: kubelet computes them from procMount and sends them in every security
+   * context (the default list for Default, an empty one for Unmasked), so the list it sends is used as
+   * it is; only a client that sends no security context at all gets the defaults. The node's extra
+   * paths come on top.
+   */
+  private static List<String> pathList(List<String> given, List<String> extra) {
+    LinkedHashSet<String> paths = new LinkedHashSet<>(given);
     paths.addAll(extra);
     return new ArrayList<>(paths);
   }

@@ -124,16 +124,24 @@ class SecuritySpecTest extends SpecTest {
   }
 
   @Test
-  void maskedAndReadonlyPathsAreTheDefaultsUnlessKubeletSendsItsOwn() throws Exception {
+  void maskedAndReadonlyPathsAreTheDefaultsOnlyWithoutASecurityContext() throws Exception {
     OciSpec defaults = f.build(container());
     assertEquals(ContainerSpecs.DEFAULT_MASKED_PATHS, texts(defaults.json().at("/linux/maskedPaths")));
     assertEquals(ContainerSpecs.DEFAULT_READONLY_PATHS, texts(defaults.json().at("/linux/readonlyPaths")));
+    // procMount Unmasked: kubelet sends a security context with both lists empty, meaning none.
+    OciSpec unmasked = f.build(container(LinuxContainerSecurityContext.newBuilder().setNoNewPrivs(true)));
+    assertTrue(unmasked.json().at("/linux/maskedPaths").isArray());
+    assertEquals(List.of(), texts(unmasked.json().at("/linux/maskedPaths")));
+    assertEquals(List.of(), texts(unmasked.json().at("/linux/readonlyPaths")));
     OciOptions extra = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, tmp, false, false, "cgroupfs",
         List.of("/proc/extra"), List.of("/proc/ro-extra"));
     OciSpec spec = f.build(container(LinuxContainerSecurityContext.newBuilder()
         .addMaskedPaths("/proc/kcore").addReadonlyPaths("/proc/sys")), pod(), f.sandbox(), image(), extra);
     assertEquals(List.of("/proc/kcore", "/proc/extra"), texts(spec.json().at("/linux/maskedPaths")));
     assertEquals(List.of("/proc/sys", "/proc/ro-extra"), texts(spec.json().at("/linux/readonlyPaths")));
+    OciSpec unmaskedWithExtra = f.build(container(LinuxContainerSecurityContext.newBuilder()), pod(), f.sandbox(), image(),
+        extra);
+    assertEquals(List.of("/proc/extra"), texts(unmaskedWithExtra.json().at("/linux/maskedPaths")));
   }
 
   @Test
