@@ -65,6 +65,7 @@ public final class ContainerSpecs {
     }
     Users.Identity identity = Users.resolve(sc, image.user(), rootfs);
     List<String> caps = Capabilities.effective(sc.getCapabilities(), options.defaultCapabilities(), privileged, containerId);
+    CdiDevices.Injection cdi = CdiDevices.resolve(config.getCDIDevicesList(), options.cdiSpecDirs());
 
     ObjectNode spec = NODES.objectNode();
     spec.put("ociVersion", OCI_VERSION);
@@ -72,7 +73,8 @@ public final class ContainerSpecs {
     process.put("terminal", config.getTty());
     putUser(process, identity.user());
     strings(process.putArray("args"), processArgs(config, image));
-    strings(process.putArray("env"), env(image.env(), config.getEnvsList(), sandbox.hostname(), identity.home(), config.getTty()));
+    strings(process.putArray("env"),
+        env(image.env(), config.getEnvsList(), cdi.env(), sandbox.hostname(), identity.home(), config.getTty()));
     process.put("cwd", firstNonEmpty(config.getWorkingDir(), image.workingDir(), "/"));
     putCapabilities(process, caps, Capabilities.ambient(sc.getCapabilities(), caps));
     process.put("noNewPrivileges", sc.getNoNewPrivs());
@@ -88,8 +90,10 @@ public final class ContainerSpecs {
         SpecMounts.kernelFilesystems(privileged),
         SpecMounts.podFiles(sandbox, sc.getReadonlyRootfs()),
         SpecMounts.imageVolumes(image.volumes() == null ? List.of() : image.volumes(), rootfs, volumesDir),
-        criMounts.entries()));
+        criMounts.entries(),
+        cdi.mounts()));
     putMounts(spec, mounts);
+    putHooks(spec, cdi.hooks());
 
     ObjectNode linux = spec.putObject("linux");
     ArrayNode namespaces = linux.putArray("namespaces");
@@ -100,7 +104,7 @@ public final class ContainerSpecs {
       namespace(namespaces, "cgroup", null);
     }
 
-    List<Devices.Node> devices = devices(config.getDevicesList(), privileged);
+    List<Devices.Node> devices = devices(config.getDevicesList(), cdi.nodes(), privileged);
     putDevices(linux, devices);
     ObjectNode resources = linux.putObject("resources");
     putDeviceRules(resources, devices, privileged);
@@ -213,8 +217,9 @@ public final class ContainerSpecs {
     return args;
   }
 
-  /** Image env, then the CRI envs (a CRI value wins for its key, keeping the image's order). */
-  private static List<String> env(List<String> imageEnv, List<KeyValue> criEnvs, String hostname, String home, boolean tty) {
+  /** Image env, then the CRI envs, then the CDI devices' (a later value wins for its key, keeping the first's place). */
+  private static List<String> env(List<String> imageEnv, List<KeyValue> criEnvs, List<String> cdiEnv, String hostname,
+      String home, boolean tty) {
     Map<String, String> env = new LinkedHashMap<>();
     putEnv(env, DEFAULT_PATH);
     if (hostname != null && !hostname.isEmpty()) {
@@ -225,6 +230,9 @@ public final class ContainerSpecs {
     }
     for (KeyValue kv : criEnvs) {
       env.put(kv.getKey(), kv.getKey() + "=" + kv.getValue().toStringUtf8());
+    }
+    for (String e : cdiEnv) {
+      putEnv(env, e);
     }
     if (tty) {
       env.putIfAbsent("TERM", "TERM=xterm");
@@ -271,6 +279,26 @@ public final class ContainerSpecs {
       o.put("source", m.source());
       strings(o.putArray("options"), m.options());
     }
+  }
+
+  /** OCI hooks by name (prestart, createRuntime, …), as CDI devices ask for them. */
+  private static void putHooks(ObjectNode spec, Map<String, List<CdiDevices.Hook>> hooks) {
+    if (hooks.isEmpty()) {
+      return;
+    }
+    ObjectNode out = spec.putObject("hooks");
+    hooks.forEach((name, list) -> {
+      ArrayNode array = out.putArray(name);
+      for (CdiDevices.Hook h : list) {
+        ObjectNode o = array.addObject();
+        o.put("path", h.path());
+        strings(o.putArray("args"), orEmpty(h.args()));
+        strings(o.putArray("env"), orEmpty(h.env()));
+        if (h.timeout() != null) {
+          o.put("timeout", h.timeout());
+        }
+      }
+    });
   }
 
   /** AppArmor and SELinux apply only where the kernel has them; elsewhere the request is logged and dropped. */
@@ -371,8 +399,9 @@ public final class ContainerSpecs {
     }
   }
 
-  /** A privileged container gets every host device; CRI devices come on top (and win for their path). */
-  private static List<Devices.Node> devices(List<Device> requested, boolean privileged) throws OciSpecException {
+  /** A privileged container gets every host device; CRI devices, then CDI ones come on top (and win for their path). */
+  private static List<Devices.Node> devices(List<Device> requested, List<Devices.Node> cdi, boolean privileged)
+      throws OciSpecException {
     Map<String, Devices.Node> byPath = new LinkedHashMap<>();
     if (privileged) {
       Devices.allHostDevices().forEach(d -> byPath.put(d.path(), d));
@@ -382,6 +411,7 @@ public final class ContainerSpecs {
         byPath.put(n.path(), n);
       }
     }
+    cdi.forEach(n -> byPath.put(n.path(), n));
     return new ArrayList<>(byPath.values());
   }
 
@@ -567,7 +597,7 @@ public final class ContainerSpecs {
     values.forEach(array::add);
   }
 
-  private static <T> List<T> orEmpty(List<T> list) {
+  static <T> List<T> orEmpty(List<T> list) {
     return list == null ? List.of() : list;
   }
 

@@ -64,7 +64,7 @@ final class Fixtures {
 
   static OciOptions options() {
     return new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, Path.of("/nonexistent/seccomp"), false, false,
-        "cgroupfs", List.of(), List.of());
+        "cgroupfs", List.of(), List.of(), List.of());
   }
 
   static PodSandboxConfig pod() {
