@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.jcri.cri.v1.CDIDevice;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ExecSyncRequest;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The features kubelet 1.30+ asks a runtime about: what Status advertises per handler, recursive read-only
  * mounts, supplemental groups policy with ContainerStatus.user, stop signals, idempotent StopContainer,
- * procMount Unmasked.
+ * procMount Unmasked, CDI devices.
  */
 class FeaturesIT {
   /** A runc that predates `runc features` and rro: answers as runc 1.0.3 would, runs containers with the real runc. */
@@ -57,6 +58,7 @@ class FeaturesIT {
       exec runc "$@"
       """;
   private static Jcrid d;
+  private static Path cdiDir;
   private static String image;
   private static PodSandboxConfig pod;
   private static String podId;
@@ -68,7 +70,9 @@ class FeaturesIT {
     Path bin = Files.createTempDirectory("jcri-features-it");
     Path oldRunc = Files.writeString(bin.resolve("old-runc"), OLD_RUNC);
     Files.setPosixFilePermissions(oldRunc, PosixFilePermissions.fromString("rwxr-xr-x"));
-    d = Jcrid.start("[runtimes.handlers.oldrunc]\npath = \"" + oldRunc + "\"\n");
+    cdiDir = Files.createDirectories(bin.resolve("cdi"));
+    d = Jcrid.start("[runtimes.handlers.oldrunc]\npath = \"" + oldRunc + "\"\n"
+        + "[cdi]\nspec_dirs = [\"" + cdiDir + "\"]\n");
     d.writeBridgeNetwork();
     image = TestImages.busybox();
     Pods.pull(d, image);
@@ -229,6 +233,31 @@ class FeaturesIT {
     String[] view = unmasked.split(" ");
     assertTrue(Integer.parseInt(view[0]) > 0, "timer_list readable: " + unmasked);
     assertEquals("0", view[1], "no read-only bind over /proc/sys: " + unmasked);
+  }
+
+  @Test
+  void cdiDevicesInjectTheirSpecsEnvAndMountsAndUnknownOnesAreRefused() throws Exception {
+    Path lib = Files.createDirectories(d.home().resolve("cdi-lib"));
+    Files.writeString(lib.resolve("hello"), "from the CDI mount\n");
+    Files.writeString(cdiDir.resolve("example.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/widget",
+         "containerEdits": {"env": ["WIDGET_VENDOR=example"]},
+         "devices": [{"name": "w0", "containerEdits": {
+           "env": ["WIDGET=w0"],
+           "mounts": [{"hostPath": "%s", "containerPath": "/opt/widget", "options": ["ro"]}]}}]}
+        """.formatted(lib));
+    String id = run(Pods.container("cdi", image, "sleep", "300")
+        .addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w0")));
+    try {
+      ExecSyncResponse r = exec(id, "sh", "-c", "echo $WIDGET_VENDOR $WIDGET; cat /opt/widget/hello; touch /opt/widget/x");
+      assertEquals("example w0\nfrom the CDI mount\n", r.getStdout().toStringUtf8());
+      assertNotEquals(0, r.getExitCode(), "the mount is read-only as the spec asks");
+    } finally {
+      remove(id);
+    }
+    assertInvalid("CDI_devices[1] \"example.com/widget=w9\" is defined by no CDI spec", podId, pod,
+        Pods.container("cdi-unknown", image, "true").addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w0"))
+            .addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w9")));
   }
 
   private static final String TRAPS = "trap 'exit 10' USR1; trap 'exit 2' INT; trap 'exit 15' TERM; "
