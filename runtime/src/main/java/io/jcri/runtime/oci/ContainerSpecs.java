@@ -53,10 +53,12 @@ public final class ContainerSpecs {
    *
    * @param rootfs the mounted root filesystem; its /etc/passwd and /etc/group resolve users and groups
    * @param volumesDir where image VOLUMEs get their host directories
+   * @param imageVolumes where the image of each image volume mount is mounted, by index into the CRI mounts
    */
   @SuppressWarnings("deprecation") // the deprecated profile strings are still what older kubelets and crictl send
   public static OciSpec build(ContainerConfig config, PodSandboxConfig pod, SandboxContext sandbox, ImageDefaults image,
-      String containerId, Path rootfs, Path volumesDir, OciOptions options) throws OciSpecException {
+      String containerId, Path rootfs, Path volumesDir, Map<Integer, Path> imageVolumes, OciOptions options)
+      throws OciSpecException {
     LinuxContainerSecurityContext sc = config.getLinux().getSecurityContext();
     boolean privileged = sc.getPrivileged();
     if (privileged && !pod.getLinux().getSecurityContext().getPrivileged()) {
@@ -85,7 +87,7 @@ public final class ContainerSpecs {
       spec.put("hostname", sandbox.hostname());
     }
 
-    SpecMounts.CriMounts criMounts = SpecMounts.fromCri(config.getMountsList());
+    SpecMounts.CriMounts criMounts = SpecMounts.fromCri(config.getMountsList(), imageVolumes);
     List<SpecMounts.Entry> mounts = SpecMounts.merge(List.of(
         SpecMounts.kernelFilesystems(privileged),
         SpecMounts.podFiles(sandbox, sc.getReadonlyRootfs()),
