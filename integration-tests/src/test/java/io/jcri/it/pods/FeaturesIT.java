@@ -12,6 +12,7 @@ import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ExecSyncRequest;
 import io.jcri.cri.v1.ExecSyncResponse;
+import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerSecurityContext;
@@ -20,6 +21,7 @@ import io.jcri.cri.v1.Mount;
 import io.jcri.cri.v1.MountPropagation;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.RemoveContainerRequest;
+import io.jcri.cri.v1.RemoveImageRequest;
 import io.jcri.cri.v1.RemovePodSandboxRequest;
 import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.RuntimeHandler;
@@ -45,7 +47,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The features kubelet 1.30+ asks a runtime about: what Status advertises per handler, recursive read-only
  * mounts, supplemental groups policy with ContainerStatus.user, stop signals, idempotent StopContainer,
- * procMount Unmasked, CDI devices.
+ * procMount Unmasked, CDI devices, image volumes.
  */
 class FeaturesIT {
   /** A runc that predates `runc features` and rro: answers as runc 1.0.3 would, runs containers with the real runc. */
@@ -258,6 +260,36 @@ class FeaturesIT {
     assertInvalid("CDI_devices[1] \"example.com/widget=w9\" is defined by no CDI spec", podId, pod,
         Pods.container("cdi-unknown", image, "true").addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w0"))
             .addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w9")));
+  }
+
+  @Test
+  void imageVolumesMountAnImageReadOnlyAndKeepItFromRemoval() {
+    String volumeImage = TestImages.image(LocalRegistry.shared(), "test/image-volume")
+        .layer(TestImages.fileLayer("models/v1/weights", "42\n")).push("v1").reference();
+    Mount.Builder m = Mount.newBuilder().setContainerPath("/models").setImage(ImageSpec.newBuilder().setImage(volumeImage))
+        .setImageSubPath("models/v1");
+    StatusRuntimeException absent = assertThrows(StatusRuntimeException.class,
+        () -> Pods.create(d, podId, pod, Pods.container("iv-absent", image, "true").addMounts(m.clone())));
+    assertEquals(Status.Code.NOT_FOUND, absent.getStatus().getCode(), absent.getMessage());
+    assertTrue(absent.getStatus().getDescription().contains("mounts[0].image"), absent.getMessage());
+    Pods.pull(d, volumeImage);
+    StatusRuntimeException noSubPath = assertThrows(StatusRuntimeException.class, () -> Pods.create(d, podId, pod,
+        Pods.container("iv-no-sub", image, "true").addMounts(m.clone().setImageSubPath("models/v2"))));
+    assertEquals(Status.Code.NOT_FOUND, noSubPath.getStatus().getCode(), noSubPath.getMessage());
+    assertTrue(noSubPath.getStatus().getDescription().contains("mounts[0].image_sub_path"), noSubPath.getMessage());
+    RemoveImageRequest removal = RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(volumeImage))
+        .build();
+    String id = run(Pods.container("iv", image, "sleep", "300").addMounts(m.clone()));
+    try {
+      ExecSyncResponse r = exec(id, "sh", "-c", "cat /models/weights; touch /models/x");
+      assertEquals("42\n", r.getStdout().toStringUtf8());
+      assertNotEquals(0, r.getExitCode(), "the image volume is read-only");
+      StatusRuntimeException inUse = assertThrows(StatusRuntimeException.class, () -> d.images().removeImage(removal));
+      assertTrue(inUse.getStatus().getDescription().contains("is used by a container"), inUse.getMessage());
+    } finally {
+      remove(id);
+    }
+    d.images().removeImage(removal);
   }
 
   private static final String TRAPS = "trap 'exit 10' USR1; trap 'exit 2' INT; trap 'exit 15' TERM; "
