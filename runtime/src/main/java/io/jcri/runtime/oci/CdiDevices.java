@@ -130,7 +130,7 @@ final class CdiDevices {
 
   private static void apply(String who, Edits e, List<String> env, List<Devices.Node> nodes,
       List<SpecMounts.Entry> mounts, Map<String, List<Hook>> hooks) throws OciSpecException {
-    if (e.intelRdt() != null || e.netDevices() != null || (e.additionalGids() != null && !e.additionalGids().isEmpty())) {
+    if (present(e.intelRdt()) || present(e.netDevices()) || !ContainerSpecs.orEmpty(e.additionalGids()).isEmpty()) {
       throw OciSpecException.invalid(who + " needs intelRdt, additionalGids or netDevices edits, which jcri does not apply");
     }
     env.addAll(ContainerSpecs.orEmpty(e.env()));
@@ -155,6 +155,11 @@ final class CdiDevices {
       }
       hooks.computeIfAbsent(h.hookName(), k -> new ArrayList<>()).add(h);
     }
+  }
+
+  /** Whether an edit holds anything: not missing, not null, not an empty object or list. */
+  private static boolean present(JsonNode edit) {
+    return edit != null && !edit.isNull() && !edit.isEmpty();
   }
 
   /** A node the spec describes fully, or one stat-ed from its host path (the path itself when none is given). */

@@ -163,11 +163,15 @@ class CdiSpecTest extends SpecTest {
     Files.writeString(run.resolve("rdt.json"), """
         {"cdiVersion": "0.6.0", "kind": "example.com/rdt",
          "devices": [{"name": "a", "containerEdits": {"additionalGids": [44]}},
+                     {"name": "empty", "containerEdits": {"intelRdt": null, "netDevices": [], "additionalGids": [],
+                                                          "env": ["EMPTY_EDITS=ok"]}},
                      {"name": "b", "containerEdits": {"hooks": [{"hookName": "afterLunch", "path": "/bin/true"}]}}]}
         """);
     String gids = refusal(withDevices("example.com/rdt=a"));
     assertTrue(gids.startsWith("CDI_devices[0] \"example.com/rdt=a\""), gids);
     assertTrue(gids.contains("additionalGids"), gids);
+    assertTrue(texts(build(withDevices("example.com/rdt=empty")).json().at("/process/env")).contains("EMPTY_EDITS=ok"),
+        "empty edits of those kinds ask for nothing");
     String hook = refusal(withDevices("example.com/gpu=gpu1", "example.com/rdt=b"));
     assertTrue(hook.startsWith("CDI_devices[1] \"example.com/rdt=b\""), hook);
     assertTrue(hook.contains("afterLunch"), hook);
