@@ -158,7 +158,7 @@ public final class Jcrid {
     OciOptions defaults = OciOptions.defaults();
     OciOptions oci = new OciOptions(defaults.defaultCapabilities(), defaults.minOomScoreAdj(),
         defaults.seccompAvailable(), defaults.seccompProfileRoot(), defaults.apparmorAvailable(),
-        defaults.selinuxAvailable(), config.cgroupDriver(), List.of(), List.of());
+        defaults.selinuxAvailable(), config.cgroupDriver(), List.of(), List.of(), config.cdi().specDirs());
     CniManager network = opened(cni);
     ImageStore images = opened(store);
     opening.shutdown();

@@ -7,18 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.jcri.cri.v1.CDIDevice;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ExecSyncRequest;
 import io.jcri.cri.v1.ExecSyncResponse;
+import io.jcri.cri.v1.IDMapping;
+import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerSecurityContext;
 import io.jcri.cri.v1.LinuxContainerUser;
 import io.jcri.cri.v1.Mount;
+import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.MountPropagation;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.RemoveContainerRequest;
+import io.jcri.cri.v1.RemoveImageRequest;
 import io.jcri.cri.v1.RemovePodSandboxRequest;
 import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.RuntimeHandler;
@@ -28,6 +33,7 @@ import io.jcri.cri.v1.StatusResponse;
 import io.jcri.cri.v1.StopContainerRequest;
 import io.jcri.cri.v1.StopPodSandboxRequest;
 import io.jcri.cri.v1.SupplementalGroupsPolicy;
+import io.jcri.cri.v1.UserNamespace;
 import io.jcri.it.Jcrid;
 import io.jcri.it.registry.LocalRegistry;
 import io.jcri.it.registry.TestImages;
@@ -43,7 +49,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The features kubelet 1.30+ asks a runtime about: what Status advertises per handler, recursive read-only
- * mounts, supplemental groups policy with ContainerStatus.user, stop signals, idempotent StopContainer.
+ * mounts, supplemental groups policy with ContainerStatus.user, stop signals, idempotent StopContainer,
+ * procMount Unmasked, CDI devices, image volumes, the refusal of user namespaces.
  */
 class FeaturesIT {
   /** A runc that predates `runc features` and rro: answers as runc 1.0.3 would, runs containers with the real runc. */
@@ -56,6 +63,7 @@ class FeaturesIT {
       exec runc "$@"
       """;
   private static Jcrid d;
+  private static Path cdiDir;
   private static String image;
   private static PodSandboxConfig pod;
   private static String podId;
@@ -67,7 +75,9 @@ class FeaturesIT {
     Path bin = Files.createTempDirectory("jcri-features-it");
     Path oldRunc = Files.writeString(bin.resolve("old-runc"), OLD_RUNC);
     Files.setPosixFilePermissions(oldRunc, PosixFilePermissions.fromString("rwxr-xr-x"));
-    d = Jcrid.start("[runtimes.handlers.oldrunc]\npath = \"" + oldRunc + "\"\n");
+    cdiDir = Files.createDirectories(bin.resolve("cdi"));
+    d = Jcrid.start("[runtimes.handlers.oldrunc]\npath = \"" + oldRunc + "\"\n"
+        + "[cdi]\nspec_dirs = [\"" + cdiDir + "\"]\n");
     d.writeBridgeNetwork();
     image = TestImages.busybox();
     Pods.pull(d, image);
@@ -127,6 +137,19 @@ class FeaturesIT {
     assertTrue(byName.get("runc").getFeatures().getRecursiveReadOnlyMounts());
     assertEquals(false, byName.get("oldrunc").getFeatures().getRecursiveReadOnlyMounts());
     byName.values().forEach(h -> assertEquals(false, h.getFeatures().getUserNamespaces(), h.getName()));
+  }
+
+  @Test
+  void aUserNamespaceOfThePodsOwnIsRefusedNotIgnored() {
+    PodSandboxConfig.Builder userns = Pods.pod("userns");
+    userns.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+        .setUsernsOptions(UserNamespace.newBuilder().setMode(NamespaceMode.POD)
+            .addUids(IDMapping.newBuilder().setHostId(100000).setContainerId(0).setLength(65536))
+            .addGids(IDMapping.newBuilder().setHostId(100000).setContainerId(0).setLength(65536)));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(userns).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getMessage());
+    assertTrue(e.getStatus().getDescription().contains("namespace_options.userns_options.mode"), e.getMessage());
   }
 
   @Test
@@ -194,6 +217,95 @@ class FeaturesIT {
     ContainerConfig.Builder bad = asJcri("bad-policy", SupplementalGroupsPolicy.Merge);
     bad.getLinuxBuilder().getSecurityContextBuilder().setSupplementalGroupsPolicyValue(5);
     assertInvalid("linux.security_context.supplemental_groups_policy", podId, pod, bad);
+  }
+
+  /** How many bytes /proc/timer_list gives, and whether /proc/sys is a mount of its own (the read-only bind). */
+  private static final String PROC_VIEW = "echo $(cat /proc/timer_list | wc -c) $(grep -c ' /proc/sys ' /proc/mounts)";
+
+  private static String procView(ContainerConfig.Builder c) {
+    String id = run(c);
+    try {
+      ExecSyncResponse r = exec(id, "sh", "-c", PROC_VIEW);
+      assertEquals(0, r.getExitCode(), r.getStderr().toStringUtf8());
+      return r.getStdout().toStringUtf8().strip();
+    } finally {
+      remove(id);
+    }
+  }
+
+  @Test
+  void procMountUnmaskedLeavesProcUnmaskedWhereTheDefaultMasksIt() {
+    // what kubelet sends for procMount Default (its own copy of the default lists) and for Unmasked (empty lists)
+    LinuxContainerSecurityContext.Builder kubeletDefault = LinuxContainerSecurityContext.newBuilder()
+        .addAllMaskedPaths(List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+            "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+            "/sys/devices/virtual/powercap"))
+        .addAllReadonlyPaths(List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"));
+    String masked = procView(Pods.container("proc-default", image, "sleep", "300")
+        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(kubeletDefault)));
+    String unmasked = procView(Pods.container("proc-unmasked", image, "sleep", "300")
+        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder())));
+    String noContext = procView(Pods.container("proc-no-context", image, "sleep", "300"));
+    assertEquals("0 1", masked, "timer_list is /dev/null, /proc/sys a read-only bind");
+    assertEquals("0 1", noContext, "without a security context the runtime's defaults apply");
+    String[] view = unmasked.split(" ");
+    assertTrue(Integer.parseInt(view[0]) > 0, "timer_list readable: " + unmasked);
+    assertEquals("0", view[1], "no read-only bind over /proc/sys: " + unmasked);
+  }
+
+  @Test
+  void cdiDevicesInjectTheirSpecsEnvAndMountsAndUnknownOnesAreRefused() throws Exception {
+    Path lib = Files.createDirectories(d.home().resolve("cdi-lib"));
+    Files.writeString(lib.resolve("hello"), "from the CDI mount\n");
+    Files.writeString(cdiDir.resolve("example.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/widget",
+         "containerEdits": {"env": ["WIDGET_VENDOR=example"]},
+         "devices": [{"name": "w0", "containerEdits": {
+           "env": ["WIDGET=w0"],
+           "mounts": [{"hostPath": "%s", "containerPath": "/opt/widget", "options": ["ro"]}]}}]}
+        """.formatted(lib));
+    String id = run(Pods.container("cdi", image, "sleep", "300")
+        .addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w0")));
+    try {
+      ExecSyncResponse r = exec(id, "sh", "-c", "echo $WIDGET_VENDOR $WIDGET; cat /opt/widget/hello; touch /opt/widget/x");
+      assertEquals("example w0\nfrom the CDI mount\n", r.getStdout().toStringUtf8());
+      assertNotEquals(0, r.getExitCode(), "the mount is read-only as the spec asks");
+    } finally {
+      remove(id);
+    }
+    assertInvalid("CDI_devices[1] \"example.com/widget=w9\" is defined by no CDI spec", podId, pod,
+        Pods.container("cdi-unknown", image, "true").addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w0"))
+            .addCDIDevices(CDIDevice.newBuilder().setName("example.com/widget=w9")));
+  }
+
+  @Test
+  void imageVolumesMountAnImageReadOnlyAndKeepItFromRemoval() {
+    String volumeImage = TestImages.image(LocalRegistry.shared(), "test/image-volume")
+        .layer(TestImages.fileLayer("models/v1/weights", "42\n")).push("v1").reference();
+    Mount.Builder m = Mount.newBuilder().setContainerPath("/models").setImage(ImageSpec.newBuilder().setImage(volumeImage))
+        .setImageSubPath("models/v1");
+    StatusRuntimeException absent = assertThrows(StatusRuntimeException.class,
+        () -> Pods.create(d, podId, pod, Pods.container("iv-absent", image, "true").addMounts(m.clone())));
+    assertEquals(Status.Code.NOT_FOUND, absent.getStatus().getCode(), absent.getMessage());
+    assertTrue(absent.getStatus().getDescription().contains("mounts[0].image"), absent.getMessage());
+    Pods.pull(d, volumeImage);
+    StatusRuntimeException noSubPath = assertThrows(StatusRuntimeException.class, () -> Pods.create(d, podId, pod,
+        Pods.container("iv-no-sub", image, "true").addMounts(m.clone().setImageSubPath("models/v2"))));
+    assertEquals(Status.Code.NOT_FOUND, noSubPath.getStatus().getCode(), noSubPath.getMessage());
+    assertTrue(noSubPath.getStatus().getDescription().contains("mounts[0].image_sub_path"), noSubPath.getMessage());
+    RemoveImageRequest removal = RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(volumeImage))
+        .build();
+    String id = run(Pods.container("iv", image, "sleep", "300").addMounts(m.clone()));
+    try {
+      ExecSyncResponse r = exec(id, "sh", "-c", "cat /models/weights; touch /models/x");
+      assertEquals("42\n", r.getStdout().toStringUtf8());
+      assertNotEquals(0, r.getExitCode(), "the image volume is read-only");
+      StatusRuntimeException inUse = assertThrows(StatusRuntimeException.class, () -> d.images().removeImage(removal));
+      assertTrue(inUse.getStatus().getDescription().contains("is used by a container"), inUse.getMessage());
+    } finally {
+      remove(id);
+    }
+    d.images().removeImage(removal);
   }
 
   private static final String TRAPS = "trap 'exit 10' USR1; trap 'exit 2' INT; trap 'exit 15' TERM; "

@@ -25,7 +25,8 @@ public final class ConfigDefaults {
       new JcriConfig.Images(null, "linux/amd64", Duration.ofMinutes(1), 3),
       Map.of(),
       new JcriConfig.Streaming("127.0.0.1", 0, Duration.ofMinutes(1), null, null),
-      new JcriConfig.Monitor(Path.of("/usr/bin/conmon")));
+      new JcriConfig.Monitor(Path.of("/usr/bin/conmon")),
+      new JcriConfig.Cdi(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"))));
 
   private ConfigDefaults() {}
 
@@ -114,6 +115,11 @@ public final class ConfigDefaults {
         [monitor]
         # The per-container monitor.
         conmon = "/usr/bin/conmon"
+
+        [cdi]
+        # CDI spec files (*.json; YAML is not read) defining the devices of ContainerConfig.CDI_devices.
+        # A later directory wins over an earlier one for the same device name.
+        spec_dirs = ["/etc/cdi", "/var/run/cdi"]
         """;
   }
 }

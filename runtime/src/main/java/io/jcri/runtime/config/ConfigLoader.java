@@ -87,6 +87,7 @@ public final class ConfigLoader {
     JcriConfig.Images images = d.images();
     JcriConfig.Streaming streaming = d.streaming();
     JcriConfig.Monitor monitor = d.monitor();
+    JcriConfig.Cdi cdi = d.cdi();
     Map<String, JcriConfig.Registry> registries = new LinkedHashMap<>();
 
     JsonNode n = table(root, "cni");
@@ -149,6 +150,10 @@ public final class ConfigLoader {
     if (n != null) {
       monitor = new JcriConfig.Monitor(path(n, "monitor.conmon", monitor.conmon()));
     }
+    n = table(root, "cdi");
+    if (n != null) {
+      cdi = new JcriConfig.Cdi(list(n, "cdi.spec_dirs", cdi.specDirs(), Path::of));
+    }
     String cgroupDriver = string(root, "cgroup_driver", d.cgroupDriver());
     if (!cgroupDriver.equals("cgroupfs") && !cgroupDriver.equals("systemd")) {
       throw error("cgroup_driver", "must be \"cgroupfs\" or \"systemd\", not \"" + cgroupDriver + "\"");
@@ -157,7 +162,7 @@ public final class ConfigLoader {
     validateLogLevel(logLevel, "log_level");
     JcriConfig config = new JcriConfig(listen, path(root, "root", d.root()), path(root, "state", d.state()),
         logLevel, cgroupDriver, duration(root, "shutdown_grace", d.shutdownGrace()), cni, runtimes, sandbox,
-        images, Map.copyOf(registries), streaming, monitor);
+        images, Map.copyOf(registries), streaming, monitor, cdi);
     rejectUnknown(root, "");
     return config;
   }
@@ -182,7 +187,7 @@ public final class ConfigLoader {
     return new JcriConfig(f.listen() != null ? f.listen() : c.listen(), f.root() != null ? f.root() : c.root(),
         f.state() != null ? f.state() : c.state(), f.logLevel() != null ? f.logLevel() : c.logLevel(),
         c.cgroupDriver(), c.shutdownGrace(), cni, c.runtimes(), c.sandbox(), c.images(), c.registries(),
-        c.streaming(), c.monitor());
+        c.streaming(), c.monitor(), c.cdi());
   }
 
   private static void validateListen(String listen, String where) throws ConfigException {

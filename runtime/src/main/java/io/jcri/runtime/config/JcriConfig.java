@@ -23,7 +23,8 @@ public record JcriConfig(
     Images images,
     Map<String, Registry> registries,
     Streaming streaming,
-    Monitor monitor) {
+    Monitor monitor,
+    Cdi cdi) {
 
   public record Cni(Path confDir, List<Path> binDirs, Duration pluginTimeout) {}
 
@@ -41,6 +42,9 @@ public record JcriConfig(
   public record Streaming(String address, int port, Duration tokenTtl, Path tlsCert, Path tlsKey) {}
 
   public record Monitor(Path conmon) {}
+
+  /** Where CDI spec files are looked up; a later directory wins over an earlier one for the same device. */
+  public record Cdi(List<Path> specDirs) {}
 
   public Path socketPath() {
     return Path.of(listen.substring("unix://".length()));

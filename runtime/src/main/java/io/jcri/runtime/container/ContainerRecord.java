@@ -32,7 +32,8 @@ public record ContainerRecord(
     long gid,
     List<Long> supplementalGroups,
     String configBase64,
-    String resourcesBase64) implements Registry.Record {
+    String resourcesBase64,
+    List<String> volumeImageIds) implements Registry.Record {
 
   public static final String CREATED = "CREATED";
   public static final String RUNNING = "RUNNING";
@@ -40,24 +41,25 @@ public record ContainerRecord(
 
   public ContainerRecord {
     supplementalGroups = supplementalGroups == null ? List.of() : List.copyOf(supplementalGroups);
+    volumeImageIds = volumeImageIds == null ? List.of() : List.copyOf(volumeImageIds);
   }
 
   /** The resources last applied by UpdateContainerResources (protobuf, base64). */
   ContainerRecord withResources(String applied) {
     return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
         createdAtNanos, startedAtNanos, finishedAtNanos, state, exitCode, reason, message, pid, logPath, stopSignal, uid,
-        gid, supplementalGroups, configBase64, applied);
+        gid, supplementalGroups, configBase64, applied, volumeImageIds);
   }
 
   ContainerRecord started(long at) {
     return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
         createdAtNanos, at, finishedAtNanos, RUNNING, exitCode, reason, message, pid, logPath, stopSignal, uid, gid,
-        supplementalGroups, configBase64, resourcesBase64);
+        supplementalGroups, configBase64, resourcesBase64, volumeImageIds);
   }
 
   ContainerRecord exited(long at, int code, String why, String text) {
     return new ContainerRecord(id, sandboxId, name, attempt, uniqueName, imageName, imageId, imageRef, runtimeHandler,
         createdAtNanos, startedAtNanos, at, EXITED, code, why, text, pid, logPath, stopSignal, uid, gid,
-        supplementalGroups, configBase64, resourcesBase64);
+        supplementalGroups, configBase64, resourcesBase64, volumeImageIds);
   }
 }

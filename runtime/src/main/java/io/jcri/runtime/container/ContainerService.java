@@ -43,6 +43,8 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -93,13 +95,25 @@ public final class ContainerService implements PodContainers {
     }
     String imageRef = config.getImage().getImage();
     // held until the container is registered (then usesImage holds it): RemoveImage cannot take its snapshots
+    Map<Integer, ImageLease> volumes = new TreeMap<>();
     try (ImageLease lease = images.lease(imageRef).orElseThrow(() -> CriException.notFound("image \"" + imageRef
         + "\" is not present on this node; pull it first (PullImage)"))) {
-      return create(sandbox, config, imageRef, lease);
+      for (int i = 0; i < config.getMountsCount(); i++) {
+        String volumeRef = config.getMounts(i).getImage().getImage();
+        if (!volumeRef.isEmpty()) {
+          String field = "mounts[" + i + "].image";
+          volumes.put(i, images.lease(volumeRef).orElseThrow(() -> CriException.notFound(field + ": image \"" + volumeRef
+              + "\" is not present on this node; pull it first (PullImage)")));
+        }
+      }
+      return create(sandbox, config, imageRef, lease, volumes);
+    } finally {
+      volumes.values().forEach(ImageLease::close);
     }
   }
 
-  private String create(Sandbox sandbox, ContainerConfig config, String imageRef, ImageLease lease) {
+  private String create(Sandbox sandbox, ContainerConfig config, String imageRef, ImageLease lease,
+      Map<Integer, ImageLease> volumes) {
     Image image = lease.image();
     var pod = sandbox.record();
     String unique = config.getMetadata().getName() + "_" + pod.name() + "_" + pod.namespace() + "_" + pod.uid() + "_"
@@ -124,13 +138,20 @@ public final class ContainerService implements PodContainers {
       });
       perform("mount the container rootfs", () -> Rootfs.mount(lease.lowerDirs(), layer, rootfs));
       rollback.onFailure(() -> Rootfs.unmount(rootfs));
+      Map<Integer, Path> imageVolumes = new TreeMap<>();
+      rollback.onFailure(() -> Rootfs.unmountAll(bundle.resolve("image-volumes")));
+      for (var v : volumes.entrySet()) {
+        Path at = bundle.resolve("image-volumes").resolve(String.valueOf(v.getKey()));
+        perform("mount the image of mounts[" + v.getKey() + "]", () -> Rootfs.mountReadOnly(v.getValue().lowerDirs(), at));
+        imageVolumes.put(v.getKey(), at);
+      }
       var ic = image.config();
       ImageDefaults defaults = new ImageDefaults(ic.user(), ic.env(), ic.entrypoint(), ic.cmd(), ic.workingDir(),
           ic.volumes(), ic.stopSignal());
       OciSpec spec;
       try {
         spec = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
-            layer.resolve("volumes"), ociOptions);
+            layer.resolve("volumes"), imageVolumes, ociOptions);
       } catch (io.jcri.runtime.oci.OciSpecException e) {
         throw new CriException(e.grpcCode(), "CreateContainer " + config.getMetadata().getName() + ": "
             + e.getMessage());
@@ -150,7 +171,8 @@ public final class ContainerService implements PodContainers {
           config.getMetadata().getAttempt(), unique, imageRef, image.id(), imageRefOf(image), runtime.handler(),
           nowNanos(), 0, 0, ContainerRecord.CREATED, 0, "", "", created.pid(), logPath.toString(),
           stopSignal(config, ic.stopSignal()), user.uid(), user.gid(), user.supplementalGroups(),
-          Base64.getEncoder().encodeToString(config.toByteArray()), null);
+          Base64.getEncoder().encodeToString(config.toByteArray()), null,
+          volumes.values().stream().map(v -> v.image().id()).distinct().toList());
       Container container = new Container(record);
       containers.add(container);
       containers.save(container, record);
@@ -331,6 +353,7 @@ public final class ContainerService implements PodContainers {
       perform("delete the container from " + runtime.handler(), () -> monitor.delete(runtime, r.id(), true));
       Path bundle = stateDir.resolve(r.id());
       perform("unmount the container rootfs", () -> Rootfs.unmount(bundle.resolve("rootfs")));
+      perform("unmount the container's image volumes", () -> Rootfs.unmountAll(bundle.resolve("image-volumes")));
       perform("delete the container's files", () -> {
         deleteTree(bundle);
         deleteTree(layerDir.resolve(r.id()));

@@ -18,8 +18,9 @@ final class Containers extends Registry<Container, ContainerRecord> {
     return all().stream().filter(c -> c.record().sandboxId().equals(sandboxId)).toList();
   }
 
-  /** Whether any container was created from the image (RemoveImage refuses then). */
+  /** Whether any container was created from the image or mounts it as a volume (RemoveImage refuses then). */
   boolean usesImage(String imageId) {
-    return all().stream().anyMatch(c -> c.record().imageId().equals(imageId));
+    return all().stream().anyMatch(c -> c.record().imageId().equals(imageId)
+        || c.record().volumeImageIds().contains(imageId));
   }
 }

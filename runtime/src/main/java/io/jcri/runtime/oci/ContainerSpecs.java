@@ -53,10 +53,12 @@ public final class ContainerSpecs {
    *
    * @param rootfs the mounted root filesystem; its /etc/passwd and /etc/group resolve users and groups
    * @param volumesDir where image VOLUMEs get their host directories
+   * @param imageVolumes where the image of each image volume mount is mounted, by index into the CRI mounts
    */
   @SuppressWarnings("deprecation") // the deprecated profile strings are still what older kubelets and crictl send
   public static OciSpec build(ContainerConfig config, PodSandboxConfig pod, SandboxContext sandbox, ImageDefaults image,
-      String containerId, Path rootfs, Path volumesDir, OciOptions options) throws OciSpecException {
+      String containerId, Path rootfs, Path volumesDir, Map<Integer, Path> imageVolumes, OciOptions options)
+      throws OciSpecException {
     LinuxContainerSecurityContext sc = config.getLinux().getSecurityContext();
     boolean privileged = sc.getPrivileged();
     if (privileged && !pod.getLinux().getSecurityContext().getPrivileged()) {
@@ -65,6 +67,7 @@ public final class ContainerSpecs {
     }
     Users.Identity identity = Users.resolve(sc, image.user(), rootfs);
     List<String> caps = Capabilities.effective(sc.getCapabilities(), options.defaultCapabilities(), privileged, containerId);
+    CdiDevices.Injection cdi = CdiDevices.resolve(config.getCDIDevicesList(), options.cdiSpecDirs());
 
     ObjectNode spec = NODES.objectNode();
     spec.put("ociVersion", OCI_VERSION);
@@ -72,7 +75,8 @@ public final class ContainerSpecs {
     process.put("terminal", config.getTty());
     putUser(process, identity.user());
     strings(process.putArray("args"), processArgs(config, image));
-    strings(process.putArray("env"), env(image.env(), config.getEnvsList(), sandbox.hostname(), identity.home(), config.getTty()));
+    strings(process.putArray("env"),
+        env(image.env(), config.getEnvsList(), cdi.env(), sandbox.hostname(), identity.home(), config.getTty()));
     process.put("cwd", firstNonEmpty(config.getWorkingDir(), image.workingDir(), "/"));
     putCapabilities(process, caps, Capabilities.ambient(sc.getCapabilities(), caps));
     process.put("noNewPrivileges", sc.getNoNewPrivs());
@@ -83,13 +87,15 @@ public final class ContainerSpecs {
       spec.put("hostname", sandbox.hostname());
     }
 
-    SpecMounts.CriMounts criMounts = SpecMounts.fromCri(config.getMountsList());
+    SpecMounts.CriMounts criMounts = SpecMounts.fromCri(config.getMountsList(), imageVolumes);
     List<SpecMounts.Entry> mounts = SpecMounts.merge(List.of(
         SpecMounts.kernelFilesystems(privileged),
         SpecMounts.podFiles(sandbox, sc.getReadonlyRootfs()),
         SpecMounts.imageVolumes(image.volumes() == null ? List.of() : image.volumes(), rootfs, volumesDir),
-        criMounts.entries()));
+        criMounts.entries(),
+        cdi.mounts()));
     putMounts(spec, mounts);
+    putHooks(spec, cdi.hooks());
 
     ObjectNode linux = spec.putObject("linux");
     ArrayNode namespaces = linux.putArray("namespaces");
@@ -100,7 +106,7 @@ public final class ContainerSpecs {
       namespace(namespaces, "cgroup", null);
     }
 
-    List<Devices.Node> devices = devices(config.getDevicesList(), privileged);
+    List<Devices.Node> devices = devices(config.getDevicesList(), cdi.nodes(), privileged);
     putDevices(linux, devices);
     ObjectNode resources = linux.putObject("resources");
     putDeviceRules(resources, devices, privileged);
@@ -108,10 +114,11 @@ public final class ContainerSpecs {
     linux.put("cgroupsPath", cgroupsPath(sandbox.cgroupParent(), containerId, options));
     putSysctls(linux, pod.getLinux().getSysctlsMap(), sandbox);
     if (!privileged) {
+      boolean asked = config.getLinux().hasSecurityContext();
       strings(linux.putArray("maskedPaths"),
-          pathList(sc.getMaskedPathsList(), DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
+          pathList(asked ? sc.getMaskedPathsList() : DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
       strings(linux.putArray("readonlyPaths"),
-          pathList(sc.getReadonlyPathsList(), DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
+          pathList(asked ? sc.getReadonlyPathsList() : DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
     }
     ObjectNode seccomp = Seccomp.forProcess(sc.hasSeccomp() ? sc.getSeccomp() : null, sc.getSeccompProfilePath(),
         privileged, caps, options, containerId);
@@ -181,8 +188,8 @@ public final class ContainerSpecs {
     linux.put("cgroupsPath", cgroupsPath(sandbox.cgroupParent(), id, options));
     putSysctls(linux, pod.getLinux().getSysctlsMap(), sandbox);
     if (!privileged) {
-      strings(linux.putArray("maskedPaths"), pathList(List.of(), DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
-      strings(linux.putArray("readonlyPaths"), pathList(List.of(), DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
+      strings(linux.putArray("maskedPaths"), pathList(DEFAULT_MASKED_PATHS, options.extraMaskedPaths()));
+      strings(linux.putArray("readonlyPaths"), pathList(DEFAULT_READONLY_PATHS, options.extraReadonlyPaths()));
     }
     ObjectNode seccomp = Seccomp.forProcess(psc.hasSeccomp() ? psc.getSeccomp() : null, psc.getSeccompProfilePath(),
         privileged, caps, options, id);
@@ -212,8 +219,9 @@ public final class ContainerSpecs {
     return args;
   }
 
-  /** Image env, then the CRI envs (a CRI value wins for its key, keeping the image's order). */
-  private static List<String> env(List<String> imageEnv, List<KeyValue> criEnvs, String hostname, String home, boolean tty) {
+  /** Image env, then the CRI envs, then the CDI devices' (a later value wins for its key, keeping the first's place). */
+  private static List<String> env(List<String> imageEnv, List<KeyValue> criEnvs, List<String> cdiEnv, String hostname,
+      String home, boolean tty) {
     Map<String, String> env = new LinkedHashMap<>();
     putEnv(env, DEFAULT_PATH);
     if (hostname != null && !hostname.isEmpty()) {
@@ -224,6 +232,9 @@ public final class ContainerSpecs {
     }
     for (KeyValue kv : criEnvs) {
       env.put(kv.getKey(), kv.getKey() + "=" + kv.getValue().toStringUtf8());
+    }
+    for (String e : cdiEnv) {
+      putEnv(env, e);
     }
     if (tty) {
       env.putIfAbsent("TERM", "TERM=xterm");
@@ -270,6 +281,26 @@ public final class ContainerSpecs {
       o.put("source", m.source());
       strings(o.putArray("options"), m.options());
     }
+  }
+
+  /** OCI hooks by name (prestart, createRuntime, …), as CDI devices ask for them. */
+  private static void putHooks(ObjectNode spec, Map<String, List<CdiDevices.Hook>> hooks) {
+    if (hooks.isEmpty()) {
+      return;
+    }
+    ObjectNode out = spec.putObject("hooks");
+    hooks.forEach((name, list) -> {
+      ArrayNode array = out.putArray(name);
+      for (CdiDevices.Hook h : list) {
+        ObjectNode o = array.addObject();
+        o.put("path", h.path());
+        strings(o.putArray("args"), orEmpty(h.args()));
+        strings(o.putArray("env"), orEmpty(h.env()));
+        if (h.timeout() != null) {
+          o.put("timeout", h.timeout());
+        }
+      }
+    });
   }
 
   /** AppArmor and SELinux apply only where the kernel has them; elsewhere the request is logged and dropped. */
@@ -370,8 +401,9 @@ public final class ContainerSpecs {
     }
   }
 
-  /** A privileged container gets every host device; CRI devices come on top (and win for their path). */
-  private static List<Devices.Node> devices(List<Device> requested, boolean privileged) throws OciSpecException {
+  /** A privileged container gets every host device; CRI devices, then CDI ones come on top (and win for their path). */
+  private static List<Devices.Node> devices(List<Device> requested, List<Devices.Node> cdi, boolean privileged)
+      throws OciSpecException {
     Map<String, Devices.Node> byPath = new LinkedHashMap<>();
     if (privileged) {
       Devices.allHostDevices().forEach(d -> byPath.put(d.path(), d));
@@ -381,6 +413,7 @@ public final class ContainerSpecs {
         byPath.put(n.path(), n);
       }
     }
+    cdi.forEach(n -> byPath.put(n.path(), n));
     return new ArrayList<>(byPath.values());
   }
 
@@ -550,9 +583,14 @@ public final class ContainerSpecs {
     return b.toString();
   }
 
-  /** Kubelet sends the paths itself; an empty list means it sent none, so the defaults apply. */
-  private static List<String> pathList(List<String> requested, List<String> defaults, List<String> extra) {
-    LinkedHashSet<String> paths = new LinkedHashSet<>(requested.isEmpty() ? defaults : requested);
+  /**
+   * Masked or read-only paths: kubelet computes them from procMount and sends them in every security
+   * context (the default list for Default, an empty one for Unmasked), so the list it sends is used as
+   * it is; only a client that sends no security context at all gets the defaults. The node's extra
+   * paths come on top.
+   */
+  private static List<String> pathList(List<String> given, List<String> extra) {
+    LinkedHashSet<String> paths = new LinkedHashSet<>(given);
     paths.addAll(extra);
     return new ArrayList<>(paths);
   }
@@ -561,7 +599,7 @@ public final class ContainerSpecs {
     values.forEach(array::add);
   }
 
-  private static <T> List<T> orEmpty(List<T> list) {
+  static <T> List<T> orEmpty(List<T> list) {
     return list == null ? List.of() : list;
   }
 

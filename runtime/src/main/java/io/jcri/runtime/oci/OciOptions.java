@@ -12,6 +12,7 @@ import java.util.List;
  * @param minOomScoreAdj jcrid's own oom_score_adj: without CAP_SYS_RESOURCE no child may go lower
  * @param seccompProfileRoot where relative seccomp {@code localhost/} profiles are looked up
  * @param cgroupDriver "cgroupfs" or "systemd"
+ * @param cdiSpecDirs where CDI spec files are looked up, a later directory winning over an earlier one
  */
 public record OciOptions(
     List<String> defaultCapabilities,
@@ -22,7 +23,8 @@ public record OciOptions(
     boolean selinuxAvailable,
     String cgroupDriver,
     List<String> extraMaskedPaths,
-    List<String> extraReadonlyPaths) {
+    List<String> extraReadonlyPaths,
+    List<Path> cdiSpecDirs) {
 
   /** The capability set containerd and CRI-O give unprivileged containers. */
   public static final List<String> DEFAULT_CAPABILITIES = List.of(
@@ -34,16 +36,20 @@ public record OciOptions(
     defaultCapabilities = List.copyOf(defaultCapabilities);
     extraMaskedPaths = List.copyOf(extraMaskedPaths);
     extraReadonlyPaths = List.copyOf(extraReadonlyPaths);
+    cdiSpecDirs = List.copyOf(cdiSpecDirs);
     if (!cgroupDriver.equals("cgroupfs") && !cgroupDriver.equals("systemd")) {
       throw new IllegalArgumentException("cgroup driver must be cgroupfs or systemd, not " + cgroupDriver);
     }
   }
 
-  /** The defaults for this node: the security modules the kernel has and this process's own OOM score. */
+  /**
+   * The defaults for this node: the security modules the kernel has and this process's own OOM score;
+   * what comes from jcrid's config (cgroup driver, CDI directories) is left at its simplest.
+   */
   public static OciOptions defaults() {
     return new OciOptions(DEFAULT_CAPABILITIES, ownOomScoreAdj(), seccompInKernel(),
         Path.of("/var/lib/kubelet/seccomp"), apparmorInKernel(), Files.exists(Path.of("/sys/fs/selinux/enforce")),
-        "cgroupfs", List.of(), List.of());
+        "cgroupfs", List.of(), List.of(), List.of());
   }
 
   private static int ownOomScoreAdj() {

@@ -74,13 +74,24 @@ final class SpecMounts {
     return entries;
   }
 
-  static CriMounts fromCri(List<Mount> mounts) throws OciSpecException {
+  /**
+   * @param imageVolumes where the image of each image volume (KEP-4639) is mounted read-only, by index
+   *     into mounts
+   */
+  static CriMounts fromCri(List<Mount> mounts, Map<Integer, Path> imageVolumes) throws OciSpecException {
     List<Entry> entries = new ArrayList<>();
     Map<Path, String> hostPropagation = new LinkedHashMap<>();
     String rootfsPropagation = null;
     List<MountInfo> table = null;
-    for (Mount m : mounts) {
-      validate(m);
+    for (int i = 0; i < mounts.size(); i++) {
+      Mount m = mounts.get(i);
+      boolean image = m.hasImage() && !m.getImage().getImage().isEmpty();
+      validate(m, image);
+      if (image) {
+        entries.add(new Entry(m.getContainerPath(), "bind", imageSource(i, m, imageVolumes.get(i)).toString(),
+            List.of("rbind", "rprivate", "ro")));
+        continue;
+      }
       Path source = hostSource(m.getHostPath());
       String propagation = switch (m.getPropagation()) {
         case PROPAGATION_HOST_TO_CONTAINER -> "rslave";
@@ -106,11 +117,26 @@ final class SpecMounts {
     return new CriMounts(entries, Map.copyOf(hostPropagation), rootfsPropagation);
   }
 
-  private static void validate(Mount m) throws OciSpecException {
-    if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
-      throw OciSpecException.invalid("mount " + m.getContainerPath() + ": image volumes are not supported");
+  /** The image's root, or its image_sub_path resolved inside it (its symlinks never lead out of the image). */
+  private static Path imageSource(int i, Mount m, Path imageRoot) throws OciSpecException {
+    if (m.getImageSubPath().isEmpty()) {
+      return imageRoot;
     }
-    if (m.getHostPath().isEmpty() || !m.getHostPath().startsWith("/")) {
+    try {
+      Path sub = Rootfs.resolve(imageRoot, m.getImageSubPath());
+      if (!Files.exists(sub, LinkOption.NOFOLLOW_LINKS)) {
+        throw new OciSpecException(OciSpecException.Reason.NOT_FOUND, "mounts[" + i + "].image_sub_path \""
+            + m.getImageSubPath() + "\" does not exist in image \"" + m.getImage().getImage() + "\"");
+      }
+      return sub;
+    } catch (IOException e) {
+      throw new OciSpecException(OciSpecException.Reason.INVALID_ARGUMENT, "mounts[" + i + "].image_sub_path \""
+          + m.getImageSubPath() + "\": " + e.getMessage(), e);
+    }
+  }
+
+  private static void validate(Mount m, boolean image) throws OciSpecException {
+    if (!image && (m.getHostPath().isEmpty() || !m.getHostPath().startsWith("/"))) {
       throw OciSpecException.invalid("mount host_path must be an absolute path, not \"" + m.getHostPath() + "\"");
     }
     if (!m.getContainerPath().startsWith("/")) {

@@ -19,6 +19,7 @@ import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
 import io.jcri.cri.v1.SecurityProfile;
 import io.jcri.cri.v1.SupplementalGroupsPolicy;
+import io.jcri.cri.v1.UserNamespace;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -192,7 +193,10 @@ final class ContainerChecks {
     }
   }
 
-  /** TARGET is a PID namespace mode of containers only, and needs the target. */
+  /**
+   * TARGET is a PID namespace mode of containers only, and needs the target. A user namespace of the
+   * pod's own is refused rather than silently run in the host's: no handler advertises user_namespaces.
+   */
   static void namespaces(String field, NamespaceOption ns, boolean container) {
     mode(field + ".network", ns.getNetwork(), ns.getNetworkValue(), false);
     mode(field + ".ipc", ns.getIpc(), ns.getIpcValue(), false);
@@ -200,13 +204,22 @@ final class ContainerChecks {
     if (ns.getPid() == NamespaceMode.TARGET && ns.getTargetId().isEmpty()) {
       throw invalid(field + ".target_id", "is required with pid mode TARGET");
     }
+    UserNamespace userns = ns.getUsernsOptions();
+    if (ns.hasUsernsOptions() && userns.getMode() != NamespaceMode.NODE) {
+      throw invalid(field + ".userns_options.mode", modeName(userns.getMode(), userns.getModeValue())
+          + " asks for a user namespace other than the node's, which jcri does not support (no runtime handler"
+          + " advertises user_namespaces)");
+    }
   }
 
   private static void mode(String field, NamespaceMode mode, int value, boolean targetAllowed) {
     if (mode == NamespaceMode.UNRECOGNIZED || (mode == NamespaceMode.TARGET && !targetAllowed)) {
-      throw invalid(field, (mode == NamespaceMode.UNRECOGNIZED ? String.valueOf(value) : mode.name())
-          + " is not a namespace mode allowed here");
+      throw invalid(field, modeName(mode, value) + " is not a namespace mode allowed here");
     }
+  }
+
+  private static String modeName(NamespaceMode mode, int value) {
+    return mode == NamespaceMode.UNRECOGNIZED ? String.valueOf(value) : mode.name();
   }
 
   /** A Localhost profile names its file: absolute, or relative to the configured seccomp profile root. */

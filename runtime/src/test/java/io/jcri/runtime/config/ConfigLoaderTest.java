@@ -55,6 +55,8 @@ class ConfigLoaderTest {
         port = 10010
         [runtimes.handlers.kata]
         path = "/usr/bin/kata-runtime"
+        [cdi]
+        spec_dirs = ["/opt/cdi"]
         """);
     assertEquals(Path.of("/srv/jcri"), c.root());
     assertEquals("debug", c.logLevel());
@@ -67,6 +69,8 @@ class ConfigLoaderTest {
     assertEquals(Path.of("/usr/bin/kata-runtime"), c.runtimes().handlers().get("kata").path());
     assertTrue(c.runtimes().handlers().containsKey("runc"));
     assertEquals(JcriConfig.defaults().state(), c.state());
+    assertEquals(List.of(Path.of("/opt/cdi")), c.cdi().specDirs());
+    assertEquals(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi")), JcriConfig.defaults().cdi().specDirs());
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** A pod, an image and a rootfs with /etc/passwd and /etc/group, shared by the spec tests. */
 final class Fixtures {
@@ -64,7 +65,7 @@ final class Fixtures {
 
   static OciOptions options() {
     return new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, Path.of("/nonexistent/seccomp"), false, false,
-        "cgroupfs", List.of(), List.of());
+        "cgroupfs", List.of(), List.of(), List.of());
   }
 
   static PodSandboxConfig pod() {
@@ -93,7 +94,7 @@ final class Fixtures {
 
   OciSpec build(ContainerConfig.Builder config, PodSandboxConfig pod, SandboxContext sandbox, ImageDefaults image,
       OciOptions options) throws OciSpecException {
-    return ContainerSpecs.build(config.build(), pod, sandbox, image, "c0ffee", rootfs, volumes, options);
+    return ContainerSpecs.build(config.build(), pod, sandbox, image, "c0ffee", rootfs, volumes, Map.of(), options);
   }
 
   static OciSpecException.Reason failure(ThrowingSupplier call) {

@@ -9,10 +9,13 @@ import static io.jcri.runtime.oci.Fixtures.texts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.Device;
+import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.LinuxContainerSecurityContext;
 import io.jcri.cri.v1.Mount;
 import io.jcri.cri.v1.MountPropagation;
@@ -133,6 +136,27 @@ class MountsSpecTest extends SpecTest {
     }
     assertEquals(1, count);
     assertEquals(hosts.toString(), mount(spec, "/etc/hosts").path("source").asText());
+  }
+
+  @Test
+  void imageMountsBindTheMountedImageReadOnlyWithItsSubPathResolvedInside() throws Exception {
+    Path image = Files.createDirectories(tmp.resolve("image-volume"));
+    Files.createDirectories(image.resolve("usr/share/data"));
+    Files.createSymbolicLink(image.resolve("data"), Path.of("/usr/share/data"));
+    Mount.Builder m = Mount.newBuilder().setContainerPath("/models").setImage(ImageSpec.newBuilder().setImage("models:v1"));
+    ContainerConfig.Builder c = container().addMounts(m.clone()).addMounts(m.clone().setContainerPath("/data")
+        .setImageSubPath("data"));
+    OciSpec spec = ContainerSpecs.build(c.build(), pod(), f.sandbox(), Fixtures.image(), "c0ffee", f.rootfs, f.volumes,
+        Map.of(0, image, 1, image), options());
+    assertEquals(image.toString(), mount(spec, "/models").path("source").asText());
+    assertEquals(List.of("rbind", "rprivate", "ro"), texts(mount(spec, "/models").path("options")));
+    assertEquals(image.resolve("usr/share/data").toString(), mount(spec, "/data").path("source").asText(),
+        "the absolute symlink resolves inside the image, not on the host");
+    ContainerConfig.Builder missing = container().addMounts(m.clone().setImageSubPath("no/such/dir"));
+    OciSpecException e = assertThrows(OciSpecException.class, () -> ContainerSpecs.build(missing.build(), pod(),
+        f.sandbox(), Fixtures.image(), "c0ffee", f.rootfs, f.volumes, Map.of(0, image), options()));
+    assertEquals(OciSpecException.Reason.NOT_FOUND, e.reason());
+    assertTrue(e.getMessage().startsWith("mounts[0].image_sub_path \"no/such/dir\" does not exist"), e.getMessage());
   }
 
   @Test

@@ -29,7 +29,7 @@ class ResourcesSpecTest extends SpecTest {
   private static OciOptions withFloor(int floor, String driver) {
     OciOptions o = options();
     return new OciOptions(o.defaultCapabilities(), floor, o.seccompAvailable(), o.seccompProfileRoot(),
-        o.apparmorAvailable(), o.selinuxAvailable(), driver, o.extraMaskedPaths(), o.extraReadonlyPaths());
+        o.apparmorAvailable(), o.selinuxAvailable(), driver, o.extraMaskedPaths(), o.extraReadonlyPaths(), o.cdiSpecDirs());
   }
 
   private static final CgroupControllers V1_ALL = new CgroupControllers(false,

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,7 @@ class RuncAcceptsSpecsTest {
 
   private String run(String id, ContainerConfig.Builder config, PodSandboxConfig pod) throws Exception {
     OciOptions node = OciOptions.defaults();
-    OciSpec spec = ContainerSpecs.build(config.build(), pod, sandbox, image(), id, f.rootfs, f.volumes, node);
+    OciSpec spec = ContainerSpecs.build(config.build(), pod, sandbox, image(), id, f.rootfs, f.volumes, Map.of(), node);
     Path bundle = Files.createDirectories(tmp.resolve("bundle-" + id));
     AtomicFiles.write(bundle.resolve("config.json"), spec.toJson());
     try {
@@ -111,7 +112,7 @@ class RuncAcceptsSpecsTest {
         .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
             LinuxContainerSecurityContext.newBuilder().setPrivileged(true)));
     OciSpec spec = ContainerSpecs.build(config.build(), Fixtures.privilegedPod(), sandbox, image(), "oci-priv", f.rootfs,
-        f.volumes, OciOptions.defaults());
+        f.volumes, Map.of(), OciOptions.defaults());
     long mask = 0;
     for (String cap : Fixtures.texts(spec.json().at("/process/capabilities/effective"))) {
       mask |= 1L << Capabilities.ALL.indexOf(cap);

@@ -124,16 +124,24 @@ class SecuritySpecTest extends SpecTest {
   }
 
   @Test
-  void maskedAndReadonlyPathsAreTheDefaultsUnlessKubeletSendsItsOwn() throws Exception {
+  void maskedAndReadonlyPathsAreTheDefaultsOnlyWithoutASecurityContext() throws Exception {
     OciSpec defaults = f.build(container());
     assertEquals(ContainerSpecs.DEFAULT_MASKED_PATHS, texts(defaults.json().at("/linux/maskedPaths")));
     assertEquals(ContainerSpecs.DEFAULT_READONLY_PATHS, texts(defaults.json().at("/linux/readonlyPaths")));
+    // procMount Unmasked: kubelet sends a security context with both lists empty, meaning none.
+    OciSpec unmasked = f.build(container(LinuxContainerSecurityContext.newBuilder().setNoNewPrivs(true)));
+    assertTrue(unmasked.json().at("/linux/maskedPaths").isArray());
+    assertEquals(List.of(), texts(unmasked.json().at("/linux/maskedPaths")));
+    assertEquals(List.of(), texts(unmasked.json().at("/linux/readonlyPaths")));
     OciOptions extra = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, tmp, false, false, "cgroupfs",
-        List.of("/proc/extra"), List.of("/proc/ro-extra"));
+        List.of("/proc/extra"), List.of("/proc/ro-extra"), List.of());
     OciSpec spec = f.build(container(LinuxContainerSecurityContext.newBuilder()
         .addMaskedPaths("/proc/kcore").addReadonlyPaths("/proc/sys")), pod(), f.sandbox(), image(), extra);
     assertEquals(List.of("/proc/kcore", "/proc/extra"), texts(spec.json().at("/linux/maskedPaths")));
     assertEquals(List.of("/proc/sys", "/proc/ro-extra"), texts(spec.json().at("/linux/readonlyPaths")));
+    OciSpec unmaskedWithExtra = f.build(container(LinuxContainerSecurityContext.newBuilder()), pod(), f.sandbox(), image(),
+        extra);
+    assertEquals(List.of("/proc/extra"), texts(unmaskedWithExtra.json().at("/linux/maskedPaths")));
   }
 
   @Test
@@ -177,7 +185,7 @@ class SecuritySpecTest extends SpecTest {
     assertEquals(List.of("sethostname"), texts(s.at("/syscalls/0/names")));
     // relative references are under the profile root
     OciOptions rooted = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, tmp, false, false, "cgroupfs",
-        List.of(), List.of());
+        List.of(), List.of(), List.of());
     OciSpec relative = f.build(container(seccomp(SecurityProfile.ProfileType.Localhost, "deny-hostname.json")), pod(),
         f.sandbox(), image(), rooted);
     assertEquals(s, relative.json().at("/linux/seccomp"));
@@ -205,14 +213,14 @@ class SecuritySpecTest extends SpecTest {
         .setApparmor(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost).setLocalhostRef("k8s-deny"))
         .setSelinuxOptions(SELinuxOption.newBuilder().setType("spc_t").setLevel("s0:c1,c2"));
     OciOptions noSeccomp = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, false, tmp, false, false, "cgroupfs",
-        List.of(), List.of());
+        List.of(), List.of(), List.of());
     JsonNode none = f.build(container(sc.setSeccomp(SecurityProfile.newBuilder()
         .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))), pod(), f.sandbox(), image(), noSeccomp).json();
     assertFalse(none.path("process").has("apparmorProfile"));
     assertFalse(none.path("process").has("selinuxLabel"));
     assertFalse(none.path("linux").has("seccomp"));
     OciOptions withLsms = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, tmp, true, true, "cgroupfs",
-        List.of(), List.of());
+        List.of(), List.of(), List.of());
     JsonNode applied = f.build(container(sc), pod(), f.sandbox(), image(), withLsms).json();
     assertEquals("k8s-deny", applied.at("/process/apparmorProfile").asText());
     assertEquals("system_u:system_r:spc_t:s0:c1,c2", applied.at("/process/selinuxLabel").asText());

@@ -119,6 +119,8 @@ class ContainerChecksTest {
             c -> security(c).getNamespaceOptionsBuilder().clearTargetId()),
         ROWS.bad("linux.security_context.namespace_options.ipc TARGET is not a namespace mode allowed here",
             c -> security(c).getNamespaceOptionsBuilder().setIpc(NamespaceMode.TARGET)),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.mode POD asks for a user namespace other than the node's",
+            c -> security(c).getNamespaceOptionsBuilder().getUsernsOptionsBuilder().setMode(NamespaceMode.POD)),
         ROWS.bad("linux.security_context.seccomp.profile_type 4 is not a profile type of the CRI",
             c -> security(c).getSeccompBuilder().setProfileTypeValue(4)));
   }

@@ -9,6 +9,7 @@ import io.jcri.cri.v1.LinuxPodSandboxConfig;
 import io.jcri.cri.v1.LinuxSandboxSecurityContext;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
+import io.jcri.cri.v1.UserNamespace;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxMetadata;
 import io.jcri.cri.v1.PortMapping;
@@ -123,6 +124,9 @@ class PodSandboxChecksTest {
             p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.TARGET).setTargetId("c"))),
         ROWS.bad("linux.security_context.namespace_options.network 9 is not a namespace mode allowed here",
             p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setNetworkValue(9))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.mode POD asks for a user namespace other than the node's",
+            p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setUsernsOptions(UserNamespace.newBuilder()
+                .setMode(NamespaceMode.POD)))),
         ROWS.bad("linux.security_context.seccomp.localhost_ref is required",
             p -> security(p).setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost))),
         ROWS.bad("linux.resources.cpu_period 10 is outside 1000-1000000",

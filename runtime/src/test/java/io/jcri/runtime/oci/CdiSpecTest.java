@@ -1,0 +1,186 @@
+package io.jcri.runtime.oci;
+
+import static io.jcri.runtime.oci.Fixtures.container;
+import static io.jcri.runtime.oci.Fixtures.image;
+import static io.jcri.runtime.oci.Fixtures.mount;
+import static io.jcri.runtime.oci.Fixtures.pod;
+import static io.jcri.runtime.oci.Fixtures.texts;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.jcri.cri.v1.CDIDevice;
+import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.cri.v1.KeyValue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CdiSpecTest extends SpecTest {
+  private static final String GPU_SPEC = """
+      {
+        "cdiVersion": "0.6.0",
+        "kind": "example.com/gpu",
+        "containerEdits": {
+          "env": ["GPU_DRIVER=1.2"],
+          "hooks": [{"hookName": "createContainer", "path": "/usr/bin/gpu-hook", "args": ["gpu-hook", "update"],
+                     "timeout": 5}]
+        },
+        "devices": [
+          {"name": "gpu0", "containerEdits": {
+            "env": ["GPU=0"],
+            "deviceNodes": [{"path": "/dev/gpu0", "hostPath": "/dev/null", "permissions": "rw"}],
+            "mounts": [{"hostPath": "/usr/lib/gpu", "containerPath": "/usr/lib/gpu", "options": ["ro", "nosuid"]}]
+          }},
+          {"name": "gpu1", "containerEdits": {
+            "env": ["GPU=1"],
+            "deviceNodes": [{"path": "/dev/gpu1", "type": "c", "major": 195, "minor": 1, "fileMode": 432, "gid": 44}]
+          }}
+        ]
+      }
+      """;
+
+  private Path etc;
+  private Path run;
+  private OciOptions options;
+
+  @BeforeEach
+  void specDirs() throws Exception {
+    etc = Files.createDirectories(tmp.resolve("etc-cdi"));
+    run = Files.createDirectories(tmp.resolve("run-cdi"));
+    OciOptions o = Fixtures.options();
+    options = new OciOptions(o.defaultCapabilities(), o.minOomScoreAdj(), o.seccompAvailable(), o.seccompProfileRoot(),
+        o.apparmorAvailable(), o.selinuxAvailable(), o.cgroupDriver(), o.extraMaskedPaths(), o.extraReadonlyPaths(),
+        List.of(etc, run));
+    Files.writeString(etc.resolve("gpu.json"), GPU_SPEC);
+  }
+
+  private OciSpec build(ContainerConfig.Builder c) throws Exception {
+    return f.build(c, pod(), f.sandbox(), image(), options);
+  }
+
+  private static ContainerConfig.Builder withDevices(String... names) {
+    ContainerConfig.Builder c = container();
+    for (String n : names) {
+      c.addCDIDevices(CDIDevice.newBuilder().setName(n));
+    }
+    return c;
+  }
+
+  private static JsonNode device(OciSpec spec, String path) {
+    for (JsonNode d : spec.json().at("/linux/devices")) {
+      if (d.path("path").asText().equals(path)) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  private static boolean allowed(OciSpec spec, long major, long minor, String access) {
+    for (JsonNode r : spec.json().at("/linux/resources/devices")) {
+      if (r.path("allow").asBoolean() && r.path("major").asLong() == major && r.path("minor").asLong() == minor
+          && r.path("access").asText().equals(access)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private String refusal(ContainerConfig.Builder c) {
+    OciSpecException e = assertThrows(OciSpecException.class, () -> build(c));
+    assertEquals(OciSpecException.Reason.INVALID_ARGUMENT, e.reason(), e.getMessage());
+    return e.getMessage();
+  }
+
+  @Test
+  void aDeviceBringsItsSpecsEditsAndItsOwn() throws Exception {
+    OciSpec spec = build(withDevices("example.com/gpu=gpu0"));
+    List<String> env = texts(spec.json().at("/process/env"));
+    assertTrue(env.containsAll(List.of("GPU_DRIVER=1.2", "GPU=0")), env.toString());
+    JsonNode node = device(spec, "/dev/gpu0");
+    assertNotNull(node, "the node stat-ed from its host path /dev/null");
+    assertEquals("c", node.path("type").asText());
+    assertEquals(1, node.path("major").asLong());
+    assertEquals(3, node.path("minor").asLong());
+    assertTrue(allowed(spec, 1, 3, "rw"), spec.json().at("/linux/resources/devices").toString());
+    JsonNode m = mount(spec, "/usr/lib/gpu");
+    assertNotNull(m);
+    assertEquals("/usr/lib/gpu", m.path("source").asText());
+    assertEquals(List.of("rbind", "ro", "nosuid"), texts(m.path("options")));
+    JsonNode hook = spec.json().at("/hooks/createContainer/0");
+    assertEquals("/usr/bin/gpu-hook", hook.path("path").asText());
+    assertEquals(List.of("gpu-hook", "update"), texts(hook.path("args")));
+    assertEquals(5, hook.path("timeout").asInt());
+  }
+
+  @Test
+  void aFullyDescribedNodeIsTakenAsItIsAndSpecEditsApplyOnce() throws Exception {
+    OciSpec spec = build(withDevices("example.com/gpu=gpu0", "example.com/gpu=gpu1"));
+    JsonNode node = device(spec, "/dev/gpu1");
+    assertNotNull(node);
+    assertEquals(195, node.path("major").asLong());
+    assertEquals(1, node.path("minor").asLong());
+    assertEquals(0660, node.path("fileMode").asInt());
+    assertEquals(44, node.path("gid").asInt());
+    assertTrue(allowed(spec, 195, 1, "rwm"));
+    assertNotNull(device(spec, "/dev/gpu0"));
+    assertEquals(1, spec.json().at("/hooks/createContainer").size(), "the spec's hook once for two of its devices");
+    assertTrue(texts(spec.json().at("/process/env")).contains("GPU=1"), "the later device's value wins");
+  }
+
+  @Test
+  void cdiEnvWinsOverTheConfigsAndALaterDirectoryOverAnEarlierOne() throws Exception {
+    Files.writeString(run.resolve("override.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/gpu",
+         "devices": [{"name": "gpu0", "containerEdits": {"env": ["GPU=run"]}}]}
+        """);
+    OciSpec spec = build(withDevices("example.com/gpu=gpu0")
+        .addEnvs(KeyValue.newBuilder().setKey("GPU").setValue(ByteString.copyFromUtf8("config"))));
+    List<String> env = texts(spec.json().at("/process/env"));
+    assertTrue(env.contains("GPU=run"), env.toString());
+    assertTrue(env.stream().noneMatch(e -> e.equals("GPU=config") || e.equals("GPU=0")), env.toString());
+  }
+
+  @Test
+  void unknownOrMalformedDevicesAreRefusedNamingTheField() throws Exception {
+    Files.writeString(run.resolve("nic.yaml"), "cdiVersion: 0.6.0\nkind: example.com/nic\n");
+    Files.writeString(run.resolve("broken.json"), "{\"kind\": ");
+    String unknown = refusal(withDevices("example.com/gpu=gpu0", "example.com/nic=eth0"));
+    assertTrue(unknown.startsWith("CDI_devices[1] \"example.com/nic=eth0\" is defined by no CDI spec"), unknown);
+    assertTrue(unknown.contains("nic.yaml: YAML CDI specs are not supported"), unknown);
+    assertTrue(unknown.contains("broken.json"), unknown);
+    String malformed = refusal(withDevices("gpu0"));
+    assertTrue(malformed.startsWith("CDI_devices[0] \"gpu0\" is not a fully-qualified CDI name"), malformed);
+  }
+
+  @Test
+  void editsJcriCannotApplyAreRefusedNotDropped() throws Exception {
+    Files.writeString(run.resolve("rdt.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/rdt",
+         "devices": [{"name": "a", "containerEdits": {"additionalGids": [44]}},
+                     {"name": "empty", "containerEdits": {"intelRdt": null, "netDevices": [], "additionalGids": [],
+                                                          "env": ["EMPTY_EDITS=ok"]}},
+                     {"name": "b", "containerEdits": {"hooks": [{"hookName": "afterLunch", "path": "/bin/true"}]}}]}
+        """);
+    String gids = refusal(withDevices("example.com/rdt=a"));
+    assertTrue(gids.startsWith("CDI_devices[0] \"example.com/rdt=a\""), gids);
+    assertTrue(gids.contains("additionalGids"), gids);
+    assertTrue(texts(build(withDevices("example.com/rdt=empty")).json().at("/process/env")).contains("EMPTY_EDITS=ok"),
+        "empty edits of those kinds ask for nothing");
+    String hook = refusal(withDevices("example.com/gpu=gpu1", "example.com/rdt=b"));
+    assertTrue(hook.startsWith("CDI_devices[1] \"example.com/rdt=b\""), hook);
+    assertTrue(hook.contains("afterLunch"), hook);
+  }
+
+  @Test
+  void noDevicesNoSpecFilesRead() throws Exception {
+    Files.writeString(etc.resolve("gpu.json"), "not json");
+    OciSpec spec = build(container());
+    assertTrue(spec.json().path("hooks").isMissingNode());
+  }
+}
