@@ -6,15 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jcri.cri.v1.ContainerEventResponse;
+import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.ContainerFilter;
-import io.jcri.cri.v1.ContainerStatusRequest;
+import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ExecSyncRequest;
 import io.jcri.cri.v1.ExecSyncResponse;
+import io.jcri.cri.v1.GetEventsRequest;
 import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.ListContainersRequest;
 import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.ListPodSandboxRequest;
-import io.jcri.cri.v1.PodSandboxFilter;
 import io.jcri.cri.v1.PullImageRequest;
 import io.jcri.it.Jcrid;
 import io.jcri.it.registry.LocalRegistry;
@@ -31,9 +33,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -354,7 +360,9 @@ class KubeletIT {
     assertTrue(resolv.contains("options ndots:2"), resolv);
 
     awaitPod("hostport", p -> allRunning(p), POD_START);
-    await("the host port answers", Duration.ofSeconds(30), () -> httpGet("10.98.0.1", HOST_PORT).contains("hello-hostport"));
+    await("the host port answers", Duration.ofSeconds(30), () -> httpGet("10.98.0.1", HOST_PORT).contains("hello-hostport"),
+        () -> "nat rules for the port: " + command("sh", "-c", "iptables-save -t nat | grep -e " + HOST_PORT + " -e CNI-DN")
+            + "\nlog of the pod: " + kubelet.get("/containerLogs/default/" + podName("hostport") + "/main"));
   }
 
   @Test
@@ -431,15 +439,15 @@ class KubeletIT {
   void removingManifestsStopsAndRemovesEveryPodWithItsHooksAndGracePeriod() throws Exception {
     JsonNode graceful = awaitPod("graceful", p -> allRunning(p), POD_START);
     String id = containerId(graceful, "main");
+    // kubelet 1.34 removes a deleted pod's containers right after they stop: watch the stop as an event
+    CompletableFuture<ContainerStatus> stopped = stopEventOf(id);
     try (Stream<Path> manifests = Files.list(kubelet.manifests())) {
       for (Path m : manifests.toList()) {
         Files.delete(m);
       }
     }
     Instant removed = Instant.now();
-    await("the graceful container exited", Duration.ofSeconds(60), () -> !d.runtime().containerStatus(
-        ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus().getState().name().equals("CONTAINER_RUNNING"));
-    var status = d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+    ContainerStatus status = stopped.get(60, TimeUnit.SECONDS);
     Duration took = Duration.between(removed, Instant.ofEpochSecond(0, status.getFinishedAt()));
     assertEquals("stopped\n", Files.readString(host.resolve("graceful/prestop")), "the preStop hook ran");
     assertEquals(137, status.getExitCode(), "SIGTERM was ignored, so the grace period ended in SIGKILL");
@@ -476,6 +484,30 @@ class KubeletIT {
       return false;
     }, () -> last[0]);
     return stats[0];
+  }
+
+  /** The container's status in the first CONTAINER_STOPPED_EVENT jcrid streams for it. */
+  private CompletableFuture<ContainerStatus> stopEventOf(String id) throws InterruptedException {
+    CompletableFuture<ContainerStatus> stopped = new CompletableFuture<>();
+    CountDownLatch subscribed = new CountDownLatch(1);
+    Thread.ofVirtual().start(() -> {
+      try {
+        Iterator<ContainerEventResponse> events = d.runtime().getContainerEvents(GetEventsRequest.getDefaultInstance());
+        subscribed.countDown();
+        while (!stopped.isDone() && events.hasNext()) {
+          ContainerEventResponse e = events.next();
+          if (e.getContainerId().equals(id) && e.getContainerEventType() == ContainerEventType.CONTAINER_STOPPED_EVENT) {
+            e.getContainersStatusesList().stream().filter(c -> c.getId().equals(id)).findFirst()
+                .ifPresent(stopped::complete);
+          }
+        }
+      } catch (RuntimeException e) {
+        stopped.completeExceptionally(e);
+      }
+    });
+    subscribed.await(10, TimeUnit.SECONDS);
+    Thread.sleep(500); // the server subscribes when the call arrives, a moment after the stub returns
+    return stopped;
   }
 
   private static String list(String dir) {
@@ -635,6 +667,13 @@ class KubeletIT {
         .addAllCmd(List.of(cmd)).setTimeout(10).build());
     assertEquals(0, r.getExitCode(), String.join(" ", cmd) + ": " + r.getStderr().toStringUtf8());
     return r.getStdout().toStringUtf8();
+  }
+
+  private static String command(String... argv) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
   }
 
   private static String httpGet(String hostAddress, int port) {
