@@ -18,6 +18,8 @@ import io.jcri.cri.v1.ListContainersRequest;
 import io.jcri.cri.v1.ListImagesRequest;
 import io.jcri.cri.v1.ListPodSandboxRequest;
 import io.jcri.cri.v1.PullImageRequest;
+import io.jcri.cri.v1.RemovePodSandboxRequest;
+import io.jcri.cri.v1.StopPodSandboxRequest;
 import io.jcri.it.Jcrid;
 import io.jcri.it.registry.LocalRegistry;
 import io.jcri.it.registry.TestImages;
@@ -106,6 +108,12 @@ class KubeletIT {
       Files.copy(d.logFile(), keep.resolve("jcrid-kubelet-v1." + kubelet.minor() + ".log"), StandardCopyOption.REPLACE_EXISTING);
     }
     if (d != null) {
+      // a run that failed before the removal scenario leaves pods; their CNI DEL also drops the host
+      // port rules, which would otherwise send the next run's host port to a pod that is gone
+      for (var pod : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+      }
       d.close();
     }
   }
