@@ -2,6 +2,7 @@ package io.jcri.runtime.server;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.jcri.sys.Failure;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,7 +41,27 @@ public final class GrpcErrors {
     if (error instanceof DomainError d) {
       return d.grpcCode().toStatus();
     }
+    if (error instanceof Failure f) {
+      return codeOf(f.kind()).toStatus();
+    }
     return null;
+  }
+
+  /** The gRPC code of each domain failure kind: the only place the two vocabularies meet. */
+  static Status.Code codeOf(Failure.Kind kind) {
+    return switch (kind) {
+      case INVALID -> Status.Code.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.Code.NOT_FOUND;
+      case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+      case PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+      case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+      case DEADLINE -> Status.Code.DEADLINE_EXCEEDED;
+      case CANCELLED -> Status.Code.CANCELLED;
+      case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+      case EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
+      case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
+      case INTERNAL -> Status.Code.INTERNAL;
+    };
   }
 
   /** Implemented by exceptions of other packages that know which gRPC code they mean. */
