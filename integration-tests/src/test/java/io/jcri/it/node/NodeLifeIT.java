@@ -54,13 +54,16 @@ class NodeLifeIT {
 
   @AfterEach
   void stop() throws Exception {
-    if (d.isAlive()) {
-      for (PodSandbox pod : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
-        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+    try {
+      if (d.isAlive()) {
+        for (PodSandbox pod : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+          d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+          d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+        }
       }
+    } finally {
+      d.close();
     }
-    d.close();
   }
 
   private PodSandboxConfig pod(String name, NamespaceMode pid) {
