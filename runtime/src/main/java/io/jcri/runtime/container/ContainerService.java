@@ -2,7 +2,6 @@ package io.jcri.runtime.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.Status;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.images.Image;
@@ -23,7 +22,7 @@ import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.sandbox.PodContainers;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
-import io.jcri.runtime.server.CriException;
+import io.jcri.sys.Failure;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
@@ -91,18 +90,18 @@ public final class ContainerService implements PodContainers {
   public String create(String sandboxId, ContainerConfig config) {
     Sandbox sandbox = sandboxes.require(sandboxId);
     if (!sandbox.ready()) {
-      throw CriException.precondition("pod sandbox " + sandbox.id() + " is not ready; create the container in a running pod");
+      throw Failure.precondition("pod sandbox " + sandbox.id() + " is not ready; create the container in a running pod");
     }
     String imageRef = config.getImage().getImage();
     // held until the container is registered (then usesImage holds it): RemoveImage cannot take its snapshots
     Map<Integer, ImageLease> volumes = new TreeMap<>();
-    try (ImageLease lease = images.lease(imageRef).orElseThrow(() -> CriException.notFound("image \"" + imageRef
+    try (ImageLease lease = images.lease(imageRef).orElseThrow(() -> Failure.notFound("image \"" + imageRef
         + "\" is not present on this node; pull it first (PullImage)"))) {
       for (int i = 0; i < config.getMountsCount(); i++) {
         String volumeRef = config.getMounts(i).getImage().getImage();
         if (!volumeRef.isEmpty()) {
           String field = "mounts[" + i + "].image";
-          volumes.put(i, images.lease(volumeRef).orElseThrow(() -> CriException.notFound(field + ": image \"" + volumeRef
+          volumes.put(i, images.lease(volumeRef).orElseThrow(() -> Failure.notFound(field + ": image \"" + volumeRef
               + "\" is not present on this node; pull it first (PullImage)")));
         }
       }
@@ -122,7 +121,7 @@ public final class ContainerService implements PodContainers {
     String id = Ids.random();
     var holder = containers.reserveName(unique, id);
     if (holder.isPresent()) {
-      throw new CriException(Status.Code.ALREADY_EXISTS, "container name \"" + unique + "\" is reserved by "
+      throw new Failure(Failure.Kind.ALREADY_EXISTS, "container name \"" + unique + "\" is reserved by "
           + holder.get() + "; remove that container first or use another attempt number");
     }
     long t0 = System.nanoTime();
@@ -153,7 +152,7 @@ public final class ContainerService implements PodContainers {
         spec = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
             layer.resolve("volumes"), imageVolumes, ociOptions);
       } catch (io.jcri.runtime.oci.OciSpecException e) {
-        throw new CriException(e.grpcCode(), "CreateContainer " + config.getMetadata().getName() + ": "
+        throw new Failure(e.kind(), "CreateContainer " + config.getMetadata().getName() + ": "
             + e.getMessage());
       }
       // rshared/rslave container mounts only propagate when the host mount holding the source is shared
@@ -188,7 +187,7 @@ public final class ContainerService implements PodContainers {
   private void requireFeatures(ContainerConfig config, String handler) {
     for (int i = 0; i < config.getMountsCount(); i++) {
       if (config.getMounts(i).getRecursiveReadOnly() && !handlers.features(handler).recursiveReadOnlyMounts()) {
-        throw CriException.invalid("mounts[" + i + "].recursive_read_only: runtime handler \"" + handlers.canonical(handler)
+        throw Failure.invalid("mounts[" + i + "].recursive_read_only: runtime handler \"" + handlers.canonical(handler)
             + "\" does not support recursive read-only mounts on this node (see RuntimeHandlerFeatures in Status)");
       }
     }
@@ -223,7 +222,7 @@ public final class ContainerService implements PodContainers {
     try {
       ContainerRecord r = c.record();
       if (!r.state().equals(ContainerRecord.CREATED)) {
-        throw CriException.precondition("container " + r.id() + " is " + r.state().toLowerCase()
+        throw Failure.precondition("container " + r.id() + " is " + r.state().toLowerCase()
             + "; only a created container can be started");
       }
       OciRuntime runtime = handlers.ociRuntime(r.runtimeHandler());
@@ -289,7 +288,7 @@ public final class ContainerService implements PodContainers {
       LOG.info("event=container_stop_timeout container=" + r.id() + " signal=" + signal + " grace_s=" + grace.toSeconds());
     }
     if (!killAndWait(c, Signals.SIGKILL, KILL_WAIT)) {
-      throw new CriException(Status.Code.DEADLINE_EXCEEDED, "container " + r.id() + " did not exit after SIGKILL within "
+      throw new Failure(Failure.Kind.DEADLINE, "container " + r.id() + " did not exit after SIGKILL within "
           + KILL_WAIT.toSeconds() + " s");
     }
   }
@@ -310,7 +309,7 @@ public final class ContainerService implements PodContainers {
       return pollExit(c, runtime);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CriException(Status.Code.CANCELLED, "interrupted while stopping " + r.id());
+      throw new Failure(Failure.Kind.CANCELLED, "interrupted while stopping " + r.id());
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
     }
@@ -409,13 +408,13 @@ public final class ContainerService implements PodContainers {
   public ExecResult execSync(String id, List<String> cmd, long timeoutSeconds) {
     Container c = requireRunning(id, "ExecSync");
     if (cmd.isEmpty()) {
-      throw CriException.invalid("ExecSync needs a command");
+      throw Failure.invalid("ExecSync needs a command");
     }
     Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(1);
     OciRuntime runtime = handlers.ociRuntime(c.record().runtimeHandler());
     ExecResult result = step("exec in container " + c.id(), () -> monitor.execSync(runtime, c.id(), cmd, timeout));
     if (result.timedOut()) {
-      throw new CriException(Status.Code.DEADLINE_EXCEEDED, "command " + cmd + " in container " + c.id()
+      throw new Failure(Failure.Kind.DEADLINE, "command " + cmd + " in container " + c.id()
           + " timed out after " + timeoutSeconds + " s and was killed");
     }
     return result;
@@ -424,7 +423,7 @@ public final class ContainerService implements PodContainers {
   public void updateResources(String id, LinuxContainerResources resources) {
     Container c = containers.require(id);
     if (c.record().state().equals(ContainerRecord.EXITED)) {
-      throw CriException.precondition("container " + c.id() + " has exited; its resources cannot change");
+      throw Failure.precondition("container " + c.id() + " has exited; its resources cannot change");
     }
     OciRuntime runtime = handlers.ociRuntime(c.record().runtimeHandler());
     byte[] json = ContainerSpecs.resourcesJson(resources, c.id());
@@ -446,14 +445,14 @@ public final class ContainerService implements PodContainers {
     long deadline = System.nanoTime() + REOPEN_WAIT.toNanos();
     while (!Files.exists(log)) {
       if (System.nanoTime() > deadline || !c.running()) {
-        throw new CriException(Status.Code.DEADLINE_EXCEEDED, "conmon did not reopen " + log + " within "
+        throw new Failure(Failure.Kind.DEADLINE, "conmon did not reopen " + log + " within "
             + REOPEN_WAIT.toMillis() + " ms");
       }
       try {
         Thread.sleep(5);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new CriException(Status.Code.CANCELLED, "interrupted while reopening " + log);
+        throw new Failure(Failure.Kind.CANCELLED, "interrupted while reopening " + log);
       }
     }
   }
@@ -461,7 +460,7 @@ public final class ContainerService implements PodContainers {
   public Container requireRunning(String id, String what) {
     Container c = containers.require(id);
     if (!c.running()) {
-      throw CriException.precondition(what + ": container " + c.id() + " is not running (state "
+      throw Failure.precondition(what + ": container " + c.id() + " is not running (state "
           + c.record().state().toLowerCase() + ")");
     }
     return c;

@@ -2,7 +2,6 @@ package io.jcri.runtime.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.Status;
 import io.jcri.cni.CniManager;
 import io.jcri.cni.PodNetwork;
 import io.jcri.cni.PodNetworkResult;
@@ -21,7 +20,7 @@ import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.ContainerSpecs;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
-import io.jcri.runtime.server.CriException;
+import io.jcri.sys.Failure;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
@@ -94,7 +93,7 @@ public final class SandboxService {
   public String run(PodSandboxConfig pod, String runtimeHandler) {
     var md = pod.getMetadata();
     if (!handlers.exists(runtimeHandler)) {
-      throw CriException.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
+      throw Failure.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
           + handlers.all().keySet());
     }
     String handler = handlers.canonical(runtimeHandler);
@@ -102,7 +101,7 @@ public final class SandboxService {
     String unique = SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
     var holder = sandboxes.reserveName(unique, id);
     if (holder.isPresent()) {
-      throw new CriException(Status.Code.ALREADY_EXISTS, "pod sandbox name \"" + unique + "\" is reserved by "
+      throw new Failure(Failure.Kind.ALREADY_EXISTS, "pod sandbox name \"" + unique + "\" is reserved by "
           + holder.get() + "; remove that sandbox first or use another attempt number");
     }
     long t0 = System.nanoTime();
@@ -194,7 +193,7 @@ public final class SandboxService {
       try {
         result = cni.setUp(network);
       } catch (IOException e) {
-        throw new CriException(Status.Code.UNKNOWN, "RunPodSandbox: CNI ADD for " + pod.getMetadata().getNamespace()
+        throw new Failure(Failure.Kind.UNKNOWN, "RunPodSandbox: CNI ADD for " + pod.getMetadata().getNamespace()
             + "/" + pod.getMetadata().getName() + " failed: " + e.getMessage(), e);
       }
       rollback.onFailure(() -> cni.tearDown(network));
@@ -226,7 +225,7 @@ public final class SandboxService {
     try {
       spec = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
     } catch (io.jcri.runtime.oci.OciSpecException e) {
-      throw new CriException(e.grpcCode(), "RunPodSandbox: infra container spec: " + e.getMessage());
+      throw new Failure(e.kind(), "RunPodSandbox: infra container spec: " + e.getMessage());
     }
     perform("write the infra OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
     CreatedContainer infra = step("create the infra container", () -> monitor.create(runtime, id, bundle,
@@ -252,7 +251,7 @@ public final class SandboxService {
       try {
         return images.ensurePauseImage(name, config.sandbox().pauseBinary());
       } catch (IOException e) {
-        throw new CriException(Status.Code.INTERNAL, "rebuilding the pause image " + name + ": " + e.getMessage(), e);
+        throw new Failure(Failure.Kind.INTERNAL, "rebuilding the pause image " + name + ": " + e.getMessage(), e);
       }
     }
     try {
@@ -262,7 +261,7 @@ public final class SandboxService {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw new CriException(Status.Code.UNAVAILABLE, "RunPodSandbox: pause image " + name
+      throw new Failure(Failure.Kind.UNAVAILABLE, "RunPodSandbox: pause image " + name
           + " is not present and could not be pulled: " + e.getMessage(), e);
     }
   }
@@ -419,7 +418,7 @@ public final class SandboxService {
       for (var e : net.entrySet()) {
         Path file = Path.of("/proc/sys").resolve(e.getKey().replace('.', '/'));
         if (!Files.exists(file)) {
-          throw CriException.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
+          throw Failure.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
         }
         Files.writeString(file, e.getValue());
       }

@@ -12,6 +12,7 @@ import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.store.Steps;
 import io.jcri.runtime.streaming.StreamRequests;
 import io.jcri.runtime.streaming.StreamingServer;
+import io.jcri.sys.Failure;
 import java.util.List;
 import io.jcri.cni.CniManager;
 import io.jcri.cri.v1.CgroupDriver;
@@ -282,8 +283,10 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
    */
   @Override
   public void checkpointContainer(CheckpointContainerRequest request, StreamObserver<CheckpointContainerResponse> out) {
-    out.onError(io.grpc.Status.UNIMPLEMENTED.withDescription("CheckpointContainer is not supported by jcri: it needs "
-        + "CRIU >= 4.1 on this kernel (CRIU 3.17 fails with \"Unexpected rt vDSO area bounds\")").asRuntimeException());
+    Rpc.answer("CheckpointContainer", out, () -> {
+      throw Failure.unimplemented("CheckpointContainer is not supported by jcri: it needs "
+          + "CRIU >= 4.1 on this kernel (CRIU 3.17 fails with \"Unexpected rt vDSO area bounds\")");
+    });
   }
 
   // ---- events ----

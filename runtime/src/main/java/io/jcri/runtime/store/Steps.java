@@ -1,7 +1,6 @@
 package io.jcri.runtime.store;
 
-import io.grpc.Status;
-import io.jcri.runtime.server.CriException;
+import io.jcri.sys.Failure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +26,10 @@ public final class Steps {
   public static <T> T step(String what, Step<T> step) {
     try {
       return step.run();
-    } catch (CriException e) {
+    } catch (Failure e) {
       throw e;
     } catch (Exception e) {
-      throw new CriException(Status.Code.INTERNAL, "failed to " + what + ": " + e.getMessage(), e);
+      throw new Failure(Failure.Kind.INTERNAL, "failed to " + what + ": " + e.getMessage(), e);
     }
   }
 
