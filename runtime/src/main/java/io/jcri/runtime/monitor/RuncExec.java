@@ -1,5 +1,6 @@
 package io.jcri.runtime.monitor;
 
+import io.jcri.sys.ChunkInput;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +41,8 @@ final class RuncExec implements InteractiveExec {
       stderr = process.getErrorStream();
     } else {
       stdin = stdinOpen ? pty.master().output(this::sendEof) : OutputStream.nullOutputStream();
-      FdIo.ChunkStream out = new FdIo.ChunkStream();
-      pty.master().pump("exec-pty-" + containerId, out::offer, out::end);
+      ChunkInput out = FdIo.chunks();
+      pty.master().pump("exec-pty-" + containerId, out::put, out::end);
       stdout = out;
       stderr = InputStream.nullInputStream();
     }
