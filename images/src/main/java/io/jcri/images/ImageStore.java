@@ -11,7 +11,8 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
-import io.jcri.images.unpack.Trees;
+import io.jcri.sys.Timestamps;
+import io.jcri.sys.Trees;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
@@ -270,7 +271,7 @@ public final class ImageStore {
   /** Usage of a directory on the same terms, e.g. the containers' writable layers. */
   public static FsUsage usage(Path dir) throws IOException {
     Trees.Usage u = Trees.usage(dir);
-    return new FsUsage(dir, u.bytes(), u.inodes(), System.currentTimeMillis() * 1_000_000L);
+    return new FsUsage(dir, u.bytes(), u.inodes(), Timestamps.nowNanos());
   }
 
   public Path root() {

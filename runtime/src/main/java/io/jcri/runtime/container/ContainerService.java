@@ -26,21 +26,20 @@ import io.jcri.sys.Failure;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
-import static io.jcri.runtime.store.Steps.deleteTree;
-import static io.jcri.runtime.store.Steps.nowNanos;
+import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.runtime.store.Steps.step;
 import static io.jcri.runtime.store.Steps.perform;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Timestamps;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +47,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Container lifecycle: overlay rootfs + OCI spec → conmon + runc create, start, stop with the
@@ -119,11 +117,7 @@ public final class ContainerService implements PodContainers {
         + config.getMetadata().getAttempt();
     requireFeatures(config, pod.runtimeHandler());
     String id = Ids.random();
-    var holder = containers.reserveName(unique, id);
-    if (holder.isPresent()) {
-      throw new Failure(Failure.Kind.ALREADY_EXISTS, "container name \"" + unique + "\" is reserved by "
-          + holder.get() + "; remove that container first or use another attempt number");
-    }
+    containers.reserveName(unique, id);
     long t0 = System.nanoTime();
     OciRuntime runtime = handlers.ociRuntime(pod.runtimeHandler());
     Path bundle = stateDir.resolve(id);
@@ -132,8 +126,8 @@ public final class ContainerService implements PodContainers {
     try (Rollback rollback = new Rollback("container " + id)) {
       rollback.onFailure(() -> containers.releaseName(unique, id));
       rollback.onFailure(() -> {
-        deleteTree(bundle);
-        deleteTree(layer);
+        Trees.delete(bundle);
+        Trees.delete(layer);
       });
       perform("mount the container rootfs", () -> Rootfs.mount(lease.lowerDirs(), layer, rootfs));
       rollback.onFailure(() -> Rootfs.unmount(rootfs));
@@ -253,7 +247,7 @@ public final class ContainerService implements PodContainers {
         String reason = exit.oomKilled() ? "OOMKilled" : exit.code() == 0 ? "Completed" : "Error";
         // the exit file's mtime comes from the kernel's coarse clock and can trail the start by a tick
         long started = r.startedAtNanos() == 0 ? r.createdAtNanos() : r.startedAtNanos();
-        long at = Math.max(started, exit.finishedAt().getEpochSecond() * 1_000_000_000L + exit.finishedAt().getNano());
+        long at = Math.max(started, Timestamps.nanos(exit.finishedAt()));
         ContainerRecord next = r.started(started).exited(at, exit.code(), reason, "");
         containers.save(c, next);
         publish(next, LifecycleEvents.Kind.STOPPED);
@@ -354,8 +348,8 @@ public final class ContainerService implements PodContainers {
       perform("unmount the container rootfs", () -> Rootfs.unmount(bundle.resolve("rootfs")));
       perform("unmount the container's image volumes", () -> Rootfs.unmountAll(bundle.resolve("image-volumes")));
       perform("delete the container's files", () -> {
-        deleteTree(bundle);
-        deleteTree(layerDir.resolve(r.id()));
+        Trees.delete(bundle);
+        Trees.delete(layerDir.resolve(r.id()));
       });
       containers.forget(c);
       publish(r, LifecycleEvents.Kind.DELETED);

@@ -6,6 +6,7 @@ import com.sun.jna.LastErrorException;
 import io.jcri.sys.Command;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Trees;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -533,14 +533,7 @@ public final class ContainerMonitor implements AutoCloseable {
     try {
       Files.deleteIfExists(exitDir.resolve(id));
       Files.deleteIfExists(attachDir.resolve(id));
-      Path dir = persistDir.resolve(id);
-      if (Files.exists(dir)) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-          for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
+      Trees.delete(persistDir.resolve(id));
     } catch (IOException e) {
       LOG.warning("event=conmon_files_cleanup_failed id=" + id + " error=" + e.getMessage());
     }

@@ -24,26 +24,24 @@ import io.jcri.sys.Failure;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
-import static io.jcri.runtime.store.Steps.deleteTree;
-import static io.jcri.runtime.store.Steps.nowNanos;
+import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.runtime.store.Steps.step;
 import static io.jcri.runtime.store.Steps.perform;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Namespaces;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Pod sandbox lifecycle: the pod's namespaces (pinned by bind mounts), its network (CNI), its
@@ -99,11 +97,7 @@ public final class SandboxService {
     String handler = handlers.canonical(runtimeHandler);
     String id = Ids.random();
     String unique = SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
-    var holder = sandboxes.reserveName(unique, id);
-    if (holder.isPresent()) {
-      throw new Failure(Failure.Kind.ALREADY_EXISTS, "pod sandbox name \"" + unique + "\" is reserved by "
-          + holder.get() + "; remove that sandbox first or use another attempt number");
-    }
+    sandboxes.reserveName(unique, id);
     long t0 = System.nanoTime();
     try (Rollback rollback = new Rollback("sandbox " + id)) {
       rollback.onFailure(() -> sandboxes.releaseName(unique, id));
@@ -134,7 +128,7 @@ public final class SandboxService {
     Path shm = hostIpc ? null : run.resolve("shm");
 
     step("create the sandbox directory", () -> Files.createDirectories(run));
-    rollback.onFailure(() -> deleteTree(run));
+    rollback.onFailure(() -> Trees.delete(run));
     String podHostname = hostname;
     perform("write resolv.conf and hostname", () -> {
       writeResolvConf(pod, run.resolve("resolv.conf"));
@@ -217,7 +211,7 @@ public final class SandboxService {
     perform("mount the infra rootfs", () -> Rootfs.mount(images.lowerDirs(pause.id()), layer, rootfs));
     rollback.onFailure(() -> {
       Rootfs.unmount(rootfs);
-      deleteTree(layer);
+      Trees.delete(layer);
     });
     List<String> args = new ArrayList<>(pause.config().entrypoint());
     args.addAll(pause.config().cmd());
@@ -326,8 +320,8 @@ public final class SandboxService {
         }
       }
       perform("delete the sandbox directories", () -> {
-        deleteTree(stateDir.resolve(r.id()));
-        deleteTree(recordDir.resolve(r.id()));
+        Trees.delete(stateDir.resolve(r.id()));
+        Trees.delete(recordDir.resolve(r.id()));
       });
       sandboxes.forget(sandbox);
       publish(r.id(), LifecycleEvents.Kind.DELETED);

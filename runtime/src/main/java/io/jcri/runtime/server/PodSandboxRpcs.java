@@ -4,7 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.SandboxService;
-import io.jcri.runtime.store.Steps;
+import io.jcri.sys.Timestamps;
 import java.util.List;
 
 /** The pod sandbox RPCs (Run, Stop, Remove, Status, List, Stream, UpdateResources): check, call the sandbox service, map. */
@@ -41,7 +41,7 @@ final class PodSandboxRpcs {
     Rpc.answer("PodSandboxStatus", out, () -> {
       Sandbox s = sandboxes.require(request.getPodSandboxId());
       PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
-          .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Steps.nowNanos());
+          .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Timestamps.nowNanos());
       if (request.getVerbose()) {
         response.putInfo("info", sandboxes.verboseInfo(s));
       }

@@ -89,9 +89,14 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     return byId.values();
   }
 
-  /** Reserves name for id; returns the ID that already holds it, if any. */
-  public Optional<String> reserveName(String uniqueName, String id) {
-    return names.reserve(uniqueName, id);
+  /** Reserves uniqueName for id, or fails with ALREADY_EXISTS naming the object that holds it. */
+  public void reserveName(String uniqueName, String id) {
+    Optional<String> holder = names.reserve(uniqueName, id);
+    if (holder.isPresent()) {
+      String noun = kind.substring(kind.lastIndexOf(' ') + 1); // "pod sandbox" → "sandbox"
+      throw Failure.alreadyExists(kind + " name \"" + uniqueName + "\" is reserved by " + holder.get()
+          + "; remove that " + noun + " first or use another attempt number");
+    }
   }
 
   public void releaseName(String uniqueName, String id) {

@@ -1,14 +1,8 @@
 package io.jcri.runtime.store;
 
 import io.jcri.sys.Failure;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
-/** Helpers shared by the lifecycle services: named steps, tree deletion, CRI timestamps. */
+/** Named steps of the lifecycle services: an unexpected failure says which step failed. */
 public final class Steps {
   private Steps() {}
 
@@ -38,22 +32,5 @@ public final class Steps {
       step.run();
       return null;
     });
-  }
-
-  public static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  /** Now, in nanoseconds since the epoch (CRI timestamps). */
-  public static long nowNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 }
