@@ -240,11 +240,6 @@ public final class ImageStore {
     return image.chainIds().reversed().stream().map(snapshots::path).toList();
   }
 
-  /** The image's config blob (the OCI image config JSON) as stored. */
-  public byte[] configBlob(String imageId) throws IOException {
-    return content.read(imageId);
-  }
-
   /** ImageStatus verbose info: the config and the layers with their snapshot dirs, as JSON. */
   public String inspect(Image image) throws IOException {
     ObjectNode info = JSON.createObjectNode();
