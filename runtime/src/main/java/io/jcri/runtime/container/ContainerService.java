@@ -321,7 +321,7 @@ public final class ContainerService implements PodContainers {
       var state = monitor.state(runtime, r.id());
       if (state.isEmpty() || state.get().status() == RuncState.Status.STOPPED) {
         if (r.state().equals(ContainerRecord.CREATED)) {
-          containers.save(c, r.exited(nowNanos(), 137, "Error", "killed before it was started"));
+          containers.save(c, r.exited(nowNanos(), 128 + LibC.SIGKILL, "Error", "killed before it was started"));
           return true;
         }
       }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.monitor;
 
+import io.jcri.sys.LibC;
 import io.jcri.sys.ChunkInput;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
@@ -111,7 +112,7 @@ final class RuncExec implements InteractiveExec {
     try {
       // SIGKILL to the runtime cannot be forwarded; the process in the container needs its own
       int pid = Integer.parseInt(Files.readString(pidFile).trim());
-      Syscalls.kill(pid, 9);
+      Syscalls.kill(pid, LibC.SIGKILL);
     } catch (IOException | NumberFormatException e) {
       LOG.fine("event=exec_kill_no_pid container=" + containerId + " error=" + e.getMessage());
     }

@@ -282,7 +282,7 @@ public final class SandboxService {
     if (!r.infraContainerId().isEmpty()) {
       OciRuntime runtime = handlers.ociRuntime(r.runtimeHandler());
       step("stop the infra container", () -> {
-        monitor.kill(runtime, r.infraContainerId(), 9, true);
+        monitor.kill(runtime, r.infraContainerId(), LibC.SIGKILL, true);
         monitor.delete(runtime, r.infraContainerId(), true);
         return null;
       });
