@@ -88,7 +88,7 @@ public final class ConfigLoader {
     JcriConfig.Streaming streaming = d.streaming();
     JcriConfig.Monitor monitor = d.monitor();
     JcriConfig.Cdi cdi = d.cdi();
-    Map<String, JcriConfig.Registry> registries = new LinkedHashMap<>();
+    Map<String, JcriConfig.RegistrySettings> registries = new LinkedHashMap<>();
 
     JsonNode n = table(root, "cni");
     if (n != null) {
@@ -98,13 +98,13 @@ public final class ConfigLoader {
     }
     n = table(root, "runtimes");
     if (n != null) {
-      Map<String, JcriConfig.OciRuntime> handlers = new LinkedHashMap<>(runtimes.handlers());
+      Map<String, JcriConfig.Handler> handlers = new LinkedHashMap<>(runtimes.handlers());
       JsonNode h = table(n, "runtimes.handlers");
       if (h != null) {
         for (var e : (Iterable<Map.Entry<String, JsonNode>>) h::fields) {
           String key = "runtimes.handlers." + e.getKey();
           JsonNode t = table(h, key);
-          handlers.put(e.getKey(), new JcriConfig.OciRuntime(path(t, key + ".path", Path.of(e.getKey()))));
+          handlers.put(e.getKey(), new JcriConfig.Handler(path(t, key + ".path", Path.of(e.getKey()))));
         }
       }
       String def = string(n, "runtimes.default_runtime", runtimes.defaultRuntime());
@@ -133,7 +133,7 @@ public final class ConfigLoader {
         String key = "registries.\"" + e.getKey() + "\"";
         JsonNode t = table(n, key);
         List<URI> mirrors = list(t, key + ".mirrors", List.of(), s -> mirrorUri(key + ".mirrors", s));
-        registries.put(e.getKey(), new JcriConfig.Registry(mirrors, bool(t, key + ".insecure", false)));
+        registries.put(e.getKey(), new JcriConfig.RegistrySettings(mirrors, bool(t, key + ".insecure", false)));
       }
     }
     n = table(root, "streaming");

@@ -36,7 +36,7 @@ final class Users {
     }
     Users db;
     try {
-      db = new Users(readPasswd(Rootfs.resolve(rootfs, "/etc/passwd")), readGroups(Rootfs.resolve(rootfs, "/etc/group")));
+      db = new Users(readPasswd(RootfsPaths.resolve(rootfs, "/etc/passwd")), readGroups(RootfsPaths.resolve(rootfs, "/etc/group")));
     } catch (IOException e) {
       throw new OciSpecException(OciSpecException.Reason.INTERNAL, "reading the image's /etc/passwd or /etc/group: " + e.getMessage(), e);
     }
