@@ -558,7 +558,7 @@ public final class ContainerSpecs {
     }
     ObjectNode out = linux.putObject("sysctl");
     for (Map.Entry<String, String> e : sysctls.entrySet()) {
-      String key = dotted(e.getKey());
+      String key = Sysctls.dottedName(e.getKey());
       if (key.startsWith("net.") && s.hostNetwork()) {
         throw OciSpecException.invalid("sysctl " + key + " needs the pod's own network namespace, but the pod uses the host network");
       }
@@ -569,18 +569,6 @@ public final class ContainerSpecs {
       }
       out.put(key, e.getValue());
     }
-  }
-
-  /** "net/ipv4/conf/eth0.100/forwarding" (slash form) → "net.ipv4.conf.eth0/100.forwarding". */
-  private static String dotted(String key) {
-    if (!key.contains("/")) {
-      return key;
-    }
-    StringBuilder b = new StringBuilder(key.length());
-    for (char c : key.toCharArray()) {
-      b.append(c == '/' ? '.' : c == '.' ? '/' : c);
-    }
-    return b.toString();
   }
 
   /**

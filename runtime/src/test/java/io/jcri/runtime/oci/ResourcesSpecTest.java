@@ -161,6 +161,14 @@ class ResourcesSpecTest extends SpecTest {
   }
 
   @Test
+  void aDottedSysctlWithASlashInAComponentStaysDotted() throws Exception {
+    PodSandboxConfig pod = pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
+        .putSysctls("net.ipv4.conf.eth0/100.forwarding", "1")).build();
+    JsonNode sysctl = f.build(container(), pod, f.sandbox(), image(), options()).json().at("/linux/sysctl");
+    assertEquals(List.of("net.ipv4.conf.eth0/100.forwarding"), iterable(sysctl));
+  }
+
+  @Test
   void resourcesJsonIsWhatRuncUpdateReads() throws Exception {
     JsonNode r = new ObjectMapper().readTree(ContainerSpecs.resourcesJson(
         LinuxContainerResources.newBuilder().setCpuQuota(20000).setMemoryLimitInBytes(128 << 20).build(), "c1"));
