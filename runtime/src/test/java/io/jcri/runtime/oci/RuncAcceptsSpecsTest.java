@@ -1,5 +1,6 @@
 package io.jcri.runtime.oci;
 
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.image;
 import static io.jcri.runtime.oci.Fixtures.pod;
@@ -114,7 +115,7 @@ class RuncAcceptsSpecsTest {
     OciSpec spec = ContainerSpecs.build(config.build(), Fixtures.privilegedPod(), sandbox, image(), "oci-priv", f.rootfs,
         f.volumes, Map.of(), OciOptions.defaults());
     long mask = 0;
-    for (String cap : Fixtures.texts(spec.json().at("/process/capabilities/effective"))) {
+    for (String cap : Fixtures.texts(json(spec).at("/process/capabilities/effective"))) {
       mask |= 1L << Capabilities.ALL.indexOf(cap);
     }
     List<String> lines = run("oci-priv", config, Fixtures.privilegedPod()).lines().toList();

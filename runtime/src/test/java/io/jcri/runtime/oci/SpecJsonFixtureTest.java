@@ -162,13 +162,11 @@ class SpecJsonFixtureTest extends SpecTest {
 
   @Test
   void resourcesAreTheJsonTheGeneratorAlwaysMade() throws Exception {
-    ObjectNode v1 = new ObjectMapper().createObjectNode();
-    ContainerSpecs.putResources(v1, resources(), "c1", new CgroupControllers(false,
+    SpecResources v1 = ResourceSpecs.limits(resources(), "c1", new CgroupControllers(false,
         java.util.Set.of("cpu", "cpuset", "memory", "hugetlb")));
-    ObjectNode v2 = new ObjectMapper().createObjectNode();
-    ContainerSpecs.putResources(v2, resources(), "c1", CgroupControllers.of(true, "cpu memory hugetlb", List.of(),
+    SpecResources v2 = ResourceSpecs.limits(resources(), "c1", CgroupControllers.of(true, "cpu memory hugetlb", List.of(),
         java.util.Set.of()));
-    assertFixture("resources-v1.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(v1));
-    assertFixture("resources-v2.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(v2));
+    assertFixture("resources-v1.json", new String(SpecJson.pretty(v1), StandardCharsets.UTF_8));
+    assertFixture("resources-v2.json", new String(SpecJson.pretty(v2), StandardCharsets.UTF_8));
   }
 }
