@@ -183,6 +183,14 @@ final class CdiDevices {
       throw OciSpecException.invalid(who + ": a device node needs an absolute path");
     }
     String access = d.permissions() == null || d.permissions().isEmpty() ? "rwm" : d.permissions();
+    if (!access.matches("[rwm]{1,3}")) {
+      throw OciSpecException.invalid(who + ": device node " + d.path() + ": permissions must be made of r, w, m, not \""
+          + d.permissions() + "\"");
+    }
+    if (d.hostPath() != null && !d.hostPath().startsWith("/")) {
+      throw OciSpecException.invalid(who + ": device node " + d.path() + ": hostPath must be absolute: \""
+          + d.hostPath() + "\"");
+    }
     if (d.type() != null && d.major() != null && d.minor() != null) {
       return List.of(new Devices.Node(d.path(), d.type(), d.major(), d.minor(), d.fileMode() == null ? 0666 : d.fileMode(),
           d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid(), access));

@@ -83,7 +83,6 @@ final class SpecMounts {
     for (int i = 0; i < mounts.size(); i++) {
       Mount m = mounts.get(i);
       boolean image = m.hasImage() && !m.getImage().getImage().isEmpty();
-      validate(m, image);
       if (image) {
         entries.add(new RuntimeSpec.Mount(m.getContainerPath(), "bind", imageSource(i, m, imageVolumes.get(i)).toString(),
             List.of("rbind", "rprivate", "ro")));
@@ -129,18 +128,6 @@ final class SpecMounts {
     } catch (IOException e) {
       throw new OciSpecException(OciSpecException.Reason.INVALID_ARGUMENT, "mounts[" + i + "].image_sub_path \""
           + m.getImageSubPath() + "\": " + e.getMessage(), e);
-    }
-  }
-
-  private static void validate(Mount m, boolean image) throws OciSpecException {
-    if (!image && (m.getHostPath().isEmpty() || !m.getHostPath().startsWith("/"))) {
-      throw OciSpecException.invalid("mount host_path must be an absolute path, not \"" + m.getHostPath() + "\"");
-    }
-    if (!m.getContainerPath().startsWith("/")) {
-      throw OciSpecException.invalid("mount container_path must be an absolute path, not \"" + m.getContainerPath() + "\"");
-    }
-    if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
-      throw OciSpecException.invalid("mount " + m.getContainerPath() + ": ID-mapped mounts are not supported");
     }
   }
 

@@ -179,6 +179,21 @@ class CdiSpecTest extends SpecTest {
   }
 
   @Test
+  void badDeviceNodesAreRefusedNamingTheDevice() throws Exception {
+    Files.writeString(run.resolve("bad.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/bad",
+         "devices": [{"name": "perm", "containerEdits": {"deviceNodes": [{"path": "/dev/b", "hostPath": "/dev/null",
+                                                                         "permissions": "rwx"}]}},
+                     {"name": "rel", "containerEdits": {"deviceNodes": [{"path": "/dev/b", "hostPath": "dev/null"}]}}]}
+        """);
+    String perm = refusal(withDevices("example.com/bad=perm"));
+    assertTrue(perm.startsWith("CDI_devices[0] \"example.com/bad=perm\""), perm);
+    assertTrue(perm.contains("permissions must be made of r, w, m, not \"rwx\""), perm);
+    String rel = refusal(withDevices("example.com/bad=rel"));
+    assertTrue(rel.contains("hostPath must be absolute: \"dev/null\""), rel);
+  }
+
+  @Test
   void noDevicesNoSpecFilesRead() throws Exception {
     Files.writeString(etc.resolve("gpu.json"), "not json");
     OciSpec spec = build(container());

@@ -122,12 +122,6 @@ class ProcessSpecTest extends SpecTest {
   }
 
   @Test
-  void runAsGroupWithoutAUserIsInvalid() {
-    assertEquals(OciSpecException.Reason.INVALID_ARGUMENT, failure(() -> f.build(container(
-        LinuxContainerSecurityContext.newBuilder().setRunAsGroup(Int64Value.newBuilder().setValue(50))))));
-  }
-
-  @Test
   void imageUserInEveryForm() throws Exception {
     assertEquals(new ResolvedUser(0, 0, List.of(0L)), withImage(imageWith("", List.of("/x"), List.of()), container()).user());
     assertEquals(new ResolvedUser(1000, 1000, List.of(1000L, 10L, 29L)),
