@@ -71,8 +71,8 @@ public final class CompareBenchmark {
           workloads(d, home, busybox, small, big, load, results.get(e.getKey()), notes);
         }
       }
+      print(results, notes); // the table so far: a long run interrupted later still leaves figures
     }
-    print(results, notes);
     clean(work);
     new ProcessBuilder("ip", "link", "del", Runtimes.BRIDGE).inheritIO().start().waitFor();
   }
