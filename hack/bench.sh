@@ -29,7 +29,8 @@ if [ "$class" = compare ]; then
 fi
 mvn -B -q -o -pl integration-tests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
   -Dmdep.includeScope=test
-cp="integration-tests/target/test-classes:$(cat integration-tests/target/bench.cp)"
+# this checkout's own module classes, not the jars in ~/.m2 (another checkout's install overwrites those)
+cp="integration-tests/target/test-classes:$(sed -E "s#[^:]*/jcri-([a-z-]+)/[^/:]*/jcri-[a-z-]+-[^/:]*-tests\.jar#$PWD/\1/target/test-classes#g; s#[^:]*/jcri-([a-z-]+)/[^/:]*/jcri-[a-z-]+-[^/:]*\.jar#$PWD/\1/target/classes#g" integration-tests/target/bench.cp)"
 # shellcheck disable=SC2086 # BENCH_OPTS is a list of -D flags
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -Djcri.dist="$dist" ${BENCH_OPTS:-} -cp "$cp" "io.jcri.it.bench.$class" "$@"
