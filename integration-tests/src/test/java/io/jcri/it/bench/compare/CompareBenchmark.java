@@ -69,6 +69,8 @@ public final class CompareBenchmark {
               .replace('\n', ' ') + " (" + load + ", load average before: " + loadAverage() + ")");
           System.out.println(notes.getLast());
           workloads(d, home, busybox, small, big, load, results.get(e.getKey()), notes);
+        } catch (Exception failed) { // a daemon that hangs or dies must not cost the other figures
+          notes.add(e.getKey() + " " + load + " ended early: " + failed);
         }
       }
       print(results, notes); // the table so far: a long run interrupted later still leaves figures
