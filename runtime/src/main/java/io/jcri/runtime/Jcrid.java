@@ -13,7 +13,7 @@ import io.jcri.images.RegistryHost;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.container.ContainerStreaming;
 import io.jcri.runtime.events.LifecycleEvents;
-import io.jcri.runtime.monitor.ContainerMonitor;
+import io.jcri.runtime.monitor.ConmonRuntime;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.sandbox.SandboxService;
@@ -163,7 +163,7 @@ public final class Jcrid {
     ImageStore images = opened(store);
     opening.shutdown();
     phases.done("cni_images_pause");
-    ContainerMonitor monitor = new ContainerMonitor(config.monitor().conmon(), config.state().resolve("exits"),
+    ConmonRuntime monitor = new ConmonRuntime(config.monitor().conmon(), config.state().resolve("exits"),
         config.state().resolve("conmon"), config.state().resolve("attach"));
     Sandboxes sandboxes = new Sandboxes(config.root().resolve("sandboxes/records"));
     LifecycleEvents events = new LifecycleEvents();

@@ -9,7 +9,7 @@ import io.jcri.images.Image;
 import io.jcri.images.ImageLease;
 import io.jcri.images.ImageStore;
 import io.jcri.runtime.events.LifecycleEvents;
-import io.jcri.runtime.monitor.ContainerMonitor;
+import io.jcri.runtime.monitor.ContainerRuntime;
 import io.jcri.runtime.monitor.CreatedContainer;
 import io.jcri.runtime.monitor.ExecResult;
 import io.jcri.runtime.monitor.Exit;
@@ -65,7 +65,7 @@ public final class ContainerService implements PodContainers {
   private final Containers containers;
   private final Sandboxes sandboxes;
   private final RuntimeHandlers handlers;
-  private final ContainerMonitor monitor;
+  private final ContainerRuntime monitor;
   private final ImageStore images;
   private final OciOptions ociOptions;
   private final Path stateDir;
@@ -73,7 +73,7 @@ public final class ContainerService implements PodContainers {
   private final LifecycleEvents events;
 
   public ContainerService(Path root, Path state, Sandboxes sandboxes, RuntimeHandlers handlers,
-      ContainerMonitor monitor, ImageStore images, OciOptions ociOptions, LifecycleEvents events) {
+      ContainerRuntime monitor, ImageStore images, OciOptions ociOptions, LifecycleEvents events) {
     this.events = events;
     this.containers = new Containers(root.resolve("containers/records"));
     this.sandboxes = sandboxes;

@@ -1,7 +1,7 @@
 package io.jcri.runtime.container;
 
 import io.jcri.runtime.monitor.Attachment;
-import io.jcri.runtime.monitor.ContainerMonitor;
+import io.jcri.runtime.monitor.ContainerRuntime;
 import io.jcri.runtime.monitor.InteractiveExec;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.sandbox.Sandbox;
@@ -23,10 +23,10 @@ import java.util.List;
 public final class ContainerStreaming implements StreamingBackend {
   private final ContainerService containers;
   private final Sandboxes sandboxes;
-  private final ContainerMonitor monitor;
+  private final ContainerRuntime monitor;
   private final RuntimeHandlers handlers;
 
-  public ContainerStreaming(ContainerService containers, Sandboxes sandboxes, ContainerMonitor monitor,
+  public ContainerStreaming(ContainerService containers, Sandboxes sandboxes, ContainerRuntime monitor,
       RuntimeHandlers handlers) {
     this.containers = containers;
     this.sandboxes = sandboxes;

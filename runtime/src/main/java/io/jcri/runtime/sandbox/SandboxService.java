@@ -14,7 +14,7 @@ import io.jcri.images.Image;
 import io.jcri.images.ImageStore;
 import io.jcri.runtime.config.JcriConfig;
 import io.jcri.runtime.events.LifecycleEvents;
-import io.jcri.runtime.monitor.ContainerMonitor;
+import io.jcri.runtime.monitor.ContainerRuntime;
 import io.jcri.runtime.monitor.CreatedContainer;
 import io.jcri.runtime.monitor.OciRuntime;
 import io.jcri.runtime.node.RuntimeHandlers;
@@ -66,7 +66,7 @@ public final class SandboxService {
   private final PodContainers containers;
   private final RuntimeHandlers handlers;
   private final CniManager cni;
-  private final ContainerMonitor monitor;
+  private final ContainerRuntime monitor;
   private final ImageStore images;
   private final OciOptions ociOptions;
   private final Path stateDir;
@@ -74,7 +74,7 @@ public final class SandboxService {
   private final LifecycleEvents events;
 
   public SandboxService(JcriConfig config, Sandboxes sandboxes, PodContainers containers, RuntimeHandlers handlers,
-      CniManager cni, ContainerMonitor monitor, ImageStore images, OciOptions ociOptions, LifecycleEvents events) {
+      CniManager cni, ContainerRuntime monitor, ImageStore images, OciOptions ociOptions, LifecycleEvents events) {
     this.events = events;
     this.config = config;
     this.sandboxes = sandboxes;
