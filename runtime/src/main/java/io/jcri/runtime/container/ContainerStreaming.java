@@ -3,6 +3,7 @@ package io.jcri.runtime.container;
 import io.jcri.runtime.monitor.Attachment;
 import io.jcri.runtime.monitor.ContainerRuntime;
 import io.jcri.runtime.monitor.InteractiveExec;
+import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
@@ -21,13 +22,15 @@ import java.util.List;
 
 /** The streaming server's view of containers: exec and attach through the monitor, port-forward in the pod netns. */
 public final class ContainerStreaming implements StreamingBackend {
-  private final ContainerService containers;
+  private final Containers containers;
   private final Sandboxes sandboxes;
   private final ContainerRuntime monitor;
   private final RuntimeHandlers handlers;
+  private final Layout layout;
 
-  public ContainerStreaming(ContainerService containers, Sandboxes sandboxes, ContainerRuntime monitor,
-      RuntimeHandlers handlers) {
+  public ContainerStreaming(Containers containers, Sandboxes sandboxes, ContainerRuntime monitor,
+      RuntimeHandlers handlers, Layout layout) {
+    this.layout = layout;
     this.containers = containers;
     this.sandboxes = sandboxes;
     this.monitor = monitor;
@@ -56,7 +59,7 @@ public final class ContainerStreaming implements StreamingBackend {
   @Override
   public void attach(String containerId, boolean tty, StreamIo io) throws Exception {
     Container c = containers.requireRunning(containerId, "Attach");
-    try (Attachment attachment = monitor.attach(c.id(), containers.bundle(c.id()))) {
+    try (Attachment attachment = monitor.attach(c.id(), layout.containerBundle(c.id()))) {
       // the client's EOF reaches conmon, which closes the container's stdin only for stdin_once
       Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), attachment.stdin(), true);
       Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, attachment::resize)) : null;

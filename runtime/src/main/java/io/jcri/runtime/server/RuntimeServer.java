@@ -4,11 +4,16 @@ import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
 import io.jcri.runtime.container.Container;
-import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.container.ContainerCreator;
+import io.jcri.runtime.container.ContainerLifecycle;
+import io.jcri.runtime.container.ContainerOperations;
+import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ExecResult;
 import io.jcri.runtime.sandbox.Sandbox;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.sandbox.SandboxOrchestrator;
+import io.jcri.runtime.sandbox.Sandboxes;
+import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.store.Steps;
 import io.jcri.runtime.streaming.StreamRequests;
 import io.jcri.runtime.streaming.StreamingServer;
@@ -43,23 +48,37 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private final JcriConfig config;
   private final RuntimeHandlers handlers;
   private final CniManager network;
-  private final SandboxService sandboxes;
-  private final ContainerService containers;
+  private final SandboxOrchestrator pods;
+  private final Sandboxes sandboxes;
+  private final ContainerCreator creator;
+  private final ContainerLifecycle lifecycle;
+  private final ContainerOperations operations;
+  private final Containers containers;
+  private final VerboseInfo verbose;
   private final StreamingServer streaming;
   private final PodStats stats;
   private final LifecycleEvents events;
   private final ConfigReport configReport;
 
-  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, SandboxService sandboxes,
-      ContainerService containers, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
+  /** The lifecycle classes an RPC calls: each RPC's code is the method of its name there. */
+  public record Lifecycle(SandboxOrchestrator pods, Sandboxes sandboxes, ContainerCreator creator,
+      ContainerLifecycle lifecycle, ContainerOperations operations, Containers containers) {}
+
+  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, Lifecycle services,
+      Layout layout, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
     this.events = events;
     this.streaming = streaming;
     this.stats = stats;
     this.config = config;
     this.handlers = handlers;
     this.network = network;
-    this.sandboxes = sandboxes;
-    this.containers = containers;
+    this.pods = services.pods();
+    this.sandboxes = services.sandboxes();
+    this.creator = services.creator();
+    this.lifecycle = services.lifecycle();
+    this.operations = services.operations();
+    this.containers = services.containers();
+    this.verbose = new VerboseInfo(layout);
     this.configReport = new ConfigReport(config);
   }
 
@@ -70,14 +89,14 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
     Rpc.answer("RunPodSandbox", out, () -> {
       PodSandboxChecks.runPodSandbox(request.getConfig(), PodSandboxChecks.KERNEL_SYSCTLS);
       return RunPodSandboxResponse.newBuilder()
-          .setPodSandboxId(sandboxes.run(request.getConfig(), request.getRuntimeHandler())).build();
+          .setPodSandboxId(pods.run(request.getConfig(), request.getRuntimeHandler())).build();
     });
   }
 
   @Override
   public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> out) {
     Rpc.answer("StopPodSandbox", out, () -> {
-      sandboxes.stop(request.getPodSandboxId());
+      pods.stop(request.getPodSandboxId());
       return StopPodSandboxResponse.getDefaultInstance();
     });
   }
@@ -85,7 +104,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   @Override
   public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> out) {
     Rpc.answer("RemovePodSandbox", out, () -> {
-      sandboxes.remove(request.getPodSandboxId());
+      pods.remove(request.getPodSandboxId());
       return RemovePodSandboxResponse.getDefaultInstance();
     });
   }
@@ -97,7 +116,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
       PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
           .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Steps.nowNanos());
       if (request.getVerbose()) {
-        response.putInfo("info", sandboxes.verboseInfo(s));
+        response.putInfo("info", verbose.of(s));
       }
       return response.build();
     });
@@ -130,14 +149,14 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
     Rpc.answer("CreateContainer", out, () -> {
       ContainerChecks.createContainer(request.getConfig());
       return CreateContainerResponse.newBuilder()
-          .setContainerId(containers.create(request.getPodSandboxId(), request.getConfig())).build();
+          .setContainerId(creator.create(request.getPodSandboxId(), request.getConfig())).build();
     });
   }
 
   @Override
   public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
     Rpc.answer("StartContainer", out, () -> {
-      containers.start(request.getContainerId());
+      lifecycle.start(request.getContainerId());
       return StartContainerResponse.getDefaultInstance();
     });
   }
@@ -145,7 +164,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   @Override
   public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
     Rpc.answer("StopContainer", out, () -> {
-      containers.stop(request.getContainerId(), request.getTimeout());
+      lifecycle.stop(request.getContainerId(), request.getTimeout());
       return StopContainerResponse.getDefaultInstance();
     });
   }
@@ -153,7 +172,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   @Override
   public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
     Rpc.answer("RemoveContainer", out, () -> {
-      containers.remove(request.getContainerId());
+      lifecycle.remove(request.getContainerId());
       return RemoveContainerResponse.getDefaultInstance();
     });
   }
@@ -165,7 +184,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
       ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder()
           .setStatus(CriViews.containerStatus(c));
       if (request.getVerbose()) {
-        response.putInfo("info", containers.verboseInfo(c));
+        response.putInfo("info", verbose.of(c));
       }
       return response.build();
     });
@@ -195,7 +214,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
     Rpc.answer("ExecSync", out, () -> {
-      ExecResult r = containers.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
+      ExecResult r = operations.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
       return ExecSyncResponse.newBuilder().setExitCode(r.exitCode()).setStdout(ByteString.copyFrom(r.stdout()))
           .setStderr(ByteString.copyFrom(r.stderr())).build();
     });
@@ -206,7 +225,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
       StreamObserver<UpdateContainerResourcesResponse> out) {
     Rpc.answer("UpdateContainerResources", out, () -> {
       ContainerChecks.resources("linux", request.getLinux());
-      containers.updateResources(request.getContainerId(), request.getLinux());
+      operations.updateResources(request.getContainerId(), request.getLinux());
       return UpdateContainerResourcesResponse.getDefaultInstance();
     });
   }
@@ -214,7 +233,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   @Override
   public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> out) {
     Rpc.answer("ReopenContainerLog", out, () -> {
-      containers.reopenLog(request.getContainerId());
+      operations.reopenLog(request.getContainerId());
       return ReopenContainerLogResponse.getDefaultInstance();
     });
   }

@@ -1,7 +1,8 @@
 package io.jcri.runtime.store;
 
-import io.grpc.Status;
+import io.jcri.runtime.oci.OciSpecException;
 import io.jcri.runtime.server.CriException;
+import io.jcri.sys.Failure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +28,10 @@ public final class Steps {
   public static <T> T step(String what, Step<T> step) {
     try {
       return step.run();
-    } catch (CriException e) {
+    } catch (Failure | CriException e) {
       throw e;
     } catch (Exception e) {
-      throw new CriException(Status.Code.INTERNAL, "failed to " + what + ": " + e.getMessage(), e);
+      throw Failure.internal("failed to " + what + ": " + e.getMessage(), e);
     }
   }
 
@@ -39,6 +40,17 @@ public final class Steps {
       step.run();
       return null;
     });
+  }
+
+  /** A CRI request that cannot become a runtime spec, as the failure of the RPC (context names it). */
+  public static Failure specFailure(String context, OciSpecException e) {
+    Failure.Kind kind = switch (e.reason()) {
+      case INVALID_ARGUMENT -> Failure.Kind.INVALID;
+      case NOT_FOUND -> Failure.Kind.NOT_FOUND;
+      case FAILED_PRECONDITION -> Failure.Kind.PRECONDITION;
+      case INTERNAL -> Failure.Kind.INTERNAL;
+    };
+    return new Failure(kind, context + ": " + e.getMessage(), e);
   }
 
   public static void deleteTree(Path dir) throws IOException {
