@@ -157,6 +157,7 @@ public final class ContainerCreator {
           volumes.values().stream().map(v -> v.image().id()).distinct().toList());
       Container container = new Container(record);
       containers.add(container);
+      rollback.onFailure(() -> containers.discard(container));
       containers.save(container, record);
       rollback.commit();
       events.publish(id, sandbox.id(), LifecycleEvents.Kind.CREATED);

@@ -88,8 +88,8 @@ public final class SandboxOrchestrator {
         pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray()));
     Sandbox sandbox = new Sandbox(record);
     sandboxes.add(sandbox);
+    rollback.onFailure(() -> sandboxes.discard(sandbox));
     sandboxes.save(sandbox, record);
-    rollback.onFailure(() -> sandboxes.forget(sandbox));
     return sandbox;
   }
 
