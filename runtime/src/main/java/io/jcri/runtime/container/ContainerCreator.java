@@ -99,9 +99,9 @@ public final class ContainerCreator {
       Map<Integer, ImageLease> volumes) {
     Image image = lease.image();
     var pod = sandbox.record();
-    String unique = config.getMetadata().getName() + "_" + pod.name() + "_" + pod.namespace() + "_" + pod.uid() + "_"
+    String unique = config.getMetadata().getName() + "_" + pod.metadata().name() + "_" + pod.metadata().namespace() + "_" + pod.metadata().uid() + "_"
         + config.getMetadata().getAttempt();
-    requireFeatures(config, pod.runtimeHandler());
+    requireFeatures(config, pod.metadata().runtimeHandler());
     String id = Ids.random();
     var holder = containers.reserveName(unique, id);
     if (holder.isPresent()) {
@@ -109,7 +109,7 @@ public final class ContainerCreator {
           + holder.get() + "; remove that container first or use another attempt number");
     }
     long t0 = System.nanoTime();
-    OciRuntime oci = handlers.ociRuntime(pod.runtimeHandler());
+    OciRuntime oci = handlers.ociRuntime(pod.metadata().runtimeHandler());
     Path bundle = layout.containerBundle(id);
     Path rootfs = bundle.resolve("rootfs");
     Path layer = layout.containerLayer(id);
@@ -149,12 +149,12 @@ public final class ContainerCreator {
               CREATE_TIMEOUT));
       rollback.onFailure(() -> runtime.delete(oci, id, true));
       var user = spec.user();
-      ContainerRecord record = new ContainerRecord(id, sandbox.id(), config.getMetadata().getName(),
-          config.getMetadata().getAttempt(), unique, imageRef, image.id(), imageRefOf(image), oci.handler(),
-          nowNanos(), 0, 0, ContainerRecord.CREATED, 0, "", "", created.pid(), logPath.toString(),
+      ContainerRecord record = new ContainerRecord(new ContainerRecord.Metadata(id, sandbox.id(),
+          config.getMetadata().getName(), config.getMetadata().getAttempt(), unique, imageRef, image.id(),
+          imageRefOf(image), oci.handler(), nowNanos(), created.pid(), logPath.toString(),
           stopSignal(config, ic.stopSignal()), user.uid(), user.gid(), user.supplementalGroups(),
-          Base64.getEncoder().encodeToString(config.toByteArray()), null,
-          volumes.values().stream().map(v -> v.image().id()).distinct().toList());
+          Base64.getEncoder().encodeToString(config.toByteArray()),
+          volumes.values().stream().map(v -> v.image().id()).distinct().toList()), ContainerRecord.Status.created());
       Container container = new Container(record);
       containers.add(container);
       rollback.onFailure(() -> containers.discard(container));

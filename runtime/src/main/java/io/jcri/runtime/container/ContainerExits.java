@@ -30,16 +30,16 @@ public final class ContainerExits {
       c.lock().lock();
       try {
         ContainerRecord r = c.record();
-        if (r.state().equals(ContainerRecord.EXITED)) {
+        if (r.state().equals(ContainerRecord.State.EXITED)) {
           return;
         }
         String reason = exit.oomKilled() ? "OOMKilled" : exit.code() == 0 ? "Completed" : "Error";
         // the exit file's mtime comes from the kernel's coarse clock and can trail the start by a tick
-        long started = r.startedAtNanos() == 0 ? r.createdAtNanos() : r.startedAtNanos();
+        long started = r.status().startedAtNanos() == 0 ? r.metadata().createdAtNanos() : r.status().startedAtNanos();
         long at = Math.max(started, exit.finishedAt().getEpochSecond() * 1_000_000_000L + exit.finishedAt().getNano());
         ContainerRecord next = r.started(started).exited(at, exit.code(), reason, "");
         containers.save(c, next);
-        events.publish(next.id(), next.sandboxId(), LifecycleEvents.Kind.STOPPED);
+        events.publish(next.id(), next.metadata().sandboxId(), LifecycleEvents.Kind.STOPPED);
         LOG.info("event=container_exited container=" + id + " exit_code=" + exit.code() + " reason=" + reason);
       } finally {
         c.lock().unlock();

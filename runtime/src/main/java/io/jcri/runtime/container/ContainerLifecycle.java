@@ -53,19 +53,19 @@ public final class ContainerLifecycle implements PodContainers {
     c.lock().lock();
     try {
       ContainerRecord r = c.record();
-      if (!r.state().equals(ContainerRecord.CREATED)) {
-        throw Failure.precondition("container " + r.id() + " is " + r.state().toLowerCase()
+      if (!r.state().equals(ContainerRecord.State.CREATED)) {
+        throw Failure.precondition("container " + r.id() + " is " + r.state().name().toLowerCase()
             + "; only a created container can be started");
       }
-      OciRuntime oci = handlers.ociRuntime(r.runtimeHandler());
+      OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
       // taken before runc start: a container that exits at once must not look finished before it started
       long startedAt = nowNanos();
       perform("start the container", () -> runtime.start(oci, r.id()));
-      if (c.record().state().equals(ContainerRecord.CREATED)) {
+      if (c.record().state().equals(ContainerRecord.State.CREATED)) {
         containers.save(c, c.record().started(startedAt));
       }
-      events.publish(r.id(), r.sandboxId(), LifecycleEvents.Kind.STARTED);
-      LOG.info("event=container_started container=" + r.id() + " pid=" + r.pid());
+      events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.STARTED);
+      LOG.info("event=container_started container=" + r.id() + " pid=" + r.metadata().pid());
     } finally {
       c.lock().unlock();
     }
@@ -79,13 +79,13 @@ public final class ContainerLifecycle implements PodContainers {
 
   private void stop(Container c, Duration grace) {
     ContainerRecord r = c.record();
-    if (!r.state().equals(ContainerRecord.RUNNING)) {
-      if (r.state().equals(ContainerRecord.CREATED)) {
+    if (!r.state().equals(ContainerRecord.State.RUNNING)) {
+      if (r.state().equals(ContainerRecord.State.CREATED)) {
         killAndWait(c, Signals.SIGKILL, KILL_WAIT);
       }
       return;
     }
-    int signal = Signals.number(r.stopSignal());
+    int signal = Signals.number(r.metadata().stopSignal());
     if (grace.isPositive()) {
       if (killAndWait(c, signal, grace)) {
         return;
@@ -101,7 +101,7 @@ public final class ContainerLifecycle implements PodContainers {
   /** Sends signal to the container's processes and waits for its exit; true when it exited. */
   private boolean killAndWait(Container c, int signal, Duration wait) {
     ContainerRecord r = c.record();
-    OciRuntime oci = handlers.ociRuntime(r.runtimeHandler());
+    OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
     try {
       runtime.kill(oci, r.id(), signal, signal == Signals.SIGKILL);
     } catch (IOException e) {
@@ -131,7 +131,7 @@ public final class ContainerLifecycle implements PodContainers {
     try {
       var state = runtime.state(oci, r.id());
       if (state.isEmpty() || state.get().status() == RuncState.Status.STOPPED) {
-        if (r.state().equals(ContainerRecord.CREATED)) {
+        if (r.state().equals(ContainerRecord.State.CREATED)) {
           exits.killedBeforeStart(c);
           return true;
         }
@@ -150,10 +150,10 @@ public final class ContainerLifecycle implements PodContainers {
     c.lock().lock();
     try {
       ContainerRecord r = c.record();
-      if (!r.state().equals(ContainerRecord.EXITED)) {
+      if (!r.state().equals(ContainerRecord.State.EXITED)) {
         stop(c, Duration.ZERO);
       }
-      OciRuntime oci = handlers.ociRuntime(r.runtimeHandler());
+      OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
       perform("delete the container from " + oci.handler(), () -> runtime.delete(oci, r.id(), true));
       Path bundle = layout.containerBundle(r.id());
       perform("unmount the container rootfs", () -> mounts.unmount(bundle.resolve("rootfs")));
@@ -163,7 +163,7 @@ public final class ContainerLifecycle implements PodContainers {
         deleteTree(layout.containerLayer(r.id()));
       });
       containers.forget(c);
-      events.publish(r.id(), r.sandboxId(), LifecycleEvents.Kind.DELETED);
+      events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.DELETED);
       LOG.info("event=container_removed container=" + r.id());
     } finally {
       c.lock().unlock();

@@ -41,7 +41,7 @@ public final class ContainerOperations {
       throw Failure.invalid("ExecSync needs a command");
     }
     Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(1);
-    OciRuntime oci = handlers.ociRuntime(c.record().runtimeHandler());
+    OciRuntime oci = handlers.ociRuntime(c.record().metadata().runtimeHandler());
     ExecResult result = step("exec in container " + c.id(), () -> runtime.execSync(oci, c.id(), cmd, timeout));
     if (result.timedOut()) {
       throw new Failure(Failure.Kind.DEADLINE, "command " + cmd + " in container " + c.id()
@@ -52,10 +52,10 @@ public final class ContainerOperations {
 
   public void updateResources(String id, LinuxContainerResources resources) {
     Container c = containers.require(id);
-    if (c.record().state().equals(ContainerRecord.EXITED)) {
+    if (c.record().state().equals(ContainerRecord.State.EXITED)) {
       throw Failure.precondition("container " + c.id() + " has exited; its resources cannot change");
     }
-    OciRuntime oci = handlers.ociRuntime(c.record().runtimeHandler());
+    OciRuntime oci = handlers.ociRuntime(c.record().metadata().runtimeHandler());
     byte[] json = ContainerSpecs.resourcesJson(resources, c.id());
     c.lock().lock();
     try {
@@ -71,7 +71,7 @@ public final class ContainerOperations {
   public void reopenLog(String id) {
     Container c = containers.requireRunning(id, "ReopenContainerLog");
     perform("reopen the container log", () -> runtime.reopenLog(c.id(), layout.containerBundle(c.id())));
-    Path log = Path.of(c.record().logPath());
+    Path log = Path.of(c.record().metadata().logPath());
     long deadline = System.nanoTime() + REOPEN_WAIT.toNanos();
     while (!Files.exists(log)) {
       if (System.nanoTime() > deadline || !c.running()) {

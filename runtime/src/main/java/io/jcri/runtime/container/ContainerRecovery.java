@@ -34,7 +34,7 @@ public final class ContainerRecovery {
     runtime.watchExits(exits::onExit);
     for (Container c : loaded) {
       ContainerRecord r = c.record();
-      if (r.state().equals(ContainerRecord.EXITED)) {
+      if (r.state().equals(ContainerRecord.State.EXITED)) {
         continue;
       }
       var exit = runtime.exitOf(r.id());
@@ -43,10 +43,10 @@ public final class ContainerRecovery {
         continue;
       }
       try {
-        var state = runtime.state(handlers.ociRuntime(r.runtimeHandler()), r.id());
+        var state = runtime.state(handlers.ociRuntime(r.metadata().runtimeHandler()), r.id());
         if (state.isEmpty()) {
           exits.lost(c);
-        } else if (state.get().status() == RuncState.Status.RUNNING && r.state().equals(ContainerRecord.CREATED)) {
+        } else if (state.get().status() == RuncState.Status.RUNNING && r.state().equals(ContainerRecord.State.CREATED)) {
           containers.save(c, r.started(nowNanos()));
         }
       } catch (IOException | IllegalArgumentException e) {

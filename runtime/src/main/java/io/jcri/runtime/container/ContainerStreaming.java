@@ -40,7 +40,7 @@ public final class ContainerStreaming implements StreamingBackend {
   @Override
   public int exec(String containerId, List<String> cmd, boolean tty, StreamIo io) throws Exception {
     Container c = containers.requireRunning(containerId, "Exec");
-    try (InteractiveExec exec = monitor.exec(handlers.ociRuntime(c.record().runtimeHandler()), c.id(), cmd, tty,
+    try (InteractiveExec exec = monitor.exec(handlers.ociRuntime(c.record().metadata().runtimeHandler()), c.id(), cmd, tty,
         io.stdin() != null)) {
       Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), exec.stdin(), true);
       Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, exec::resize)) : null;
@@ -75,7 +75,7 @@ public final class ContainerStreaming implements StreamingBackend {
   @Override
   public void portForward(String sandboxId, int port, InputStream fromClient, OutputStream toClient) throws Exception {
     Sandbox sandbox = sandboxes.require(sandboxId);
-    String netns = sandbox.record().netnsPath();
+    String netns = sandbox.record().metadata().netnsPath();
     // a socket belongs to the netns it was created in, so only the connect needs the pod's netns
     Socket socket = netns.isEmpty() ? connect(port)
         : Namespaces.runIn(Path.of(netns), LibC.CLONE_NEWNET, () -> connect(port));

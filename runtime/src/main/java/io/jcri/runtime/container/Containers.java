@@ -20,18 +20,18 @@ public final class Containers extends Registry<Container, ContainerRecord> {
     Container c = require(id);
     if (!c.running()) {
       throw Failure.precondition(what + ": container " + c.id() + " is not running (state "
-          + c.record().state().toLowerCase() + ")");
+          + c.record().state().name().toLowerCase() + ")");
     }
     return c;
   }
 
   public List<Container> inSandbox(String sandboxId) {
-    return all().stream().filter(c -> c.record().sandboxId().equals(sandboxId)).toList();
+    return all().stream().filter(c -> c.record().metadata().sandboxId().equals(sandboxId)).toList();
   }
 
   /** Whether any container was created from the image or mounts it as a volume (RemoveImage refuses then). */
   public boolean usesImage(String imageId) {
-    return all().stream().anyMatch(c -> c.record().imageId().equals(imageId)
-        || c.record().volumeImageIds().contains(imageId));
+    return all().stream().anyMatch(c -> c.record().metadata().imageId().equals(imageId)
+        || c.record().metadata().volumeImageIds().contains(imageId));
   }
 }

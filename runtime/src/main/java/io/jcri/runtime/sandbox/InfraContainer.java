@@ -61,7 +61,7 @@ public final class InfraContainer {
       return;
     }
     String id = sandbox.id();
-    OciRuntime oci = handlers.ociRuntime(sandbox.record().runtimeHandler());
+    OciRuntime oci = handlers.ociRuntime(sandbox.record().metadata().runtimeHandler());
     Image image = pause.resolve();
     Path bundle = layout.infraBundle(id);
     Path layer = layout.infraLayer(id);
@@ -89,13 +89,13 @@ public final class InfraContainer {
 
   /** Kills and deletes the infra process, if the pod has one, and unmounts its rootfs. */
   public void stop(SandboxRecord r) {
-    if (r.infraContainerId().isEmpty()) {
+    if (r.status().infraContainerId().isEmpty()) {
       return;
     }
-    OciRuntime oci = handlers.ociRuntime(r.runtimeHandler());
+    OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
     perform("stop the infra container", () -> {
-      runtime.kill(oci, r.infraContainerId(), 9, true);
-      runtime.delete(oci, r.infraContainerId(), true);
+      runtime.kill(oci, r.status().infraContainerId(), 9, true);
+      runtime.delete(oci, r.status().infraContainerId(), true);
     });
     perform("unmount the infra rootfs", () -> mounts.unmount(layout.infraBundle(r.id()).resolve("rootfs")));
   }

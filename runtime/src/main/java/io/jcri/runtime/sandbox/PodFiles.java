@@ -87,14 +87,14 @@ public final class PodFiles {
 
   /** StopPodSandbox: the pod's /dev/shm goes; the namespaces stay until the pod is removed. */
   public void unmountShm(SandboxRecord r) {
-    if (!r.shmPath().isEmpty()) {
-      perform("unmount the pod's /dev/shm", () -> kernel.unmountShm(Path.of(r.shmPath())));
+    if (!r.metadata().shmPath().isEmpty()) {
+      perform("unmount the pod's /dev/shm", () -> kernel.unmountShm(Path.of(r.metadata().shmPath())));
     }
   }
 
   /** RemovePodSandbox: unpins the namespaces and deletes the pod's directories. */
   public void remove(SandboxRecord r) {
-    for (String pin : List.of(r.netnsPath(), r.ipcNsPath(), r.utsNsPath())) {
+    for (String pin : List.of(r.metadata().netnsPath(), r.metadata().ipcNsPath(), r.metadata().utsNsPath())) {
       if (!pin.isEmpty()) {
         perform("remove the namespace pin " + pin, () -> kernel.unpin(Path.of(pin)));
       }

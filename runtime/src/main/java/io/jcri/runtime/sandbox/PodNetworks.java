@@ -46,9 +46,9 @@ public final class PodNetworks {
   /** CNI DEL when the pod's network is (or may be) attached; the IPs stay in the record for status. */
   public void detach(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
-    if (r.networkAttached()) {
+    if (r.status().networkAttached()) {
       perform("tear down the pod network (CNI DEL)", () -> cni.tearDown(podNetwork(sandbox)));
-      sandboxes.save(sandbox, sandbox.record().withNetwork(r.ip(), r.additionalIps(), r.cniResult(), false));
+      sandboxes.save(sandbox, sandbox.record().withNetwork(r.status().ip(), r.status().additionalIps(), r.status().cniResult(), false));
     }
   }
 
@@ -58,7 +58,7 @@ public final class PodNetworks {
     List<PortMapping> ports = pod.getPortMappingsList().stream().filter(p -> p.getHostPort() > 0)
         .map(p -> new PortMapping(p.getProtocol().name(), p.getContainerPort(), p.getHostPort(), p.getHostIp()))
         .toList();
-    return new PodNetwork(r.id(), Path.of(r.netnsPath()), r.name(), r.namespace(), r.uid(), ports,
+    return new PodNetwork(r.id(), Path.of(r.metadata().netnsPath()), r.metadata().name(), r.metadata().namespace(), r.metadata().uid(), ports,
         pod.getAnnotationsMap().get("kubernetes.io/ingress-bandwidth"),
         pod.getAnnotationsMap().get("kubernetes.io/egress-bandwidth"),
         pod.getDnsConfig().getServersList(), pod.getDnsConfig().getSearchesList(), pod.getDnsConfig().getOptionsList());

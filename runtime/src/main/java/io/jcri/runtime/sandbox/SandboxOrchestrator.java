@@ -74,18 +74,19 @@ public final class SandboxOrchestrator {
       events.publish(id, id, LifecycleEvents.Kind.CREATED);
       events.publish(id, id, LifecycleEvents.Kind.STARTED);
       LOG.info("event=sandbox_ready sandbox=" + id + " pod=" + md.getNamespace() + "/" + md.getName() + " ip="
-          + sandbox.record().ip() + " infra=" + !sandbox.record().infraContainerId().isEmpty() + " handler=" + handler
+          + sandbox.record().status().ip() + " infra=" + !sandbox.record().status().infraContainerId().isEmpty() + " handler=" + handler
           + " ms=" + (System.nanoTime() - t0) / 1_000_000);
       return id;
     }
   }
 
   private Sandbox register(String id, String handler, PodSandboxConfig pod, PodFiles.Made made, Rollback rollback) {
-    SandboxRecord record = new SandboxRecord(id, pod.getMetadata().getName(), pod.getMetadata().getNamespace(),
-        pod.getMetadata().getUid(), pod.getMetadata().getAttempt(), handler, nowNanos(), false, made.hostNetwork(),
-        made.hostIpc(), made.hostPid(), str(made.netns()), str(made.ipcNs()), str(made.utsNs()), "", List.of(), "",
-        false, "", 0, str(made.shm()), made.resolvConf().toString(), made.hostnameFile().toString(), made.hostname(),
-        pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray()));
+    SandboxRecord record = new SandboxRecord(new SandboxRecord.Metadata(id, pod.getMetadata().getName(),
+        pod.getMetadata().getNamespace(), pod.getMetadata().getUid(), pod.getMetadata().getAttempt(), handler,
+        nowNanos(), made.hostNetwork(), made.hostIpc(), made.hostPid(), str(made.netns()), str(made.ipcNs()),
+        str(made.utsNs()), str(made.shm()), made.resolvConf().toString(), made.hostnameFile().toString(),
+        made.hostname(), pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray())),
+        SandboxRecord.Status.notReady());
     Sandbox sandbox = new Sandbox(record);
     sandboxes.add(sandbox);
     rollback.onFailure(() -> sandboxes.discard(sandbox));

@@ -23,10 +23,10 @@ public final class SandboxRecovery {
   public void recover() throws IOException {
     for (Sandbox sandbox : sandboxes.load()) {
       SandboxRecord r = sandbox.record();
-      if (r.ready() && !r.infraContainerId().isEmpty()) {
+      if (r.ready() && !r.status().infraContainerId().isEmpty()) {
         boolean alive;
         try {
-          alive = runtime.state(handlers.ociRuntime(r.runtimeHandler()), r.infraContainerId())
+          alive = runtime.state(handlers.ociRuntime(r.metadata().runtimeHandler()), r.status().infraContainerId())
               .map(s -> s.status() == RuncState.Status.RUNNING).orElse(false);
         } catch (IOException | IllegalArgumentException e) {
           alive = false;

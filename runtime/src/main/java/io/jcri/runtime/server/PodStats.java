@@ -30,7 +30,7 @@ public final class PodStats {
     var r = c.record();
     ContainerAttributes attributes = ContainerAttributes.newBuilder().setId(r.id()).setMetadata(CriViews.metadata(r))
         .putAllLabels(c.config().getLabelsMap()).putAllAnnotations(c.config().getAnnotationsMap()).build();
-    return collector.container(r.id(), attributes, c.running() ? r.pid() : 0, layout.writableLayer(r.id()),
+    return collector.container(r.id(), attributes, c.running() ? r.metadata().pid() : 0, layout.writableLayer(r.id()),
         imageFsMountpoint);
   }
 
@@ -39,8 +39,8 @@ public final class PodStats {
     List<Container> members = containers.inSandbox(r.id());
     PodSandboxAttributes attributes = PodSandboxAttributes.newBuilder().setId(r.id()).setMetadata(CriViews.metadata(r))
         .putAllLabels(s.config().getLabelsMap()).putAllAnnotations(s.config().getAnnotationsMap()).build();
-    List<Integer> pids = members.stream().filter(Container::running).map(c -> c.record().pid()).toList();
-    return collector.pod(attributes, r.cgroupParent(), pids, r.netnsPath().isEmpty() ? null : Path.of(r.netnsPath()),
+    List<Integer> pids = members.stream().filter(Container::running).map(c -> c.record().metadata().pid()).toList();
+    return collector.pod(attributes, r.metadata().cgroupParent(), pids, r.metadata().netnsPath().isEmpty() ? null : Path.of(r.metadata().netnsPath()),
         members.stream().map(this::container).toList());
   }
 }

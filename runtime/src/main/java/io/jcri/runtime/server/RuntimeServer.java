@@ -205,7 +205,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private List<io.jcri.cri.v1.Container> listContainers(ContainerFilter f) {
     return containers.all().stream()
         .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
         .filter(c -> !f.hasState() || CriViews.state(c.record()) == f.getState().getState())
         .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
         .map(CriViews::container).toList();
@@ -262,7 +262,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private List<io.jcri.cri.v1.ContainerStats> listContainerStats(ContainerStatsFilter f) {
     return containers.all().stream()
         .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
         .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
         .map(stats::container).toList();
   }
@@ -326,7 +326,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
         .setContainerEventType(ContainerEventType.forNumber(e.kind().ordinal())).setCreatedAt(e.atNanos());
     sandboxes.find(e.sandboxId()).ifPresent(s -> {
       b.setPodSandboxStatus(CriViews.podSandboxStatus(s));
-      containers.all().stream().filter(c -> c.record().sandboxId().equals(s.id()))
+      containers.all().stream().filter(c -> c.record().metadata().sandboxId().equals(s.id()))
           .forEach(c -> b.addContainersStatuses(CriViews.containerStatus(c)));
     });
     return b.build();

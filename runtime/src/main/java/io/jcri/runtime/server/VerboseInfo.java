@@ -23,11 +23,11 @@ final class VerboseInfo {
   String of(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
     ObjectNode info = JSON.createObjectNode();
-    info.put("pid", r.infraPid());
-    info.put("netnsPath", r.netnsPath());
-    info.put("runtimeHandler", r.runtimeHandler());
+    info.put("pid", r.status().infraPid());
+    info.put("netnsPath", r.metadata().netnsPath());
+    info.put("runtimeHandler", r.metadata().runtimeHandler());
     try {
-      info.set("cniResult", r.cniResult().isEmpty() ? null : JSON.readTree(r.cniResult()));
+      info.set("cniResult", r.status().cniResult().isEmpty() ? null : JSON.readTree(r.status().cniResult()));
       info.set("config", JSON.readTree(JsonFormat.printer().print(sandbox.config())));
     } catch (IOException e) {
       info.put("error", e.getMessage());
@@ -38,9 +38,9 @@ final class VerboseInfo {
   /** pid, sandbox and the OCI spec as written. */
   String of(Container c) {
     ObjectNode info = JSON.createObjectNode();
-    info.put("sandboxID", c.record().sandboxId());
-    info.put("pid", c.record().pid());
-    info.put("runtimeHandler", c.record().runtimeHandler());
+    info.put("sandboxID", c.record().metadata().sandboxId());
+    info.put("pid", c.record().metadata().pid());
+    info.put("runtimeHandler", c.record().metadata().runtimeHandler());
     try {
       info.set("runtimeSpec", JSON.readTree(layout.containerBundle(c.id()).resolve("config.json").toFile()));
     } catch (IOException e) {

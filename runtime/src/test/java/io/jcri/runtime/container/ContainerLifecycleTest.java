@@ -84,10 +84,10 @@ class ContainerLifecycleTest {
   void createStartStopRemove() throws IOException {
     String id = creator.create(POD, config("app", true));
     ContainerRecord created = containers.require(id).record();
-    assertEquals(ContainerRecord.CREATED, created.state());
+    assertEquals(ContainerRecord.State.CREATED, created.state());
     assertEquals(RuncState.Status.CREATED, runtime.containers.get(id));
-    assertEquals(List.of(BUSYBOX.id(), DATA.id()), List.of(created.imageId(), created.volumeImageIds().get(0)));
-    assertEquals("SIGQUIT", created.stopSignal(), "the image's STOPSIGNAL is kept");
+    assertEquals(List.of(BUSYBOX.id(), DATA.id()), List.of(created.metadata().imageId(), created.metadata().volumeImageIds().get(0)));
+    assertEquals("SIGQUIT", created.metadata().stopSignal(), "the image's STOPSIGNAL is kept");
     assertTrue(Files.exists(node.layout.containerBundle(id).resolve("config.json")));
     assertTrue(Files.exists(node.layout.containerRecords().resolve(id + ".json")));
     assertEquals(2, mounts.mounted.size(), "rootfs and the image volume");
@@ -95,16 +95,16 @@ class ContainerLifecycleTest {
     assertTrue(containers.usesImage(DATA.id()));
 
     lifecycle.start(id);
-    assertEquals(ContainerRecord.RUNNING, containers.require(id).record().state());
-    assertTrue(containers.require(id).record().startedAtNanos() >= created.createdAtNanos());
+    assertEquals(ContainerRecord.State.RUNNING, containers.require(id).record().state());
+    assertTrue(containers.require(id).record().status().startedAtNanos() >= created.metadata().createdAtNanos());
     Failure again = assertThrows(Failure.class, () -> lifecycle.start(id));
     assertEquals(Failure.Kind.PRECONDITION, again.kind());
 
     lifecycle.stop(id, 5);
     ContainerRecord stopped = containers.require(id).record();
-    assertEquals(ContainerRecord.EXITED, stopped.state());
-    assertEquals(128 + 3, stopped.exitCode(), "SIGQUIT, the image's stop signal, ended it");
-    assertEquals("Error", stopped.reason());
+    assertEquals(ContainerRecord.State.EXITED, stopped.state());
+    assertEquals(128 + 3, stopped.status().exitCode(), "SIGQUIT, the image's stop signal, ended it");
+    assertEquals("Error", stopped.status().reason());
 
     lifecycle.remove(id);
     assertTrue(containers.find(id).isEmpty());
@@ -125,9 +125,9 @@ class ContainerLifecycleTest {
     lifecycle.start(id);
     runtime.exit(id, 0);
     ContainerRecord r = containers.require(id).record();
-    assertEquals(List.of(ContainerRecord.EXITED, 0, "Completed"), List.of(r.state(), r.exitCode(), r.reason()));
+    assertEquals(List.of(ContainerRecord.State.EXITED, 0, "Completed"), List.of(r.state(), r.status().exitCode(), r.status().reason()));
     runtime.exit(id, 3); // a second report changes nothing
-    assertEquals(0, containers.require(id).record().exitCode());
+    assertEquals(0, containers.require(id).record().status().exitCode());
   }
 
   @Test
@@ -175,7 +175,7 @@ class ContainerLifecycleTest {
       Files.createDirectories(records);
     }
     String id = creator.create(POD, config("app", true)); // the name was released
-    assertEquals(ContainerRecord.CREATED, containers.require(id).record().state());
+    assertEquals(ContainerRecord.State.CREATED, containers.require(id).record().state());
   }
 
   @Test
@@ -185,7 +185,7 @@ class ContainerLifecycleTest {
     Failure f = assertThrows(Failure.class, () -> lifecycle.start(id));
     assertEquals(Failure.Kind.INTERNAL, f.kind());
     assertTrue(f.getMessage().contains("start the container"), f.getMessage());
-    assertEquals(ContainerRecord.CREATED, containers.require(id).record().state());
+    assertEquals(ContainerRecord.State.CREATED, containers.require(id).record().state());
   }
 
   @Test
@@ -195,8 +195,8 @@ class ContainerLifecycleTest {
     lifecycle.start(a);
     lifecycle.start(b);
     lifecycle.stopAll(POD, java.time.Duration.ZERO);
-    assertEquals(Map.of(a, 137, b, 137), Map.of(a, containers.require(a).record().exitCode(),
-        b, containers.require(b).record().exitCode()), "no grace: SIGKILL at once");
+    assertEquals(Map.of(a, 137, b, 137), Map.of(a, containers.require(a).record().status().exitCode(),
+        b, containers.require(b).record().status().exitCode()), "no grace: SIGKILL at once");
     lifecycle.removeAll(POD);
     assertTrue(containers.all().isEmpty());
   }

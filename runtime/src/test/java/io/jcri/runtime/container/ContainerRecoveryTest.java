@@ -48,13 +48,13 @@ class ContainerRecoveryTest {
     runtime.containers.put(CREATED, RuncState.Status.RUNNING); // started just before jcrid died
     // RUNNING is unknown to the runtime: it disappeared while jcrid was down
     recover();
-    assertEquals(ContainerRecord.RUNNING, record(CREATED).state());
-    assertTrue(record(CREATED).startedAtNanos() > 0);
+    assertEquals(ContainerRecord.State.RUNNING, record(CREATED).state());
+    assertTrue(record(CREATED).status().startedAtNanos() > 0);
     ContainerRecord lost = record(RUNNING);
-    assertEquals(List.of(ContainerRecord.EXITED, 255, "Unknown"), List.of(lost.state(), lost.exitCode(), lost.reason()));
+    assertEquals(List.of(ContainerRecord.State.EXITED, 255, "Unknown"), List.of(lost.state(), lost.status().exitCode(), lost.status().reason()));
     ContainerRecord exited = record(EXITED);
-    assertEquals(List.of(ContainerRecord.EXITED, 137, "Error", "killed before it was started"),
-        List.of(exited.state(), exited.exitCode(), exited.reason(), exited.message()), "an exited record is kept as it was");
+    assertEquals(List.of(ContainerRecord.State.EXITED, 137, "Error", "killed before it was started"),
+        List.of(exited.state(), exited.status().exitCode(), exited.status().reason(), exited.status().message()), "an exited record is kept as it was");
   }
 
   @Test
@@ -63,13 +63,13 @@ class ContainerRecoveryTest {
     runtime.containers.put(RUNNING, RuncState.Status.RUNNING);
     recover();
     ContainerRecord done = record(CREATED);
-    assertEquals(List.of(ContainerRecord.EXITED, 0, "Completed"), List.of(done.state(), done.exitCode(), done.reason()));
-    assertEquals(done.createdAtNanos(), done.startedAtNanos(), "a container seen only by its exit started when created");
-    assertEquals(ContainerRecord.RUNNING, record(RUNNING).state());
+    assertEquals(List.of(ContainerRecord.State.EXITED, 0, "Completed"), List.of(done.state(), done.status().exitCode(), done.status().reason()));
+    assertEquals(done.metadata().createdAtNanos(), done.status().startedAtNanos(), "a container seen only by its exit started when created");
+    assertEquals(ContainerRecord.State.RUNNING, record(RUNNING).state());
 
     runtime.exit(RUNNING, 2);
-    assertEquals(List.of(ContainerRecord.EXITED, 2, "Error"),
-        List.of(record(RUNNING).state(), record(RUNNING).exitCode(), record(RUNNING).reason()));
+    assertEquals(List.of(ContainerRecord.State.EXITED, 2, "Error"),
+        List.of(record(RUNNING).state(), record(RUNNING).status().exitCode(), record(RUNNING).status().reason()));
   }
 
   @Test
@@ -78,20 +78,20 @@ class ContainerRecoveryTest {
     recover();
     Container c = containers.require(RUNNING);
     ContainerRecord r = c.record();
-    assertEquals("a".repeat(64), r.sandboxId());
-    assertEquals(List.of("app", 3, "app_web_default_uid-1_3"), List.of(r.name(), r.attempt(), r.uniqueName()));
-    assertEquals("busybox:latest", r.imageName());
-    assertEquals("sha256:" + "1".repeat(64), r.imageId());
-    assertEquals("docker.io/library/busybox@sha256:" + "2".repeat(64), r.imageRef());
-    assertEquals(List.of(1700000000100000000L, 1700000000200000000L), List.of(r.createdAtNanos(), r.startedAtNanos()));
-    assertEquals(List.of(1235, 1000L, 1000L), List.of(r.pid(), r.uid(), r.gid()));
-    assertEquals(List.of(10L, 20L), r.supplementalGroups());
-    assertEquals("/var/log/pods/x/app/3.log", r.logPath());
-    assertEquals(List.of("sha256:" + "3".repeat(64)), r.volumeImageIds());
+    assertEquals("a".repeat(64), r.metadata().sandboxId());
+    assertEquals(List.of("app", 3, "app_web_default_uid-1_3"), List.of(r.metadata().name(), r.metadata().attempt(), r.uniqueName()));
+    assertEquals("busybox:latest", r.metadata().imageName());
+    assertEquals("sha256:" + "1".repeat(64), r.metadata().imageId());
+    assertEquals("docker.io/library/busybox@sha256:" + "2".repeat(64), r.metadata().imageRef());
+    assertEquals(List.of(1700000000100000000L, 1700000000200000000L), List.of(r.metadata().createdAtNanos(), r.status().startedAtNanos()));
+    assertEquals(List.of(1235, 1000L, 1000L), List.of(r.metadata().pid(), r.metadata().uid(), r.metadata().gid()));
+    assertEquals(List.of(10L, 20L), r.metadata().supplementalGroups());
+    assertEquals("/var/log/pods/x/app/3.log", r.metadata().logPath());
+    assertEquals(List.of("sha256:" + "3".repeat(64)), r.metadata().volumeImageIds());
     assertEquals(512, c.resources().getCpuShares(), "the resources of the last update");
     assertEquals("x", c.config().getLabelsMap().get("tier"));
     assertEquals(io.jcri.cri.v1.Signal.SIGTERM, c.stopSignal(), "no stop signal: SIGTERM");
     assertTrue(containers.usesImage("sha256:" + "3".repeat(64)));
-    assertEquals("SIGTERM", containers.require(CREATED).record().stopSignal());
+    assertEquals("SIGTERM", containers.require(CREATED).record().metadata().stopSignal());
   }
 }

@@ -94,13 +94,13 @@ class SandboxLifecycleTest {
     String id = pods.run(pod("web", NamespaceMode.CONTAINER), "");
     SandboxRecord r = sandboxes.require(id).record();
     assertTrue(r.ready());
-    assertEquals(List.of("10.88.0.9", List.of("fd00::9")), List.of(r.ip(), r.additionalIps()));
-    assertTrue(r.networkAttached());
-    assertEquals("", r.infraContainerId(), "no shared PID namespace: no infra process");
+    assertEquals(List.of("10.88.0.9", List.of("fd00::9")), List.of(r.status().ip(), r.status().additionalIps()));
+    assertTrue(r.status().networkAttached());
+    assertEquals("", r.status().infraContainerId(), "no shared PID namespace: no infra process");
     assertEquals(3, kernel.pins.size());
     assertEquals("1", kernel.sysctls.get("net.ipv4.ip_forward"));
-    assertEquals("web\n", Files.readString(Path.of(r.hostnameFile())));
-    assertTrue(Files.exists(Path.of(r.resolvConf())));
+    assertEquals("web\n", Files.readString(Path.of(r.metadata().hostnameFile())));
+    assertTrue(Files.exists(Path.of(r.metadata().resolvConf())));
     assertEquals(1, kernel.shm.size());
     assertTrue(cni.attached.contains(id));
     assertTrue(runtime.calls.isEmpty());
@@ -108,8 +108,8 @@ class SandboxLifecycleTest {
     pods.stop(id);
     r = sandboxes.require(id).record();
     assertFalse(r.ready());
-    assertFalse(r.networkAttached());
-    assertEquals("10.88.0.9", r.ip(), "a stopped pod still reports its IP");
+    assertFalse(r.status().networkAttached());
+    assertEquals("10.88.0.9", r.status().ip(), "a stopped pod still reports its IP");
     assertTrue(cni.attached.isEmpty());
     assertTrue(kernel.shm.isEmpty());
     assertEquals(3, kernel.pins.size(), "the namespaces stay until the pod is removed");
@@ -130,8 +130,8 @@ class SandboxLifecycleTest {
   void aSharedPidNamespaceGetsAnInfraProcess() {
     String id = pods.run(pod("pid", NamespaceMode.POD), "runc");
     SandboxRecord r = sandboxes.require(id).record();
-    assertEquals(id, r.infraContainerId());
-    assertTrue(r.infraPid() > 0);
+    assertEquals(id, r.status().infraContainerId());
+    assertTrue(r.status().infraPid() > 0);
     assertEquals(RuncState.Status.RUNNING, runtime.containers.get(id));
     assertTrue(Files.exists(node.layout.infraBundle(id).resolve("config.json")));
     pods.stop(id);

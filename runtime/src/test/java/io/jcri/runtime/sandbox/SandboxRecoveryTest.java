@@ -54,17 +54,17 @@ class SandboxRecoveryTest {
     new SandboxRecovery(sandboxes, node.handlers, runtime).recover();
     SandboxRecord r = sandboxes.require(READY).record();
     assertEquals(List.of("web", "default", "uid-1", 1, "runc"),
-        List.of(r.name(), r.namespace(), r.uid(), r.attempt(), r.runtimeHandler()));
-    assertEquals(1700000000000000001L, r.createdAtNanos());
+        List.of(r.metadata().name(), r.metadata().namespace(), r.metadata().uid(), r.metadata().attempt(), r.metadata().runtimeHandler()));
+    assertEquals(1700000000000000001L, r.metadata().createdAtNanos());
     assertEquals(List.of("10.88.0.5", List.of("fd00::5"), "{\"cniVersion\":\"1.0.0\"}", true),
-        List.of(r.ip(), r.additionalIps(), r.cniResult(), r.networkAttached()));
-    assertTrue(r.netnsPath().endsWith("/ns/net") && r.ipcNsPath().endsWith("/ns/ipc") && r.utsNsPath().endsWith("/ns/uts"));
-    assertTrue(r.shmPath().endsWith("/shm"));
-    assertEquals(List.of("web", "/kubepods"), List.of(r.hostname(), r.cgroupParent()));
+        List.of(r.status().ip(), r.status().additionalIps(), r.status().cniResult(), r.status().networkAttached()));
+    assertTrue(r.metadata().netnsPath().endsWith("/ns/net") && r.metadata().ipcNsPath().endsWith("/ns/ipc") && r.metadata().utsNsPath().endsWith("/ns/uts"));
+    assertTrue(r.metadata().shmPath().endsWith("/shm"));
+    assertEquals(List.of("web", "/kubepods"), List.of(r.metadata().hostname(), r.metadata().cgroupParent()));
     assertEquals("web", sandboxes.require(READY).config().getLabelsMap().get("app"));
     SandboxRecord infra = sandboxes.require(INFRA).record();
-    assertEquals(List.of(true, true, false), List.of(infra.hostNetwork(), infra.hostIpc(), infra.hostPid()));
-    assertEquals(List.of(INFRA, 4242), List.of(infra.infraContainerId(), infra.infraPid()));
+    assertEquals(List.of(true, true, false), List.of(infra.metadata().hostNetwork(), infra.metadata().hostIpc(), infra.metadata().hostPid()));
+    assertEquals(List.of(INFRA, 4242), List.of(infra.status().infraContainerId(), infra.status().infraPid()));
     assertEquals(INFRA, sandboxes.find("bbbb").orElseThrow().id(), "a unique prefix finds it");
   }
 }
