@@ -1,5 +1,6 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.runtime.oci.Sysctls;
 import io.jcri.sys.Failure;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Namespaces;
@@ -41,7 +42,7 @@ public final class KernelPod implements PodKernel {
   public void applyNetSysctls(Map<String, String> sysctls, Path netns) throws IOException {
     Namespaces.runIn(netns, LibC.CLONE_NEWNET, () -> {
       for (var e : sysctls.entrySet()) {
-        Path file = Path.of("/proc/sys").resolve(e.getKey().replace('.', '/'));
+        Path file = Path.of("/proc/sys").resolve(Sysctls.procSysPath(e.getKey()));
         if (!Files.exists(file)) {
           throw Failure.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
         }

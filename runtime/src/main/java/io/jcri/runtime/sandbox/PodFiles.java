@@ -7,6 +7,7 @@ import static io.jcri.runtime.store.Steps.step;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
 import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.runtime.oci.Sysctls;
 import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.store.Rollback;
 import io.jcri.sys.LibC;
@@ -134,7 +135,7 @@ public final class PodFiles {
   private void applyNetSysctls(PodSandboxConfig pod, Path netns) throws IOException {
     Map<String, String> net = new LinkedHashMap<>();
     pod.getLinux().getSysctlsMap().forEach((k, v) -> {
-      if (k.startsWith("net.")) {
+      if (Sysctls.procSysPath(k).startsWith("net/")) {
         net.put(k, v);
       }
     });

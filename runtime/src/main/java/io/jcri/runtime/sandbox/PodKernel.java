@@ -20,6 +20,6 @@ public interface PodKernel {
 
   void unmountShm(Path shm) throws IOException;
 
-  /** Writes the net.* sysctls inside the pinned network namespace; an unknown one is INVALID. */
+  /** Writes the network sysctls (dotted or slash form) inside the pinned network namespace; an unknown one is INVALID. */
   void applyNetSysctls(Map<String, String> sysctls, Path netns) throws IOException;
 }
