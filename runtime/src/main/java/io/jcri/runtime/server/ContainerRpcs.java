@@ -4,10 +4,13 @@ import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
 import io.jcri.runtime.container.Container;
-import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.container.ContainerCreator;
+import io.jcri.runtime.container.ContainerLifecycle;
+import io.jcri.runtime.container.ContainerOperations;
+import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ExecResult;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.sys.Failure;
 import java.util.List;
 
@@ -16,13 +19,21 @@ import java.util.List;
  * ReopenLog, Checkpoint) and GetContainerEvents: check, call the container service, map.
  */
 final class ContainerRpcs {
-  private final ContainerService containers;
-  private final SandboxService sandboxes;
+  private final ContainerCreator creator;
+  private final ContainerLifecycle lifecycle;
+  private final ContainerOperations operations;
+  private final Containers containers;
+  private final Sandboxes sandboxes;
+  private final VerboseInfo verbose;
   private final LifecycleEvents events;
 
-  ContainerRpcs(ContainerService containers, SandboxService sandboxes, LifecycleEvents events) {
-    this.containers = containers;
-    this.sandboxes = sandboxes;
+  ContainerRpcs(RuntimeServer.Lifecycle services, VerboseInfo verbose, LifecycleEvents events) {
+    this.creator = services.creator();
+    this.lifecycle = services.lifecycle();
+    this.operations = services.operations();
+    this.containers = services.containers();
+    this.sandboxes = services.sandboxes();
+    this.verbose = verbose;
     this.events = events;
   }
 
@@ -30,27 +41,27 @@ final class ContainerRpcs {
     Rpc.answer("CreateContainer", out, () -> {
       ContainerChecks.createContainer(request.getConfig());
       return CreateContainerResponse.newBuilder()
-          .setContainerId(containers.create(request.getPodSandboxId(), request.getConfig())).build();
+          .setContainerId(creator.create(request.getPodSandboxId(), request.getConfig())).build();
     });
   }
 
   void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
     Rpc.answer("StartContainer", out, () -> {
-      containers.start(request.getContainerId());
+      lifecycle.start(request.getContainerId());
       return StartContainerResponse.getDefaultInstance();
     });
   }
 
   void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
     Rpc.answer("StopContainer", out, () -> {
-      containers.stop(request.getContainerId(), request.getTimeout());
+      lifecycle.stop(request.getContainerId(), request.getTimeout());
       return StopContainerResponse.getDefaultInstance();
     });
   }
 
   void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
     Rpc.answer("RemoveContainer", out, () -> {
-      containers.remove(request.getContainerId());
+      lifecycle.remove(request.getContainerId());
       return RemoveContainerResponse.getDefaultInstance();
     });
   }
@@ -61,7 +72,7 @@ final class ContainerRpcs {
       ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder()
           .setStatus(CriViews.containerStatus(c));
       if (request.getVerbose()) {
-        response.putInfo("info", containers.verboseInfo(c));
+        response.putInfo("info", verbose.of(c));
       }
       return response.build();
     });
@@ -80,7 +91,7 @@ final class ContainerRpcs {
   private List<io.jcri.cri.v1.Container> containersMatching(ContainerFilter f) {
     return containers.all().stream()
         .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
         .filter(c -> !f.hasState() || CriViews.state(c.record()) == f.getState().getState())
         .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
         .map(CriViews::container).toList();
@@ -88,7 +99,7 @@ final class ContainerRpcs {
 
   void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
     Rpc.answer("ExecSync", out, () -> {
-      ExecResult r = containers.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
+      ExecResult r = operations.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
       return ExecSyncResponse.newBuilder().setExitCode(r.exitCode()).setStdout(ByteString.copyFrom(r.stdout()))
           .setStderr(ByteString.copyFrom(r.stderr())).build();
     });
@@ -98,14 +109,14 @@ final class ContainerRpcs {
       StreamObserver<UpdateContainerResourcesResponse> out) {
     Rpc.answer("UpdateContainerResources", out, () -> {
       ContainerChecks.resources("linux", request.getLinux());
-      containers.updateResources(request.getContainerId(), request.getLinux());
+      operations.updateResources(request.getContainerId(), request.getLinux());
       return UpdateContainerResourcesResponse.getDefaultInstance();
     });
   }
 
   void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> out) {
     Rpc.answer("ReopenContainerLog", out, () -> {
-      containers.reopenLog(request.getContainerId());
+      operations.reopenLog(request.getContainerId());
       return ReopenContainerLogResponse.getDefaultInstance();
     });
   }
@@ -139,7 +150,7 @@ final class ContainerRpcs {
         .setContainerEventType(ContainerEventType.forNumber(e.kind().ordinal())).setCreatedAt(e.atNanos());
     sandboxes.find(e.sandboxId()).ifPresent(s -> {
       b.setPodSandboxStatus(CriViews.podSandboxStatus(s));
-      containers.all().stream().filter(c -> c.record().sandboxId().equals(s.id()))
+      containers.all().stream().filter(c -> c.record().metadata().sandboxId().equals(s.id()))
           .forEach(c -> b.addContainersStatuses(CriViews.containerStatus(c)));
     });
     return b.build();

@@ -25,6 +25,7 @@ import io.jcri.images.Credentials;
 import io.jcri.images.FsUsage;
 import io.jcri.images.Image;
 import io.jcri.images.ImageStore;
+import io.jcri.runtime.store.Layout;
 import java.util.List;
 
 /**
@@ -35,8 +36,10 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
   private static final int STREAM_CHUNK = 100;
 
   private final ImageStore store;
+  private final Layout layout;
 
-  public ImageServer(ImageStore store) {
+  public ImageServer(ImageStore store, Layout layout) {
+    this.layout = layout;
     this.store = store;
   }
 
@@ -98,7 +101,7 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
   public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
     Rpc.answer("ImageFsInfo", observer, () -> ImageFsInfoResponse.newBuilder()
         .addImageFilesystems(toCri(store.imageFsUsage()))
-        .addContainerFilesystems(toCri(ImageStore.usage(store.root().resolve("containers/layers"))))
+        .addContainerFilesystems(toCri(ImageStore.usage(layout.containerLayers())))
         .build());
   }
 

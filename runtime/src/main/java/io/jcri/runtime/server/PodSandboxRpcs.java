@@ -3,36 +3,41 @@ package io.jcri.runtime.server;
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
 import io.jcri.runtime.sandbox.Sandbox;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.sandbox.SandboxOrchestrator;
+import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.sys.Timestamps;
 import java.util.List;
 
 /** The pod sandbox RPCs (Run, Stop, Remove, Status, List, Stream, UpdateResources): check, call the sandbox service, map. */
 final class PodSandboxRpcs {
-  private final SandboxService sandboxes;
+  private final SandboxOrchestrator pods;
+  private final Sandboxes sandboxes;
+  private final VerboseInfo verbose;
 
-  PodSandboxRpcs(SandboxService sandboxes) {
-    this.sandboxes = sandboxes;
+  PodSandboxRpcs(RuntimeServer.Lifecycle services, VerboseInfo verbose) {
+    this.pods = services.pods();
+    this.sandboxes = services.sandboxes();
+    this.verbose = verbose;
   }
 
   void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> out) {
     Rpc.answer("RunPodSandbox", out, () -> {
       PodSandboxChecks.runPodSandbox(request.getConfig(), PodSandboxChecks.KERNEL_SYSCTLS);
       return RunPodSandboxResponse.newBuilder()
-          .setPodSandboxId(sandboxes.run(request.getConfig(), request.getRuntimeHandler())).build();
+          .setPodSandboxId(pods.run(request.getConfig(), request.getRuntimeHandler())).build();
     });
   }
 
   void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> out) {
     Rpc.answer("StopPodSandbox", out, () -> {
-      sandboxes.stop(request.getPodSandboxId());
+      pods.stop(request.getPodSandboxId());
       return StopPodSandboxResponse.getDefaultInstance();
     });
   }
 
   void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> out) {
     Rpc.answer("RemovePodSandbox", out, () -> {
-      sandboxes.remove(request.getPodSandboxId());
+      pods.remove(request.getPodSandboxId());
       return RemovePodSandboxResponse.getDefaultInstance();
     });
   }
@@ -43,7 +48,7 @@ final class PodSandboxRpcs {
       PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
           .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Timestamps.nowNanos());
       if (request.getVerbose()) {
-        response.putInfo("info", sandboxes.verboseInfo(s));
+        response.putInfo("info", verbose.of(s));
       }
       return response.build();
     });

@@ -4,10 +4,15 @@ import io.grpc.stub.StreamObserver;
 import io.jcri.cni.CniManager;
 import io.jcri.cri.v1.*;
 import io.jcri.runtime.config.JcriConfig;
-import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.node.RuntimeHandlers;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.container.ContainerCreator;
+import io.jcri.runtime.container.ContainerLifecycle;
+import io.jcri.runtime.container.ContainerOperations;
+import io.jcri.runtime.container.Containers;
+import io.jcri.runtime.sandbox.SandboxOrchestrator;
+import io.jcri.runtime.sandbox.Sandboxes;
+import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.streaming.StreamingServer;
 
 /**
@@ -22,12 +27,17 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private final StreamingRpcs streams;
   private final DaemonRpcs daemon;
 
-  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, SandboxService sandboxes,
-      ContainerService containers, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
-    this.pods = new PodSandboxRpcs(sandboxes);
-    this.containers = new ContainerRpcs(containers, sandboxes, events);
-    this.stats = new StatsRpcs(stats, containers, sandboxes);
-    this.streams = new StreamingRpcs(streaming, containers, sandboxes);
+  /** The lifecycle classes the RPCs call: each RPC's code is the method of its name there. */
+  public record Lifecycle(SandboxOrchestrator pods, Sandboxes sandboxes, ContainerCreator creator,
+      ContainerLifecycle lifecycle, ContainerOperations operations, Containers containers) {}
+
+  public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, Lifecycle services,
+      Layout layout, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
+    VerboseInfo verbose = new VerboseInfo(layout);
+    this.pods = new PodSandboxRpcs(services, verbose);
+    this.containers = new ContainerRpcs(services, verbose, events);
+    this.stats = new StatsRpcs(stats, services.containers(), services.sandboxes());
+    this.streams = new StreamingRpcs(streaming, services.containers(), services.sandboxes());
     this.daemon = new DaemonRpcs(config, handlers, network);
   }
 

@@ -2,17 +2,17 @@ package io.jcri.runtime.server;
 
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
-import io.jcri.runtime.container.ContainerService;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.container.Containers;
+import io.jcri.runtime.sandbox.Sandboxes;
 import java.util.List;
 
 /** The statistics and metrics RPCs of containers and pods. */
 final class StatsRpcs {
   private final PodStats stats;
-  private final ContainerService containers;
-  private final SandboxService sandboxes;
+  private final Containers containers;
+  private final Sandboxes sandboxes;
 
-  StatsRpcs(PodStats stats, ContainerService containers, SandboxService sandboxes) {
+  StatsRpcs(PodStats stats, Containers containers, Sandboxes sandboxes) {
     this.stats = stats;
     this.containers = containers;
     this.sandboxes = sandboxes;
@@ -37,7 +37,7 @@ final class StatsRpcs {
   private List<io.jcri.cri.v1.ContainerStats> containerStatsMatching(ContainerStatsFilter f) {
     return containers.all().stream()
         .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
         .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
         .map(stats::container).toList();
   }

@@ -2,18 +2,18 @@ package io.jcri.runtime.server;
 
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
-import io.jcri.runtime.container.ContainerService;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.container.Containers;
+import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.streaming.StreamRequests;
 import io.jcri.runtime.streaming.StreamingServer;
 
 /** Exec, Attach and PortForward: each checks the request and hands out a one-time URL of the streaming server. */
 final class StreamingRpcs {
   private final StreamingServer streaming;
-  private final ContainerService containers;
-  private final SandboxService sandboxes;
+  private final Containers containers;
+  private final Sandboxes sandboxes;
 
-  StreamingRpcs(StreamingServer streaming, ContainerService containers, SandboxService sandboxes) {
+  StreamingRpcs(StreamingServer streaming, Containers containers, Sandboxes sandboxes) {
     this.streaming = streaming;
     this.containers = containers;
     this.sandboxes = sandboxes;

@@ -29,6 +29,8 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     void update(R next);
   }
 
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Registry.class.getName());
+
   private final String kind;
   private final Map<String, E> byId = new ConcurrentHashMap<>();
   private final RecordStore<R> records;
@@ -111,6 +113,21 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
   public void save(E e, R next) {
     records.save(next.id(), next);
     e.update(next);
+  }
+
+  /**
+   * Undoes {@link #add} when the operation that made the object fails: it leaves memory and frees
+   * its name even when its record, if written at all, cannot be deleted (the failure is logged).
+   */
+  public void discard(E e) {
+    R r = e.record();
+    byId.remove(r.id());
+    names.release(r.uniqueName(), r.id());
+    try {
+      records.delete(r.id());
+    } catch (java.io.UncheckedIOException failed) {
+      LOG.warning("event=record_discard_failed id=" + r.id() + " error=\"" + failed.getMessage() + "\"");
+    }
   }
 
   public void forget(E e) {

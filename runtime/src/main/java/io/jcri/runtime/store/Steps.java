@@ -33,4 +33,9 @@ public final class Steps {
       return null;
     });
   }
+
+  /** A CRI request that cannot become a runtime spec, as the failure of the RPC (context names it). */
+  public static Failure specFailure(String context, Failure e) {
+    return new Failure(e.kind(), context + ": " + e.getMessage(), e);
+  }
 }
