@@ -31,11 +31,11 @@ public final class ConfigDefaults {
   private ConfigDefaults() {}
 
   /** runc always; crun too when it is installed, so a RuntimeClass can select it. */
-  private static Map<String, JcriConfig.OciRuntime> defaultHandlers() {
-    Map<String, JcriConfig.OciRuntime> handlers = new LinkedHashMap<>();
-    handlers.put("runc", new JcriConfig.OciRuntime(Path.of("runc")));
+  private static Map<String, JcriConfig.Handler> defaultHandlers() {
+    Map<String, JcriConfig.Handler> handlers = new LinkedHashMap<>();
+    handlers.put("runc", new JcriConfig.Handler(Path.of("runc")));
     if (Files.isExecutable(Path.of("/usr/bin/crun"))) {
-      handlers.put("crun", new JcriConfig.OciRuntime(Path.of("crun")));
+      handlers.put("crun", new JcriConfig.Handler(Path.of("crun")));
     }
     return Map.copyOf(handlers);
   }

@@ -2,7 +2,6 @@ package io.jcri.runtime.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.Status;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.images.Image;
@@ -23,25 +22,24 @@ import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.sandbox.PodContainers;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
-import io.jcri.runtime.server.CriException;
+import io.jcri.sys.Failure;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
-import static io.jcri.runtime.store.Steps.deleteTree;
-import static io.jcri.runtime.store.Steps.nowNanos;
+import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.runtime.store.Steps.step;
 import static io.jcri.runtime.store.Steps.perform;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Timestamps;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,7 +47,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Container lifecycle: overlay rootfs + OCI spec → conmon + runc create, start, stop with the
@@ -91,18 +88,18 @@ public final class ContainerService implements PodContainers {
   public String create(String sandboxId, ContainerConfig config) {
     Sandbox sandbox = sandboxes.require(sandboxId);
     if (!sandbox.ready()) {
-      throw CriException.precondition("pod sandbox " + sandbox.id() + " is not ready; create the container in a running pod");
+      throw Failure.precondition("pod sandbox " + sandbox.id() + " is not ready; create the container in a running pod");
     }
     String imageRef = config.getImage().getImage();
     // held until the container is registered (then usesImage holds it): RemoveImage cannot take its snapshots
     Map<Integer, ImageLease> volumes = new TreeMap<>();
-    try (ImageLease lease = images.lease(imageRef).orElseThrow(() -> CriException.notFound("image \"" + imageRef
+    try (ImageLease lease = images.lease(imageRef).orElseThrow(() -> Failure.notFound("image \"" + imageRef
         + "\" is not present on this node; pull it first (PullImage)"))) {
       for (int i = 0; i < config.getMountsCount(); i++) {
         String volumeRef = config.getMounts(i).getImage().getImage();
         if (!volumeRef.isEmpty()) {
           String field = "mounts[" + i + "].image";
-          volumes.put(i, images.lease(volumeRef).orElseThrow(() -> CriException.notFound(field + ": image \"" + volumeRef
+          volumes.put(i, images.lease(volumeRef).orElseThrow(() -> Failure.notFound(field + ": image \"" + volumeRef
               + "\" is not present on this node; pull it first (PullImage)")));
         }
       }
@@ -120,11 +117,7 @@ public final class ContainerService implements PodContainers {
         + config.getMetadata().getAttempt();
     requireFeatures(config, pod.runtimeHandler());
     String id = Ids.random();
-    var holder = containers.reserveName(unique, id);
-    if (holder.isPresent()) {
-      throw new CriException(Status.Code.ALREADY_EXISTS, "container name \"" + unique + "\" is reserved by "
-          + holder.get() + "; remove that container first or use another attempt number");
-    }
+    containers.reserveName(unique, id);
     long t0 = System.nanoTime();
     OciRuntime runtime = handlers.ociRuntime(pod.runtimeHandler());
     Path bundle = stateDir.resolve(id);
@@ -133,8 +126,8 @@ public final class ContainerService implements PodContainers {
     try (Rollback rollback = new Rollback("container " + id)) {
       rollback.onFailure(() -> containers.releaseName(unique, id));
       rollback.onFailure(() -> {
-        deleteTree(bundle);
-        deleteTree(layer);
+        Trees.delete(bundle);
+        Trees.delete(layer);
       });
       perform("mount the container rootfs", () -> Rootfs.mount(lease.lowerDirs(), layer, rootfs));
       rollback.onFailure(() -> Rootfs.unmount(rootfs));
@@ -153,7 +146,7 @@ public final class ContainerService implements PodContainers {
         spec = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
             layer.resolve("volumes"), imageVolumes, ociOptions);
       } catch (io.jcri.runtime.oci.OciSpecException e) {
-        throw new CriException(e.grpcCode(), "CreateContainer " + config.getMetadata().getName() + ": "
+        throw new Failure(e.kind(), "CreateContainer " + config.getMetadata().getName() + ": "
             + e.getMessage());
       }
       // rshared/rslave container mounts only propagate when the host mount holding the source is shared
@@ -188,7 +181,7 @@ public final class ContainerService implements PodContainers {
   private void requireFeatures(ContainerConfig config, String handler) {
     for (int i = 0; i < config.getMountsCount(); i++) {
       if (config.getMounts(i).getRecursiveReadOnly() && !handlers.features(handler).recursiveReadOnlyMounts()) {
-        throw CriException.invalid("mounts[" + i + "].recursive_read_only: runtime handler \"" + handlers.canonical(handler)
+        throw Failure.invalid("mounts[" + i + "].recursive_read_only: runtime handler \"" + handlers.canonical(handler)
             + "\" does not support recursive read-only mounts on this node (see RuntimeHandlerFeatures in Status)");
       }
     }
@@ -223,7 +216,7 @@ public final class ContainerService implements PodContainers {
     try {
       ContainerRecord r = c.record();
       if (!r.state().equals(ContainerRecord.CREATED)) {
-        throw CriException.precondition("container " + r.id() + " is " + r.state().toLowerCase()
+        throw Failure.precondition("container " + r.id() + " is " + r.state().toLowerCase()
             + "; only a created container can be started");
       }
       OciRuntime runtime = handlers.ociRuntime(r.runtimeHandler());
@@ -254,7 +247,7 @@ public final class ContainerService implements PodContainers {
         String reason = exit.oomKilled() ? "OOMKilled" : exit.code() == 0 ? "Completed" : "Error";
         // the exit file's mtime comes from the kernel's coarse clock and can trail the start by a tick
         long started = r.startedAtNanos() == 0 ? r.createdAtNanos() : r.startedAtNanos();
-        long at = Math.max(started, exit.finishedAt().getEpochSecond() * 1_000_000_000L + exit.finishedAt().getNano());
+        long at = Math.max(started, Timestamps.nanos(exit.finishedAt()));
         ContainerRecord next = r.started(started).exited(at, exit.code(), reason, "");
         containers.save(c, next);
         publish(next, LifecycleEvents.Kind.STOPPED);
@@ -289,7 +282,7 @@ public final class ContainerService implements PodContainers {
       LOG.info("event=container_stop_timeout container=" + r.id() + " signal=" + signal + " grace_s=" + grace.toSeconds());
     }
     if (!killAndWait(c, Signals.SIGKILL, KILL_WAIT)) {
-      throw new CriException(Status.Code.DEADLINE_EXCEEDED, "container " + r.id() + " did not exit after SIGKILL within "
+      throw new Failure(Failure.Kind.DEADLINE, "container " + r.id() + " did not exit after SIGKILL within "
           + KILL_WAIT.toSeconds() + " s");
     }
   }
@@ -310,7 +303,7 @@ public final class ContainerService implements PodContainers {
       return pollExit(c, runtime);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CriException(Status.Code.CANCELLED, "interrupted while stopping " + r.id());
+      throw new Failure(Failure.Kind.CANCELLED, "interrupted while stopping " + r.id());
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
     }
@@ -328,7 +321,7 @@ public final class ContainerService implements PodContainers {
       var state = monitor.state(runtime, r.id());
       if (state.isEmpty() || state.get().status() == RuncState.Status.STOPPED) {
         if (r.state().equals(ContainerRecord.CREATED)) {
-          containers.save(c, r.exited(nowNanos(), 137, "Error", "killed before it was started"));
+          containers.save(c, r.exited(nowNanos(), 128 + LibC.SIGKILL, "Error", "killed before it was started"));
           return true;
         }
       }
@@ -355,8 +348,8 @@ public final class ContainerService implements PodContainers {
       perform("unmount the container rootfs", () -> Rootfs.unmount(bundle.resolve("rootfs")));
       perform("unmount the container's image volumes", () -> Rootfs.unmountAll(bundle.resolve("image-volumes")));
       perform("delete the container's files", () -> {
-        deleteTree(bundle);
-        deleteTree(layerDir.resolve(r.id()));
+        Trees.delete(bundle);
+        Trees.delete(layerDir.resolve(r.id()));
       });
       containers.forget(c);
       publish(r, LifecycleEvents.Kind.DELETED);
@@ -409,13 +402,13 @@ public final class ContainerService implements PodContainers {
   public ExecResult execSync(String id, List<String> cmd, long timeoutSeconds) {
     Container c = requireRunning(id, "ExecSync");
     if (cmd.isEmpty()) {
-      throw CriException.invalid("ExecSync needs a command");
+      throw Failure.invalid("ExecSync needs a command");
     }
     Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(1);
     OciRuntime runtime = handlers.ociRuntime(c.record().runtimeHandler());
     ExecResult result = step("exec in container " + c.id(), () -> monitor.execSync(runtime, c.id(), cmd, timeout));
     if (result.timedOut()) {
-      throw new CriException(Status.Code.DEADLINE_EXCEEDED, "command " + cmd + " in container " + c.id()
+      throw new Failure(Failure.Kind.DEADLINE, "command " + cmd + " in container " + c.id()
           + " timed out after " + timeoutSeconds + " s and was killed");
     }
     return result;
@@ -424,7 +417,7 @@ public final class ContainerService implements PodContainers {
   public void updateResources(String id, LinuxContainerResources resources) {
     Container c = containers.require(id);
     if (c.record().state().equals(ContainerRecord.EXITED)) {
-      throw CriException.precondition("container " + c.id() + " has exited; its resources cannot change");
+      throw Failure.precondition("container " + c.id() + " has exited; its resources cannot change");
     }
     OciRuntime runtime = handlers.ociRuntime(c.record().runtimeHandler());
     byte[] json = ContainerSpecs.resourcesJson(resources, c.id());
@@ -446,14 +439,14 @@ public final class ContainerService implements PodContainers {
     long deadline = System.nanoTime() + REOPEN_WAIT.toNanos();
     while (!Files.exists(log)) {
       if (System.nanoTime() > deadline || !c.running()) {
-        throw new CriException(Status.Code.DEADLINE_EXCEEDED, "conmon did not reopen " + log + " within "
+        throw new Failure(Failure.Kind.DEADLINE, "conmon did not reopen " + log + " within "
             + REOPEN_WAIT.toMillis() + " ms");
       }
       try {
         Thread.sleep(5);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new CriException(Status.Code.CANCELLED, "interrupted while reopening " + log);
+        throw new Failure(Failure.Kind.CANCELLED, "interrupted while reopening " + log);
       }
     }
   }
@@ -461,7 +454,7 @@ public final class ContainerService implements PodContainers {
   public Container requireRunning(String id, String what) {
     Container c = containers.require(id);
     if (!c.running()) {
-      throw CriException.precondition(what + ": container " + c.id() + " is not running (state "
+      throw Failure.precondition(what + ": container " + c.id() + " is not running (state "
           + c.record().state().toLowerCase() + ")");
     }
     return c;

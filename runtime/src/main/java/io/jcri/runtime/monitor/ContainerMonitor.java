@@ -6,6 +6,7 @@ import com.sun.jna.LastErrorException;
 import io.jcri.sys.Command;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Trees;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,7 +58,6 @@ public final class ContainerMonitor implements AutoCloseable {
   private static final Duration EXEC_KILL_GRACE = Duration.ofSeconds(10);
   private static final Duration CONMON_EXIT_WAIT = Duration.ofSeconds(5);
   private static final Path SETSID = Path.of("/usr/bin/setsid");
-  private static final int SIGKILL = 9;
   private static final int SUN_PATH_MAX = 107;
   /*
    * conmon reports the container pid (or runc's error) on the fd named by _OCI_SYNCPIPE. A JVM
@@ -473,7 +472,7 @@ public final class ContainerMonitor implements AutoCloseable {
   private static void killProcessIn(Path pidFile, String id) {
     readPid(pidFile).ifPresent(pid -> {
       try {
-        Syscalls.kill(pid, SIGKILL);
+        Syscalls.kill(pid, LibC.SIGKILL);
         LOG.info("event=exec_timeout_killed id=" + id + " pid=" + pid);
       } catch (IOException e) {
         LOG.warning("event=exec_kill_failed id=" + id + " pid=" + pid + " error=" + e.getMessage());
@@ -492,7 +491,7 @@ public final class ContainerMonitor implements AutoCloseable {
   private void killConmon(String id) {
     readPid(persistDir.resolve(id).resolve("conmon.pid")).ifPresent(pid -> {
       try {
-        Syscalls.kill(pid, SIGKILL);
+        Syscalls.kill(pid, LibC.SIGKILL);
       } catch (IOException e) {
         LOG.warning("event=conmon_kill_failed id=" + id + " pid=" + pid + " error=" + e.getMessage());
       }
@@ -533,14 +532,7 @@ public final class ContainerMonitor implements AutoCloseable {
     try {
       Files.deleteIfExists(exitDir.resolve(id));
       Files.deleteIfExists(attachDir.resolve(id));
-      Path dir = persistDir.resolve(id);
-      if (Files.exists(dir)) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-          for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
+      Trees.delete(persistDir.resolve(id));
     } catch (IOException e) {
       LOG.warning("event=conmon_files_cleanup_failed id=" + id + " error=" + e.getMessage());
     }

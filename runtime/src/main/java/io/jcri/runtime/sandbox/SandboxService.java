@@ -2,7 +2,6 @@ package io.jcri.runtime.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.Status;
 import io.jcri.cni.CniManager;
 import io.jcri.cni.PodNetwork;
 import io.jcri.cni.PodNetworkResult;
@@ -22,30 +21,28 @@ import io.jcri.runtime.oci.ContainerSpecs;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.oci.Sysctls;
-import io.jcri.runtime.server.CriException;
+import io.jcri.sys.Failure;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
-import static io.jcri.runtime.store.Steps.deleteTree;
-import static io.jcri.runtime.store.Steps.nowNanos;
+import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.runtime.store.Steps.step;
 import static io.jcri.runtime.store.Steps.perform;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Namespaces;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Pod sandbox lifecycle: the pod's namespaces (pinned by bind mounts), its network (CNI), its
@@ -95,17 +92,13 @@ public final class SandboxService {
   public String run(PodSandboxConfig pod, String runtimeHandler) {
     var md = pod.getMetadata();
     if (!handlers.exists(runtimeHandler)) {
-      throw CriException.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
+      throw Failure.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
           + handlers.all().keySet());
     }
     String handler = handlers.canonical(runtimeHandler);
     String id = Ids.random();
     String unique = SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
-    var holder = sandboxes.reserveName(unique, id);
-    if (holder.isPresent()) {
-      throw new CriException(Status.Code.ALREADY_EXISTS, "pod sandbox name \"" + unique + "\" is reserved by "
-          + holder.get() + "; remove that sandbox first or use another attempt number");
-    }
+    sandboxes.reserveName(unique, id);
     long t0 = System.nanoTime();
     try (Rollback rollback = new Rollback("sandbox " + id)) {
       rollback.onFailure(() -> sandboxes.releaseName(unique, id));
@@ -136,7 +129,7 @@ public final class SandboxService {
     Path shm = hostIpc ? null : run.resolve("shm");
 
     step("create the sandbox directory", () -> Files.createDirectories(run));
-    rollback.onFailure(() -> deleteTree(run));
+    rollback.onFailure(() -> Trees.delete(run));
     String podHostname = hostname;
     perform("write resolv.conf and hostname", () -> {
       writeResolvConf(pod, run.resolve("resolv.conf"));
@@ -195,7 +188,7 @@ public final class SandboxService {
       try {
         result = cni.setUp(network);
       } catch (IOException e) {
-        throw new CriException(Status.Code.UNKNOWN, "RunPodSandbox: CNI ADD for " + pod.getMetadata().getNamespace()
+        throw new Failure(Failure.Kind.UNKNOWN, "RunPodSandbox: CNI ADD for " + pod.getMetadata().getNamespace()
             + "/" + pod.getMetadata().getName() + " failed: " + e.getMessage(), e);
       }
       rollback.onFailure(() -> cni.tearDown(network));
@@ -219,7 +212,7 @@ public final class SandboxService {
     perform("mount the infra rootfs", () -> Rootfs.mount(images.lowerDirs(pause.id()), layer, rootfs));
     rollback.onFailure(() -> {
       Rootfs.unmount(rootfs);
-      deleteTree(layer);
+      Trees.delete(layer);
     });
     List<String> args = new ArrayList<>(pause.config().entrypoint());
     args.addAll(pause.config().cmd());
@@ -227,7 +220,7 @@ public final class SandboxService {
     try {
       spec = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
     } catch (io.jcri.runtime.oci.OciSpecException e) {
-      throw new CriException(e.grpcCode(), "RunPodSandbox: infra container spec: " + e.getMessage());
+      throw new Failure(e.kind(), "RunPodSandbox: infra container spec: " + e.getMessage());
     }
     perform("write the infra OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
     CreatedContainer infra = step("create the infra container", () -> monitor.create(runtime, id, bundle,
@@ -253,7 +246,7 @@ public final class SandboxService {
       try {
         return images.ensurePauseImage(name, config.sandbox().pauseBinary());
       } catch (IOException e) {
-        throw new CriException(Status.Code.INTERNAL, "rebuilding the pause image " + name + ": " + e.getMessage(), e);
+        throw new Failure(Failure.Kind.INTERNAL, "rebuilding the pause image " + name + ": " + e.getMessage(), e);
       }
     }
     try {
@@ -263,7 +256,7 @@ public final class SandboxService {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw new CriException(Status.Code.UNAVAILABLE, "RunPodSandbox: pause image " + name
+      throw new Failure(Failure.Kind.UNAVAILABLE, "RunPodSandbox: pause image " + name
           + " is not present and could not be pulled: " + e.getMessage(), e);
     }
   }
@@ -290,7 +283,7 @@ public final class SandboxService {
     if (!r.infraContainerId().isEmpty()) {
       OciRuntime runtime = handlers.ociRuntime(r.runtimeHandler());
       step("stop the infra container", () -> {
-        monitor.kill(runtime, r.infraContainerId(), 9, true);
+        monitor.kill(runtime, r.infraContainerId(), LibC.SIGKILL, true);
         monitor.delete(runtime, r.infraContainerId(), true);
         return null;
       });
@@ -328,8 +321,8 @@ public final class SandboxService {
         }
       }
       perform("delete the sandbox directories", () -> {
-        deleteTree(stateDir.resolve(r.id()));
-        deleteTree(recordDir.resolve(r.id()));
+        Trees.delete(stateDir.resolve(r.id()));
+        Trees.delete(recordDir.resolve(r.id()));
       });
       sandboxes.forget(sandbox);
       publish(r.id(), LifecycleEvents.Kind.DELETED);
@@ -420,7 +413,7 @@ public final class SandboxService {
       for (var e : net.entrySet()) {
         Path file = Path.of("/proc/sys").resolve(Sysctls.procSysPath(e.getKey()));
         if (!Files.exists(file)) {
-          throw CriException.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
+          throw Failure.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
         }
         Files.writeString(file, e.getValue());
       }
