@@ -117,8 +117,9 @@ public final class ConfigDefaults {
         conmon = "/usr/bin/conmon"
 
         [cdi]
-        # CDI spec files (*.json; YAML is not read) defining the devices of ContainerConfig.CDI_devices.
-        # A later directory wins over an earlier one for the same device name.
+        # CDI spec files (*.json, *.yaml, *.yml) defining the devices of ContainerConfig.CDI_devices.
+        # A later directory wins over an earlier one for the same device name; two files of one
+        # directory defining the same device make it unusable; invalid files are skipped and logged.
         spec_dirs = ["/etc/cdi", "/var/run/cdi"]
         """;
   }
