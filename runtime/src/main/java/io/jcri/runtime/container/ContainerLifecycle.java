@@ -28,6 +28,7 @@ import java.util.logging.Logger;
 public final class ContainerLifecycle implements PodContainers {
   private static final Logger LOG = Logger.getLogger(ContainerLifecycle.class.getName());
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  private static final Duration EXIT_POLL = Duration.ofMillis(100);
 
   private final Containers containers;
   private final ContainerExits exits;
@@ -107,16 +108,32 @@ public final class ContainerLifecycle implements PodContainers {
     } catch (IOException e) {
       LOG.info("event=container_kill_failed container=" + r.id() + " signal=" + signal + " error=\"" + e.getMessage() + "\"");
     }
-    try {
-      c.exitedFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return pollExit(c, oci);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Failure(Failure.Kind.CANCELLED, "interrupted while stopping " + r.id());
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e);
+    return awaitExit(c, oci, wait);
+  }
+
+  /**
+   * Waits for the exit the watcher records, asking the runtime between short waits: a created
+   * container killed before it started never gets an exit file, so nothing waits for one.
+   */
+  private boolean awaitExit(Container c, OciRuntime oci, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      try {
+        c.exitedFuture().get(EXIT_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        return true;
+      } catch (TimeoutException e) {
+        if (pollExit(c, oci)) {
+          return true;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          return false;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Failure(Failure.Kind.CANCELLED, "interrupted while stopping " + c.record().id());
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 
@@ -128,13 +145,14 @@ public final class ContainerLifecycle implements PodContainers {
       exits.onExit(r.id(), exit.get());
       return true;
     }
+    if (!r.state().equals(ContainerRecord.State.CREATED)) {
+      return false; // a started container's exit comes from its exit file
+    }
     try {
       var state = runtime.state(oci, r.id());
       if (state.isEmpty() || state.get().status() == RuncState.Status.STOPPED) {
-        if (r.state().equals(ContainerRecord.State.CREATED)) {
-          exits.killedBeforeStart(c);
-          return true;
-        }
+        exits.killedBeforeStart(c);
+        return true;
       }
     } catch (IOException e) {
       LOG.info("event=container_state_failed container=" + r.id() + " error=\"" + e.getMessage() + "\"");
@@ -147,12 +165,11 @@ public final class ContainerLifecycle implements PodContainers {
   }
 
   private void remove(Container c) {
+    // stopped before the lock is taken: the exit watcher records the exit under that lock
+    stop(c, Duration.ZERO);
     c.lock().lock();
     try {
       ContainerRecord r = c.record();
-      if (!r.state().equals(ContainerRecord.State.EXITED)) {
-        stop(c, Duration.ZERO);
-      }
       OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
       perform("delete the container from " + oci.handler(), () -> runtime.delete(oci, r.id(), true));
       Path bundle = layout.containerBundle(r.id());

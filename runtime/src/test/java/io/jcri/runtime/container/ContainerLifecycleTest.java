@@ -200,4 +200,24 @@ class ContainerLifecycleTest {
     lifecycle.removeAll(POD);
     assertTrue(containers.all().isEmpty());
   }
+
+  @Test
+  void removingACreatedContainerWaitsForNoExitFile() {
+    String id = creator.create(POD, config("never-started", false));
+    long t0 = System.nanoTime();
+    lifecycle.remove(id);
+    assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "removed without waiting for an exit that never comes");
+    assertTrue(containers.find(id).isEmpty());
+  }
+
+  @Test
+  void removingARunningContainerLetsTheWatcherRecordItsExit() {
+    runtime.exitsFromAnotherThread = true;
+    String id = creator.create(POD, config("app", false));
+    lifecycle.start(id);
+    long t0 = System.nanoTime();
+    lifecycle.remove(id);
+    assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "the removal did not hold the lock the watcher needs");
+    assertTrue(containers.find(id).isEmpty());
+  }
 }

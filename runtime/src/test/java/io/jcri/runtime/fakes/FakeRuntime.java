@@ -35,6 +35,8 @@ public final class FakeRuntime implements ContainerRuntime {
   public final Map<String, Exit> exits = new ConcurrentHashMap<>();
   public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger pids = new AtomicInteger(1000);
+  /** Exits reach the watcher from a thread of their own, as conmon's exit files do, not from the caller's. */
+  public volatile boolean exitsFromAnotherThread;
   private volatile BiConsumer<String, Exit> onExit;
 
   private void call(String op, String id) throws MonitorException {
@@ -131,7 +133,9 @@ public final class FakeRuntime implements ContainerRuntime {
     exits.put(id, exit);
     containers.put(id, RuncState.Status.STOPPED);
     BiConsumer<String, Exit> watcher = onExit;
-    if (watcher != null) {
+    if (watcher != null && exitsFromAnotherThread) {
+      Thread.ofVirtual().start(() -> watcher.accept(id, exit));
+    } else if (watcher != null) {
       watcher.accept(id, exit);
     }
   }
