@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -67,6 +68,15 @@ public final class Command {
   }
 
   public static Result run(ProcessBuilder builder, byte[] stdin, Duration timeout) throws IOException {
+    return run(builder, stdin, timeout, null);
+  }
+
+  /**
+   * Runs the program as {@link #run(ProcessBuilder, byte[], Duration)} does, with watcher called
+   * on a thread of its own with the program's pid once it started; interrupted when it ended.
+   */
+  public static Result run(ProcessBuilder builder, byte[] stdin, Duration timeout, LongConsumer watcher)
+      throws IOException {
     String program = builder.command().get(0);
     long started = System.nanoTime();
     if (stdin == null) {
@@ -75,6 +85,8 @@ public final class Command {
     Process process = start(builder);
     Future<byte[]> out = drain(process.getInputStream());
     Future<byte[]> err = drain(process.getErrorStream());
+    Thread watch = watcher == null ? null
+        : Thread.ofVirtual().name("command-watch").start(() -> watcher.accept(process.pid()));
     if (stdin != null) {
       try (OutputStream in = process.getOutputStream()) {
         in.write(stdin);
@@ -101,6 +113,9 @@ public final class Command {
       throw new IOException("reading output of " + program, e.getCause());
     } finally {
       ChildReaper.disown(process);
+      if (watch != null) {
+        watch.interrupt();
+      }
     }
   }
 

@@ -32,6 +32,23 @@ class CommandTest {
   }
 
   @Test
+  void aWatcherGetsThePidAndIsInterruptedWhenTheProgramEnds() throws Exception {
+    java.util.concurrent.CompletableFuture<Long> watched = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Boolean> interrupted = new java.util.concurrent.CompletableFuture<>();
+    Command.Result r = Command.run(new ProcessBuilder("sh", "-c", "echo $$; sleep 0.2"), null, Duration.ofSeconds(10), pid -> {
+      watched.complete(pid);
+      try {
+        Thread.sleep(10_000);
+        interrupted.complete(false);
+      } catch (InterruptedException e) {
+        interrupted.complete(true);
+      }
+    });
+    assertEquals(Long.parseLong(r.out().strip()), watched.get());
+    assertTrue(interrupted.get(5, java.util.concurrent.TimeUnit.SECONDS));
+  }
+
+  @Test
   void atomicWriteReplacesContentAndLeavesNoTempFile(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("rec.json");
     AtomicFiles.write(f, new byte[] {1});

@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -99,35 +98,26 @@ final class RuncClient {
    */
   ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout) throws MonitorException {
     Path pidFile = execPidFile(id);
-    List<String> argv = runtimeArgv(rt, "exec", "--pid-file", pidFile.toString(), id);
+    // a group of its own: whatever the command leaves behind holding its pipes is killed with it
+    List<String> argv = new ArrayList<>(List.of(SETSID.toString()));
+    argv.addAll(runtimeArgv(rt, "exec", "--pid-file", pidFile.toString(), id));
     argv.addAll(cmd);
-    AtomicBoolean timedOut = new AtomicBoolean();
-    Thread watchdog = Thread.ofVirtual().name("exec-deadline-" + id).start(() -> {
-      try {
-        Thread.sleep(timeout);
-      } catch (InterruptedException e) {
-        return;
-      }
-      timedOut.set(true);
-      killProcessIn(pidFile, id);
-    });
+    ExecDeadline deadline = new ExecDeadline(id, pidFile, timeout);
     Command.Result result;
     boolean started;
     try {
-      result = Command.run(argv, Map.of(), null, timeout.plus(EXEC_KILL_GRACE));
+      result = Command.run(new ProcessBuilder(argv), null, timeout.plus(EXEC_KILL_GRACE), deadline::watch);
       started = Files.exists(pidFile);
     } catch (IOException e) {
       throw new MonitorException(rt.handler() + " exec in " + id + ": " + e.getMessage(), e);
     } finally {
-      watchdog.interrupt();
-      joinQuietly(watchdog);
       ConmonLauncher.deleteQuietly(pidFile);
     }
     if (!started && !result.ok()) {
       throw failure(rt, "exec", id, result);
     }
-    LOG.info("event=exec_sync id=" + id + " exit_code=" + result.exitCode() + " timed_out=" + timedOut.get());
-    return new ExecResult(result.exitCode(), result.stdout(), result.stderr(), timedOut.get());
+    LOG.info("event=exec_sync id=" + id + " exit_code=" + result.exitCode() + " timed_out=" + deadline.timedOut());
+    return new ExecResult(result.exitCode(), result.stdout(), result.stderr(), deadline.timedOut());
   }
 
   /**
@@ -210,23 +200,4 @@ final class RuncClient {
     return dir.resolve("exec-" + UUID.randomUUID() + ".pid");
   }
 
-  /** SIGKILL to an exec'd process: the runtime watching it then exits with its status. */
-  private static void killProcessIn(Path pidFile, String id) {
-    ConmonLauncher.readPid(pidFile).ifPresent(pid -> {
-      try {
-        Syscalls.kill(pid, LibC.SIGKILL);
-        LOG.info("event=exec_timeout_killed id=" + id + " pid=" + pid);
-      } catch (IOException e) {
-        LOG.warning("event=exec_kill_failed id=" + id + " pid=" + pid + " error=" + e.getMessage());
-      }
-    });
-  }
-
-  private static void joinQuietly(Thread thread) {
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }
