@@ -143,7 +143,7 @@ public final class Jcrid {
     phases.done("reaper");
 
     RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(),
-        config.state().resolve("runtimes"));
+        config.state().resolve("runtimes"), config.root().resolve("userns-probe"));
     // the network config, the image store and the node's security facts are independent: open them at once
     ExecutorService opening = Executors.newVirtualThreadPerTaskExecutor();
     Future<CniManager> cni = opening.submit(() -> CniManager.open(new CniOptions(config.cni().confDir(),

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * ID-mapped mounts (open_tree + mount_setattr(MOUNT_ATTR_IDMAP) + move_mount): a clone of a mount
  * through which files show the owners a user namespace maps them to, so a pod's root owns what the
  * node's root owns on disk and writes files that the node's root owns. For OCI runtimes (runc 1.1)
- * that cannot make such mounts themselves.
+ * that cannot make such mounts themselves. (overlayfs itself cannot be ID-mapped, at least up to
+ * Linux 6.18; its layers can.)
  */
 public final class IdMappedMounts {
   private static final LibC C = LibC.INSTANCE;
@@ -26,17 +27,6 @@ public final class IdMappedMounts {
   private static final int MOUNT_ATTR_SIZE = 32;
 
   private IdMappedMounts() {}
-
-  /** Replaces the mount at mountPoint with an ID-mapped clone of itself (the filesystem stays mounted). */
-  public static void remount(Path mountPoint, Path userns) throws IOException {
-    int tree = cloneIdMapped(mountPoint, userns, false);
-    try {
-      Syscalls.unmountIfMounted(mountPoint);
-      attach(tree, mountPoint);
-    } finally {
-      C.close(tree);
-    }
-  }
 
   /**
    * Mounts an ID-mapped clone of source (recursively, with the mounts below it) at target, which is
@@ -59,7 +49,7 @@ public final class IdMappedMounts {
     }
   }
 
-  /** Whether path's filesystem can be ID-mapped with userns (the clone is dropped, nothing is mounted). */
+  /** Fails unless path's filesystem can be ID-mapped with userns (the clone is dropped, nothing is mounted). */
   public static void check(Path path, Path userns) throws IOException {
     C.close(cloneIdMapped(path, userns, false));
   }

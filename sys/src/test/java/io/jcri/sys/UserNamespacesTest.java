@@ -67,26 +67,4 @@ class UserNamespacesTest {
       Syscalls.unmountIfMounted(target);
     }
   }
-
-
-  @Test
-  void anOverlayMountIsReplacedByItsIdMappedClone(@TempDir Path dir) throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")));
-    Path lower = Files.createDirectories(dir.resolve("lower"));
-    Files.writeString(lower.resolve("f"), "x");
-    Path merged = Files.createDirectories(dir.resolve("merged"));
-    Syscalls.mount("overlay", merged, "overlay", 0, "lowerdir=" + lower + ",upperdir="
-        + Files.createDirectories(dir.resolve("upper")) + ",workdir=" + Files.createDirectories(dir.resolve("work")));
-    try {
-      UserNamespaces.withTemporary(MAP, MAP, userns -> {
-        IdMappedMounts.remount(merged, userns);
-        return null;
-      });
-      assertEquals("200000", Files.getOwner(merged.resolve("f")).getName());
-      assertEquals("x", Files.readString(merged.resolve("f")));
-    } finally {
-      Syscalls.unmountIfMounted(merged);
-    }
-    assertEquals("root", Files.getOwner(merged).getName()); // one unmount leaves no mount behind
-  }
 }

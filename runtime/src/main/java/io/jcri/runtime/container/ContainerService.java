@@ -20,6 +20,8 @@ import io.jcri.runtime.oci.ContainerSpecs;
 import io.jcri.runtime.oci.ImageDefaults;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
+import io.jcri.runtime.oci.PodUserNamespace;
+import io.jcri.runtime.storage.IdMappedBinds;
 import io.jcri.runtime.sandbox.PodContainers;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
@@ -119,6 +121,10 @@ public final class ContainerService implements PodContainers {
     String unique = config.getMetadata().getName() + "_" + pod.name() + "_" + pod.namespace() + "_" + pod.uid() + "_"
         + config.getMetadata().getAttempt();
     requireFeatures(config, pod.runtimeHandler());
+    PodUserNamespace.requireSameAsPod(config.getLinux().getSecurityContext().getNamespaceOptions(), sandbox.config());
+    if (sandbox.userNamespace().isPresent()) {
+      PodUserNamespace.requireNoImageVolumes(config);
+    }
     String id = Ids.random();
     var holder = containers.reserveName(unique, id);
     if (holder.isPresent()) {
@@ -136,7 +142,15 @@ public final class ContainerService implements PodContainers {
         deleteTree(bundle);
         deleteTree(layer);
       });
-      perform("mount the container rootfs", () -> Rootfs.mount(lease.lowerDirs(), layer, rootfs));
+      var userns = sandbox.userNamespace();
+      perform("mount the container rootfs", () -> {
+        if (userns.isPresent()) {
+          IdMappedBinds.mountRootfs(lease.lowerDirs(), layer, rootfs, userns.get().pin(),
+            userns.get().hostRootUid(), userns.get().hostRootGid(), bundle.resolve("layers"));
+        } else {
+          Rootfs.mount(lease.lowerDirs(), layer, rootfs);
+        }
+      });
       rollback.onFailure(() -> Rootfs.unmount(rootfs));
       Map<Integer, Path> imageVolumes = new TreeMap<>();
       rollback.onFailure(() -> Rootfs.unmountAll(bundle.resolve("image-volumes")));
@@ -155,6 +169,12 @@ public final class ContainerService implements PodContainers {
       } catch (io.jcri.runtime.oci.OciSpecException e) {
         throw new CriException(e.grpcCode(), "CreateContainer " + config.getMetadata().getName() + ": "
             + e.getMessage());
+      }
+      if (userns.isPresent()) {
+        userns.get().addTo(spec);
+        Path binds = bundle.resolve("idmapped");
+        rollback.onFailure(() -> IdMappedBinds.unmountBinds(binds));
+        perform("ID-map the container's bind mounts", () -> IdMappedBinds.binds(spec, userns.get().pin(), binds));
       }
       // rshared/rslave container mounts only propagate when the host mount holding the source is shared
       for (Path hostMount : spec.hostPropagation().keySet()) {
@@ -354,6 +374,7 @@ public final class ContainerService implements PodContainers {
       Path bundle = stateDir.resolve(r.id());
       perform("unmount the container rootfs", () -> Rootfs.unmount(bundle.resolve("rootfs")));
       perform("unmount the container's image volumes", () -> Rootfs.unmountAll(bundle.resolve("image-volumes")));
+      perform("unmount the container's ID-mapped binds", () -> IdMappedBinds.unmountBinds(bundle.resolve("idmapped")));
       perform("delete the container's files", () -> {
         deleteTree(bundle);
         deleteTree(layerDir.resolve(r.id()));

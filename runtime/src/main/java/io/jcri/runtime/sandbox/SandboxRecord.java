@@ -33,28 +33,33 @@ public record SandboxRecord(
     String hostnameFile,
     String hostname,
     String cgroupParent,
-    String configBase64) implements Registry.Record {
+    String configBase64,
+    String usernsPath) implements Registry.Record {
 
   public SandboxRecord {
     additionalIps = additionalIps == null ? List.of() : List.copyOf(additionalIps);
+    usernsPath = usernsPath == null ? "" : usernsPath; // records written before user namespaces
   }
 
   SandboxRecord withReady(boolean r) {
     return new SandboxRecord(id, name, namespace, uid, attempt, runtimeHandler, createdAtNanos, r, hostNetwork,
         hostIpc, hostPid, netnsPath, ipcNsPath, utsNsPath, ip, additionalIps, cniResult, networkAttached,
-        infraContainerId, infraPid, shmPath, resolvConf, hostnameFile, hostname, cgroupParent, configBase64);
+        infraContainerId, infraPid, shmPath, resolvConf, hostnameFile, hostname, cgroupParent, configBase64,
+        usernsPath);
   }
 
   SandboxRecord withNetwork(String newIp, List<String> newAdditional, String result, boolean attached) {
     return new SandboxRecord(id, name, namespace, uid, attempt, runtimeHandler, createdAtNanos, ready, hostNetwork,
         hostIpc, hostPid, netnsPath, ipcNsPath, utsNsPath, newIp, newAdditional, result, attached,
-        infraContainerId, infraPid, shmPath, resolvConf, hostnameFile, hostname, cgroupParent, configBase64);
+        infraContainerId, infraPid, shmPath, resolvConf, hostnameFile, hostname, cgroupParent, configBase64,
+        usernsPath);
   }
 
   SandboxRecord withInfra(String containerId, int pid) {
     return new SandboxRecord(id, name, namespace, uid, attempt, runtimeHandler, createdAtNanos, ready, hostNetwork,
         hostIpc, hostPid, netnsPath, ipcNsPath, utsNsPath, ip, additionalIps, cniResult, networkAttached,
-        containerId, pid, shmPath, resolvConf, hostnameFile, hostname, cgroupParent, configBase64);
+        containerId, pid, shmPath, resolvConf, hostnameFile, hostname, cgroupParent, configBase64,
+        usernsPath);
   }
 
   /** The unique name kubelet uses for a pod attempt. */

@@ -21,6 +21,8 @@ import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.ContainerSpecs;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
+import io.jcri.runtime.oci.PodUserNamespace;
+import io.jcri.runtime.storage.IdMappedBinds;
 import io.jcri.runtime.server.CriException;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
@@ -30,6 +32,8 @@ import static io.jcri.runtime.store.Steps.nowNanos;
 import static io.jcri.runtime.store.Steps.step;
 import static io.jcri.runtime.store.Steps.perform;
 import io.jcri.sys.AtomicFiles;
+import io.jcri.sys.Failure;
+import io.jcri.sys.UserNamespaces;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Namespaces;
 import io.jcri.sys.Syscalls;
@@ -43,6 +47,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -98,6 +103,11 @@ public final class SandboxService {
           + handlers.all().keySet());
     }
     String handler = handlers.canonical(runtimeHandler);
+    if (PodUserNamespace.asked(pod) && !handlers.features(handler).userNamespaces()) {
+      throw Failure.invalid("linux.security_context.namespace_options.userns_options.mode: runtime handler \""
+          + handler + "\" cannot run pods in a user namespace of their own on this node (see RuntimeHandlerFeatures"
+          + " in Status)");
+    }
     String id = Ids.random();
     String unique = SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
     var holder = sandboxes.reserveName(unique, id);
@@ -133,6 +143,7 @@ public final class SandboxService {
     Path ipcNs = hostIpc ? null : run.resolve("ns/ipc");
     Path utsNs = hostNetwork ? null : run.resolve("ns/uts");
     Path shm = hostIpc ? null : run.resolve("shm");
+    Optional<PodUserNamespace> userns = PodUserNamespace.of(pod, run.resolve("ns/user"));
 
     step("create the sandbox directory", () -> Files.createDirectories(run));
     rollback.onFailure(() -> deleteTree(run));
@@ -153,14 +164,13 @@ public final class SandboxService {
     }
     if (!pins.isEmpty()) {
       String uts = hostname;
-      perform("create the pod namespaces", () -> Namespaces.createPinned(pins, () -> {
-        if (pins.containsKey(LibC.CLONE_NEWUTS)) {
-          Syscalls.sethostname(uts);
-        }
-      }));
+      perform("create the pod namespaces", () -> createNamespaces(pins, uts, userns));
       rollback.onFailure(() -> {
         for (Path pin : pins.values()) {
           Namespaces.unpin(pin);
+        }
+        if (userns.isPresent()) {
+          Namespaces.unpin(userns.get().pin());
         }
       });
     }
@@ -180,7 +190,8 @@ public final class SandboxService {
         pod.getMetadata().getUid(), pod.getMetadata().getAttempt(), handler, nowNanos(), false, hostNetwork, hostIpc,
         hostPid, str(netns), str(ipcNs), str(utsNs), "", List.of(), "", false, "", 0, str(shm),
         run.resolve("resolv.conf").toString(), run.resolve("hostname").toString(), hostname,
-        pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray()));
+        pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray()),
+        userns.map(u -> u.pin().toString()).orElse(""));
     Sandbox sandbox = new Sandbox(record);
     sandboxes.add(sandbox);
     sandboxes.save(sandbox, record);
@@ -204,6 +215,31 @@ public final class SandboxService {
     return sandbox;
   }
 
+  /**
+   * The pod's network, IPC and UTS namespaces, with the pod's host name; owned by the pod's user
+   * namespace when it has one, made first so that it owns them.
+   */
+  private static void createNamespaces(Map<Integer, Path> pins, String hostname, Optional<PodUserNamespace> userns)
+      throws IOException {
+    if (userns.isEmpty()) {
+      Namespaces.createPinned(pins, () -> {
+        if (pins.containsKey(LibC.CLONE_NEWUTS)) {
+          Syscalls.sethostname(hostname);
+        }
+      });
+      return;
+    }
+    PodUserNamespace u = userns.get();
+    UserNamespaces.createPinned(u.uids(), u.gids(), u.pin(), pins);
+    Path uts = pins.get(LibC.CLONE_NEWUTS);
+    if (uts != null) {
+      Namespaces.runIn(uts, LibC.CLONE_NEWUTS, () -> {
+        Syscalls.sethostname(hostname);
+        return null;
+      });
+    }
+  }
+
   private Sandbox startInfraIfNeeded(Sandbox sandbox, PodSandboxConfig pod, String handler, Rollback rollback) {
     boolean sharedPid = pod.getLinux().getSecurityContext().getNamespaceOptions().getPid() == NamespaceMode.POD;
     if (config.sandbox().dropInfra() && !sharedPid) {
@@ -215,7 +251,15 @@ public final class SandboxService {
     Path bundle = stateDir.resolve(id).resolve("infra");
     Path layer = recordDir.resolve(id).resolve("infra");
     Path rootfs = bundle.resolve("rootfs");
-    perform("mount the infra rootfs", () -> Rootfs.mount(images.lowerDirs(pause.id()), layer, rootfs));
+    var userns = sandbox.userNamespace();
+    perform("mount the infra rootfs", () -> {
+      if (userns.isPresent()) {
+        IdMappedBinds.mountRootfs(images.lowerDirs(pause.id()), layer, rootfs, userns.get().pin(),
+            userns.get().hostRootUid(), userns.get().hostRootGid(), bundle.resolve("layers"));
+      } else {
+        Rootfs.mount(images.lowerDirs(pause.id()), layer, rootfs);
+      }
+    });
     rollback.onFailure(() -> {
       Rootfs.unmount(rootfs);
       deleteTree(layer);
@@ -227,6 +271,12 @@ public final class SandboxService {
       spec = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
     } catch (io.jcri.runtime.oci.OciSpecException e) {
       throw new CriException(e.grpcCode(), "RunPodSandbox: infra container spec: " + e.getMessage());
+    }
+    if (userns.isPresent()) {
+      userns.get().addTo(spec);
+      Path binds = bundle.resolve("idmapped");
+      rollback.onFailure(() -> IdMappedBinds.unmountBinds(binds));
+      perform("ID-map the infra's bind mounts", () -> IdMappedBinds.binds(spec, userns.get().pin(), binds));
     }
     perform("write the infra OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
     CreatedContainer infra = step("create the infra container", () -> monitor.create(runtime, id, bundle,
@@ -295,6 +345,7 @@ public final class SandboxService {
       });
       Path bundle = stateDir.resolve(r.id()).resolve("infra");
       perform("unmount the infra rootfs", () -> Rootfs.unmount(bundle.resolve("rootfs")));
+      perform("unmount the infra's ID-mapped binds", () -> IdMappedBinds.unmountBinds(bundle.resolve("idmapped")));
     }
     if (r.networkAttached()) {
       perform("tear down the pod network (CNI DEL)", () -> cni.tearDown(podNetwork(sandbox)));
@@ -321,7 +372,7 @@ public final class SandboxService {
       stopLocked(sandbox);
       containers.removeAll(sandbox.id());
       SandboxRecord r = sandbox.record();
-      for (String pin : List.of(r.netnsPath(), r.ipcNsPath(), r.utsNsPath())) {
+      for (String pin : List.of(r.netnsPath(), r.ipcNsPath(), r.utsNsPath(), r.usernsPath())) {
         if (!pin.isEmpty()) {
           perform("remove the namespace pin " + pin, () -> Namespaces.unpin(Path.of(pin)));
         }

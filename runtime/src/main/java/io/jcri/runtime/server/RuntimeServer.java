@@ -410,10 +410,10 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
     });
   }
 
-  /** user_namespaces stays false: jcri does not run pods in user namespaces. */
   private static RuntimeHandler runtimeHandler(String name, HandlerFeatures features) {
     return RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.newBuilder()
-        .setRecursiveReadOnlyMounts(features.recursiveReadOnlyMounts()).setUserNamespaces(false)).build();
+        .setRecursiveReadOnlyMounts(features.recursiveReadOnlyMounts())
+        .setUserNamespaces(features.userNamespaces())).build();
   }
 
   @Override

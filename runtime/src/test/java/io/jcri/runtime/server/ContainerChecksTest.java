@@ -119,8 +119,10 @@ class ContainerChecksTest {
             c -> security(c).getNamespaceOptionsBuilder().clearTargetId()),
         ROWS.bad("linux.security_context.namespace_options.ipc TARGET is not a namespace mode allowed here",
             c -> security(c).getNamespaceOptionsBuilder().setIpc(NamespaceMode.TARGET)),
-        ROWS.bad("linux.security_context.namespace_options.userns_options.mode POD asks for a user namespace other than the node's",
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids has 0 mappings",
             c -> security(c).getNamespaceOptionsBuilder().getUsernsOptionsBuilder().setMode(NamespaceMode.POD)),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.mode CONTAINER is not a user namespace mode",
+            c -> security(c).getNamespaceOptionsBuilder().getUsernsOptionsBuilder().setMode(NamespaceMode.CONTAINER)),
         ROWS.bad("linux.security_context.seccomp.profile_type 4 is not a profile type of the CRI",
             c -> security(c).getSeccompBuilder().setProfileTypeValue(4)));
   }
