@@ -46,8 +46,6 @@ class UserNamespacesIT {
   @BeforeAll
   static void start() throws Exception {
     d = Jcrid.start("[runtimes.handlers.oldrunc]\npath = \"" + oldRunc() + "\"\n");
-    // the pod's root reaches the bundles under the daemon's state dir as any other user would
-    Files.setPosixFilePermissions(d.home(), PosixFilePermissions.fromString("rwx--x--x"));
     d.writeBridgeNetwork();
     image = TestImages.busybox();
     Pods.pull(d, image);
@@ -121,7 +119,7 @@ class UserNamespacesIT {
     Files.writeString(volume.resolve("nodes-root"), "of the node's root\n");
     Path secret = Files.writeString(volume.resolve("secret"), "not for the pod\n");
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-    Files.setOwner(secret, volume.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+    Files.setAttribute(secret, "unix:uid", LENGTH + 10); // on disk outside 0..LENGTH-1: no ID of the pod's
     PodSandboxConfig pod = userPod("userns-pod", podUserns(HOST_ID), NamespaceMode.CONTAINER);
     String podId = run(pod);
     String id = Pods.create(d, podId, pod, container(pod, "mapped", "sleep", "300")
