@@ -162,20 +162,18 @@ public final class ContainerService implements PodContainers {
       var ic = image.config();
       ImageDefaults defaults = new ImageDefaults(ic.user(), ic.env(), ic.entrypoint(), ic.cmd(), ic.workingDir(),
           ic.volumes(), ic.stopSignal());
-      OciSpec spec;
+      OciSpec built;
       try {
-        spec = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
+        built = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
             layer.resolve("volumes"), imageVolumes, ociOptions);
       } catch (io.jcri.runtime.oci.OciSpecException e) {
         throw new CriException(e.grpcCode(), "CreateContainer " + config.getMetadata().getName() + ": "
             + e.getMessage());
       }
-      if (userns.isPresent()) {
-        userns.get().addTo(spec);
-        Path binds = bundle.resolve("idmapped");
-        rollback.onFailure(() -> IdMappedBinds.unmountBinds(binds));
-        perform("ID-map the container's bind mounts", () -> IdMappedBinds.binds(spec, userns.get().pin(), binds));
-      }
+      Path binds = bundle.resolve("idmapped");
+      rollback.onFailure(() -> IdMappedBinds.unmountBinds(binds));
+      OciSpec spec = userns.isEmpty() ? built : step("ID-map the container's bind mounts",
+          () -> IdMappedBinds.binds(userns.get().addTo(built), userns.get().pin(), binds));
       // rshared/rslave container mounts only propagate when the host mount holding the source is shared
       for (Path hostMount : spec.hostPropagation().keySet()) {
         perform("make host mount " + hostMount + " shared", () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));

@@ -1,7 +1,5 @@
 package io.jcri.runtime.oci;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.IDMapping;
 import io.jcri.cri.v1.NamespaceMode;
@@ -10,6 +8,8 @@ import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.sys.Failure;
 import io.jcri.sys.UserNamespaces.IdMap;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -81,27 +81,27 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
     return (int) gids.hostId();
   }
 
-  /** Joins the spec's process to the pod's user namespace and states its mappings. */
-  public void addTo(OciSpec spec) {
-    ObjectNode linux = (ObjectNode) spec.json().path("linux");
-    ObjectNode ns = ((ArrayNode) linux.path("namespaces")).addObject();
-    ns.put("type", "user");
-    ns.put("path", pin.toString());
-    mapping(linux.putArray("uidMappings"), uids);
-    mapping(linux.putArray("gidMappings"), gids);
+  /** The spec with its process joined to the pod's user namespace, and that namespace's mappings. */
+  public OciSpec addTo(OciSpec oci) {
+    RuntimeSpec spec = oci.spec();
+    SpecLinux l = spec.linux();
+    List<SpecLinux.Namespace> namespaces = new ArrayList<>(l.namespaces());
+    namespaces.add(new SpecLinux.Namespace("user", pin.toString()));
+    SpecLinux linux = new SpecLinux(namespaces, List.of(mapping(uids)), List.of(mapping(gids)), l.devices(),
+        l.resources(), l.cgroupsPath(), l.sysctl(), l.maskedPaths(), l.readonlyPaths(), l.seccomp(),
+        l.rootfsPropagation());
+    return new OciSpec(new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(), spec.mounts(),
+        spec.hooks(), linux, spec.annotations()), oci.user(), oci.hostPropagation());
   }
 
-  private static String describe(boolean podMode, java.util.List<IDMapping> uids) {
+  private static SpecLinux.IdMapping mapping(IdMap map) {
+    return new SpecLinux.IdMapping(map.containerId(), map.hostId(), map.length());
+  }
+
+  private static String describe(boolean podMode, List<IDMapping> uids) {
     return podMode ? "a user namespace of its own (UIDs " + uids.stream().map(m -> m.getContainerId() + ":"
         + Integer.toUnsignedString(m.getHostId()) + ":" + Integer.toUnsignedString(m.getLength())).toList() + ")"
         : "the node's user namespace";
-  }
-
-  private static void mapping(ArrayNode array, IdMap map) {
-    ObjectNode m = array.addObject();
-    m.put("containerID", map.containerId());
-    m.put("hostID", map.hostId());
-    m.put("size", map.length());
   }
 
   private static IdMap idMap(IDMapping m) {

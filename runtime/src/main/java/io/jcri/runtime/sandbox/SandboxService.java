@@ -22,6 +22,7 @@ import io.jcri.runtime.oci.ContainerSpecs;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.oci.PodUserNamespace;
+import io.jcri.runtime.oci.Sysctls;
 import io.jcri.runtime.storage.IdMappedBinds;
 import io.jcri.runtime.server.CriException;
 import io.jcri.runtime.storage.Rootfs;
@@ -266,18 +267,16 @@ public final class SandboxService {
     });
     List<String> args = new ArrayList<>(pause.config().entrypoint());
     args.addAll(pause.config().cmd());
-    OciSpec spec;
+    OciSpec built;
     try {
-      spec = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
+      built = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
     } catch (io.jcri.runtime.oci.OciSpecException e) {
       throw new CriException(e.grpcCode(), "RunPodSandbox: infra container spec: " + e.getMessage());
     }
-    if (userns.isPresent()) {
-      userns.get().addTo(spec);
-      Path binds = bundle.resolve("idmapped");
-      rollback.onFailure(() -> IdMappedBinds.unmountBinds(binds));
-      perform("ID-map the infra's bind mounts", () -> IdMappedBinds.binds(spec, userns.get().pin(), binds));
-    }
+    Path binds = bundle.resolve("idmapped");
+    rollback.onFailure(() -> IdMappedBinds.unmountBinds(binds));
+    OciSpec spec = userns.isEmpty() ? built : step("ID-map the infra's bind mounts",
+        () -> IdMappedBinds.binds(userns.get().addTo(built), userns.get().pin(), binds));
     perform("write the infra OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
     CreatedContainer infra = step("create the infra container", () -> monitor.create(runtime, id, bundle,
         bundle.resolve("infra.log"), false, false, false, INFRA_TIMEOUT));
@@ -459,7 +458,7 @@ public final class SandboxService {
   private static void applyNetSysctls(PodSandboxConfig pod, Path netns) throws IOException {
     Map<String, String> net = new LinkedHashMap<>();
     pod.getLinux().getSysctlsMap().forEach((k, v) -> {
-      if (k.startsWith("net.")) {
+      if (Sysctls.procSysPath(k).startsWith("net/")) {
         net.put(k, v);
       }
     });
@@ -468,7 +467,7 @@ public final class SandboxService {
     }
     Namespaces.runIn(netns, LibC.CLONE_NEWNET, () -> {
       for (var e : net.entrySet()) {
-        Path file = Path.of("/proc/sys").resolve(e.getKey().replace('.', '/'));
+        Path file = Path.of("/proc/sys").resolve(Sysctls.procSysPath(e.getKey()));
         if (!Files.exists(file)) {
           throw CriException.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
         }

@@ -1,14 +1,14 @@
 package io.jcri.runtime.storage;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.runtime.oci.OciSpec;
+import io.jcri.runtime.oci.RuntimeSpec;
 import io.jcri.runtime.store.Steps;
 import io.jcri.sys.Syscalls;
 import io.jcri.sys.IdMappedMounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -65,23 +65,27 @@ public final class IdMappedBinds {
     return common;
   }
 
-  /** Mounts a mapped clone of each bind source of the spec at dir/&lt;n&gt; and makes the spec bind that. */
-  public static void binds(OciSpec spec, Path userns, Path dir) throws IOException {
+  /** Mounts a mapped clone of each bind source of the spec at dir/&lt;n&gt;; returns the spec binding those. */
+  public static OciSpec binds(OciSpec oci, Path userns, Path dir) throws IOException {
+    RuntimeSpec spec = oci.spec();
+    List<RuntimeSpec.Mount> mounts = new ArrayList<>();
     int n = 0;
-    for (JsonNode m : spec.json().path("mounts")) {
+    for (RuntimeSpec.Mount m : spec.mounts()) {
       if (!isBind(m)) {
+        mounts.add(m);
         continue;
       }
       Path clone = dir.resolve(String.valueOf(n++));
-      Path source = Path.of(m.path("source").asText());
       try {
-        IdMappedMounts.bind(source, clone, userns);
+        IdMappedMounts.bind(Path.of(m.source()), clone, userns);
       } catch (IOException e) {
-        throw new IOException("ID-mapping the source of the mount at " + m.path("destination").asText() + ": "
-            + e.getMessage(), e);
+        throw new IOException("ID-mapping the source of the mount at " + m.destination() + ": " + e.getMessage(), e);
       }
-      ((ObjectNode) m).put("source", clone.toString());
+      mounts.add(new RuntimeSpec.Mount(m.destination(), m.type(), clone.toString(), m.options(), m.uidMappings(),
+          m.gidMappings()));
     }
+    return new OciSpec(new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(), mounts,
+        spec.hooks(), spec.linux(), spec.annotations()), oci.user(), oci.hostPropagation());
   }
 
   /** Unmounts the clones made by {@link #binds}. */
@@ -89,15 +93,7 @@ public final class IdMappedBinds {
     Rootfs.unmountAll(dir);
   }
 
-  private static boolean isBind(JsonNode m) {
-    if (m.path("type").asText().equals("bind")) {
-      return true;
-    }
-    for (JsonNode o : m.path("options")) {
-      if (o.asText().equals("bind") || o.asText().equals("rbind")) {
-        return true;
-      }
-    }
-    return false;
+  private static boolean isBind(RuntimeSpec.Mount m) {
+    return "bind".equals(m.type()) || (m.options() != null && (m.options().contains("bind") || m.options().contains("rbind")));
   }
 }
