@@ -1,7 +1,7 @@
 package io.jcri.runtime.node;
 
 import io.jcri.runtime.storage.IdMappedBinds;
-import io.jcri.runtime.store.Steps;
+import io.jcri.sys.Trees;
 import io.jcri.sys.IdMappedMounts;
 import io.jcri.sys.Syscalls;
 import io.jcri.sys.UserNamespaces;
@@ -61,7 +61,7 @@ final class UserNamespaceProbe {
       } finally {
         Syscalls.unmountIfMounted(merged);
         Syscalls.unmountIfMounted(tmpfs);
-        Steps.deleteTree(scratch);
+        Trees.delete(scratch);
       }
     } catch (IOException | RuntimeException e) {
       LOG.warning("event=user_namespaces_unsupported error=\"" + e.getMessage() + "\"");

@@ -2,9 +2,11 @@ package io.jcri.runtime.oci;
 
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.IDMapping;
+import io.jcri.cri.v1.Mount;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
 import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.UserNamespace;
 import io.jcri.sys.Failure;
 import io.jcri.sys.UserNamespaces.IdMap;
 import java.nio.file.Path;
@@ -72,6 +74,39 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
     }
   }
 
+  /** The user namespace options of a pod (or container) asking for one of its own, else empty. */
+  public static Optional<UserNamespace> podModeOptions(NamespaceOption ns) {
+    return podMode(ns) ? Optional.of(ns.getUsernsOptions()) : Optional.empty();
+  }
+
+  /**
+   * Mount.uid_mappings/gid_mappings: kubelet (1.30 on) sends its pod's mappings on every mount of a
+   * pod of its own user namespace. jcrid ID-maps every bind of such a pod with exactly those, so a
+   * mount may state them and no others (nor any in a pod of the node's user namespace).
+   */
+  public static void requireMountMappings(List<Mount> mounts, Optional<UserNamespace> pod) {
+    for (int i = 0; i < mounts.size(); i++) {
+      Mount m = mounts.get(i);
+      mountMapping("mounts[" + i + "].uidMappings", m.getUidMappingsList(), pod.map(UserNamespace::getUidsList));
+      mountMapping("mounts[" + i + "].gidMappings", m.getGidMappingsList(), pod.map(UserNamespace::getGidsList));
+    }
+  }
+
+  private static void mountMapping(String field, List<IDMapping> asked, Optional<List<IDMapping>> pod) {
+    if (asked.isEmpty() || pod.filter(asked::equals).isPresent()) {
+      return;
+    }
+    throw Failure.invalid(field + ": " + asked.stream().map(PodUserNamespace::text).toList() + " is not "
+        + pod.map(p -> "the pod's user namespace mapping " + p.stream().map(PodUserNamespace::text).toList())
+            .orElse("possible: the pod runs in the node's user namespace")
+        + "; jcri ID-maps a mount with its pod's mapping only");
+  }
+
+  private static String text(IDMapping m) {
+    return Integer.toUnsignedString(m.getContainerId()) + ":" + Integer.toUnsignedString(m.getHostId()) + ":"
+        + Integer.toUnsignedString(m.getLength());
+  }
+
   /** The node's IDs of the pod's root user and group: the owners of the pod's own files. */
   public int hostRootUid() {
     return (int) uids.hostId();
@@ -99,8 +134,7 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
   }
 
   private static String describe(boolean podMode, List<IDMapping> uids) {
-    return podMode ? "a user namespace of its own (UIDs " + uids.stream().map(m -> m.getContainerId() + ":"
-        + Integer.toUnsignedString(m.getHostId()) + ":" + Integer.toUnsignedString(m.getLength())).toList() + ")"
+    return podMode ? "a user namespace of its own (UIDs " + uids.stream().map(PodUserNamespace::text).toList() + ")"
         : "the node's user namespace";
   }
 

@@ -8,6 +8,8 @@ import static io.jcri.runtime.server.Fields.relativeInside;
 import static io.jcri.runtime.server.Fields.required;
 
 import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.cri.v1.Device;
 import io.jcri.cri.v1.HugepageLimit;
 import io.jcri.cri.v1.IDMapping;
@@ -48,7 +50,11 @@ final class ContainerChecks {
 
   private ContainerChecks() {}
 
-  static void createContainer(ContainerConfig config) {
+  /**
+   * sandboxConfig is the request's copy of the pod's config: a mount's ID mappings must be the pod's
+   * user namespace mappings (the container's own userns_options, else the pod's).
+   */
+  static void createContainer(ContainerConfig config, PodSandboxConfig sandboxConfig) {
     required("metadata.name", config.getMetadata().getName());
     ImageChecks.reference("image.image", config.getImage().getImage());
     if (!config.getWorkingDir().isEmpty()) {
@@ -61,6 +67,9 @@ final class ContainerChecks {
       }
     }
     mounts(config.getMountsList());
+    var own = PodUserNamespace.podModeOptions(config.getLinux().getSecurityContext().getNamespaceOptions());
+    PodUserNamespace.requireMountMappings(config.getMountsList(), own.isPresent() ? own
+        : PodUserNamespace.podModeOptions(sandboxConfig.getLinux().getSecurityContext().getNamespaceOptions()));
     for (int i = 0; i < config.getDevicesCount(); i++) {
       Device d = config.getDevices(i);
       absolute("devices[" + i + "].host_path", d.getHostPath());
@@ -89,10 +98,6 @@ final class ContainerChecks {
       absolute(field + ".container_path", m.getContainerPath());
       if (!m.hasImage() || m.getImage().getImage().isEmpty()) {
         absolute(field + ".host_path", m.getHostPath());
-      }
-      if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
-        throw invalid(field + (m.getUidMappingsCount() > 0 ? ".uidMappings" : ".gidMappings"),
-            "asks for an ID-mapped mount, which jcri does not support");
       }
       if (m.getPropagation() == io.jcri.cri.v1.MountPropagation.UNRECOGNIZED) {
         throw invalid(field + ".propagation", m.getPropagationValue() + " is not a mount propagation of the CRI");

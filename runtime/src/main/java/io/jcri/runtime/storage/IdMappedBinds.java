@@ -2,9 +2,9 @@ package io.jcri.runtime.storage;
 
 import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.oci.RuntimeSpec;
-import io.jcri.runtime.store.Steps;
 import io.jcri.sys.Syscalls;
 import io.jcri.sys.IdMappedMounts;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ public final class IdMappedBinds {
       Syscalls.mount("overlay", mountPoint, "overlay", 0, "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work);
     } finally {
       Syscalls.unmountIfMounted(lowers);
-      Steps.deleteTree(scratch);
+      Trees.delete(scratch);
     }
   }
 
@@ -88,10 +88,6 @@ public final class IdMappedBinds {
         spec.hooks(), spec.linux(), spec.annotations()), oci.user(), oci.hostPropagation());
   }
 
-  /** Unmounts the clones made by {@link #binds}. */
-  public static void unmountBinds(Path dir) throws IOException {
-    Rootfs.unmountAll(dir);
-  }
 
   private static boolean isBind(RuntimeSpec.Mount m) {
     return "bind".equals(m.type()) || (m.options() != null && (m.options().contains("bind") || m.options().contains("rbind")));
