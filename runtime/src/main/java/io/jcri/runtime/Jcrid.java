@@ -13,6 +13,7 @@ import io.jcri.images.RegistryHost;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.container.ContainerStreaming;
 import io.jcri.runtime.events.LifecycleEvents;
+import io.jcri.runtime.logging.LogSetup;
 import io.jcri.runtime.monitor.ContainerMonitor;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.OciOptions;
@@ -128,7 +129,7 @@ public final class Jcrid {
     }
     JcriConfig config = ConfigLoader.load(configFile, explicit,
         new ConfigLoader.Flags(listen, root, state, cniConf, cniBin, logLevel));
-    LogSetup.configure(config.logLevel());
+    LogSetup.configure(config.logLevel(), config.logFormat());
     serve(config);
     return 0;
   }

@@ -16,6 +16,7 @@ public final class ConfigDefaults {
       Path.of("/var/lib/jcri"),
       Path.of("/run/jcri"),
       "info",
+      "text",
       "cgroupfs",
       Duration.ofSeconds(10),
       new JcriConfig.Cni(Path.of("/etc/cni/net.d"), List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin")),
@@ -53,6 +54,8 @@ public final class ConfigDefaults {
         state = "/run/jcri"
         # error, warn, info or debug (--log-level).
         log_level = "info"
+        # text (time level component key=value…) or json (one object per event, the same fields).
+        log_format = "text"
         # cgroupfs, or systemd when systemd manages the node's cgroups.
         cgroup_driver = "cgroupfs"
         # On SIGTERM, how long in-flight RPCs may run before jcrid exits.

@@ -160,9 +160,13 @@ public final class ConfigLoader {
     }
     String logLevel = string(root, "log_level", d.logLevel());
     validateLogLevel(logLevel, "log_level");
+    String logFormat = string(root, "log_format", d.logFormat());
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw error("log_format", "must be \"text\" or \"json\", not \"" + logFormat + "\"");
+    }
     JcriConfig config = new JcriConfig(listen, path(root, "root", d.root()), path(root, "state", d.state()),
-        logLevel, cgroupDriver, duration(root, "shutdown_grace", d.shutdownGrace()), cni, runtimes, sandbox,
-        images, Map.copyOf(registries), streaming, monitor, cdi);
+        logLevel, logFormat, cgroupDriver, duration(root, "shutdown_grace", d.shutdownGrace()), cni, runtimes,
+        sandbox, images, Map.copyOf(registries), streaming, monitor, cdi);
     rejectUnknown(root, "");
     return config;
   }
@@ -186,8 +190,8 @@ public final class ConfigLoader {
     }
     return new JcriConfig(f.listen() != null ? f.listen() : c.listen(), f.root() != null ? f.root() : c.root(),
         f.state() != null ? f.state() : c.state(), f.logLevel() != null ? f.logLevel() : c.logLevel(),
-        c.cgroupDriver(), c.shutdownGrace(), cni, c.runtimes(), c.sandbox(), c.images(), c.registries(),
-        c.streaming(), c.monitor(), c.cdi());
+        c.logFormat(), c.cgroupDriver(), c.shutdownGrace(), cni, c.runtimes(), c.sandbox(), c.images(),
+        c.registries(), c.streaming(), c.monitor(), c.cdi());
   }
 
   private static void validateListen(String listen, String where) throws ConfigException {

@@ -15,6 +15,7 @@ public record JcriConfig(
     Path root,
     Path state,
     String logLevel,
+    String logFormat,
     String cgroupDriver,
     Duration shutdownGrace,
     Cni cni,

@@ -124,4 +124,12 @@ class ConfigLoaderTest {
         () -> ConfigLoader.parse(F, "[runtimes]\ndefault_runtime = \"youki\"\n"));
     assertTrue(e.getMessage().contains("youki"), e.getMessage());
   }
+
+  @Test
+  void logFormatIsTextOrJson() throws Exception {
+    assertEquals("text", JcriConfig.defaults().logFormat());
+    assertEquals("json", ConfigLoader.parse(F, "log_format = \"json\"").logFormat());
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(F, "log_format = \"xml\""));
+    assertTrue(e.getMessage().contains("jcri.toml:1: key log_format"), e.getMessage());
+  }
 }
