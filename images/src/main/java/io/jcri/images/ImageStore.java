@@ -19,9 +19,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -47,9 +50,12 @@ public final class ImageStore {
   private final ContentStore content;
   private final Snapshots snapshots;
   private final Puller puller;
+  private final PullProgress progress;
   private final Leases leases = new Leases();
   private final Map<String, Image> images = new LinkedHashMap<>();
   private volatile Predicate<String> inUse = id -> false;
+  private volatile Set<String> pinnedRefs = Set.of();
+  private volatile PullListener pullListener = PullListener.NONE;
 
   private ImageStore(Path root, ImageOptions options) throws IOException {
     this.root = root;
@@ -58,7 +64,8 @@ public final class ImageStore {
     Files.createDirectories(records);
     this.content = new ContentStore(imagesDir);
     this.snapshots = new Snapshots(imagesDir);
-    this.puller = new Puller(new RegistryClient(options), content, snapshots, leases, options);
+    this.progress = new PullProgress(snapshots::has);
+    this.puller = new Puller(new RegistryClient(options), content, snapshots, leases, options, progress);
   }
 
   /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
@@ -94,14 +101,70 @@ public final class ImageStore {
     this.inUse = inUse;
   }
 
+  /**
+   * Registries, mirrors, auth file, platform and stall timeout for pulls that start from now on
+   * (max_parallel_layers keeps its value from {@link #open}).
+   */
+  public void reconfigure(ImageOptions options) {
+    puller.reconfigure(options);
+  }
+
+  /**
+   * The references (tags or digest references, e.g. the pause image and the configured
+   * images.pinned list) whose images RemoveImage refuses and List/Status report as pinned. May be
+   * replaced at any time (config reload).
+   */
+  public void setPinned(Collection<String> references) {
+    Set<String> refs = new LinkedHashSet<>();
+    for (String r : references) {
+      Reference ref = Reference.parse(r);
+      refs.add(ref.digest() != null ? ref.withDigest(ref.digest()) : ref.tagged());
+    }
+    pinnedRefs = Set.copyOf(refs);
+  }
+
+  /** The pinned reference that names image, or null; the locally built pause image is pinned by itself. */
+  private String pinnedBy(Image image) {
+    if (image.pinned()) {
+      return image.repoTags().isEmpty() ? image.id() : image.repoTags().getFirst();
+    }
+    Set<String> refs = pinnedRefs;
+    return Stream.concat(image.repoTags().stream(), image.repoDigests().stream()).filter(refs::contains)
+        .findFirst().orElse(null);
+  }
+
+  private Image reported(Image image) {
+    return pinnedBy(image) != null ? image.asPinned() : image;
+  }
+
+  /** Bytes done and total per layer of the pulls in flight. */
+  public List<PullProgress.Pull> pullsInFlight() {
+    return progress.inFlight();
+  }
+
+  /** Who hears of each pull's start and end (the daemon's metrics). */
+  public void setPullListener(PullListener listener) {
+    this.pullListener = listener;
+  }
+
   /** Pulls reference (credentials may be {@link Credentials#NONE}) and returns the stored image. */
   public Image pull(String reference, Credentials auth) throws IOException, InterruptedException {
     Reference ref = Reference.parse(reference);
     long started = System.nanoTime();
-    Image image = puller.pull(ref, auth, p -> {
-      syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
-      return record(ref, p);
-    });
+    PullListener listener = pullListener;
+    listener.started(ref.domain());
+    Image image;
+    try {
+      image = puller.pull(ref, auth, p -> {
+        syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
+        return record(ref, p);
+      });
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      listener.failed(ref.domain(), e instanceof ImageException ie ? ie.reason().name().toLowerCase(Locale.ROOT)
+          : "other", System.nanoTime() - started);
+      throw e;
+    }
+    listener.finished(ref.domain(), image.size(), System.nanoTime() - started);
     LOG.info("event=image_pulled image=" + ref + " id=" + image.id() + " bytes=" + image.size() + " seconds="
         + String.format("%.3f", (System.nanoTime() - started) / 1e9));
     return image;
@@ -126,11 +189,16 @@ public final class ImageStore {
   }
 
   public synchronized List<Image> list() {
-    return List.copyOf(images.values());
+    return images.values().stream().map(this::reported).toList();
   }
 
-  /** By ID (full, or a unique hex prefix), by tag, or by digest reference. */
+  /** By ID (full, or a unique hex prefix), by tag, or by digest reference; pinned as configured. */
   public synchronized Optional<Image> find(String referenceOrId) {
+    return lookup(referenceOrId).map(this::reported);
+  }
+
+  /** {@link #find} as stored. */
+  private Optional<Image> lookup(String referenceOrId) {
     String s = referenceOrId.strip();
     String id = s.startsWith("sha256:") ? s : "sha256:" + s;
     if (images.containsKey(id)) {
@@ -168,20 +236,27 @@ public final class ImageStore {
   /**
    * CRI RemoveImage: by tag, only that tag goes while other tags remain; otherwise the image goes
    * and with it every blob and snapshot no other image uses or a pull holds. Unknown images are
-   * not an error; an image a container uses or an {@link ImageLease} holds is {@link Reason#IN_USE}.
+   * not an error; an image a container uses or an {@link ImageLease} holds is {@link Reason#IN_USE},
+   * and so is removing a pinned image or the pinned tag of one.
    * The freed trees are deleted after the store's lock is released.
    */
   public void remove(String referenceOrId) throws IOException {
     Image image;
     List<Path> retired;
     synchronized (this) {
-      Optional<Image> found = find(referenceOrId);
+      Optional<Image> found = lookup(referenceOrId);
       if (found.isEmpty()) {
         return;
       }
       image = found.get();
       String tag = tagNamed(referenceOrId);
-      if (tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1) {
+      boolean untag = tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1;
+      String pin = pinnedBy(image);
+      if (pin != null && (!untag || pinnedRefs.contains(tag) || image.pinned() && tag.equals(pin))) {
+        throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id() + ") is pinned as "
+            + pin + " (the pause image or images.pinned)");
+      }
+      if (untag) {
         List<String> tags = new ArrayList<>(image.repoTags());
         tags.remove(tag);
         save(image.withRefs(tags, image.repoDigests()));

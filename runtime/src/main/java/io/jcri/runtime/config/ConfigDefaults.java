@@ -23,11 +23,12 @@ public final class ConfigDefaults {
           Duration.ofSeconds(30)),
       new JcriConfig.Runtimes("runc", defaultHandlers()),
       new JcriConfig.Sandbox(PAUSE_IMAGE, Path.of("/usr/bin/catatonit"), true, 64L << 20),
-      new JcriConfig.Images(null, "linux/amd64", Duration.ofMinutes(1), 3),
+      new JcriConfig.Images(null, "linux/amd64", Duration.ofMinutes(1), 3, List.of()),
       Map.of(),
       new JcriConfig.Streaming("127.0.0.1", 0, Duration.ofMinutes(1), null, null),
       new JcriConfig.Monitor(Path.of("/usr/bin/conmon")),
-      new JcriConfig.Cdi(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"))));
+      new JcriConfig.Cdi(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"))),
+      new JcriConfig.Metrics(false, "127.0.0.1", 9095));
 
   private ConfigDefaults() {}
 
@@ -45,6 +46,11 @@ public final class ConfigDefaults {
     return """
         # jcrid configuration (/etc/jcri/jcri.toml). Every key is optional; the values shown are
         # the defaults. Command-line flags win over this file.
+        #
+        # SIGHUP (systemctl reload jcrid) re-reads this file and applies live: log_level,
+        # log_format, [registries], images auth_file/platform/stall_timeout/pinned, [runtimes],
+        # [cni] and [metrics]. Every other key needs a restart (a reload logs the ones that differ). A file
+        # that does not load changes nothing and jcrid keeps running.
 
         # gRPC endpoint for kubelet and crictl (--listen). The socket is created mode 0660.
         listen = "unix:///run/jcri/jcri.sock"
@@ -98,6 +104,9 @@ public final class ConfigDefaults {
         stall_timeout = "1m"
         # Layers downloaded and unpacked at once.
         max_parallel_layers = 3
+        # Images RemoveImage refuses and ListImages/ImageStatus report pinned, by tag or digest
+        # reference, e.g. ["registry.k8s.io/pause:3.10"]. The pause image is always pinned.
+        pinned = []
 
         # Mirrors per registry host, tried in order before the host itself; images keep their
         # original names. Example:
@@ -123,6 +132,13 @@ public final class ConfigDefaults {
         # CDI spec files (*.json; YAML is not read) defining the devices of ContainerConfig.CDI_devices.
         # A later directory wins over an earlier one for the same device name.
         spec_dirs = ["/etc/cdi", "/var/run/cdi"]
+
+        [metrics]
+        # Prometheus metrics (text format) at http://address:port/metrics, off unless enabled.
+        # The default address is loopback only; port 0 picks a free port.
+        enabled = false
+        address = "127.0.0.1"
+        port = 9095
         """;
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.jcri.images.reference.Reference;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -88,6 +89,7 @@ public final class ConfigLoader {
     JcriConfig.Streaming streaming = d.streaming();
     JcriConfig.Monitor monitor = d.monitor();
     JcriConfig.Cdi cdi = d.cdi();
+    JcriConfig.Metrics metrics = d.metrics();
     Map<String, JcriConfig.Registry> registries = new LinkedHashMap<>();
 
     JsonNode n = table(root, "cni");
@@ -125,7 +127,8 @@ public final class ConfigLoader {
       images = new JcriConfig.Images(path(n, "images.auth_file", images.authFile()),
           string(n, "images.platform", images.platform()),
           duration(n, "images.stall_timeout", images.stallTimeout()),
-          (int) integer(n, "images.max_parallel_layers", images.maxParallelLayers(), 1, 64));
+          (int) integer(n, "images.max_parallel_layers", images.maxParallelLayers(), 1, 64),
+          list(n, "images.pinned", images.pinned(), ConfigLoader::imageReference));
     }
     n = table(root, "registries");
     if (n != null) {
@@ -154,6 +157,15 @@ public final class ConfigLoader {
     if (n != null) {
       cdi = new JcriConfig.Cdi(list(n, "cdi.spec_dirs", cdi.specDirs(), Path::of));
     }
+    n = table(root, "metrics");
+    if (n != null) {
+      metrics = new JcriConfig.Metrics(bool(n, "metrics.enabled", metrics.enabled()),
+          string(n, "metrics.address", metrics.address()),
+          (int) integer(n, "metrics.port", metrics.port(), 0, 65535));
+      if (metrics.address().isBlank()) {
+        throw error("metrics.address", "must be an IP address or host name");
+      }
+    }
     String cgroupDriver = string(root, "cgroup_driver", d.cgroupDriver());
     if (!cgroupDriver.equals("cgroupfs") && !cgroupDriver.equals("systemd")) {
       throw error("cgroup_driver", "must be \"cgroupfs\" or \"systemd\", not \"" + cgroupDriver + "\"");
@@ -166,7 +178,7 @@ public final class ConfigLoader {
     }
     JcriConfig config = new JcriConfig(listen, path(root, "root", d.root()), path(root, "state", d.state()),
         logLevel, logFormat, cgroupDriver, duration(root, "shutdown_grace", d.shutdownGrace()), cni, runtimes,
-        sandbox, images, Map.copyOf(registries), streaming, monitor, cdi);
+        sandbox, images, Map.copyOf(registries), streaming, monitor, cdi, metrics);
     rejectUnknown(root, "");
     return config;
   }
@@ -191,7 +203,7 @@ public final class ConfigLoader {
     return new JcriConfig(f.listen() != null ? f.listen() : c.listen(), f.root() != null ? f.root() : c.root(),
         f.state() != null ? f.state() : c.state(), f.logLevel() != null ? f.logLevel() : c.logLevel(),
         c.logFormat(), c.cgroupDriver(), c.shutdownGrace(), cni, c.runtimes(), c.sandbox(), c.images(),
-        c.registries(), c.streaming(), c.monitor(), c.cdi());
+        c.registries(), c.streaming(), c.monitor(), c.cdi(), c.metrics());
   }
 
   private static void validateListen(String listen, String where) throws ConfigException {
@@ -204,6 +216,15 @@ public final class ConfigLoader {
     if (!List.of("error", "warn", "info", "debug").contains(level)) {
       throw new ConfigException(where + ": \"" + level + "\" is not one of error, warn, info, debug");
     }
+  }
+
+  private static String imageReference(String s) {
+    try {
+      Reference.parse(s);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("\"" + s + "\" is not an image reference: " + e.getMessage());
+    }
+    return s;
   }
 
   private URI mirrorUri(String key, String s) {

@@ -67,6 +67,7 @@ public final class ContainerMonitor implements AutoCloseable {
   private static final String SYNC_PIPE_LAUNCHER = "exec 3>\"$1\" || exit 1; shift; exec \"$@\"";
 
   private final Path conmon;
+  private volatile MonitorListener listener = MonitorListener.NONE;
   private final Path exitDir;
   private final Path persistDir;
   private final Path attachDir;
@@ -80,11 +81,29 @@ public final class ContainerMonitor implements AutoCloseable {
     this.attachDir = attachDir;
   }
 
+  /** Who hears of runtime calls and OOM kills (the daemon's metrics). */
+  public void setListener(MonitorListener listener) {
+    this.listener = listener;
+  }
+
   /**
    * Starts conmon, which runs {@code <runtime> create} for the bundle (config.json written), and
    * returns once the container is CREATED. logPath receives the CRI log (kubelet format).
    */
   public CreatedContainer create(OciRuntime rt, String id, Path bundle, Path logPath, boolean stdin,
+      boolean stdinOnce, boolean tty, Duration timeout) throws MonitorException {
+    long started = System.nanoTime();
+    boolean ok = false;
+    try {
+      CreatedContainer created = launch(rt, id, bundle, logPath, stdin, stdinOnce, tty, timeout);
+      ok = true;
+      return created;
+    } finally {
+      listener.runtimeCall(rt.handler(), "create", System.nanoTime() - started, ok);
+    }
+  }
+
+  private CreatedContainer launch(OciRuntime rt, String id, Path bundle, Path logPath, boolean stdin,
       boolean stdinOnce, boolean tty, Duration timeout) throws MonitorException {
     Path dir = persistDir.resolve(id);
     Path sync = dir.resolve("sync");
@@ -273,16 +292,19 @@ public final class ContainerMonitor implements AutoCloseable {
     });
     Command.Result result;
     boolean started;
+    long began = System.nanoTime();
     try {
       result = Command.run(argv, Map.of(), null, timeout.plus(EXEC_KILL_GRACE));
       started = Files.exists(pidFile);
     } catch (IOException e) {
+      listener.runtimeCall(rt.handler(), "exec", System.nanoTime() - began, false);
       throw new MonitorException(rt.handler() + " exec in " + id + ": " + e.getMessage(), e);
     } finally {
       watchdog.interrupt();
       joinQuietly(watchdog);
       deleteQuietly(pidFile);
     }
+    listener.runtimeCall(rt.handler(), "exec", System.nanoTime() - began, started || result.ok());
     if (!started && !result.ok()) {
       throw failure(rt, "exec", id, result);
     }
@@ -412,6 +434,9 @@ public final class ContainerMonitor implements AutoCloseable {
         return;
       }
       LOG.info("event=container_exited id=" + id + " exit_code=" + exit.code() + " oom=" + exit.oomKilled());
+      if (exit.oomKilled()) {
+        listener.oomKilled(id);
+      }
       try {
         onExit.accept(id, exit);
       } catch (RuntimeException e) {
@@ -436,9 +461,13 @@ public final class ContainerMonitor implements AutoCloseable {
   }
 
   private Command.Result runtime(OciRuntime rt, byte[] stdin, String... args) throws MonitorException {
+    long started = System.nanoTime();
     try {
-      return Command.run(runtimeArgv(rt, args), Map.of(), stdin, RUNTIME_TIMEOUT);
+      Command.Result result = Command.run(runtimeArgv(rt, args), Map.of(), stdin, RUNTIME_TIMEOUT);
+      listener.runtimeCall(rt.handler(), args[0], System.nanoTime() - started, result.ok());
+      return result;
     } catch (IOException e) {
+      listener.runtimeCall(rt.handler(), args[0], System.nanoTime() - started, false);
       throw new MonitorException(rt.handler() + " " + args[0] + ": " + e.getMessage(), e);
     }
   }

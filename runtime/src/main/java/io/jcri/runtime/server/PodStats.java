@@ -31,6 +31,15 @@ public final class PodStats {
         imageFsMountpoint);
   }
 
+  /** OOM kills in the container's cgroup while it runs; once it exited, 1 when the OOM killer ended it. */
+  long oomEvents(Container c) {
+    var r = c.record();
+    if (c.running()) {
+      return collector.oomKills(r.pid());
+    }
+    return "OOMKilled".equals(r.reason()) ? 1 : 0;
+  }
+
   PodSandboxStats pod(Sandbox s) {
     var r = s.record();
     List<Container> members = containers.all().stream().filter(c -> c.record().sandboxId().equals(r.id())).toList();

@@ -49,6 +49,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private final PodStats stats;
   private final LifecycleEvents events;
   private final ConfigReport configReport;
+  private final CriMetrics criMetrics;
 
   public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, SandboxService sandboxes,
       ContainerService containers, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
@@ -61,6 +62,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.configReport = new ConfigReport(config);
+    this.criMetrics = new CriMetrics(sandboxes, containers, stats);
   }
 
   // ---- pod sandboxes ----
@@ -315,23 +317,25 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
 
   // ---- metrics and pod resources ----
 
-  /** jcri exposes no metrics beyond the CRI stats, so it has no descriptors to list. */
+  /** The cAdvisor-named metrics of {@link CriMetrics}. */
   @Override
   public void listMetricDescriptors(ListMetricDescriptorsRequest request,
       StreamObserver<ListMetricDescriptorsResponse> out) {
-    Rpc.answer("ListMetricDescriptors", out, ListMetricDescriptorsResponse::getDefaultInstance);
+    Rpc.answer("ListMetricDescriptors", out, () -> ListMetricDescriptorsResponse.newBuilder()
+        .addAllDescriptors(CriMetrics.descriptors()).build());
   }
 
   @Override
   public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
       StreamObserver<ListPodSandboxMetricsResponse> out) {
-    Rpc.answer("ListPodSandboxMetrics", out, ListPodSandboxMetricsResponse::getDefaultInstance);
+    Rpc.answer("ListPodSandboxMetrics", out, () -> ListPodSandboxMetricsResponse.newBuilder()
+        .addAllPodMetrics(criMetrics.all()).build());
   }
 
   @Override
   public void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
       StreamObserver<StreamPodSandboxMetricsResponse> out) {
-    Rpc.stream("StreamPodSandboxMetrics", out, List.<PodSandboxMetrics>of(),
+    Rpc.stream("StreamPodSandboxMetrics", out, criMetrics.all(),
         chunk -> StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(chunk).build());
   }
 
