@@ -65,13 +65,18 @@ public final class Jcrid implements AutoCloseable {
 
   /** A bridge network for this daemon only, on its own bridge and subnet. */
   public void writeBridgeNetwork() throws IOException {
+    writeBridgeNetwork("jcriit0", "10.99.0.0/16");
+  }
+
+  /** A bridge network on the named bridge and subnet, for runs beside the integration tests. */
+  public void writeBridgeNetwork(String bridge, String subnet) throws IOException {
     Files.writeString(cniConfDir().resolve("10-it.conflist"), """
         {"cniVersion":"1.0.0","name":"jcri-it","plugins":[
-          {"type":"bridge","bridge":"jcriit0","isGateway":true,"ipMasq":true,"hairpinMode":true,
-           "ipam":{"type":"host-local","ranges":[[{"subnet":"10.99.0.0/16"}]],"routes":[{"dst":"0.0.0.0/0"}],
+          {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,"hairpinMode":true,
+           "ipam":{"type":"host-local","ranges":[[{"subnet":"%s"}]],"routes":[{"dst":"0.0.0.0/0"}],
                    "dataDir":"%s"}},
           {"type":"portmap","capabilities":{"portMappings":true}}]}
-        """.formatted(home.resolve("ipam")));
+        """.formatted(bridge, subnet, home.resolve("ipam")));
   }
 
   public Path home() {
