@@ -7,11 +7,13 @@ import io.jcri.runtime.container.Container;
 import io.jcri.runtime.container.ContainerService;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ExecResult;
+import io.jcri.runtime.sandbox.PodResources;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.SandboxService;
 import io.jcri.runtime.store.Steps;
 import io.jcri.runtime.streaming.StreamRequests;
 import io.jcri.runtime.streaming.StreamingServer;
+import java.nio.file.Path;
 import java.util.List;
 import io.jcri.cni.CniManager;
 import io.jcri.cri.v1.CgroupDriver;
@@ -50,6 +52,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   private final LifecycleEvents events;
   private final ConfigReport configReport;
   private final CriMetrics criMetrics;
+  private final PodResources podResources;
 
   public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, SandboxService sandboxes,
       ContainerService containers, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
@@ -63,6 +66,8 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
     this.containers = containers;
     this.configReport = new ConfigReport(config);
     this.criMetrics = new CriMetrics(sandboxes, containers, stats);
+    this.podResources = new PodResources(config.root().resolve("sandboxes"), Path.of("/sys/fs/cgroup"),
+        config.cgroupDriver());
   }
 
   // ---- pod sandboxes ----
@@ -100,6 +105,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
           .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Steps.nowNanos());
       if (request.getVerbose()) {
         response.putInfo("info", sandboxes.verboseInfo(s));
+        podResources.recorded(s.id()).ifPresent(r -> response.putInfo("resources", r));
       }
       return response.build();
     });
@@ -339,15 +345,14 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
         chunk -> StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(chunk).build());
   }
 
-  /**
-   * With the cgroupfs driver kubelet owns the pod cgroup and resizes it itself; the runtime only
-   * has to know the pod, and each container's resources change through UpdateContainerResources.
-   */
+  /** In-place pod resize: {@link PodResources} sets the pod cgroup's limits and records them. */
   @Override
   public void updatePodSandboxResources(UpdatePodSandboxResourcesRequest request,
       StreamObserver<UpdatePodSandboxResourcesResponse> out) {
     Rpc.answer("UpdatePodSandboxResources", out, () -> {
-      sandboxes.require(request.getPodSandboxId());
+      Sandbox s = sandboxes.require(request.getPodSandboxId());
+      PodResources.validate(request);
+      podResources.update(s.id(), s.record().cgroupParent(), request.getOverhead(), request.getResources());
       return UpdatePodSandboxResourcesResponse.getDefaultInstance();
     });
   }
