@@ -1,17 +1,15 @@
 package io.jcri.cni;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jcri.sys.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -26,8 +24,6 @@ public final class CniManager {
   private static final Logger LOG = Logger.getLogger(CniManager.class.getName());
   private static final String IF_NAME = "eth0";
   private static final String NOT_READY = "NetworkPluginNotReady";
-  // the annotations give a rate only; the burst is left effectively unbounded, as other CRI runtimes do
-  private static final long UNLIMITED_BURST = 0xFFFFFFFFL;
   private static final Pattern SAFE_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
   private static final byte[] LOOPBACK_CONFIG =
       "{\"cniVersion\":\"0.3.1\",\"name\":\"cni-loopback\",\"type\":\"loopback\"}".getBytes(StandardCharsets.UTF_8);
@@ -52,13 +48,7 @@ public final class CniManager {
     ConfigDir configs = new ConfigDir(options.confDir());
     PluginRunner plugins = new PluginRunner(options.binDirs(), options.pluginTimeout());
     if (options.writeDefaultNetwork() && configs.files().isEmpty()) {
-      Path file = options.confDir().resolve(DefaultNetwork.FILE_NAME);
-      boolean withBandwidth = plugins.find("bandwidth") != null;
-      ObjectNode list = DefaultNetwork.conflist(DefaultNetwork.NAME, DefaultNetwork.BRIDGE, DefaultNetwork.SUBNET,
-          withBandwidth);
-      AtomicFiles.write(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(list));
-      LOG.info("event=cni_default_network_written file=" + file + " network=" + DefaultNetwork.NAME + " bridge="
-          + DefaultNetwork.BRIDGE + " subnet=" + DefaultNetwork.SUBNET + " bandwidth=" + withBandwidth);
+      DefaultNetwork.write(options.confDir(), plugins.find("bandwidth") != null);
     }
     Files.createDirectories(options.cacheDir());
     CniManager manager = new CniManager(configs, plugins, new ResultCache(options.cacheDir()));
@@ -70,7 +60,7 @@ public final class CniManager {
    * Another conf dir, plugin dirs or plugin timeout (a config reload) for the calls that start
    * from now on; pods set up before keep their cached config for tearDown. Writes no default network.
    */
-  public void reconfigure(Path confDir, List<Path> binDirs, java.time.Duration pluginTimeout) {
+  public void reconfigure(Path confDir, List<Path> binDirs, Duration pluginTimeout) {
     configs = new ConfigDir(confDir);
     PluginRunner next = new PluginRunner(binDirs, pluginTimeout);
     next.setListener(pluginListener);
@@ -129,7 +119,7 @@ public final class CniManager {
     NetworkConfig net = defaultNetwork();
     long start = System.nanoTime();
     ResultCache.Entry entry = new ResultCache.Entry(pod.sandboxId(), IF_NAME, pod.netnsPath().toString(),
-        cniArgs(pod), capabilityArgs(pod), net, null);
+        RuntimeArgs.cniArgs(pod), RuntimeArgs.capabilityArgs(pod, podCidr), net, null);
     bringUpLoopback(pod);
     writeCache(entry);
     JsonNode result = null;
@@ -178,12 +168,12 @@ public final class CniManager {
       }
       ObjectNode capabilityArgs;
       try {
-        capabilityArgs = capabilityArgs(pod);
+        capabilityArgs = RuntimeArgs.capabilityArgs(pod, podCidr);
       } catch (CniException badAnnotation) {
         capabilityArgs = Json.MAPPER.createObjectNode(); // setUp refused it too, so nothing was shaped
       }
       String netns = pod.netnsPath() == null ? "" : pod.netnsPath().toString();
-      entries = List.of(new ResultCache.Entry(pod.sandboxId(), IF_NAME, netns, cniArgs(pod), capabilityArgs, net, null));
+      entries = List.of(new ResultCache.Entry(pod.sandboxId(), IF_NAME, netns, RuntimeArgs.cniArgs(pod), capabilityArgs, net, null));
     }
     List<String> errors = new ArrayList<>();
     for (ResultCache.Entry entry : entries) {
@@ -238,7 +228,7 @@ public final class CniManager {
       return; // nothing in the node's bin dirs can do it; the pod keeps lo down, as without jcri
     }
     plugins.exec("ADD", "loopback", "cni-loopback", Map.of("CNI_CONTAINERID", pod.sandboxId(),
-        "CNI_NETNS", pod.netnsPath().toString(), "CNI_IFNAME", "lo", "CNI_ARGS", cniArgs(pod)), LOOPBACK_CONFIG);
+        "CNI_NETNS", pod.netnsPath().toString(), "CNI_IFNAME", "lo", "CNI_ARGS", RuntimeArgs.cniArgs(pod)), LOOPBACK_CONFIG);
   }
 
   /** DEL through the chain in reverse, going on past failures so that one broken plugin does not leak the rest; null when all succeeded. */
@@ -287,58 +277,6 @@ public final class CniManager {
         "CNI_ARGS", entry.cniArgs());
   }
 
-  private static String cniArgs(PodNetwork pod) {
-    return "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + nullToEmpty(pod.podNamespace()) + ";K8S_POD_NAME="
-        + nullToEmpty(pod.podName()) + ";K8S_POD_INFRA_CONTAINER_ID=" + pod.sandboxId() + ";K8S_POD_UID="
-        + nullToEmpty(pod.podUid());
-  }
-
-  /** runtimeConfig values; each reaches only the plugins that declare the capability. */
-  private ObjectNode capabilityArgs(PodNetwork pod) throws CniException {
-    ObjectNode args = Json.MAPPER.createObjectNode();
-    ArrayNode ports = Json.MAPPER.createArrayNode();
-    for (PortMapping p : pod.portMappings()) {
-      if (p.hostPort() <= 0) {
-        continue; // a container port without a host port needs no plumbing
-      }
-      ObjectNode port = ports.addObject();
-      port.put("hostPort", p.hostPort());
-      port.put("containerPort", p.containerPort());
-      port.put("protocol", p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol().toLowerCase(Locale.ROOT));
-      if (p.hostIp() != null && !p.hostIp().isEmpty()) {
-        port.put("hostIP", p.hostIp());
-      }
-    }
-    if (!ports.isEmpty()) {
-      args.set("portMappings", ports);
-    }
-    ObjectNode bandwidth = Json.MAPPER.createObjectNode();
-    if (pod.ingressBandwidth() != null && !pod.ingressBandwidth().isBlank()) {
-      bandwidth.put("ingressRate", BandwidthQuantity.bitsPerSecond("kubernetes.io/ingress-bandwidth",
-          pod.ingressBandwidth()));
-      bandwidth.put("ingressBurst", UNLIMITED_BURST);
-    }
-    if (pod.egressBandwidth() != null && !pod.egressBandwidth().isBlank()) {
-      bandwidth.put("egressRate", BandwidthQuantity.bitsPerSecond("kubernetes.io/egress-bandwidth",
-          pod.egressBandwidth()));
-      bandwidth.put("egressBurst", UNLIMITED_BURST);
-    }
-    if (!bandwidth.isEmpty()) {
-      args.set("bandwidth", bandwidth);
-    }
-    if (!pod.dnsServers().isEmpty() || !pod.dnsSearches().isEmpty() || !pod.dnsOptions().isEmpty()) {
-      ObjectNode dns = args.putObject("dns");
-      pod.dnsServers().forEach(dns.putArray("servers")::add);
-      pod.dnsSearches().forEach(dns.putArray("searches")::add);
-      pod.dnsOptions().forEach(dns.putArray("options")::add);
-    }
-    String cidr = podCidr;
-    if (cidr != null) {
-      args.putArray("ipRanges").addArray().addObject().put("subnet", cidr);
-    }
-    return args;
-  }
-
   private List<ResultCache.Entry> findCached(String sandboxId) throws CniException {
     try {
       return cache.find(sandboxId, IF_NAME);
@@ -371,9 +309,5 @@ public final class CniManager {
 
   private static String type(ObjectNode plugin) {
     return plugin.path("type").asText();
-  }
-
-  private static String nullToEmpty(String s) {
-    return s == null ? "" : s;
   }
 }

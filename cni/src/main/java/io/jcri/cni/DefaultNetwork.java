@@ -1,15 +1,29 @@
 package io.jcri.cni;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcri.sys.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.logging.Logger;
 
 /** jcri's built-in network: a bridge with host-local IPAM, masquerade and host ports. */
 final class DefaultNetwork {
+  private static final Logger LOG = Logger.getLogger(DefaultNetwork.class.getName());
   static final String FILE_NAME = "10-jcri-bridge.conflist";
   static final String NAME = "jcri";
   static final String BRIDGE = "jcri0";
   static final String SUBNET = "10.88.0.0/16";
 
   private DefaultNetwork() {}
+
+  /** Writes the network into confDir (for a conf dir that holds no config). */
+  static void write(Path confDir, boolean withBandwidth) throws IOException {
+    Path file = confDir.resolve(FILE_NAME);
+    ObjectNode list = conflist(NAME, BRIDGE, SUBNET, withBandwidth);
+    AtomicFiles.write(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(list));
+    LOG.info("event=cni_default_network_written file=" + file + " network=" + NAME + " bridge="
+        + BRIDGE + " subnet=" + SUBNET + " bandwidth=" + withBandwidth);
+  }
 
   /** The conflist; bandwidth is chained only when its plugin is installed, so the network stays usable without it. */
   static ObjectNode conflist(String name, String bridge, String subnet, boolean withBandwidth) {

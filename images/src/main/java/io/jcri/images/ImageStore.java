@@ -1,33 +1,26 @@
 package io.jcri.images;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.images.ImageException.Reason;
 import io.jcri.images.reference.Reference;
-import io.jcri.images.registry.Digests;
 import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.unpack.Trees;
-import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -40,19 +33,17 @@ import java.util.stream.Stream;
  */
 public final class ImageStore {
   private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path root;
   private final Path imagesDir;
-  private final Path records;
   private final ContentStore content;
   private final Snapshots snapshots;
   private final Puller puller;
   private final PullProgress progress;
   private final Leases leases = new Leases();
-  private final Map<String, Image> images = new LinkedHashMap<>();
+  private final ImageRecords images;
+  private final ImageGc gc;
   private volatile Predicate<String> inUse = id -> false;
   private volatile Set<String> pinnedRefs = Set.of();
   private volatile PullListener pullListener = PullListener.NONE;
@@ -60,10 +51,10 @@ public final class ImageStore {
   private ImageStore(Path root, ImageOptions options) throws IOException {
     this.root = root;
     this.imagesDir = root.resolve("images");
-    this.records = imagesDir.resolve("records");
-    Files.createDirectories(records);
+    this.images = new ImageRecords(imagesDir.resolve("records"));
     this.content = new ContentStore(imagesDir);
     this.snapshots = new Snapshots(imagesDir);
+    this.gc = new ImageGc(content, snapshots, leases);
     this.progress = new PullProgress(snapshots::has);
     this.puller = new Puller(new RegistryClient(options), content, snapshots, leases, options, progress);
   }
@@ -76,23 +67,8 @@ public final class ImageStore {
   }
 
   private synchronized void load() throws IOException {
-    try (Stream<Path> s = Files.list(records)) {
-      for (Path p : s.toList()) {
-        String name = p.getFileName().toString();
-        if (name.startsWith(".")) {
-          Files.delete(p); // a record write interrupted before its rename
-          continue;
-        }
-        Image image = JSON.readValue(p.toFile(), Image.class);
-        if (image.chainIds().stream().allMatch(snapshots::has) && content.has(image.id())) {
-          images.put(image.id(), image);
-        } else {
-          LOG.warning("event=image_record_incomplete id=" + image.id() + " action=removed");
-          Files.delete(p);
-        }
-      }
-    }
-    deleteRetired(retireGarbage());
+    images.load(image -> image.chainIds().stream().allMatch(snapshots::has) && content.has(image.id()));
+    ImageGc.deleteRetired(gc.retireGarbage(images.all()));
     LOG.info("event=image_store_opened root=" + imagesDir + " images=" + images.size());
   }
 
@@ -175,62 +151,26 @@ public final class ImageStore {
     List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
     List<String> digests = new ArrayList<>(existing == null ? List.of() : existing.repoDigests());
     if (ref.digest() == null) {
-      untagOthers(ref.tagged(), p.configDigest());
+      images.untagOthers(ref.tagged(), p.configDigest());
       addUnique(tags, ref.tagged());
     }
     addUnique(digests, ref.withDigest(p.topDigest()));
-    JsonNode config = config(p.config());
+    JsonNode config = ImageConfig.json(p.config());
     Image image = existing != null ? existing.withRefs(tags, digests)
-        : new Image(p.configDigest(), tags, digests, p.size(), false, parseConfig(p.config()), p.layerDigests(),
+        : new Image(p.configDigest(), tags, digests, p.size(), false, ImageConfig.parse(p.config()), p.layerDigests(),
             p.diffIds(), Snapshots.chainIds(p.diffIds()), p.manifestDigests(), config.path("os").asText(),
             config.path("architecture").asText());
-    save(image);
+    images.save(image);
     return image;
   }
 
   public synchronized List<Image> list() {
-    return images.values().stream().map(this::reported).toList();
+    return images.all().stream().map(this::reported).toList();
   }
 
   /** By ID (full, or a unique hex prefix), by tag, or by digest reference; pinned as configured. */
   public synchronized Optional<Image> find(String referenceOrId) {
-    return lookup(referenceOrId).map(this::reported);
-  }
-
-  /** {@link #find} as stored. */
-  private Optional<Image> lookup(String referenceOrId) {
-    String s = referenceOrId.strip();
-    String id = s.startsWith("sha256:") ? s : "sha256:" + s;
-    if (images.containsKey(id)) {
-      return Optional.of(images.get(id));
-    }
-    Reference ref = null;
-    try {
-      ref = Reference.parse(s);
-    } catch (ImageException e) {
-      if (!s.matches("(sha256:)?[0-9a-f]+")) {
-        throw e;
-      }
-    }
-    if (ref != null) {
-      Optional<Image> byRef = byReference(ref);
-      if (byRef.isPresent()) {
-        return byRef;
-      }
-    }
-    if (s.matches("(sha256:)?[0-9a-f]{3,64}")) {
-      List<Image> matches = images.values().stream().filter(i -> i.id().startsWith(id)).toList();
-      if (matches.size() == 1) {
-        return Optional.of(matches.getFirst());
-      }
-    }
-    return Optional.empty();
-  }
-
-  private Optional<Image> byReference(Reference ref) {
-    String wanted = ref.digest() != null ? ref.withDigest(ref.digest()) : ref.tagged();
-    return images.values().stream()
-        .filter(i -> (ref.digest() != null ? i.repoDigests() : i.repoTags()).contains(wanted)).findFirst();
+    return images.find(referenceOrId).map(this::reported);
   }
 
   /**
@@ -244,7 +184,7 @@ public final class ImageStore {
     Image image;
     List<Path> retired;
     synchronized (this) {
-      Optional<Image> found = lookup(referenceOrId);
+      Optional<Image> found = images.find(referenceOrId);
       if (found.isEmpty()) {
         return;
       }
@@ -259,7 +199,7 @@ public final class ImageStore {
       if (untag) {
         List<String> tags = new ArrayList<>(image.repoTags());
         tags.remove(tag);
-        save(image.withRefs(tags, image.repoDigests()));
+        images.save(image.withRefs(tags, image.repoDigests()));
         LOG.info("event=image_untagged id=" + image.id() + " tag=" + tag);
         return;
       }
@@ -267,11 +207,10 @@ public final class ImageStore {
         throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id()
             + ") is used by a container");
       }
-      Files.deleteIfExists(recordPath(image.id()));
-      images.remove(image.id());
-      retired = retireGarbage();
+      images.delete(image.id());
+      retired = gc.retireGarbage(images.all());
     }
-    deleteRetired(retired);
+    ImageGc.deleteRetired(retired);
     LOG.info("event=image_removed id=" + image.id() + " tags=" + image.repoTags());
   }
 
@@ -383,14 +322,14 @@ public final class ImageStore {
       syncImagesFilesystem();
       synchronized (this) {
         Image existing = images.get(pause.configDigest());
-        untagOthers(ref.tagged(), pause.configDigest());
+        images.untagOthers(ref.tagged(), pause.configDigest());
         List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
         addUnique(tags, ref.tagged());
         Image image = new Image(pause.configDigest(), tags, existing == null ? List.of() : existing.repoDigests(),
-            pause.config().length + pause.layer().length, true, parseConfig(pause.config()),
+            pause.config().length + pause.layer().length, true, ImageConfig.parse(pause.config()),
             List.of(pause.layerDigest()), List.of(pause.layerDigest()), chain, List.of(pause.manifestDigest()),
             "linux", "amd64");
-        save(image);
+        images.save(image);
         LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
         return image;
       }
@@ -404,87 +343,9 @@ public final class ImageStore {
     Syscalls.syncfs(imagesDir);
   }
 
-
-  private void untagOthers(String tag, String keepId) throws IOException {
-    for (Image other : List.copyOf(images.values())) {
-      if (!other.id().equals(keepId) && other.repoTags().contains(tag)) {
-        List<String> tags = new ArrayList<>(other.repoTags());
-        tags.remove(tag);
-        save(other.withRefs(tags, other.repoDigests()));
-      }
-    }
-  }
-
-  private void save(Image image) throws IOException {
-    AtomicFiles.write(recordPath(image.id()), JSON.writeValueAsBytes(image));
-    images.put(image.id(), image);
-  }
-
-  private Path recordPath(String id) {
-    return records.resolve(Digests.hex(id) + ".json");
-  }
-
-  /**
-   * Moves blobs and snapshots that no record references and no lease holds out of sight (a
-   * rename each, under the store's lock); {@link #deleteRetired} deletes them outside it.
-   */
-  private List<Path> retireGarbage() throws IOException {
-    Set<String> blobs = content.list();
-    Set<String> chains = snapshots.list();
-    for (Image i : images.values()) {
-      blobs.remove(i.id());
-      i.layerDigests().forEach(blobs::remove);
-      i.manifestDigests().forEach(blobs::remove);
-      i.chainIds().forEach(chains::remove);
-    }
-    List<Path> retired = new ArrayList<>(leases.retireUnleased(chains, snapshots::retire));
-    retired.addAll(leases.retireUnleased(blobs, content::retire));
-    return retired;
-  }
-
-  private static void deleteRetired(List<Path> retired) throws IOException {
-    for (Path p : retired) {
-      Trees.delete(p);
-    }
-    if (!retired.isEmpty()) {
-      LOG.info("event=image_gc freed=" + retired.size());
-    }
-  }
-
   private static void addUnique(List<String> list, String value) {
     if (value != null && !list.contains(value)) {
       list.add(value);
     }
-  }
-
-  private static JsonNode config(byte[] config) {
-    try {
-      return JSON.readTree(config);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static ImageConfig parseConfig(byte[] configBlob) {
-    JsonNode c = config(configBlob).path("config");
-    Map<String, String> labels = new LinkedHashMap<>();
-    c.path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-    return new ImageConfig(c.path("User").asText(""), strings(c.path("Env")), strings(c.path("Entrypoint")),
-        strings(c.path("Cmd")), c.path("WorkingDir").asText(""), c.path("StopSignal").asText(""),
-        keys(c.path("Volumes")), labels, keys(c.path("ExposedPorts")));
-  }
-
-  private static List<String> strings(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(n -> out.add(n.asText()));
-    return out;
-  }
-
-  private static List<String> keys(JsonNode object) {
-    List<String> out = new ArrayList<>();
-    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
-      out.add(it.next());
-    }
-    return out;
   }
 }

@@ -4,21 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.images.ImageException.Reason;
 import io.jcri.images.reference.Reference;
-import io.jcri.images.registry.Digests;
 import io.jcri.images.registry.Manifests;
 import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.registry.StallGuard;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
-import io.jcri.images.unpack.LayerUnpacker;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -26,16 +19,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.logging.Logger;
 
 /**
- * One pull: manifest (through an index if need be), config, then every missing layer streamed
- * from the registry straight into its snapshot while the blob is hashed and kept. Layers run in
- * parallel up to the configured bound; two pulls needing the same snapshot share one transfer.
+ * One pull: manifest (through an index if need be), config, then every missing layer fetched by
+ * {@link LayerFetcher}, all leased until the record is saved. Layers run in parallel; two pulls
+ * needing the same snapshot share one transfer.
  */
 final class Puller {
-  private static final Logger LOG = Logger.getLogger(Puller.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MAX_CONFIG_BYTES = 8 << 20;
 
@@ -43,7 +33,7 @@ final class Puller {
   private final ContentStore content;
   private final Snapshots snapshots;
   private volatile ImageOptions options;
-  private final Semaphore layerSlots;
+  private final LayerFetcher layerFetcher;
   private final Map<String, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
   private final Leases leases;
   private final PullProgress progress;
@@ -60,7 +50,7 @@ final class Puller {
     this.snapshots = snapshots;
     this.leases = leases;
     this.options = options;
-    this.layerSlots = new Semaphore(options.maxParallelLayers());
+    this.layerFetcher = new LayerFetcher(content, snapshots, options.maxParallelLayers(), progress);
   }
 
   /**
@@ -154,7 +144,7 @@ final class Puller {
       lease(leased, chainId);
       lease(leased, layer.digest());
       if (!snapshots.has(chainId)) {
-        layers.add(shared(chainId, () -> fetchLayer(ref, auth, layer, diffId, chainId)));
+        layers.add(shared(chainId, () -> layerFetcher.fetch(client, ref, auth, layer, diffId, chainId)));
       }
     }
     awaitAll(layers);
@@ -183,92 +173,6 @@ final class Puller {
       }
     });
     return mine;
-  }
-
-  private void fetchLayer(Reference ref, Credentials auth, Manifests.Descriptor layer, String diffId, String chainId) {
-    try {
-      layerSlots.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ImageException(Reason.STORAGE, "interrupted");
-    }
-    long started = System.nanoTime();
-    try {
-      String source;
-      if (content.has(layer.digest())) {
-        source = "local";
-        try (InputStream in = Files.newInputStream(content.path(layer.digest()))) {
-          snapshots.create(chainId, dir -> checkDiffId(LayerUnpacker.unpack(in, dir), diffId, layer));
-        }
-      } else {
-        RegistryClient.Fetched<InputStream> blob = client.blob(ref, layer.digest(), auth);
-        source = blob.endpoint().base().toString();
-        streamIntoSnapshot(blob.value(), layer, diffId, chainId);
-      }
-      double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
-      LOG.info("event=layer_pulled image=" + ref + " digest=" + layer.digest() + " bytes=" + layer.size()
-          + " seconds=" + String.format("%.3f", seconds) + " rate_mib_s="
-          + String.format("%.1f", layer.size() / seconds / (1 << 20)) + " source=" + source);
-    } catch (StallGuard.Stalled e) {
-      throw stalled(ref, layer.digest(), e);
-    } catch (IOException e) {
-      throw new ImageException(Reason.STORAGE, "layer " + layer.digest() + " of " + ref + ": " + e.getMessage(), e);
-    } finally {
-      layerSlots.release();
-    }
-  }
-
-  /** Registry bytes go to the blob file and, at the same time, into the unpacker. */
-  private void streamIntoSnapshot(InputStream body, Manifests.Descriptor layer, String diffId, String chainId)
-      throws IOException {
-    Path temp = content.newTemp();
-    try (InputStream in = progress.counting(layer.digest(), body); OutputStream blobFile = content.create(temp)) {
-      MessageDigest sha = Digests.newSha256();
-      Tee tee = new Tee(in, blobFile, sha, layer);
-      try {
-        snapshots.create(chainId, dir -> {
-          checkDiffId(LayerUnpacker.unpack(tee, dir), diffId, layer);
-          tee.transferTo(OutputStream.nullOutputStream()); // trailing bytes after the tar still count
-          ContentStore.verify(sha, layer.digest(), layer.size(), tee.total);
-        });
-      } catch (StallGuard.Stalled e) {
-        throw e;
-      } catch (IOException e) {
-        throw blame(e, tee, sha, layer);
-      }
-      blobFile.close();
-      content.commit(temp, layer.digest());
-    } finally {
-      Files.deleteIfExists(temp);
-    }
-  }
-
-  /**
-   * A layer that fails to decompress or untar is the registry's fault when its bytes are not the
-   * blob they claim to be; only then is the error reported as REGISTRY rather than as local.
-   */
-  private static IOException blame(IOException e, Tee tee, MessageDigest sha, Manifests.Descriptor layer) {
-    try {
-      tee.transferTo(OutputStream.nullOutputStream());
-    } catch (ImageException | IOException ignored) {
-      // the stream itself is broken: the checks below say how
-    }
-    if (tee.total != layer.size()) {
-      throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " is truncated: " + tee.total + " of "
-          + layer.size() + " bytes (" + e.getMessage() + ")");
-    }
-    String actual = Digests.format(sha.digest());
-    if (!actual.equals(layer.digest())) {
-      throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " arrived with digest " + actual);
-    }
-    return e;
-  }
-
-  private static void checkDiffId(LayerUnpacker.Result result, String diffId, Manifests.Descriptor layer) {
-    if (!result.diffId().equals(diffId)) {
-      throw new ImageException(Reason.REGISTRY, "layer " + layer.digest() + " unpacks to " + result.diffId()
-          + " but the config says " + diffId);
-    }
   }
 
   private static List<String> diffIds(byte[] config) throws IOException {
@@ -302,53 +206,7 @@ final class Puller {
     }
   }
 
-  private static ImageException stalled(Reference ref, String digest, StallGuard.Stalled e) {
+  static ImageException stalled(Reference ref, String digest, StallGuard.Stalled e) {
     return new ImageException(Reason.DEADLINE, "pull of " + ref + " cancelled: blob " + digest + " " + e.getMessage());
-  }
-
-  /** Copies what is read into the blob file and the digest, and refuses more bytes than declared. */
-  private static final class Tee extends FilterInputStream {
-    private final OutputStream copy;
-    private final MessageDigest sha;
-    private final Manifests.Descriptor layer;
-    long total;
-
-    Tee(InputStream in, OutputStream copy, MessageDigest sha, Manifests.Descriptor layer) {
-      super(in);
-      this.copy = copy;
-      this.sha = sha;
-      this.layer = layer;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        total += n;
-        if (total > layer.size()) {
-          throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " is longer than its declared "
-              + layer.size() + " bytes");
-        }
-        sha.update(b, off, n);
-        copy.write(b, off, n);
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192));
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
   }
 }

@@ -1,7 +1,5 @@
 package io.jcri.images.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.images.Credentials;
 import io.jcri.images.ImageException;
 import io.jcri.images.ImageException.Reason;
@@ -13,30 +11,19 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Distribution v2 client: picks endpoints (mirrors first, then the host; HTTP for loopback and
- * HTTPS otherwise, unverified TLS or HTTP for insecure hosts), answers Bearer and Basic
- * challenges with a per-scope token cache, and bounds manifest sizes. Thread-safe; one per store.
+ * HTTPS otherwise, unverified TLS or HTTP for insecure hosts), fetches manifests (size-bounded)
+ * and blobs from the first endpoint that has them, with {@link RegistryAuth} answering
+ * challenges. Thread-safe; one per store.
  */
 public final class RegistryClient {
   public static final int MAX_MANIFEST_BYTES = 4 << 20;
@@ -46,17 +33,11 @@ public final class RegistryClient {
       "application/vnd.docker.distribution.manifest.list.v2+json",
       "application/vnd.docker.distribution.manifest.v1+prettyjws",
       "application/vnd.docker.distribution.manifest.v1+json");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ImageOptions options;
-  private final AuthFile authFile;
   private final StallGuard stallGuard;
-  // built on first use: an HttpClient (TLS context, selector thread) costs ~0.2 s of daemon start-up
-  private volatile HttpClient http;
-  private volatile HttpClient unverifiedTls;
-  private final Map<String, Token> tokens = new ConcurrentHashMap<>();
-
-  private record Token(String header, long expiresAtNanos) {}
+  private final HttpClients clients;
+  private final RegistryAuth auth;
 
   /** Where one attempt goes: base is scheme://authority (plus a mirror's path prefix). */
   public record Endpoint(URI base, boolean unverifiedTls, boolean mirror) {
@@ -70,25 +51,9 @@ public final class RegistryClient {
 
   public RegistryClient(ImageOptions options) {
     this.options = options;
-    this.authFile = new AuthFile(options.authFile());
     this.stallGuard = new StallGuard(options.stallTimeout());
-  }
-
-  private HttpClient client(boolean unverified) {
-    HttpClient c = unverified ? unverifiedTls : http;
-    if (c != null) {
-      return c;
-    }
-    synchronized (this) {
-      if (unverified && unverifiedTls == null) {
-        unverifiedTls = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(options.stallTimeout()).sslContext(trustAll()).build();
-      } else if (!unverified && http == null) {
-        http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(options.stallTimeout()).build();
-      }
-      return unverified ? unverifiedTls : http;
-    }
+    this.clients = new HttpClients(options.stallTimeout());
+    this.auth = new RegistryAuth(new AuthFile(options.authFile()), clients, options.stallTimeout());
   }
 
   /** The endpoints to try for a registry host, in order. */
@@ -185,20 +150,11 @@ public final class RegistryClient {
   private HttpResponse<InputStream> get(Endpoint endpoint, Reference ref, String path, String accept,
                                         Credentials criAuth) throws IOException {
     URI uri = URI.create(endpoint.base() + "/v2/" + ref.path() + path);
-    String scope = "repository:" + ref.path() + ":pull";
-    Credentials creds = criAuth.isEmpty() ? authFile.lookup(endpoint.mirror() ? endpoint.authority() : ref.domain())
-        : criAuth;
-    // tokens are cached per credentials too: one pull's token must never serve another pull's request
-    String cacheKey = endpoint.authority() + " " + scope + " " + fingerprint(creds);
-    Token cached = tokens.get(cacheKey);
-    String authorization = cached != null && cached.expiresAtNanos() > System.nanoTime() ? cached.header() : null;
-    HttpResponse<InputStream> r = send(endpoint, uri, accept, authorization);
+    RegistryAuth.Authorization authorization = auth.forRequest(endpoint, ref, criAuth);
+    HttpResponse<InputStream> r = send(endpoint, uri, accept, authorization.cachedHeader());
     if (r.statusCode() == 401) {
       r.body().close();
-      Token token = answer(endpoint, Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)),
-          scope, creds);
-      tokens.put(cacheKey, token);
-      r = send(endpoint, uri, accept, token.header());
+      r = send(endpoint, uri, accept, authorization.answer(r.headers().firstValue("WWW-Authenticate").orElse(null)));
     }
     int status = r.statusCode();
     if (status == 200) {
@@ -222,76 +178,11 @@ public final class RegistryClient {
       b.header("Authorization", authorization);
     }
     try {
-      return client(endpoint.unverifiedTls()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return clients.client(endpoint.unverifiedTls()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }
-  }
-
-  /** Turns a 401 challenge into an Authorization header: Basic directly, Bearer through the token realm. */
-  private Token answer(Endpoint endpoint, Challenge challenge, String scope, Credentials creds) throws IOException {
-    long forever = Long.MAX_VALUE;
-    if (challenge == null) {
-      throw new ImageException(Reason.UNAUTHORIZED, "registry " + endpoint.base() + " demands auth without a challenge");
-    }
-    String userPass = creds.userColonPassword();
-    if (challenge.scheme().equals("basic")) {
-      if (userPass == null) {
-        throw new ImageException(Reason.UNAUTHORIZED, "registry " + endpoint.base() + " needs credentials");
-      }
-      return new Token(basic(userPass), forever);
-    }
-    if (!challenge.scheme().equals("bearer")) {
-      throw new ImageException(Reason.UNAUTHORIZED, "unsupported auth scheme " + challenge.scheme());
-    }
-    if (!creds.registryToken().isEmpty()) {
-      return new Token("Bearer " + creds.registryToken(), forever);
-    }
-    String realm = challenge.param("realm");
-    if (realm.isEmpty()) {
-      throw new ImageException(Reason.UNAUTHORIZED, "bearer challenge without realm from " + endpoint.base());
-    }
-    String service = challenge.param("service");
-    String wantScope = challenge.param("scope").isEmpty() ? scope : challenge.param("scope");
-    HttpRequest.Builder b;
-    if (!creds.identityToken().isEmpty()) {
-      String form = "grant_type=refresh_token&client_id=jcri&service=" + enc(service) + "&scope=" + enc(wantScope)
-          + "&refresh_token=" + enc(creds.identityToken());
-      b = HttpRequest.newBuilder(URI.create(realm)).header("Content-Type", "application/x-www-form-urlencoded")
-          .POST(HttpRequest.BodyPublishers.ofString(form));
-    } else {
-      String sep = realm.contains("?") ? "&" : "?";
-      b = HttpRequest.newBuilder(URI.create(realm + sep + "service=" + enc(service) + "&scope=" + enc(wantScope))).GET();
-      if (userPass != null) {
-        b.header("Authorization", basic(userPass));
-      }
-    }
-    HttpResponse<String> r;
-    try {
-      r = (endpoint.unverifiedTls() ? unverifiedTls : http).send(b.timeout(options.stallTimeout()).build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    if (r.statusCode() != 200) {
-      throw new ImageException(Reason.UNAUTHORIZED, "token server " + URI.create(realm).getHost()
-          + " refused (HTTP " + r.statusCode() + ")");
-    }
-    JsonNode json = JSON.readTree(r.body());
-    String token = json.path("token").asText(json.path("access_token").asText(""));
-    if (token.isEmpty()) {
-      throw new ImageException(Reason.UNAUTHORIZED, "token server answered without a token");
-    }
-    long seconds = Math.max(60, json.path("expires_in").asLong(60));
-    // renew a little early so a token never expires in flight
-    return new Token("Bearer " + token, System.nanoTime() + Duration.ofSeconds(seconds - 10).toNanos());
-  }
-
-  private static String fingerprint(Credentials c) {
-    return c.isEmpty() ? "anonymous" : Digests.sha256((c.userColonPassword() + "\0" + c.identityToken() + "\0"
-        + c.registryToken()).getBytes(StandardCharsets.UTF_8));
   }
 
   static boolean isLoopback(String host) {
@@ -314,31 +205,4 @@ public final class RegistryClient {
     }
   }
 
-  private static String basic(String userPass) {
-    return "Basic " + Base64.getEncoder().encodeToString(userPass.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  private static SSLContext trustAll() {
-    try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new javax.net.ssl.TrustManager[] {new X509ExtendedTrustManager() {
-        @Override public void checkClientTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
-        @Override public void checkServerTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
-        @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-        @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-        @Override public void checkClientTrusted(X509Certificate[] c, String a) {}
-        @Override public void checkServerTrusted(X509Certificate[] c, String a) {}
-        @Override public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      }}, null);
-      return ctx;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

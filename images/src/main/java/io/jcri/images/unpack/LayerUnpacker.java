@@ -1,12 +1,10 @@
 package io.jcri.images.unpack;
 
-import com.github.luben.zstd.ZstdInputStream;
 import io.jcri.images.ImageException;
 import io.jcri.images.ImageException.Reason;
 import io.jcri.images.registry.Digests;
 import io.jcri.sys.SysException;
 import io.jcri.sys.Syscalls;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,14 +19,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -54,14 +48,13 @@ public final class LayerUnpacker {
   private static final int S_IFIFO = 0010000;
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
-  private static final int MAX_SYMLINK_HOPS = 40;
-  private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
   private static final byte[] ZEROS = new byte[CHUNK];
 
   /** What was unpacked: the digest and size of the uncompressed tar (the layer's diff ID). */
   public record Result(String diffId, long tarBytes) {}
 
   private final Path root;
+  private final LayerPaths paths;
   private final long maxExpandedBytes;
   private final Map<Path, FileTime> directoryTimes = new LinkedHashMap<>();
   private final byte[] chunk = new byte[CHUNK];
@@ -70,6 +63,7 @@ public final class LayerUnpacker {
 
   private LayerUnpacker(Path root, long maxExpandedBytes) {
     this.root = root;
+    this.paths = new LayerPaths(root, this::bad);
     this.maxExpandedBytes = maxExpandedBytes;
   }
 
@@ -93,8 +87,8 @@ public final class LayerUnpacker {
 
   private Result run(InputStream layer) throws IOException {
     MessageDigest sha = Digests.newSha256();
-    CountingInputStream tarBytes = new CountingInputStream(new DigestInputStream(decompress(layer), sha),
-        maxExpandedBytes);
+    Decompression.CountingInputStream tarBytes = new Decompression.CountingInputStream(
+        new DigestInputStream(Decompression.decompress(layer), sha), maxExpandedBytes);
     try (TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes, 1 << 16)) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
@@ -109,21 +103,6 @@ public final class LayerUnpacker {
     return new Result(Digests.format(sha.digest()), tarBytes.count);
   }
 
-  private static InputStream decompress(InputStream in) throws IOException {
-    BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
-    b.mark(4);
-    byte[] magic = b.readNBytes(4);
-    b.reset();
-    if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-      return new GZIPInputStream(b, 1 << 16);
-    }
-    if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
-        && (magic[3] & 0xff) == 0xfd) {
-      return new ZstdInputStream(b);
-    }
-    return b;
-  }
-
   private void apply(TarArchiveEntry e, InputStream content) throws IOException {
     entry = e.getName();
     if (!e.isCheckSumOK()) {
@@ -132,7 +111,7 @@ public final class LayerUnpacker {
     if (e.isGlobalPaxHeader()) {
       return; // PAX globals carry nothing to write
     }
-    List<String> parts = clean(e.getName());
+    List<String> parts = paths.clean(e.getName());
     if (parts.isEmpty()) {
       if (!e.isDirectory()) {
         throw bad("names the layer's root but is not a directory");
@@ -141,7 +120,7 @@ public final class LayerUnpacker {
       return;
     }
     String base = parts.getLast();
-    Path dir = directory(parts.subList(0, parts.size() - 1));
+    Path dir = paths.directory(parts.subList(0, parts.size() - 1));
     if (base.equals(OPAQUE)) {
       Syscalls.lsetxattr(dir, "trusted.overlay.opaque", "y".getBytes(StandardCharsets.US_ASCII));
       return;
@@ -150,14 +129,14 @@ public final class LayerUnpacker {
       return;
     }
     if (base.startsWith(WHITEOUT)) {
-      Path hidden = dir.resolve(childName(base.substring(WHITEOUT.length()), "whiteout target"));
+      Path hidden = dir.resolve(paths.childName(base.substring(WHITEOUT.length()), "whiteout target"));
       removeExisting(hidden);
       Syscalls.mknod(hidden, S_IFCHR, 0, 0);
       return;
     }
     Path target = dir.resolve(base);
     if (e.isDirectory()) {
-      BasicFileAttributes existing = attributes(target);
+      BasicFileAttributes existing = LayerPaths.attributes(target);
       if (existing == null || !existing.isDirectory()) {
         removeExisting(target);
         Files.createDirectory(target);
@@ -168,12 +147,12 @@ public final class LayerUnpacker {
     }
     removeExisting(target);
     if (e.isLink()) {
-      List<String> linkParts = clean(e.getLinkName());
+      List<String> linkParts = paths.clean(e.getLinkName());
       if (linkParts.isEmpty()) {
         throw bad("hard link has no target");
       }
-      Path source = directory(linkParts.subList(0, linkParts.size() - 1)).resolve(linkParts.getLast());
-      BasicFileAttributes a = attributes(source);
+      Path source = paths.directory(linkParts.subList(0, linkParts.size() - 1)).resolve(linkParts.getLast());
+      BasicFileAttributes a = LayerPaths.attributes(source);
       if (a == null || a.isDirectory()) {
         throw bad("hard link to " + e.getLinkName() + ", which is not a file of this layer");
       }
@@ -221,82 +200,6 @@ public final class LayerUnpacker {
     }
   }
 
-  /**
-   * The name's components; '.' and empty ones dropped; absolute names and '..' refused. (The tar
-   * reader ends every name at its first NUL, as GNU tar does, so none reaches here.)
-   */
-  private List<String> clean(String name) {
-    if (name.startsWith("/")) {
-      throw bad("absolute path");
-    }
-    List<String> parts = new ArrayList<>();
-    for (String p : name.split("/")) {
-      if (p.equals("..")) {
-        throw bad("'..' in a path: " + name);
-      }
-      if (!p.isEmpty() && !p.equals(".")) {
-        parts.add(p);
-      }
-    }
-    return parts;
-  }
-
-  /** name when it is one plain entry of a directory (it is one component of a cleaned name already). */
-  private String childName(String name, String what) {
-    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-      throw bad(what + " \"" + name + "\" is not a plain name");
-    }
-    return name;
-  }
-
-  /**
-   * The real directory (no symlink left in it) that the components name inside root, creating
-   * missing ones. Symlinks on the way are followed only while they stay inside root.
-   */
-  private Path directory(List<String> components) throws IOException {
-    Deque<String> todo = new ArrayDeque<>(components);
-    List<String> resolved = new ArrayList<>();
-    Path current = root;
-    int hops = 0;
-    while (!todo.isEmpty()) {
-      String c = todo.pop();
-      if (c.isEmpty() || c.equals(".")) {
-        continue;
-      }
-      if (c.equals("..")) {
-        if (resolved.isEmpty()) {
-          throw bad("a symlink in the layer leads outside it");
-        }
-        resolved.removeLast();
-        current = current.getParent();
-        continue;
-      }
-      Path next = current.resolve(c);
-      BasicFileAttributes a = attributes(next);
-      if (a == null) {
-        Files.createDirectory(next);
-      } else if (a.isSymbolicLink()) {
-        if (++hops > MAX_SYMLINK_HOPS) {
-          throw bad("too many symlinks");
-        }
-        String target = Files.readSymbolicLink(next).toString();
-        if (target.startsWith("/")) {
-          throw bad("write through absolute symlink " + root.relativize(next) + " -> " + target);
-        }
-        String[] t = target.split("/");
-        for (int i = t.length - 1; i >= 0; i--) {
-          todo.push(t[i]);
-        }
-        continue;
-      } else if (!a.isDirectory()) {
-        throw bad(root.relativize(next) + " is not a directory");
-      }
-      resolved.add(c);
-      current = next;
-    }
-    return current;
-  }
-
   private void setMetadata(Path path, TarArchiveEntry e) throws IOException {
     Syscalls.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
     for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
@@ -317,9 +220,8 @@ public final class LayerUnpacker {
     Syscalls.setTimesNoFollow(path, mtime.toInstant());
   }
 
-
   private void removeExisting(Path path) throws IOException {
-    BasicFileAttributes a = attributes(path);
+    BasicFileAttributes a = LayerPaths.attributes(path);
     if (a == null) {
       return;
     }
@@ -331,51 +233,7 @@ public final class LayerUnpacker {
     directoryTimes.remove(path);
   }
 
-  private static BasicFileAttributes attributes(Path path) throws IOException {
-    try {
-      return Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW);
-    } catch (java.nio.file.NoSuchFileException e) {
-      return null;
-    }
-  }
-
   private ImageException bad(String why) {
     return new ImageException(Reason.BAD_LAYER, "refused layer entry \"" + entry + "\": " + why);
-  }
-
-  /** Counts the uncompressed tar and stops a decompression bomb at the cap. */
-  private static final class CountingInputStream extends java.io.FilterInputStream {
-    private final long max;
-    long count;
-
-    CountingInputStream(InputStream in, long max) {
-      super(in);
-      this.max = max;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        counted(1);
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        counted(n);
-      }
-      return n;
-    }
-
-    private void counted(int n) {
-      count += n;
-      if (count > max) {
-        throw new ImageException(Reason.BAD_LAYER, "refused layer: it decompresses to more than " + max + " bytes");
-      }
-    }
   }
 }
