@@ -165,11 +165,14 @@ class SandboxIT {
   void networkSysctlsApplyInsideThePodOnly() throws Exception {
     String host = Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip();
     var pod = Pods.pod("sysctl");
-    pod.getLinuxBuilder().putSysctls("net.ipv4.ip_unprivileged_port_start", "53");
+    pod.getLinuxBuilder().putSysctls("net.ipv4.ip_unprivileged_port_start", "53")
+        // the slash form (sysctl.d(5)) names the same kind of file
+        .putSysctls("net/ipv4/ip_local_port_range", "40000\t50000");
     String id = Pods.run(d, pod);
     try {
       Path netns = Path.of(Pods.info(d, id).get("netnsPath").asText());
       assertEquals("53", Pods.inNetns(netns, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").strip());
+      assertEquals("40000\t50000", Pods.inNetns(netns, "cat", "/proc/sys/net/ipv4/ip_local_port_range").strip());
       assertEquals(host, Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip());
     } finally {
       stopAndRemove(id);

@@ -50,9 +50,24 @@ final class CdiDevices {
   record Hook(String hookName, String path, List<String> args, List<String> env, Integer timeout) {}
 
   /** What the requested devices add: env entries, device nodes, mounts, and hooks by OCI hook name. */
-  record Injection(List<String> env, List<Devices.Node> nodes, List<SpecMounts.Entry> mounts,
+  record Injection(List<String> env, List<Devices.Node> nodes, List<RuntimeSpec.Mount> mounts,
       Map<String, List<Hook>> hooks) {
     static final Injection NONE = new Injection(List.of(), List.of(), List.of(), Map.of());
+
+    /** The spec's "hooks", or null when no device asks for any. */
+    RuntimeSpec.Hooks specHooks() {
+      if (hooks.isEmpty()) {
+        return null;
+      }
+      return new RuntimeSpec.Hooks(spec("prestart"), spec("createRuntime"), spec("createContainer"),
+          spec("startContainer"), spec("poststart"), spec("poststop"));
+    }
+
+    private List<RuntimeSpec.Hook> spec(String name) {
+      List<Hook> list = hooks.get(name);
+      return list == null ? null : list.stream().map(h -> new RuntimeSpec.Hook(h.path(),
+          ContainerSpecs.orEmpty(h.args()), ContainerSpecs.orEmpty(h.env()), h.timeout())).toList();
+    }
   }
 
   private record Found(Path file, Spec spec, SpecDevice device) {}
@@ -67,7 +82,7 @@ final class CdiDevices {
     Map<String, Found> known = load(specDirs, unread);
     List<String> env = new ArrayList<>();
     List<Devices.Node> nodes = new ArrayList<>();
-    List<SpecMounts.Entry> mounts = new ArrayList<>();
+    List<RuntimeSpec.Mount> mounts = new ArrayList<>();
     Map<String, List<Hook>> hooks = new LinkedHashMap<>();
     Set<Path> specsApplied = new LinkedHashSet<>();
     for (int i = 0; i < requested.size(); i++) {
@@ -129,7 +144,7 @@ final class CdiDevices {
   }
 
   private static void apply(String who, Edits e, List<String> env, List<Devices.Node> nodes,
-      List<SpecMounts.Entry> mounts, Map<String, List<Hook>> hooks) throws OciSpecException {
+      List<RuntimeSpec.Mount> mounts, Map<String, List<Hook>> hooks) throws OciSpecException {
     if (present(e.intelRdt()) || present(e.netDevices()) || !ContainerSpecs.orEmpty(e.additionalGids()).isEmpty()) {
       throw OciSpecException.invalid(who + " needs intelRdt, additionalGids or netDevices edits, which jcri does not apply");
     }
@@ -146,7 +161,7 @@ final class CdiDevices {
       if (type.equals("bind") && !options.contains("bind") && !options.contains("rbind")) {
         options.add(0, "rbind");
       }
-      mounts.add(new SpecMounts.Entry(m.containerPath(), type, m.hostPath(), options));
+      mounts.add(new RuntimeSpec.Mount(m.containerPath(), type, m.hostPath(), options));
     }
     for (Hook h : ContainerSpecs.orEmpty(e.hooks())) {
       if (!HOOKS.contains(h.hookName()) || h.path() == null || !h.path().startsWith("/")) {
@@ -168,6 +183,14 @@ final class CdiDevices {
       throw OciSpecException.invalid(who + ": a device node needs an absolute path");
     }
     String access = d.permissions() == null || d.permissions().isEmpty() ? "rwm" : d.permissions();
+    if (!access.matches("[rwm]{1,3}")) {
+      throw OciSpecException.invalid(who + ": device node " + d.path() + ": permissions must be made of r, w, m, not \""
+          + d.permissions() + "\"");
+    }
+    if (d.hostPath() != null && !d.hostPath().startsWith("/")) {
+      throw OciSpecException.invalid(who + ": device node " + d.path() + ": hostPath must be absolute: \""
+          + d.hostPath() + "\"");
+    }
     if (d.type() != null && d.major() != null && d.minor() != null) {
       return List.of(new Devices.Node(d.path(), d.type(), d.major(), d.minor(), d.fileMode() == null ? 0666 : d.fileMode(),
           d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid(), access));

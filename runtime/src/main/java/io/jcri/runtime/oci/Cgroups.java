@@ -6,9 +6,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 
-/** Finds a running container's processes through the cgroup its spec named, so no container store is needed here. */
+/** The cgroup a spec names for a container, and its processes found there, so no container store is needed here. */
 final class Cgroups {
   private Cgroups() {}
+
+  /** linux.cgroupsPath: "parent/id" for cgroupfs, "slice:jcri:id" for systemd; jcri's own parent by default. */
+  static String path(String parent, String id, OciOptions options) {
+    if (options.cgroupDriver().equals("systemd")) {
+      return (parent.isEmpty() ? "system.slice" : parent) + ":jcri:" + id;
+    }
+    String base = parent.isEmpty() ? "/jcri" : (parent.startsWith("/") ? parent : "/" + parent);
+    return (base.endsWith("/") ? base : base + "/") + id;
+  }
 
   /** A pid in the container's cgroup (all share its PID namespace), or empty when it has none running. */
   static OptionalLong firstPid(String cgroupsPath, String driver) throws OciSpecException {

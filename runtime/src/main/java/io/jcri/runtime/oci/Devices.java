@@ -27,20 +27,13 @@ final class Devices {
 
   private Devices() {}
 
-  /** The CRI device (a node, or a directory of nodes) as the container should see it. */
+  /**
+   * The CRI device (a node, or a directory of nodes) as the container should see it. Its paths and
+   * permissions were checked with the request (or, for CDI, by {@link CdiDevices}).
+   */
   static List<Node> fromCri(Device device) throws OciSpecException {
     String access = device.getPermissions().isEmpty() ? "rwm" : device.getPermissions();
-    if (!access.matches("[rwm]{1,3}")) {
-      throw OciSpecException.invalid("device " + device.getHostPath() + ": permissions must be made of r, w, m, not \""
-          + device.getPermissions() + "\"");
-    }
-    if (!device.getHostPath().startsWith("/")) {
-      throw OciSpecException.invalid("device host_path must be absolute: \"" + device.getHostPath() + "\"");
-    }
     String containerPath = device.getContainerPath().isEmpty() ? device.getHostPath() : device.getContainerPath();
-    if (!containerPath.startsWith("/")) {
-      throw OciSpecException.invalid("device container_path must be absolute: \"" + containerPath + "\"");
-    }
     Path host = Path.of(device.getHostPath());
     try {
       Path real = host.toRealPath();

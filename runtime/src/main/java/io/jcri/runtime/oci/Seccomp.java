@@ -1,15 +1,15 @@
 package io.jcri.runtime.oci;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.cri.v1.SecurityProfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -20,7 +20,9 @@ import java.util.logging.Logger;
  */
 final class Seccomp {
   private static final Logger LOG = Logger.getLogger(Seccomp.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Reads profiles; fields runc would ignore are ignored here too. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final JsonNode DEFAULT_PROFILE = parseDefault();
   private static final boolean ARM64 = System.getProperty("os.arch").equals("aarch64");
   /** The architecture as profiles name it in includes/excludes, and as libseccomp does. */
@@ -33,7 +35,7 @@ final class Seccomp {
    * linux.seccomp for a process, or null for none. The profile comes from the structured field when
    * set, else from the deprecated path string ("runtime/default", "unconfined", "localhost/&lt;file&gt;").
    */
-  static ObjectNode forProcess(SecurityProfile profile, String legacyPath, boolean privileged,
+  static SpecLinux.Seccomp forProcess(SecurityProfile profile, String legacyPath, boolean privileged,
       List<String> capabilities, OciOptions options, String who) throws OciSpecException {
     if (privileged) {
       return null;
@@ -83,42 +85,75 @@ final class Seccomp {
     }
   }
 
-  static ObjectNode toOci(JsonNode profile, List<String> capabilities, String source) throws OciSpecException {
+  static SpecLinux.Seccomp toOci(JsonNode profile, List<String> capabilities, String source) throws OciSpecException {
     JsonNode defaultAction = profile.get("defaultAction");
     if (defaultAction == null || !defaultAction.isTextual()) {
       throw OciSpecException.invalid("seccomp profile " + source + " has no defaultAction");
     }
-    ObjectNode out = JSON.createObjectNode();
-    out.put("defaultAction", defaultAction.asText());
-    copyIfPresent(profile, out, "defaultErrnoRet", "flags", "listenerPath", "listenerMetadata");
-    ArrayNode arches = out.putArray("architectures");
+    List<String> arches = new ArrayList<>();
     if (profile.has("architectures")) {
-      profile.get("architectures").forEach(arches::add);
+      profile.get("architectures").forEach(a -> arches.add(a.asText()));
     } else {
       for (JsonNode m : profile.path("archMap")) {
         if (m.path("architecture").asText().equals(NATIVE_SCMP_ARCH)) {
           arches.add(NATIVE_SCMP_ARCH);
-          m.path("subArchitectures").forEach(arches::add);
+          m.path("subArchitectures").forEach(a -> arches.add(a.asText()));
         }
       }
     }
-    ArrayNode syscalls = out.putArray("syscalls");
+    List<SpecLinux.Syscall> syscalls = new ArrayList<>();
     for (JsonNode rule : profile.path("syscalls")) {
       if (!applies(rule, capabilities)) {
         continue;
       }
-      ObjectNode s = syscalls.addObject();
-      ArrayNode names = s.putArray("names");
+      List<String> names = new ArrayList<>();
       if (rule.has("names")) {
-        rule.get("names").forEach(names::add);
+        rule.get("names").forEach(n -> names.add(n.asText()));
       } else if (rule.has("name")) {
-        names.add(rule.get("name"));
+        names.add(rule.get("name").asText());
       }
       if (names.isEmpty() || !rule.path("action").isTextual()) {
         throw OciSpecException.invalid("seccomp profile " + source + " has a rule without names or action: " + rule);
       }
-      s.put("action", rule.get("action").asText());
-      copyIfPresent(rule, s, "errnoRet", "args");
+      syscalls.add(new SpecLinux.Syscall(names, rule.get("action").asText(),
+          optional(rule, "errnoRet", Integer.class, source), optionalList(rule, "args", SpecLinux.SyscallArg.class, source)));
+    }
+    return new SpecLinux.Seccomp(defaultAction.asText(), optional(profile, "defaultErrnoRet", Integer.class, source),
+        optionalList(profile, "flags", String.class, source), optional(profile, "listenerPath", String.class, source),
+        optional(profile, "listenerMetadata", String.class, source), arches, syscalls);
+  }
+
+  /** A field of the profile as its OCI type, or null when the profile leaves it out. */
+  private static <T> T optional(JsonNode from, String field, Class<T> type, String source) throws OciSpecException {
+    JsonNode v = from.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    try {
+      return JSON.treeToValue(v, type);
+    } catch (JacksonException e) {
+      throw OciSpecException.invalid("seccomp profile " + source + ": " + field + " " + v + " is not a "
+          + type.getSimpleName() + ": " + e.getOriginalMessage());
+    }
+  }
+
+  private static <T> List<T> optionalList(JsonNode from, String field, Class<T> type, String source)
+      throws OciSpecException {
+    JsonNode v = from.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isArray()) {
+      throw OciSpecException.invalid("seccomp profile " + source + ": " + field + " " + v + " is not a list");
+    }
+    List<T> out = new ArrayList<>();
+    for (JsonNode item : v) {
+      try {
+        out.add(JSON.treeToValue(item, type));
+      } catch (JacksonException e) {
+        throw OciSpecException.invalid("seccomp profile " + source + ": " + field + " entry " + item + " is not a "
+            + type.getSimpleName() + ": " + e.getOriginalMessage());
+      }
     }
     return out;
   }
@@ -150,14 +185,6 @@ final class Seccomp {
       }
     }
     return false;
-  }
-
-  private static void copyIfPresent(JsonNode from, ObjectNode to, String... fields) {
-    for (String f : fields) {
-      if (from.has(f) && !from.get(f).isNull()) {
-        to.set(f, from.get(f).deepCopy());
-      }
-    }
   }
 
   private static JsonNode parseDefault() {

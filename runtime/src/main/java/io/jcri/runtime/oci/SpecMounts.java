@@ -22,14 +22,11 @@ import java.util.Map;
 
 /** The mounts of a container: kernel filesystems, the pod's shared files, image VOLUMEs and the CRI mounts. */
 final class SpecMounts {
-  /** One entry of the spec's "mounts". */
-  record Entry(String destination, String type, String source, List<String> options) {}
-
   /**
    * The CRI mounts as spec entries, the host mount points whose propagation must change before runc create
    * for the requested propagation to work, and the rootfs propagation that lets it through.
    */
-  record CriMounts(List<Entry> entries, Map<Path, String> hostPropagation, String rootfsPropagation) {}
+  record CriMounts(List<RuntimeSpec.Mount> entries, Map<Path, String> hostPropagation, String rootfsPropagation) {}
 
   private static final List<String> BIND_RW = List.of("rbind", "rprivate", "rw");
   private static final List<String> BIND_RO = List.of("rbind", "rprivate", "ro");
@@ -37,38 +34,38 @@ final class SpecMounts {
   private SpecMounts() {}
 
   /** proc, /dev, devpts, mqueue, sysfs and cgroupfs, as runc's and containerd's defaults; rw sysfs/cgroup when privileged. */
-  static List<Entry> kernelFilesystems(boolean privileged) {
+  static List<RuntimeSpec.Mount> kernelFilesystems(boolean privileged) {
     String sysMode = privileged ? "rw" : "ro";
     return List.of(
-        new Entry("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
-        new Entry("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
-        new Entry("/dev/pts", "devpts", "devpts",
+        new RuntimeSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
+        new RuntimeSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
+        new RuntimeSpec.Mount("/dev/pts", "devpts", "devpts",
             List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
-        new Entry("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
-        new Entry("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sysMode)),
-        new Entry("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", sysMode)));
+        new RuntimeSpec.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
+        new RuntimeSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sysMode)),
+        new RuntimeSpec.Mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", sysMode)));
   }
 
   /** resolv.conf, hostname, hosts and /dev/shm of the pod; read-only along with a read-only rootfs, as kubelet expects. */
-  static List<Entry> podFiles(SandboxContext sandbox, boolean readonlyRootfs) {
+  static List<RuntimeSpec.Mount> podFiles(SandboxContext sandbox, boolean readonlyRootfs) {
     List<String> bind = readonlyRootfs ? BIND_RO : BIND_RW;
-    List<Entry> entries = new ArrayList<>();
+    List<RuntimeSpec.Mount> entries = new ArrayList<>();
     if (sandbox.resolvConf() != null) {
-      entries.add(new Entry("/etc/resolv.conf", "bind", sandbox.resolvConf().toString(), bind));
+      entries.add(new RuntimeSpec.Mount("/etc/resolv.conf", "bind", sandbox.resolvConf().toString(), bind));
     }
     if (sandbox.hostnameFile() != null) {
-      entries.add(new Entry("/etc/hostname", "bind", sandbox.hostnameFile().toString(), bind));
+      entries.add(new RuntimeSpec.Mount("/etc/hostname", "bind", sandbox.hostnameFile().toString(), bind));
     }
     if (sandbox.hostsFile() != null) {
-      entries.add(new Entry("/etc/hosts", "bind", sandbox.hostsFile().toString(), bind));
+      entries.add(new RuntimeSpec.Mount("/etc/hosts", "bind", sandbox.hostsFile().toString(), bind));
     }
     List<String> shmOptions = List.of("rbind", "rprivate", "nosuid", "nodev", "noexec", "rw");
     if (sandbox.hostIpc()) {
-      entries.add(new Entry("/dev/shm", "bind", "/dev/shm", shmOptions));
+      entries.add(new RuntimeSpec.Mount("/dev/shm", "bind", "/dev/shm", shmOptions));
     } else if (sandbox.shmPath() != null) {
-      entries.add(new Entry("/dev/shm", "bind", sandbox.shmPath().toString(), shmOptions));
+      entries.add(new RuntimeSpec.Mount("/dev/shm", "bind", sandbox.shmPath().toString(), shmOptions));
     } else {
-      entries.add(new Entry("/dev/shm", "tmpfs", "shm",
+      entries.add(new RuntimeSpec.Mount("/dev/shm", "tmpfs", "shm",
           List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
     }
     return entries;
@@ -79,16 +76,15 @@ final class SpecMounts {
    *     into mounts
    */
   static CriMounts fromCri(List<Mount> mounts, Map<Integer, Path> imageVolumes) throws OciSpecException {
-    List<Entry> entries = new ArrayList<>();
+    List<RuntimeSpec.Mount> entries = new ArrayList<>();
     Map<Path, String> hostPropagation = new LinkedHashMap<>();
     String rootfsPropagation = null;
     List<MountInfo> table = null;
     for (int i = 0; i < mounts.size(); i++) {
       Mount m = mounts.get(i);
       boolean image = m.hasImage() && !m.getImage().getImage().isEmpty();
-      validate(m, image);
       if (image) {
-        entries.add(new Entry(m.getContainerPath(), "bind", imageSource(i, m, imageVolumes.get(i)).toString(),
+        entries.add(new RuntimeSpec.Mount(m.getContainerPath(), "bind", imageSource(i, m, imageVolumes.get(i)).toString(),
             List.of("rbind", "rprivate", "ro")));
         continue;
       }
@@ -111,7 +107,7 @@ final class SpecMounts {
         rootfsPropagation = "rshared".equals(rootfsPropagation) ? rootfsPropagation : propagation;
       }
       // rro: read-only all the way down, submounts included (mount_setattr, kernel >= 5.12; checked with the request)
-      entries.add(new Entry(m.getContainerPath(), "bind", source.toString(), m.getRecursiveReadOnly()
+      entries.add(new RuntimeSpec.Mount(m.getContainerPath(), "bind", source.toString(), m.getRecursiveReadOnly()
           ? List.of("rbind", propagation, "ro", "rro") : List.of("rbind", propagation, m.getReadonly() ? "ro" : "rw")));
     }
     return new CriMounts(entries, Map.copyOf(hostPropagation), rootfsPropagation);
@@ -135,18 +131,6 @@ final class SpecMounts {
     }
   }
 
-  private static void validate(Mount m, boolean image) throws OciSpecException {
-    if (!image && (m.getHostPath().isEmpty() || !m.getHostPath().startsWith("/"))) {
-      throw OciSpecException.invalid("mount host_path must be an absolute path, not \"" + m.getHostPath() + "\"");
-    }
-    if (!m.getContainerPath().startsWith("/")) {
-      throw OciSpecException.invalid("mount container_path must be an absolute path, not \"" + m.getContainerPath() + "\"");
-    }
-    if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
-      throw OciSpecException.invalid("mount " + m.getContainerPath() + ": ID-mapped mounts are not supported");
-    }
-  }
-
   /** The host path with symlinks resolved, created as a directory when missing (as kubelet's DirectoryOrCreate relies on). */
   private static Path hostSource(String hostPath) throws OciSpecException {
     Path p = Path.of(hostPath);
@@ -165,8 +149,8 @@ final class SpecMounts {
    * Image VOLUMEs as read-write binds of host directories under volumesDir. A new directory starts with
    * what the image has at that path, as container engines have always done.
    */
-  static List<Entry> imageVolumes(List<String> volumes, Path rootfs, Path volumesDir) throws OciSpecException {
-    List<Entry> entries = new ArrayList<>();
+  static List<RuntimeSpec.Mount> imageVolumes(List<String> volumes, Path rootfs, Path volumesDir) throws OciSpecException {
+    List<RuntimeSpec.Mount> entries = new ArrayList<>();
     for (String volume : volumes) {
       String destination = volume.startsWith("/") ? volume : "/" + volume;
       Path dir = volumesDir.resolve(volumeDirName(destination));
@@ -184,16 +168,16 @@ final class SpecMounts {
         throw new OciSpecException(OciSpecException.Reason.INTERNAL,
             "preparing image volume " + destination + " in " + dir + ": " + e.getMessage(), e);
       }
-      entries.add(new Entry(destination, "bind", dir.toString(), BIND_RW));
+      entries.add(new RuntimeSpec.Mount(destination, "bind", dir.toString(), BIND_RW));
     }
     return entries;
   }
 
   /** The last entry for a destination wins; parents are mounted before what lies beneath them. */
-  static List<Entry> merge(List<List<Entry>> layers) {
-    List<Entry> merged = new ArrayList<>();
-    for (List<Entry> layer : layers) {
-      for (Entry e : layer) {
+  static List<RuntimeSpec.Mount> merge(List<List<RuntimeSpec.Mount>> layers) {
+    List<RuntimeSpec.Mount> merged = new ArrayList<>();
+    for (List<RuntimeSpec.Mount> layer : layers) {
+      for (RuntimeSpec.Mount e : layer) {
         merged.removeIf(m -> Path.of(m.destination()).normalize().equals(Path.of(e.destination()).normalize()));
         merged.add(e);
       }

@@ -29,11 +29,8 @@ final class Users {
     this.groups = groups;
   }
 
+  /** run_as_group comes with run_as_user or run_as_username: the request checks refuse it alone. */
   static Identity resolve(LinuxContainerSecurityContext sc, String imageUser, Path rootfs) throws OciSpecException {
-    boolean userGiven = sc.hasRunAsUser() || !sc.getRunAsUsername().isEmpty();
-    if (sc.hasRunAsGroup() && !userGiven) {
-      throw OciSpecException.invalid("run_as_group is set but neither run_as_user nor run_as_username is");
-    }
     Users db;
     try {
       db = new Users(readPasswd(Rootfs.resolve(rootfs, "/etc/passwd")), readGroups(Rootfs.resolve(rootfs, "/etc/group")));

@@ -21,6 +21,7 @@ import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.ContainerSpecs;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
+import io.jcri.runtime.oci.Sysctls;
 import io.jcri.runtime.server.CriException;
 import io.jcri.runtime.storage.Rootfs;
 import io.jcri.runtime.store.Ids;
@@ -408,7 +409,7 @@ public final class SandboxService {
   private static void applyNetSysctls(PodSandboxConfig pod, Path netns) throws IOException {
     Map<String, String> net = new LinkedHashMap<>();
     pod.getLinux().getSysctlsMap().forEach((k, v) -> {
-      if (k.startsWith("net.")) {
+      if (Sysctls.procSysPath(k).startsWith("net/")) {
         net.put(k, v);
       }
     });
@@ -417,7 +418,7 @@ public final class SandboxService {
     }
     Namespaces.runIn(netns, LibC.CLONE_NEWNET, () -> {
       for (var e : net.entrySet()) {
-        Path file = Path.of("/proc/sys").resolve(e.getKey().replace('.', '/'));
+        Path file = Path.of("/proc/sys").resolve(Sysctls.procSysPath(e.getKey()));
         if (!Files.exists(file)) {
           throw CriException.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
         }

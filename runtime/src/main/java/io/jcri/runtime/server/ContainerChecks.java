@@ -87,6 +87,10 @@ final class ContainerChecks {
       if (!m.hasImage() || m.getImage().getImage().isEmpty()) {
         absolute(field + ".host_path", m.getHostPath());
       }
+      if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
+        throw invalid(field + (m.getUidMappingsCount() > 0 ? ".uidMappings" : ".gidMappings"),
+            "asks for an ID-mapped mount, which jcri does not support");
+      }
       if (m.getPropagation() == io.jcri.cri.v1.MountPropagation.UNRECOGNIZED) {
         throw invalid(field + ".propagation", m.getPropagationValue() + " is not a mount propagation of the CRI");
       }

@@ -12,6 +12,7 @@ import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PortMapping;
 import io.jcri.cri.v1.Protocol;
+import io.jcri.runtime.oci.Sysctls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -100,7 +101,7 @@ final class PodSandboxChecks {
     for (Map.Entry<String, String> e : pod.getLinux().getSysctlsMap().entrySet()) {
       String key = e.getKey();
       String field = "linux.sysctls[" + quoted(key) + "]";
-      String path = procSysPath(key);
+      String path = Sysctls.procSysPath(key);
       for (String component : path.split("/", -1)) {
         if (!SYSCTL_COMPONENT.matcher(component).matches() || component.equals(".") || component.equals("..")) {
           throw invalid(field, "is not a sysctl name");
@@ -123,23 +124,5 @@ final class PodSandboxChecks {
         throw invalid(field, "is not a sysctl of this kernel (no /proc/sys/" + path + ")");
       }
     }
-  }
-
-  /**
-   * The path under /proc/sys a sysctl names. Its first separator tells the form: in
-   * "net.ipv4.conf.eth0/100.forwarding" a slash stands for a dot of the name, in
-   * "net/ipv4/conf/eth0.100/forwarding" a dot does.
-   */
-  static String procSysPath(String key) {
-    int dot = key.indexOf('.');
-    int slash = key.indexOf('/');
-    if (slash >= 0 && (dot < 0 || slash < dot)) {
-      return key;
-    }
-    StringBuilder b = new StringBuilder(key.length());
-    for (char c : key.toCharArray()) {
-      b.append(c == '.' ? '/' : c == '/' ? '.' : c);
-    }
-    return b.toString();
   }
 }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.oci;
 
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.image;
 import static io.jcri.runtime.oci.Fixtures.mount;
@@ -73,7 +74,7 @@ class CdiSpecTest extends SpecTest {
   }
 
   private static JsonNode device(OciSpec spec, String path) {
-    for (JsonNode d : spec.json().at("/linux/devices")) {
+    for (JsonNode d : json(spec).at("/linux/devices")) {
       if (d.path("path").asText().equals(path)) {
         return d;
       }
@@ -82,7 +83,7 @@ class CdiSpecTest extends SpecTest {
   }
 
   private static boolean allowed(OciSpec spec, long major, long minor, String access) {
-    for (JsonNode r : spec.json().at("/linux/resources/devices")) {
+    for (JsonNode r : json(spec).at("/linux/resources/devices")) {
       if (r.path("allow").asBoolean() && r.path("major").asLong() == major && r.path("minor").asLong() == minor
           && r.path("access").asText().equals(access)) {
         return true;
@@ -100,19 +101,19 @@ class CdiSpecTest extends SpecTest {
   @Test
   void aDeviceBringsItsSpecsEditsAndItsOwn() throws Exception {
     OciSpec spec = build(withDevices("example.com/gpu=gpu0"));
-    List<String> env = texts(spec.json().at("/process/env"));
+    List<String> env = texts(json(spec).at("/process/env"));
     assertTrue(env.containsAll(List.of("GPU_DRIVER=1.2", "GPU=0")), env.toString());
     JsonNode node = device(spec, "/dev/gpu0");
     assertNotNull(node, "the node stat-ed from its host path /dev/null");
     assertEquals("c", node.path("type").asText());
     assertEquals(1, node.path("major").asLong());
     assertEquals(3, node.path("minor").asLong());
-    assertTrue(allowed(spec, 1, 3, "rw"), spec.json().at("/linux/resources/devices").toString());
+    assertTrue(allowed(spec, 1, 3, "rw"), json(spec).at("/linux/resources/devices").toString());
     JsonNode m = mount(spec, "/usr/lib/gpu");
     assertNotNull(m);
     assertEquals("/usr/lib/gpu", m.path("source").asText());
     assertEquals(List.of("rbind", "ro", "nosuid"), texts(m.path("options")));
-    JsonNode hook = spec.json().at("/hooks/createContainer/0");
+    JsonNode hook = json(spec).at("/hooks/createContainer/0");
     assertEquals("/usr/bin/gpu-hook", hook.path("path").asText());
     assertEquals(List.of("gpu-hook", "update"), texts(hook.path("args")));
     assertEquals(5, hook.path("timeout").asInt());
@@ -129,8 +130,8 @@ class CdiSpecTest extends SpecTest {
     assertEquals(44, node.path("gid").asInt());
     assertTrue(allowed(spec, 195, 1, "rwm"));
     assertNotNull(device(spec, "/dev/gpu0"));
-    assertEquals(1, spec.json().at("/hooks/createContainer").size(), "the spec's hook once for two of its devices");
-    assertTrue(texts(spec.json().at("/process/env")).contains("GPU=1"), "the later device's value wins");
+    assertEquals(1, json(spec).at("/hooks/createContainer").size(), "the spec's hook once for two of its devices");
+    assertTrue(texts(json(spec).at("/process/env")).contains("GPU=1"), "the later device's value wins");
   }
 
   @Test
@@ -141,7 +142,7 @@ class CdiSpecTest extends SpecTest {
         """);
     OciSpec spec = build(withDevices("example.com/gpu=gpu0")
         .addEnvs(KeyValue.newBuilder().setKey("GPU").setValue(ByteString.copyFromUtf8("config"))));
-    List<String> env = texts(spec.json().at("/process/env"));
+    List<String> env = texts(json(spec).at("/process/env"));
     assertTrue(env.contains("GPU=run"), env.toString());
     assertTrue(env.stream().noneMatch(e -> e.equals("GPU=config") || e.equals("GPU=0")), env.toString());
   }
@@ -170,7 +171,7 @@ class CdiSpecTest extends SpecTest {
     String gids = refusal(withDevices("example.com/rdt=a"));
     assertTrue(gids.startsWith("CDI_devices[0] \"example.com/rdt=a\""), gids);
     assertTrue(gids.contains("additionalGids"), gids);
-    assertTrue(texts(build(withDevices("example.com/rdt=empty")).json().at("/process/env")).contains("EMPTY_EDITS=ok"),
+    assertTrue(texts(json(build(withDevices("example.com/rdt=empty"))).at("/process/env")).contains("EMPTY_EDITS=ok"),
         "empty edits of those kinds ask for nothing");
     String hook = refusal(withDevices("example.com/gpu=gpu1", "example.com/rdt=b"));
     assertTrue(hook.startsWith("CDI_devices[1] \"example.com/rdt=b\""), hook);
@@ -178,9 +179,24 @@ class CdiSpecTest extends SpecTest {
   }
 
   @Test
+  void badDeviceNodesAreRefusedNamingTheDevice() throws Exception {
+    Files.writeString(run.resolve("bad.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/bad",
+         "devices": [{"name": "perm", "containerEdits": {"deviceNodes": [{"path": "/dev/b", "hostPath": "/dev/null",
+                                                                         "permissions": "rwx"}]}},
+                     {"name": "rel", "containerEdits": {"deviceNodes": [{"path": "/dev/b", "hostPath": "dev/null"}]}}]}
+        """);
+    String perm = refusal(withDevices("example.com/bad=perm"));
+    assertTrue(perm.startsWith("CDI_devices[0] \"example.com/bad=perm\""), perm);
+    assertTrue(perm.contains("permissions must be made of r, w, m, not \"rwx\""), perm);
+    String rel = refusal(withDevices("example.com/bad=rel"));
+    assertTrue(rel.contains("hostPath must be absolute: \"dev/null\""), rel);
+  }
+
+  @Test
   void noDevicesNoSpecFilesRead() throws Exception {
     Files.writeString(etc.resolve("gpu.json"), "not json");
     OciSpec spec = build(container());
-    assertTrue(spec.json().path("hooks").isMissingNode());
+    assertTrue(json(spec).path("hooks").isMissingNode());
   }
 }

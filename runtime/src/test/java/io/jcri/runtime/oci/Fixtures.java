@@ -3,6 +3,7 @@ package io.jcri.runtime.oci;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerMetadata;
 import io.jcri.cri.v1.LinuxContainerConfig;
@@ -12,6 +13,7 @@ import io.jcri.cri.v1.LinuxSandboxSecurityContext;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.PodSandboxMetadata;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +107,15 @@ final class Fixtures {
     Object get() throws Exception;
   }
 
+  /** config.json as runc reads it, parsed: what the assertions look at is what runc gets. */
+  static JsonNode json(OciSpec spec) {
+    try {
+      return new ObjectMapper().readTree(spec.toJson());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static List<String> texts(JsonNode array) {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
@@ -119,7 +130,7 @@ final class Fixtures {
 
   /** The mount at destination, or null. */
   static JsonNode mount(OciSpec spec, String destination) {
-    for (JsonNode m : spec.json().path("mounts")) {
+    for (JsonNode m : json(spec).path("mounts")) {
       if (m.path("destination").asText().equals(destination)) {
         return m;
       }
@@ -129,7 +140,7 @@ final class Fixtures {
 
   /** The namespace of a type, or null when the container shares the host's. */
   static JsonNode namespace(OciSpec spec, String type) {
-    for (JsonNode n : spec.json().path("linux").path("namespaces")) {
+    for (JsonNode n : json(spec).path("linux").path("namespaces")) {
       if (n.path("type").asText().equals(type)) {
         return n;
       }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.oci;
 
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.namespace;
 import static io.jcri.runtime.oci.Fixtures.options;
 import static io.jcri.runtime.oci.Fixtures.pod;
@@ -27,12 +28,12 @@ class InfraSpecTest extends SpecTest {
     assertFalse(namespace(spec, "pid").has("path"));
     assertFalse(namespace(spec, "ipc").has("path"), "it never joins itself");
     assertFalse(namespace(spec, "uts").has("path"));
-    assertTrue(spec.json().at("/root/readonly").asBoolean());
-    assertTrue(spec.json().at("/process/capabilities/effective").isEmpty());
-    assertTrue(spec.json().at("/process/noNewPrivileges").asBoolean());
-    assertEquals("/kubepods/podabc/sb1", spec.json().at("/linux/cgroupsPath").asText());
-    assertEquals(-998, spec.json().at("/process/oomScoreAdj").asInt());
-    assertEquals("web-0", spec.json().path("hostname").asText());
+    assertTrue(json(spec).at("/root/readonly").asBoolean());
+    assertTrue(json(spec).at("/process/capabilities/effective").isEmpty());
+    assertTrue(json(spec).at("/process/noNewPrivileges").asBoolean());
+    assertEquals("/kubepods/podabc/sb1", json(spec).at("/linux/cgroupsPath").asText());
+    assertEquals(-998, json(spec).at("/process/oomScoreAdj").asInt());
+    assertEquals("web-0", json(spec).path("hostname").asText());
   }
 
   @Test
@@ -47,6 +48,6 @@ class InfraSpecTest extends SpecTest {
     assertNull(namespace(spec, "network"));
     assertNull(namespace(spec, "pid"));
     assertNull(namespace(spec, "ipc"));
-    assertFalse(spec.json().has("hostname"));
+    assertFalse(json(spec).has("hostname"));
   }
 }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.oci;
 
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.failure;
 import static io.jcri.runtime.oci.Fixtures.image;
@@ -65,7 +66,7 @@ class NamespacesSpecTest extends SpecTest {
     assertNull(namespace(spec, "ipc"));
     assertNull(namespace(spec, "uts"), "host network keeps the node's hostname");
     assertNull(namespace(spec, "pid"));
-    assertFalse(spec.json().has("hostname"), "no hostname can be set in the host UTS namespace");
+    assertFalse(json(spec).has("hostname"), "no hostname can be set in the host UTS namespace");
     assertEquals("/dev/shm", Fixtures.mount(spec, "/dev/shm").path("source").asText());
   }
 
@@ -77,7 +78,7 @@ class NamespacesSpecTest extends SpecTest {
     SandboxContext sandbox = new SandboxContext(s.sandboxId(), s.hostname(), false, false, false, s.netnsPath(),
         s.ipcNsPath(), s.utsNsPath(), 0, parent, s.resolvConf(), s.hostnameFile(), s.hostsFile(), s.shmPath());
     Path hierarchy = Path.of(NodeFacts.CGROUP_V2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/pids");
-    Path cgroup = hierarchy.resolve(ContainerSpecs.cgroupsPath(parent, "target1", options()).substring(1));
+    Path cgroup = hierarchy.resolve(Cgroups.path(parent, "target1", options()).substring(1));
     Process sleeper = Command.start(new ProcessBuilder("sleep", "60"));
     try {
       Files.createDirectories(cgroup);
@@ -104,7 +105,7 @@ class NamespacesSpecTest extends SpecTest {
   @Test
   void hostnameIsThePods() throws Exception {
     OciSpec spec = f.build(container());
-    assertEquals("web-0", spec.json().path("hostname").asText());
+    assertEquals("web-0", json(spec).path("hostname").asText());
     assertNotNull(namespace(spec, "uts"));
     assertTrue(List.of("mount", "network", "ipc", "uts", "pid").stream().allMatch(t -> namespace(spec, t) != null));
   }

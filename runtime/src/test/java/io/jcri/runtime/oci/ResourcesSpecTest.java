@@ -1,5 +1,6 @@
 package io.jcri.runtime.oci;
 
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.failure;
 import static io.jcri.runtime.oci.Fixtures.image;
@@ -7,10 +8,10 @@ import static io.jcri.runtime.oci.Fixtures.options;
 import static io.jcri.runtime.oci.Fixtures.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.cri.v1.HugepageLimit;
 import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -56,69 +57,63 @@ class ResourcesSpecTest extends SpecTest {
         .putUnified("memory.high", "50000000").build();
   }
 
-  private static JsonNode resources(LinuxContainerResources r, CgroupControllers cgroups) {
-    ObjectNode out = new ObjectMapper().createObjectNode();
-    ContainerSpecs.putResources(out, r, "c1", cgroups);
-    return out;
+  private static SpecResources resources(LinuxContainerResources r, CgroupControllers cgroups) {
+    return ResourceSpecs.limits(r, "c1", cgroups);
   }
 
   @Test
   void cpuMemoryAndHugepagesReachTheSpecWhereRuncCanSetThem() {
-    JsonNode r = resources(kubeletResources(), V1_ALL);
-    assertEquals(512, r.at("/cpu/shares").asLong());
-    assertEquals(50000, r.at("/cpu/quota").asLong());
-    assertEquals(100000, r.at("/cpu/period").asLong());
-    assertEquals("0-1", r.at("/cpu/cpus").asText());
-    assertEquals("0", r.at("/cpu/mems").asText());
-    assertEquals(64 << 20, r.at("/memory/limit").asLong());
+    SpecResources r = resources(kubeletResources(), V1_ALL);
+    assertEquals(new SpecResources.Cpu(512L, 50000L, 100000L, "0-1", "0"), r.cpu());
+    assertEquals(64 << 20, r.memory().limit());
     if (NodeFacts.SWAP_LIMIT) {
-      assertEquals(64 << 20, r.at("/memory/swap").asLong(), "no swap beyond the memory limit");
+      assertEquals(64L << 20, r.memory().swap(), "no swap beyond the memory limit");
     }
-    assertEquals("2MB", r.at("/hugepageLimits/0/pageSize").asText());
-    assertEquals(4 << 21, r.at("/hugepageLimits/0/limit").asLong());
-    assertEquals("1GB", r.at("/hugepageLimits/1/pageSize").asText());
-    assertFalse(r.has("unified"), "runc's v1 manager refuses unified keys");
+    assertEquals(List.of(new SpecResources.HugepageLimit("2MB", 4 << 21), new SpecResources.HugepageLimit("1GB", 0)),
+        r.hugepageLimits());
+    assertNull(r.unified(), "runc's v1 manager refuses unified keys");
+    assertNull(r.devices(), "limits alone leave the device rules as they are");
   }
 
   @Test
   void hybridNodeLeavesOutHugepagesThatOnlyTheUnifiedHierarchyHas() {
     assertEquals(Set.of("cpu", "cpuacct", "cpuset", "memory"), HYBRID.available());
-    JsonNode r = resources(kubeletResources(), HYBRID);
-    assertFalse(r.has("hugepageLimits"), "runc's v1 manager fails the create: cannot set hugetlb limit");
-    assertFalse(r.has("unified"));
-    assertEquals(512, r.at("/cpu/shares").asLong());
-    assertEquals("0-1", r.at("/cpu/cpus").asText());
-    assertEquals(64 << 20, r.at("/memory/limit").asLong());
+    SpecResources r = resources(kubeletResources(), HYBRID);
+    assertNull(r.hugepageLimits(), "runc's v1 manager fails the create: cannot set hugetlb limit");
+    assertNull(r.unified());
+    assertEquals(512L, r.cpu().shares());
+    assertEquals("0-1", r.cpu().cpus());
+    assertEquals(64 << 20, r.memory().limit());
   }
 
   @Test
   void v1NodeWithoutCpusetOrMemoryKeepsTheRest() {
-    JsonNode r = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpu", "hugetlb")));
-    assertEquals(512, r.at("/cpu/shares").asLong());
-    assertFalse(r.at("/cpu").has("cpus"));
-    assertFalse(r.at("/cpu").has("mems"));
-    assertFalse(r.has("memory"));
-    assertEquals("2MB", r.at("/hugepageLimits/0/pageSize").asText());
-    JsonNode noCpu = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpuset")));
-    assertEquals("0-1", noCpu.at("/cpu/cpus").asText());
-    assertFalse(noCpu.at("/cpu").has("shares"));
-    assertFalse(noCpu.at("/cpu").has("quota"));
+    SpecResources r = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpu", "hugetlb")));
+    assertEquals(512L, r.cpu().shares());
+    assertNull(r.cpu().cpus());
+    assertNull(r.cpu().mems());
+    assertNull(r.memory());
+    assertEquals("2MB", r.hugepageLimits().get(0).pageSize());
+    SpecResources noCpu = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpuset")));
+    assertEquals("0-1", noCpu.cpu().cpus());
+    assertNull(noCpu.cpu().shares());
+    assertNull(noCpu.cpu().quota());
   }
 
   @Test
   void v2NodeTakesUnifiedKeysAndTheControllersItsRootOffers() {
     CgroupControllers v2 = CgroupControllers.of(true, "cpuset cpu io memory pids\n", List.of(), Set.of());
     assertEquals(Set.of("cpuset", "cpu", "io", "memory", "pids"), v2.available());
-    JsonNode r = resources(kubeletResources(), v2);
-    assertEquals("50000000", r.at("/unified/memory.high").asText());
-    assertFalse(r.has("hugepageLimits"), "no hugetlb in cgroup.controllers");
-    JsonNode withHugetlb = resources(kubeletResources(), CgroupControllers.of(true, "cpu memory hugetlb", List.of(), Set.of()));
-    assertEquals(2, withHugetlb.at("/hugepageLimits").size());
+    SpecResources r = resources(kubeletResources(), v2);
+    assertEquals(java.util.Map.of("memory.high", "50000000"), r.unified());
+    assertNull(r.hugepageLimits(), "no hugetlb in cgroup.controllers");
+    SpecResources withHugetlb = resources(kubeletResources(), CgroupControllers.of(true, "cpu memory hugetlb", List.of(), Set.of()));
+    assertEquals(2, withHugetlb.hugepageLimits().size());
   }
 
   @Test
   void unsetResourcesStayUnset() throws Exception {
-    JsonNode r = f.build(container()).json().at("/linux/resources");
+    JsonNode r = json(f.build(container())).at("/linux/resources");
     assertFalse(r.has("cpu"));
     assertFalse(r.has("memory"));
     assertFalse(r.has("hugepageLimits"));
@@ -128,20 +123,20 @@ class ResourcesSpecTest extends SpecTest {
   void oomScoreAdjNeverGoesBelowJcridsOwn() throws Exception {
     OciOptions floor = withFloor(-500, "cgroupfs");
     LinuxContainerResources.Builder guaranteed = LinuxContainerResources.newBuilder().setOomScoreAdj(-997);
-    assertEquals(-500, f.build(container().setLinux(LinuxContainerConfig.newBuilder().setResources(guaranteed)), pod(),
-        f.sandbox(), image(), floor).json().at("/process/oomScoreAdj").asInt());
-    assertEquals(1000, f.build(container().setLinux(LinuxContainerConfig.newBuilder()
-            .setResources(LinuxContainerResources.newBuilder().setOomScoreAdj(1000))), pod(), f.sandbox(), image(), floor)
-        .json().at("/process/oomScoreAdj").asInt());
-    assertEquals(-997, withResources(guaranteed).json().at("/process/oomScoreAdj").asInt(), "floor -999 allows it");
+    assertEquals(-500, json(f.build(container().setLinux(LinuxContainerConfig.newBuilder().setResources(guaranteed)), pod(),
+        f.sandbox(), image(), floor)).at("/process/oomScoreAdj").asInt());
+    assertEquals(1000, json(f.build(container().setLinux(LinuxContainerConfig.newBuilder()
+            .setResources(LinuxContainerResources.newBuilder().setOomScoreAdj(1000))), pod(), f.sandbox(), image(), floor))
+        .at("/process/oomScoreAdj").asInt());
+    assertEquals(-997, json(withResources(guaranteed)).at("/process/oomScoreAdj").asInt(), "floor -999 allows it");
   }
 
   @Test
   void cgroupsPathIsUnderThePodParentForEitherDriver() throws Exception {
-    assertEquals("/kubepods/podabc/c0ffee", f.build(container()).json().at("/linux/cgroupsPath").asText());
-    assertEquals("/jcri/c1", ContainerSpecs.cgroupsPath("", "c1", options()));
-    assertEquals("kubepods-pod1.slice:jcri:c1", ContainerSpecs.cgroupsPath("kubepods-pod1.slice", "c1", withFloor(0, "systemd")));
-    assertEquals("system.slice:jcri:c1", ContainerSpecs.cgroupsPath("", "c1", withFloor(0, "systemd")));
+    assertEquals("/kubepods/podabc/c0ffee", json(f.build(container())).at("/linux/cgroupsPath").asText());
+    assertEquals("/jcri/c1", Cgroups.path("", "c1", options()));
+    assertEquals("kubepods-pod1.slice:jcri:c1", Cgroups.path("kubepods-pod1.slice", "c1", withFloor(0, "systemd")));
+    assertEquals("system.slice:jcri:c1", Cgroups.path("", "c1", withFloor(0, "systemd")));
   }
 
   @Test
@@ -150,7 +145,7 @@ class ResourcesSpecTest extends SpecTest {
         .putSysctls("net.ipv4.ip_unprivileged_port_start", "0")
         .putSysctls("net/ipv4/conf/eth0.100/forwarding", "1")
         .putSysctls("kernel.shm_rmid_forced", "1")).build();
-    JsonNode sysctl = f.build(container(), pod, f.sandbox(), image(), options()).json().at("/linux/sysctl");
+    JsonNode sysctl = json(f.build(container(), pod, f.sandbox(), image(), options())).at("/linux/sysctl");
     assertEquals("0", sysctl.path("net.ipv4.ip_unprivileged_port_start").asText());
     assertEquals("1", sysctl.path("net.ipv4.conf.eth0/100.forwarding").asText());
     assertEquals("1", sysctl.path("kernel.shm_rmid_forced").asText());
@@ -158,6 +153,14 @@ class ResourcesSpecTest extends SpecTest {
     SandboxContext hostNet = new SandboxContext(s.sandboxId(), s.hostname(), true, false, false, null, s.ipcNsPath(),
         s.utsNsPath(), 0, s.cgroupParent(), s.resolvConf(), s.hostnameFile(), s.hostsFile(), s.shmPath());
     assertEquals(OciSpecException.Reason.INVALID_ARGUMENT, failure(() -> f.build(container(), pod, hostNet, image(), options())));
+  }
+
+  @Test
+  void aDottedSysctlWithASlashInAComponentStaysDotted() throws Exception {
+    PodSandboxConfig pod = pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
+        .putSysctls("net.ipv4.conf.eth0/100.forwarding", "1")).build();
+    JsonNode sysctl = json(f.build(container(), pod, f.sandbox(), image(), options())).at("/linux/sysctl");
+    assertEquals(List.of("net.ipv4.conf.eth0/100.forwarding"), iterable(sysctl));
   }
 
   @Test

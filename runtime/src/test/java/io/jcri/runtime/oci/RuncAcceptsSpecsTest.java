@@ -1,5 +1,6 @@
 package io.jcri.runtime.oci;
 
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.image;
 import static io.jcri.runtime.oci.Fixtures.pod;
@@ -11,6 +12,8 @@ import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.LinuxContainerConfig;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.LinuxContainerSecurityContext;
+import io.jcri.cri.v1.LinuxPodSandboxConfig;
+import io.jcri.cri.v1.LinuxSandboxSecurityContext;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.SecurityProfile;
 import io.jcri.sys.AtomicFiles;
@@ -70,7 +73,10 @@ class RuncAcceptsSpecsTest {
 
   private String run(String id, ContainerConfig.Builder config, PodSandboxConfig pod) throws Exception {
     OciOptions node = OciOptions.defaults();
-    OciSpec spec = ContainerSpecs.build(config.build(), pod, sandbox, image(), id, f.rootfs, f.volumes, Map.of(), node);
+    return run(id, ContainerSpecs.build(config.build(), pod, sandbox, image(), id, f.rootfs, f.volumes, Map.of(), node));
+  }
+
+  private String run(String id, OciSpec spec) throws Exception {
     Path bundle = Files.createDirectories(tmp.resolve("bundle-" + id));
     AtomicFiles.write(bundle.resolve("config.json"), spec.toJson());
     try {
@@ -106,6 +112,24 @@ class RuncAcceptsSpecsTest {
   }
 
   @Test
+  void anInfraSpecRunsAsThePodsUserWithNothingToEscalate() throws Exception {
+    PodSandboxConfig pod = pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+        LinuxSandboxSecurityContext.newBuilder().setRunAsUser(Int64Value.newBuilder().setValue(1000))
+            .setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault)))).build();
+    OciSpec spec = ContainerSpecs.infra(pod, sandbox, f.rootfs, List.of("/bin/sh", "-c",
+        "id -u; grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status; "
+            + "echo $$; touch /rootfs-write 2>/dev/null && echo rootfs-writable || echo rootfs-readonly"),
+        OciOptions.defaults());
+    List<String> lines = run("oci-infra", spec).lines().toList();
+    assertEquals("1000", lines.get(0));
+    assertEquals("CapEff:\t0000000000000000", lines.get(1));
+    assertEquals("NoNewPrivs:\t1", lines.get(2));
+    assertEquals("Seccomp:\t2", lines.get(3));
+    assertEquals("1", lines.get(4), "the first process of its own PID namespace");
+    assertEquals("rootfs-readonly", lines.get(5));
+  }
+
+  @Test
   void aPrivilegedContainerGetsEveryCapabilityTheNodeHasAndItsDevices() throws Exception {
     ContainerConfig.Builder config = container().addCommand("/bin/sh").addCommand("-c").addCommand(
             "grep CapEff /proc/self/status; grep Seccomp: /proc/self/status; test -c /dev/null && echo has-null")
@@ -114,7 +138,7 @@ class RuncAcceptsSpecsTest {
     OciSpec spec = ContainerSpecs.build(config.build(), Fixtures.privilegedPod(), sandbox, image(), "oci-priv", f.rootfs,
         f.volumes, Map.of(), OciOptions.defaults());
     long mask = 0;
-    for (String cap : Fixtures.texts(spec.json().at("/process/capabilities/effective"))) {
+    for (String cap : Fixtures.texts(json(spec).at("/process/capabilities/effective"))) {
       mask |= 1L << Capabilities.ALL.indexOf(cap);
     }
     List<String> lines = run("oci-priv", config, Fixtures.privilegedPod()).lines().toList();

@@ -1,5 +1,6 @@
 package io.jcri.runtime.oci;
 
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.failure;
 import static io.jcri.runtime.oci.Fixtures.image;
@@ -32,7 +33,7 @@ class SecuritySpecTest extends SpecTest {
   }
 
   private static List<String> effective(OciSpec spec) {
-    return texts(spec.json().at("/process/capabilities/effective"));
+    return texts(json(spec).at("/process/capabilities/effective"));
   }
 
   private static List<String> grantable(List<String> caps) {
@@ -46,7 +47,7 @@ class SecuritySpecTest extends SpecTest {
 
   private static List<String> allowed(OciSpec spec) {
     List<String> names = new ArrayList<>();
-    for (JsonNode rule : spec.json().at("/linux/seccomp/syscalls")) {
+    for (JsonNode rule : json(spec).at("/linux/seccomp/syscalls")) {
       if (rule.path("action").asText().equals("SCMP_ACT_ALLOW") && !rule.has("args")) {
         names.addAll(texts(rule.path("names")));
       }
@@ -62,9 +63,9 @@ class SecuritySpecTest extends SpecTest {
     assertFalse(caps.contains("CAP_CHOWN"));
     assertFalse(caps.contains("CAP_KILL"));
     OciSpec spec = f.build(container(caps(List.of("NET_ADMIN"), List.of())));
-    assertEquals(effective(spec), texts(spec.json().at("/process/capabilities/bounding")));
-    assertEquals(effective(spec), texts(spec.json().at("/process/capabilities/permitted")));
-    assertTrue(spec.json().at("/process/capabilities/inheritable").isEmpty());
+    assertEquals(effective(spec), texts(json(spec).at("/process/capabilities/bounding")));
+    assertEquals(effective(spec), texts(json(spec).at("/process/capabilities/permitted")));
+    assertTrue(json(spec).at("/process/capabilities/inheritable").isEmpty());
   }
 
   @Test
@@ -97,7 +98,7 @@ class SecuritySpecTest extends SpecTest {
         .addMaskedPaths("/proc/kcore");
     OciSpec spec = f.build(container(sc), privilegedPod(), f.sandbox(), image(), options());
     assertEquals(Set.copyOf(grantable(Capabilities.ALL)), Set.copyOf(effective(spec)));
-    JsonNode linux = spec.json().path("linux");
+    JsonNode linux = json(spec).path("linux");
     assertFalse(linux.has("maskedPaths"));
     assertFalse(linux.has("readonlyPaths"));
     assertFalse(linux.has("seccomp"));
@@ -118,36 +119,36 @@ class SecuritySpecTest extends SpecTest {
   @Test
   void noNewPrivsAndReadonlyRootfs() throws Exception {
     OciSpec spec = f.build(container(LinuxContainerSecurityContext.newBuilder().setNoNewPrivs(true).setReadonlyRootfs(true)));
-    assertTrue(spec.json().at("/process/noNewPrivileges").asBoolean());
-    assertTrue(spec.json().at("/root/readonly").asBoolean());
-    assertFalse(f.build(container()).json().at("/process/noNewPrivileges").asBoolean());
+    assertTrue(json(spec).at("/process/noNewPrivileges").asBoolean());
+    assertTrue(json(spec).at("/root/readonly").asBoolean());
+    assertFalse(json(f.build(container())).at("/process/noNewPrivileges").asBoolean());
   }
 
   @Test
   void maskedAndReadonlyPathsAreTheDefaultsOnlyWithoutASecurityContext() throws Exception {
     OciSpec defaults = f.build(container());
-    assertEquals(ContainerSpecs.DEFAULT_MASKED_PATHS, texts(defaults.json().at("/linux/maskedPaths")));
-    assertEquals(ContainerSpecs.DEFAULT_READONLY_PATHS, texts(defaults.json().at("/linux/readonlyPaths")));
+    assertEquals(ContainerSpecs.DEFAULT_MASKED_PATHS, texts(json(defaults).at("/linux/maskedPaths")));
+    assertEquals(ContainerSpecs.DEFAULT_READONLY_PATHS, texts(json(defaults).at("/linux/readonlyPaths")));
     // procMount Unmasked: kubelet sends a security context with both lists empty, meaning none.
     OciSpec unmasked = f.build(container(LinuxContainerSecurityContext.newBuilder().setNoNewPrivs(true)));
-    assertTrue(unmasked.json().at("/linux/maskedPaths").isArray());
-    assertEquals(List.of(), texts(unmasked.json().at("/linux/maskedPaths")));
-    assertEquals(List.of(), texts(unmasked.json().at("/linux/readonlyPaths")));
+    assertTrue(json(unmasked).at("/linux/maskedPaths").isArray());
+    assertEquals(List.of(), texts(json(unmasked).at("/linux/maskedPaths")));
+    assertEquals(List.of(), texts(json(unmasked).at("/linux/readonlyPaths")));
     OciOptions extra = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, tmp, false, false, "cgroupfs",
         List.of("/proc/extra"), List.of("/proc/ro-extra"), List.of());
     OciSpec spec = f.build(container(LinuxContainerSecurityContext.newBuilder()
         .addMaskedPaths("/proc/kcore").addReadonlyPaths("/proc/sys")), pod(), f.sandbox(), image(), extra);
-    assertEquals(List.of("/proc/kcore", "/proc/extra"), texts(spec.json().at("/linux/maskedPaths")));
-    assertEquals(List.of("/proc/sys", "/proc/ro-extra"), texts(spec.json().at("/linux/readonlyPaths")));
+    assertEquals(List.of("/proc/kcore", "/proc/extra"), texts(json(spec).at("/linux/maskedPaths")));
+    assertEquals(List.of("/proc/sys", "/proc/ro-extra"), texts(json(spec).at("/linux/readonlyPaths")));
     OciSpec unmaskedWithExtra = f.build(container(LinuxContainerSecurityContext.newBuilder()), pod(), f.sandbox(), image(),
         extra);
-    assertEquals(List.of("/proc/extra"), texts(unmaskedWithExtra.json().at("/linux/maskedPaths")));
+    assertEquals(List.of("/proc/extra"), texts(json(unmaskedWithExtra).at("/linux/maskedPaths")));
   }
 
   @Test
   void runtimeDefaultSeccompIsAnAllowlistThatFollowsCapabilities() throws Exception {
     OciSpec spec = f.build(container(seccomp(SecurityProfile.ProfileType.RuntimeDefault, "")));
-    JsonNode s = spec.json().at("/linux/seccomp");
+    JsonNode s = json(spec).at("/linux/seccomp");
     assertEquals("SCMP_ACT_ERRNO", s.path("defaultAction").asText());
     assertEquals(1, s.path("defaultErrnoRet").asInt());
     assertEquals(List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"), texts(s.path("architectures")));
@@ -165,9 +166,9 @@ class SecuritySpecTest extends SpecTest {
   @Test
   void legacyProfilePathStillSelectsTheDefault() throws Exception {
     OciSpec spec = f.build(container(LinuxContainerSecurityContext.newBuilder().setSeccompProfilePath("runtime/default")));
-    assertEquals("SCMP_ACT_ERRNO", spec.json().at("/linux/seccomp/defaultAction").asText());
-    assertFalse(f.build(container()).json().path("linux").has("seccomp"), "no profile asked: unconfined");
-    assertFalse(f.build(container(seccomp(SecurityProfile.ProfileType.Unconfined, ""))).json().path("linux").has("seccomp"));
+    assertEquals("SCMP_ACT_ERRNO", json(spec).at("/linux/seccomp/defaultAction").asText());
+    assertFalse(json(f.build(container())).path("linux").has("seccomp"), "no profile asked: unconfined");
+    assertFalse(json(f.build(container(seccomp(SecurityProfile.ProfileType.Unconfined, "")))).path("linux").has("seccomp"));
   }
 
   @Test
@@ -179,7 +180,7 @@ class SecuritySpecTest extends SpecTest {
                       {"names": ["reboot"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_BOOT"]}}]}
         """);
     OciSpec spec = f.build(container(seccomp(SecurityProfile.ProfileType.Localhost, profile.toString())));
-    JsonNode s = spec.json().at("/linux/seccomp");
+    JsonNode s = json(spec).at("/linux/seccomp");
     assertEquals("SCMP_ACT_ALLOW", s.path("defaultAction").asText());
     assertEquals(1, s.path("syscalls").size(), "the CAP_SYS_BOOT rule does not apply");
     assertEquals(List.of("sethostname"), texts(s.at("/syscalls/0/names")));
@@ -188,7 +189,7 @@ class SecuritySpecTest extends SpecTest {
         List.of(), List.of(), List.of());
     OciSpec relative = f.build(container(seccomp(SecurityProfile.ProfileType.Localhost, "deny-hostname.json")), pod(),
         f.sandbox(), image(), rooted);
-    assertEquals(s, relative.json().at("/linux/seccomp"));
+    assertEquals(s, json(relative).at("/linux/seccomp"));
   }
 
   @Test
@@ -214,14 +215,14 @@ class SecuritySpecTest extends SpecTest {
         .setSelinuxOptions(SELinuxOption.newBuilder().setType("spc_t").setLevel("s0:c1,c2"));
     OciOptions noSeccomp = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, false, tmp, false, false, "cgroupfs",
         List.of(), List.of(), List.of());
-    JsonNode none = f.build(container(sc.setSeccomp(SecurityProfile.newBuilder()
-        .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))), pod(), f.sandbox(), image(), noSeccomp).json();
+    JsonNode none = json(f.build(container(sc.setSeccomp(SecurityProfile.newBuilder()
+        .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))), pod(), f.sandbox(), image(), noSeccomp));
     assertFalse(none.path("process").has("apparmorProfile"));
     assertFalse(none.path("process").has("selinuxLabel"));
     assertFalse(none.path("linux").has("seccomp"));
     OciOptions withLsms = new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, tmp, true, true, "cgroupfs",
         List.of(), List.of(), List.of());
-    JsonNode applied = f.build(container(sc), pod(), f.sandbox(), image(), withLsms).json();
+    JsonNode applied = json(f.build(container(sc), pod(), f.sandbox(), image(), withLsms));
     assertEquals("k8s-deny", applied.at("/process/apparmorProfile").asText());
     assertEquals("system_u:system_r:spc_t:s0:c1,c2", applied.at("/process/selinuxLabel").asText());
   }

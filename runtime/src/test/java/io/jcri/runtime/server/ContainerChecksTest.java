@@ -7,6 +7,7 @@ import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerMetadata;
 import io.jcri.cri.v1.Device;
 import io.jcri.cri.v1.HugepageLimit;
+import io.jcri.cri.v1.IDMapping;
 import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.KeyValue;
@@ -72,6 +73,12 @@ class ContainerChecksTest {
             c -> c.addMounts(Mount.newBuilder().setContainerPath("/tmp").setHostPath("tmp"))),
         ROWS.bad("mounts[2].container_path \"/data/\" is also the destination of mounts[0]",
             c -> c.addMounts(Mount.newBuilder().setContainerPath("/data/").setHostPath("/tmp"))),
+        ROWS.bad("mounts[2].uidMappings asks for an ID-mapped mount, which jcri does not support",
+            c -> c.addMounts(Mount.newBuilder().setContainerPath("/ids").setHostPath("/tmp")
+                .addUidMappings(IDMapping.newBuilder().setContainerId(0).setHostId(100000).setLength(65536)))),
+        ROWS.bad("mounts[2].gidMappings asks for an ID-mapped mount, which jcri does not support",
+            c -> c.addMounts(Mount.newBuilder().setContainerPath("/ids").setHostPath("/tmp")
+                .addGidMappings(IDMapping.newBuilder().setContainerId(0).setHostId(100000).setLength(65536)))),
         ROWS.bad("mounts[0].propagation 5 is not a mount propagation of the CRI",
             c -> c.setMounts(0, c.getMounts(0).toBuilder().setPropagationValue(5))),
         ROWS.bad("mounts[2].recursive_read_only needs readonly set as well",

@@ -1,7 +1,5 @@
 package io.jcri.runtime.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import io.jcri.cri.v1.DNSConfig;
 import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -148,10 +146,4 @@ class PodSandboxChecksTest {
         .setName("bare").setNamespace("default").setUid("u-2")).build(), KERNEL);
   }
 
-  @Test
-  void sysctlNamesInBothFormsNameTheSameProcSysFile() {
-    assertEquals("net/ipv4/conf/eth0.100/forwarding", PodSandboxChecks.procSysPath("net.ipv4.conf.eth0/100.forwarding"));
-    assertEquals("net/ipv4/conf/eth0.100/forwarding", PodSandboxChecks.procSysPath("net/ipv4/conf/eth0.100/forwarding"));
-    assertEquals("kernel/shm_rmid_forced", PodSandboxChecks.procSysPath("kernel.shm_rmid_forced"));
-  }
 }
