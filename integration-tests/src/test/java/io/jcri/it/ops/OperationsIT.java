@@ -197,7 +197,9 @@ class OperationsIT {
         Thread.sleep(200);
       }
       Path netns = Path.of(Pods.info(d, podId).get("netnsPath").asText());
-      Pods.inNetns(netns, "ping", "-c", "5", "-i", "0.2", "-s", "1000", "10.99.0.1");
+      // five 1000-byte UDP datagrams out of the pod's eth0 (the node has no ping); the gateway answers ARP at least
+      Pods.inNetns(netns, "python3", "-c", "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+          + "for _ in range(5): s.sendto(b'x' * 1000, ('10.99.0.1', 9))");
 
       List<MetricDescriptor> descriptors = d.runtime().listMetricDescriptors(
           ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList();
@@ -221,7 +223,7 @@ class OperationsIT {
       assertEquals(List.of("load", id, image, "it", "load"), c.getMetrics(0).getLabelValuesList());
       long tx = value(podMetrics.getMetricsList(), "container_network_transmit_bytes_total", "eth0");
       long rx = value(podMetrics.getMetricsList(), "container_network_receive_bytes_total", "eth0");
-      assertTrue(tx >= 5 * 1028 && rx >= 5 * 1028, "eth0 tx " + tx + " rx " + rx);
+      assertTrue(tx >= 5 * 1042 && rx > 0, "eth0 tx " + tx + " rx " + rx);
 
       StreamPodSandboxMetricsResponse streamed = d.runtime().streamPodSandboxMetrics(
           StreamPodSandboxMetricsRequest.getDefaultInstance()).next();
