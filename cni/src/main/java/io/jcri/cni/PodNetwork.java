@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * What CNI needs to know about one pod sandbox.
  *
- * @param netnsPath the pinned network namespace ({@link NetNamespaces#create}); may be null on tear-down
+ * @param netnsPath the pinned network namespace ({@code io.jcri.sys.Namespaces#createPinned}); may be null on tear-down
  * @param ingressBandwidth the kubernetes.io/ingress-bandwidth annotation (a quantity such as "10M"), or null
  * @param egressBandwidth the kubernetes.io/egress-bandwidth annotation, or null
  */

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.sys.Command;
+import io.jcri.sys.LibC;
+import io.jcri.sys.Namespaces;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -77,7 +80,8 @@ class CniPluginsTest {
     byte[] random = new byte[32];
     ThreadLocalRandom.current().nextBytes(random);
     String id = HexFormat.of().formatHex(random); // 64 hex, like jcrid's sandbox ids
-    Path pin = NetNamespaces.create(pins, id);
+    Path pin = pins.resolve(id);
+    Namespaces.createPinned(Map.of(LibC.CLONE_NEWNET, pin), () -> {});
     PodNetwork pod = new PodNetwork(id, pin, name, "default", "uid-" + name, ports, bandwidth, bandwidth,
         List.of("10.96.0.10"), List.of("svc.cluster.local"), List.of("ndots:5"));
     cleanups.add(() -> {
@@ -87,7 +91,7 @@ class CniPluginsTest {
         System.err.println("cleanup tearDown " + id + ": " + e.getMessage());
       }
       try {
-        NetNamespaces.remove(pin);
+        Namespaces.unpin(pin);
       } catch (IOException e) {
         System.err.println("cleanup netns " + pin + ": " + e.getMessage());
       }
@@ -177,11 +181,11 @@ class CniPluginsTest {
         "loopback is up in the pod");
 
     // pod to pod over the bridge
-    echoOnce(NetNamespaces.runIn(a.netnsPath(), () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
-    assertEquals(42, NetNamespaces.runIn(b.netnsPath(), () -> echo(ra.primaryIp(), 8080)));
+    echoOnce(Namespaces.runIn(a.netnsPath(), LibC.CLONE_NEWNET, () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
+    assertEquals(42, Namespaces.runIn(b.netnsPath(), LibC.CLONE_NEWNET, () -> echo(ra.primaryIp(), 8080)));
 
     // host port through portmap's DNAT, to the bridge's gateway address on this host
-    echoOnce(NetNamespaces.runIn(a.netnsPath(), () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
+    echoOnce(Namespaces.runIn(a.netnsPath(), LibC.CLONE_NEWNET, () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
     assertEquals(42, echo(subnetPrefix + "1", hostPort));
     assertTrue(run("iptables-save").contains(a.sandboxId()), "portmap/masquerade rules name the sandbox");
 

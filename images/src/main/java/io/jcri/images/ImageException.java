@@ -1,7 +1,12 @@
 package io.jcri.images;
 
-/** Why an image operation failed, in terms a caller (and the gRPC edge) can act on. */
-public final class ImageException extends RuntimeException {
+import io.jcri.sys.Failure;
+
+/**
+ * Why an image operation failed: a {@link Reason} for logs and metrics, and the {@link Failure}
+ * kind that reason means to a caller.
+ */
+public final class ImageException extends Failure {
   public enum Reason {
     /** The reference or ID is malformed. */
     INVALID_REFERENCE,
@@ -28,16 +33,29 @@ public final class ImageException extends RuntimeException {
   private final Reason reason;
 
   public ImageException(Reason reason, String message) {
-    super(message);
+    super(kindOf(reason), message);
     this.reason = reason;
   }
 
   public ImageException(Reason reason, String message, Throwable cause) {
-    super(message, cause);
+    super(kindOf(reason), message, cause);
     this.reason = reason;
   }
 
   public Reason reason() {
     return reason;
+  }
+
+  /** What each reason lets the caller do. */
+  static Kind kindOf(Reason reason) {
+    return switch (reason) {
+      case INVALID_REFERENCE -> Kind.INVALID;
+      case NOT_FOUND -> Kind.NOT_FOUND;
+      case IN_USE, UNSUPPORTED, BAD_LAYER -> Kind.PRECONDITION;
+      case UNAUTHORIZED -> Kind.UNAUTHENTICATED;
+      case REGISTRY, UNAVAILABLE -> Kind.UNAVAILABLE;
+      case DEADLINE -> Kind.DEADLINE;
+      case STORAGE -> Kind.INTERNAL;
+    };
   }
 }

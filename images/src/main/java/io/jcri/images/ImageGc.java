@@ -3,7 +3,7 @@ package io.jcri.images;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
-import io.jcri.images.unpack.Trees;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

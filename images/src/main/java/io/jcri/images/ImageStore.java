@@ -9,8 +9,9 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
-import io.jcri.images.unpack.Trees;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Timestamps;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,11 +254,6 @@ public final class ImageStore {
     return image.chainIds().reversed().stream().map(snapshots::path).toList();
   }
 
-  /** The image's config blob (the OCI image config JSON) as stored. */
-  public byte[] configBlob(String imageId) throws IOException {
-    return content.read(imageId);
-  }
-
   /** ImageStatus verbose info: the config and the layers with their snapshot dirs, as JSON. */
   public String inspect(Image image) throws IOException {
     ObjectNode info = JSON.createObjectNode();
@@ -284,7 +280,7 @@ public final class ImageStore {
   /** Usage of a directory on the same terms, e.g. the containers' writable layers. */
   public static FsUsage usage(Path dir) throws IOException {
     Trees.Usage u = Trees.usage(dir);
-    return new FsUsage(dir, u.bytes(), u.inodes(), System.currentTimeMillis() * 1_000_000L);
+    return new FsUsage(dir, u.bytes(), u.inodes(), Timestamps.nowNanos());
   }
 
   public Path root() {

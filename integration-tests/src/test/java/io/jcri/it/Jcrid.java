@@ -32,6 +32,7 @@ public final class Jcrid implements AutoCloseable {
     NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
   }
 
+  private final Path launcher;
   private final Path home;
   private final String extraToml;
   private final List<String> extraArgs;
@@ -39,7 +40,8 @@ public final class Jcrid implements AutoCloseable {
   private EventLoopGroup loop;
   private ManagedChannel channel;
 
-  private Jcrid(Path home, String extraToml, List<String> extraArgs) {
+  private Jcrid(Path launcher, Path home, String extraToml, List<String> extraArgs) {
+    this.launcher = launcher;
     this.home = home;
     this.extraToml = extraToml;
     this.extraArgs = extraArgs;
@@ -51,8 +53,14 @@ public final class Jcrid implements AutoCloseable {
 
   /** Starts a daemon whose config file holds extraToml (may be empty). */
   public static Jcrid start(String extraToml, String... extraArgs) throws IOException, InterruptedException {
+    return startWith(launcher(), extraToml, extraArgs);
+  }
+
+  /** Starts a daemon from another launcher (an installed jcrid) on this fixture's private socket and dirs. */
+  public static Jcrid startWith(Path launcher, String extraToml, String... extraArgs)
+      throws IOException, InterruptedException {
     Files.createDirectories(WORK);
-    Jcrid d = new Jcrid(Files.createTempDirectory(WORK, "d"), extraToml, List.of(extraArgs));
+    Jcrid d = new Jcrid(launcher, Files.createTempDirectory(WORK, "d"), extraToml, List.of(extraArgs));
     Files.createDirectories(d.cniConfDir());
     Files.writeString(d.home.resolve("jcri.toml"), extraToml);
     d.launch();
@@ -128,7 +136,7 @@ public final class Jcrid implements AutoCloseable {
   }
 
   public List<String> command() {
-    List<String> cmd = new ArrayList<>(List.of(launcher().toString(),
+    List<String> cmd = new ArrayList<>(List.of(launcher.toString(),
         "--config", home.resolve("jcri.toml").toString(),
         "--listen", endpoint(), "--root", root().toString(), "--state", state().toString(),
         "--cni-conf-dir", cniConfDir().toString(), "--log-level", "debug"));

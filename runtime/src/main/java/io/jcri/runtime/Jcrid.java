@@ -8,16 +8,30 @@ import io.jcri.runtime.config.ConfigException;
 import io.jcri.runtime.config.ConfigLoader;
 import io.jcri.runtime.config.JcriConfig;
 import io.jcri.images.ImageStore;
-import io.jcri.runtime.container.ContainerService;
-import io.jcri.runtime.container.ContainerStreaming;
-import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.logging.LogSetup;
-import io.jcri.runtime.monitor.ContainerMonitor;
-import io.jcri.runtime.node.RuntimeHandlers;
-import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.reload.ConfigReload;
 import io.jcri.runtime.reload.DaemonSettings;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.container.ContainerCreator;
+import io.jcri.runtime.container.ContainerExits;
+import io.jcri.runtime.container.ContainerLifecycle;
+import io.jcri.runtime.container.ContainerOperations;
+import io.jcri.runtime.container.ContainerRecovery;
+import io.jcri.runtime.container.Containers;
+import io.jcri.runtime.container.ContainerStreaming;
+import io.jcri.runtime.events.LifecycleEvents;
+import io.jcri.runtime.monitor.ConmonRuntime;
+import io.jcri.runtime.node.RuntimeHandlers;
+import io.jcri.runtime.oci.OciOptions;
+import io.jcri.runtime.sandbox.InfraContainer;
+import io.jcri.runtime.sandbox.KernelPod;
+import io.jcri.runtime.sandbox.PauseImage;
+import io.jcri.runtime.sandbox.PodFiles;
+import io.jcri.runtime.sandbox.PodNetworking;
+import io.jcri.runtime.sandbox.PodNetworks;
+import io.jcri.runtime.sandbox.SandboxOrchestrator;
+import io.jcri.runtime.sandbox.SandboxRecovery;
+import io.jcri.runtime.storage.LayerMounts;
+import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.streaming.StreamingOptions;
 import io.jcri.runtime.streaming.StreamingServer;
@@ -148,12 +162,12 @@ public final class Jcrid {
     Files.createDirectories(config.state());
     phases.done("reaper");
 
-    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(),
-        config.state().resolve("runtimes"));
+    Layout layout = new Layout(config.root(), config.state());
+    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(), layout.runtimes());
     // the network config, the image store and the node's security facts are independent: open them at once
     ExecutorService opening = Executors.newVirtualThreadPerTaskExecutor();
     Future<CniManager> cni = opening.submit(() -> CniManager.open(new CniOptions(config.cni().confDir(),
-        config.cni().binDirs(), config.root().resolve("cni/cache"), config.cni().pluginTimeout(), true)));
+        config.cni().binDirs(), layout.cniCache(), config.cni().pluginTimeout(), true)));
     Future<ImageStore> store = opening.submit(() -> {
       ImageStore opened = ImageStore.open(config.root(), DaemonSettings.imageOptions(config));
       if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
@@ -170,23 +184,38 @@ public final class Jcrid {
     images.setPinned(DaemonSettings.pinned(config));
     opening.shutdown();
     phases.done("cni_images_pause");
-    ContainerMonitor monitor = new ContainerMonitor(config.monitor().conmon(), config.state().resolve("exits"),
-        config.state().resolve("conmon"), config.state().resolve("attach"));
-    Sandboxes sandboxes = new Sandboxes(config.root().resolve("sandboxes/records"));
-    LifecycleEvents events = new LifecycleEvents();
-    ContainerService containers = new ContainerService(config.root(), config.state(), sandboxes, handlers, monitor,
-        images, oci, events);
-    SandboxService pods = new SandboxService(config, sandboxes, containers, handlers, network, monitor, images, oci,
-        events);
-    phases.done("wiring");
-    pods.recover();
-    containers.recover();
-    phases.done("recovery");
-    images.setInUse(containers::usesImage);
+    ConmonRuntime runtime = new ConmonRuntime(config.monitor().conmon(), layout.exits(), layout.conmon(),
+        layout.attach());
     DaemonMetrics metrics = new DaemonMetrics();
     images.setPullListener(metrics);
     network.setPluginListener(metrics);
-    monitor.setListener(metrics);
+    runtime.setListener(metrics);
+    LifecycleEvents events = new LifecycleEvents();
+    Sandboxes sandboxes = new Sandboxes(layout.sandboxRecords());
+    Containers containers = new Containers(layout.containerRecords());
+    ContainerExits exits = new ContainerExits(containers, events);
+    exits.setListener(metrics);
+    ContainerLifecycle lifecycle = new ContainerLifecycle(containers, exits, handlers, runtime, LayerMounts.KERNEL,
+        layout, events);
+    RuntimeServer.Lifecycle services = new RuntimeServer.Lifecycle(
+        new SandboxOrchestrator(sandboxes, lifecycle, handlers,
+            new PodFiles(new KernelPod(), layout, config.sandbox().shmSizeBytes()),
+            new PodNetworks(sandboxes, PodNetworking.cni(network)),
+            new InfraContainer(sandboxes, handlers, runtime,
+                PauseImage.from(images, config.sandbox().pauseImage(), config.sandbox().pauseBinary()),
+                LayerMounts.KERNEL, oci, layout, config.sandbox().dropInfra()),
+            events),
+        sandboxes,
+        new ContainerCreator(containers, sandboxes, handlers, runtime, images::lease, LayerMounts.KERNEL, oci, layout,
+            events),
+        lifecycle,
+        new ContainerOperations(containers, handlers, runtime, layout),
+        containers);
+    phases.done("wiring");
+    new SandboxRecovery(sandboxes, handlers, runtime).recover();
+    new ContainerRecovery(containers, exits, handlers, runtime).recover();
+    phases.done("recovery");
+    images.setInUse(containers::usesImage);
     metrics.countObjects(() -> ObjectStates.pods(sandboxes), () -> ObjectStates.containers(containers));
     metrics.countPullProgress(images::pullsInFlight);
     PullProgressLog.start(images::pullsInFlight, Duration.ofSeconds(5));
@@ -194,15 +223,15 @@ public final class Jcrid {
     metricsEndpoint.apply(config.metrics());
     StreamingServer streaming = StreamingServer.start(new StreamingOptions(config.streaming().address(),
         config.streaming().port(), config.streaming().tokenTtl(), config.streaming().tlsCert(),
-        config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, monitor, handlers));
+        config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, runtime, handlers, layout));
 
     phases.done("streaming");
-    List<BindableService> services = List.of(
-        new RuntimeServer(config, handlers, network, pods, containers, streaming, events,
-            new PodStats(new StatsCollector(), containers, images.root())),
-        new ImageServer(images));
+    List<BindableService> grpcServices = List.of(
+        new RuntimeServer(config, handlers, network, services, layout, streaming, events,
+            new PodStats(new StatsCollector(), containers, layout, images.root())),
+        new ImageServer(images, layout));
 
-    GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), services, List.of(new RpcMetrics(metrics)));
+    GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), grpcServices, List.of(new RpcMetrics(metrics)));
     phases.done("grpc");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * Runs a helper program (runc, conmon, a CNI plugin) to completion with a timeout, feeding
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Command {
   private static final int OUTPUT_CAP = 16 << 20;
+  private static final Logger LOG = Logger.getLogger(Command.class.getName());
 
   private Command() {}
 
@@ -66,6 +68,7 @@ public final class Command {
 
   public static Result run(ProcessBuilder builder, byte[] stdin, Duration timeout) throws IOException {
     String program = builder.command().get(0);
+    long started = System.nanoTime();
     if (stdin == null) {
       builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     }
@@ -85,7 +88,11 @@ public final class Command {
         process.waitFor();
         throw new TimeoutException(program, timeout);
       }
-      return new Result(process.exitValue(), out.get(), err.get());
+      Result result = new Result(process.exitValue(), out.get(), err.get());
+      // where an RPC's time goes: every runc call and CNI plugin exec, timed (debug level)
+      LOG.fine(() -> "event=command_done argv=" + String.join(" ", builder.command())
+          + cniCommand(builder) + " exit=" + result.exitCode() + " ms=" + (System.nanoTime() - started) / 1_000_000);
+      return result;
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
@@ -95,6 +102,11 @@ public final class Command {
     } finally {
       ChildReaper.disown(process);
     }
+  }
+
+  private static String cniCommand(ProcessBuilder builder) {
+    String verb = builder.environment().get("CNI_COMMAND");
+    return verb == null ? "" : " cni_command=" + verb;
   }
 
   private static Future<byte[]> drain(InputStream stream) {

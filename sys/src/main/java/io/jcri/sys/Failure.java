@@ -28,6 +28,8 @@ public class Failure extends RuntimeException {
     EXHAUSTED,
     /** jcri does not do this on this node. */
     UNIMPLEMENTED,
+    /** A program jcri ran (a CNI plugin) failed for reasons only its own words in the message give. */
+    UNKNOWN,
     /** jcri failed; the message says where. */
     INTERNAL
   }
@@ -66,6 +68,14 @@ public class Failure extends RuntimeException {
 
   public static Failure unavailable(String message) {
     return new Failure(Kind.UNAVAILABLE, message);
+  }
+
+  public static Failure deadline(String message) {
+    return new Failure(Kind.DEADLINE, message);
+  }
+
+  public static Failure cancelled(String message) {
+    return new Failure(Kind.CANCELLED, message);
   }
 
   public static Failure unimplemented(String message) {

@@ -96,9 +96,13 @@ public interface LibC extends Library {
   int SHUT_RDWR = 2;
   int MSG_NOSIGNAL = 0x4000;
   long TIOCSWINSZ = 0x5414;
+  int SIGKILL = 9;
+  int SIGTERM = 15;
+  int ENOENT = 2;
   int EINTR = 4;
   int EIO = 5;
   int ENXIO = 6;
+  int EINVAL = 22;
   int AT_FDCWD = -100;
   int AT_SYMLINK_NOFOLLOW = 0x100;
 

@@ -41,7 +41,7 @@ public final class Syscalls {
     try {
       C.umount2(target.toString(), LibC.MNT_DETACH);
     } catch (LastErrorException e) {
-      if (e.getErrorCode() != 22 && e.getErrorCode() != 2) {
+      if (e.getErrorCode() != LibC.EINVAL && e.getErrorCode() != LibC.ENOENT) {
         throw new SysException("umount " + target, e.getErrorCode());
       }
     }

@@ -3,7 +3,7 @@ package io.jcri.images.store;
 import io.jcri.images.ImageException;
 import io.jcri.images.ImageException.Reason;
 import io.jcri.images.registry.Digests;
-import io.jcri.images.unpack.Trees;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package io.jcri.images.store;
 
 import io.jcri.images.registry.Digests;
-import io.jcri.images.unpack.Trees;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;

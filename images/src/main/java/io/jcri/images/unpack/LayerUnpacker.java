@@ -5,6 +5,7 @@ import io.jcri.images.ImageException.Reason;
 import io.jcri.images.registry.Digests;
 import io.jcri.sys.SysException;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

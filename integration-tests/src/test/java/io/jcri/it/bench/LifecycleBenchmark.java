@@ -35,6 +35,7 @@ public final class LifecycleBenchmark {
       print("CreateContainer+Start+Stop+Remove (busybox sleep)", containers(d, runs, image));
       long rss = rssKb(d.pid());
       System.out.printf("jcrid VmRSS after the runs: %.1f MB%n", rss / 1024.0);
+      LogBreakdown.print(d.log());
     }
   }
 

@@ -29,22 +29,7 @@ public final class PullBenchmark {
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int parallelLayers = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    LocalRegistry registry = LocalRegistry.shared();
-    TestImages.ImageBuilder image = TestImages.image(registry, "bench/big");
-    long blobBytes = 0;
-    Random random = new Random(42);
-    for (int l = 0; l < LAYERS; l++) {
-      Layer.Builder b = Layer.builder().dir("data" + l, 0755);
-      for (int f = 0; f < FILES_PER_LAYER; f++) {
-        b.file("data" + l + "/f" + f, 0644, content(random, f));
-      }
-      Layer layer = b.build();
-      blobBytes += layer.blob().length;
-      image.layer(layer);
-    }
-    String ref = image.push("v1").reference();
-    System.out.printf("image %s: %d layers, %.1f MiB uncompressed, %.1f MiB compressed%n", ref, LAYERS,
-        LAYERS * FILES_PER_LAYER * (double) FILE_BYTES / (1 << 20), blobBytes / (double) (1 << 20));
+    String ref = pushBigImage(LocalRegistry.shared());
 
     List<Double> jcri = new ArrayList<>();
     try (Jcrid d = Jcrid.start("[images]\nmax_parallel_layers = " + parallelLayers + "\n")) {
@@ -71,6 +56,26 @@ public final class PullBenchmark {
     }
     System.out.println("jcrid PullImage (pull+unpack)  : " + summary(jcri));
     System.out.println("skopeo copy + umoci unpack    : " + summary(skopeoUmoci));
+  }
+
+  /** Builds the 5-layer image (100 MiB uncompressed) and pushes it as bench/big:v1; returns its reference. */
+  public static String pushBigImage(LocalRegistry registry) {
+    TestImages.ImageBuilder image = TestImages.image(registry, "bench/big");
+    long blobBytes = 0;
+    Random random = new Random(42);
+    for (int l = 0; l < LAYERS; l++) {
+      Layer.Builder b = Layer.builder().dir("data" + l, 0755);
+      for (int f = 0; f < FILES_PER_LAYER; f++) {
+        b.file("data" + l + "/f" + f, 0644, content(random, f));
+      }
+      Layer layer = b.build();
+      blobBytes += layer.blob().length;
+      image.layer(layer);
+    }
+    String ref = image.push("v1").reference();
+    System.out.printf("image %s: %d layers, %.1f MiB uncompressed, %.1f MiB compressed%n", ref, LAYERS,
+        LAYERS * FILES_PER_LAYER * (double) FILE_BYTES / (1 << 20), blobBytes / (double) (1 << 20));
+    return ref;
   }
 
   /** Half random bytes, half text: compresses roughly like real binaries and data. */

@@ -279,6 +279,54 @@ class FeaturesIT {
   }
 
   @Test
+  void aYamlCdiSpecBringsANodeAMountAndEnvAndConflictingSpecsAreRefused() throws Exception {
+    Path lib = Files.createDirectories(d.home().resolve("cdi-yaml-lib"));
+    Files.writeString(lib.resolve("firmware"), "fpga firmware\n");
+    Files.writeString(cdiDir.resolve("fpga.yaml"), """
+        cdiVersion: "0.6.0"
+        kind: vendor.example/fpga
+        containerEdits:
+          env: [FPGA_VENDOR=vendor]
+        devices:
+          - name: fpga0
+            containerEdits:
+              env: [FPGA=0]
+              deviceNodes:
+                - path: /dev/fpga0
+                  hostPath: /dev/null
+              mounts:
+                - hostPath: %s
+                  containerPath: /opt/fpga
+                  options: [ro]
+          - name: fpga1
+        """.formatted(lib));
+    String id = run(Pods.container("cdi-yaml", image, "sleep", "300")
+        .addCDIDevices(CDIDevice.newBuilder().setName("vendor.example/fpga=fpga0")));
+    try {
+      ExecSyncResponse r = exec(id, "sh", "-c", "echo $FPGA_VENDOR $FPGA; cat /opt/fpga/firmware; "
+          + "test -c /dev/fpga0 && echo written > /dev/fpga0 && echo node ok; ls -l /dev/fpga0");
+      assertEquals(0, r.getExitCode(), r.getStderr().toStringUtf8());
+      String out = r.getStdout().toStringUtf8();
+      assertTrue(out.startsWith("vendor 0\nfpga firmware\nnode ok\n"), out);
+      assertTrue(out.contains(" 1,   3 "), "major 1, minor 3 stat-ed from /dev/null: " + out);
+    } finally {
+      remove(id);
+    }
+    Files.writeString(cdiDir.resolve("fpga-copy.json"),
+        "{\"cdiVersion\": \"0.6.0\", \"kind\": \"vendor.example/fpga\", \"devices\": [{\"name\": \"fpga0\"}]}");
+    try {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> Pods.create(d, podId, pod,
+          Pods.container("cdi-conflict", image, "true")
+              .addCDIDevices(CDIDevice.newBuilder().setName("vendor.example/fpga=fpga0"))));
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getMessage());
+      assertTrue(e.getStatus().getDescription().contains(cdiDir.resolve("fpga-copy.json") + ", "
+          + cdiDir.resolve("fpga.yaml")), e.getMessage());
+    } finally {
+      Files.delete(cdiDir.resolve("fpga-copy.json"));
+    }
+  }
+
+  @Test
   void imageVolumesMountAnImageReadOnlyAndKeepItFromRemoval() {
     String volumeImage = TestImages.image(LocalRegistry.shared(), "test/image-volume")
         .layer(TestImages.fileLayer("models/v1/weights", "42\n")).push("v1").reference();

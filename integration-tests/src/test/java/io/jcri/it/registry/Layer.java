@@ -60,9 +60,11 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
       return add(e, null);
     }
 
+    /** A hard link whose header carries the target's mode, as tar writes it (containerd applies that mode). */
     public Builder hardlink(String path, String target) {
       TarArchiveEntry e = new TarArchiveEntry(path, TarConstants.LF_LINK);
       e.setLinkName(target);
+      entries.stream().filter(t -> t.getName().equals(target)).findFirst().ifPresent(t -> e.setMode(t.getMode()));
       return add(e, null);
     }
 

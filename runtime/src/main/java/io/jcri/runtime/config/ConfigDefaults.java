@@ -33,11 +33,11 @@ public final class ConfigDefaults {
   private ConfigDefaults() {}
 
   /** runc always; crun too when it is installed, so a RuntimeClass can select it. */
-  private static Map<String, JcriConfig.OciRuntime> defaultHandlers() {
-    Map<String, JcriConfig.OciRuntime> handlers = new LinkedHashMap<>();
-    handlers.put("runc", new JcriConfig.OciRuntime(Path.of("runc")));
+  private static Map<String, JcriConfig.Handler> defaultHandlers() {
+    Map<String, JcriConfig.Handler> handlers = new LinkedHashMap<>();
+    handlers.put("runc", new JcriConfig.Handler(Path.of("runc")));
     if (Files.isExecutable(Path.of("/usr/bin/crun"))) {
-      handlers.put("crun", new JcriConfig.OciRuntime(Path.of("crun")));
+      handlers.put("crun", new JcriConfig.Handler(Path.of("crun")));
     }
     return Map.copyOf(handlers);
   }
@@ -129,8 +129,9 @@ public final class ConfigDefaults {
         conmon = "/usr/bin/conmon"
 
         [cdi]
-        # CDI spec files (*.json; YAML is not read) defining the devices of ContainerConfig.CDI_devices.
-        # A later directory wins over an earlier one for the same device name.
+        # CDI spec files (*.json, *.yaml, *.yml) defining the devices of ContainerConfig.CDI_devices.
+        # A later directory wins over an earlier one for the same device name; two files of one
+        # directory defining the same device make it unusable; invalid files are skipped and logged.
         spec_dirs = ["/etc/cdi", "/var/run/cdi"]
 
         [metrics]

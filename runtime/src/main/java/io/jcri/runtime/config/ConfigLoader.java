@@ -80,7 +80,7 @@ public final class ConfigLoader {
     JcriConfig.Monitor monitor = d.monitor();
     JcriConfig.Cdi cdi = d.cdi();
     JcriConfig.Metrics metrics = d.metrics();
-    Map<String, JcriConfig.Registry> registries = new LinkedHashMap<>();
+    Map<String, JcriConfig.RegistrySettings> registries = new LinkedHashMap<>();
 
     JsonNode n = keys.table(root, "cni");
     if (n != null) {
@@ -90,13 +90,13 @@ public final class ConfigLoader {
     }
     n = keys.table(root, "runtimes");
     if (n != null) {
-      Map<String, JcriConfig.OciRuntime> handlers = new LinkedHashMap<>(runtimes.handlers());
+      Map<String, JcriConfig.Handler> handlers = new LinkedHashMap<>(runtimes.handlers());
       JsonNode h = keys.table(n, "runtimes.handlers");
       if (h != null) {
         for (var e : (Iterable<Map.Entry<String, JsonNode>>) h::fields) {
           String key = "runtimes.handlers." + e.getKey();
           JsonNode t = keys.table(h, key);
-          handlers.put(e.getKey(), new JcriConfig.OciRuntime(keys.path(t, key + ".path", Path.of(e.getKey()))));
+          handlers.put(e.getKey(), new JcriConfig.Handler(keys.path(t, key + ".path", Path.of(e.getKey()))));
         }
       }
       String def = keys.string(n, "runtimes.default_runtime", runtimes.defaultRuntime());
@@ -127,7 +127,7 @@ public final class ConfigLoader {
         String key = "registries.\"" + e.getKey() + "\"";
         JsonNode t = keys.table(n, key);
         List<URI> mirrors = keys.list(t, key + ".mirrors", List.of(), s -> mirrorUri(key + ".mirrors", s));
-        registries.put(e.getKey(), new JcriConfig.Registry(mirrors, keys.bool(t, key + ".insecure", false)));
+        registries.put(e.getKey(), new JcriConfig.RegistrySettings(mirrors, keys.bool(t, key + ".insecure", false)));
       }
     }
     n = keys.table(root, "streaming");

@@ -22,7 +22,7 @@ public record JcriConfig(
     Runtimes runtimes,
     Sandbox sandbox,
     Images images,
-    Map<String, Registry> registries,
+    Map<String, RegistrySettings> registries,
     Streaming streaming,
     Monitor monitor,
     Cdi cdi,
@@ -31,9 +31,10 @@ public record JcriConfig(
   public record Cni(Path confDir, List<Path> binDirs, Duration pluginTimeout) {}
 
   /** OCI runtimes by RuntimeClass handler name; the empty handler means {@code defaultRuntime}. */
-  public record Runtimes(String defaultRuntime, Map<String, OciRuntime> handlers) {}
+  public record Runtimes(String defaultRuntime, Map<String, Handler> handlers) {}
 
-  public record OciRuntime(Path path) {}
+  /** The OCI runtime binary of one RuntimeClass handler. */
+  public record Handler(Path path) {}
 
   public record Sandbox(String pauseImage, Path pauseBinary, boolean dropInfra, long shmSizeBytes) {}
 
@@ -41,7 +42,8 @@ public record JcriConfig(
   public record Images(Path authFile, String platform, Duration stallTimeout, int maxParallelLayers,
                        List<String> pinned) {}
 
-  public record Registry(List<URI> mirrors, boolean insecure) {}
+  /** [registries."host"]: mirrors tried first, and whether the host may be plain HTTP. */
+  public record RegistrySettings(List<URI> mirrors, boolean insecure) {}
 
   public record Streaming(String address, int port, Duration tokenTtl, Path tlsCert, Path tlsKey) {}
 

@@ -17,11 +17,11 @@ public final class Container implements Registry.Entry<ContainerRecord> {
   Container(ContainerRecord record) {
     this.record = record;
     try {
-      this.config = ContainerConfig.parseFrom(Base64.getDecoder().decode(record.configBase64()));
+      this.config = ContainerConfig.parseFrom(Base64.getDecoder().decode(record.metadata().configBase64()));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("container " + record.id() + " has a corrupt config", e);
     }
-    if (record.state().equals(ContainerRecord.EXITED)) {
+    if (record.state().equals(ContainerRecord.State.EXITED)) {
       exited.complete(record);
     }
   }
@@ -41,7 +41,7 @@ public final class Container implements Registry.Entry<ContainerRecord> {
 
   /** The container's resources: the last UpdateContainerResources, else what CreateContainer asked for. */
   public io.jcri.cri.v1.LinuxContainerResources resources() {
-    String applied = record.resourcesBase64();
+    String applied = record.status().resourcesBase64();
     if (applied == null) {
       return config.getLinux().getResources();
     }
@@ -54,17 +54,17 @@ public final class Container implements Registry.Entry<ContainerRecord> {
 
   /** The signal StopContainer sends first: the configured one, else the image's STOPSIGNAL, else SIGTERM. */
   public io.jcri.cri.v1.Signal stopSignal() {
-    return Signals.cri(Signals.number(record.stopSignal()));
+    return Signals.cri(Signals.number(record.metadata().stopSignal()));
   }
 
   public boolean running() {
-    return record.state().equals(ContainerRecord.RUNNING);
+    return record.state().equals(ContainerRecord.State.RUNNING);
   }
 
   @Override
   public void update(ContainerRecord next) {
     record = next;
-    if (next.state().equals(ContainerRecord.EXITED)) {
+    if (next.state().equals(ContainerRecord.State.EXITED)) {
       exited.complete(next);
     }
   }

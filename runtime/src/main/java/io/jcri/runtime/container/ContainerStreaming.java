@@ -1,8 +1,9 @@
 package io.jcri.runtime.container;
 
 import io.jcri.runtime.monitor.Attachment;
-import io.jcri.runtime.monitor.ContainerMonitor;
+import io.jcri.runtime.monitor.ContainerRuntime;
 import io.jcri.runtime.monitor.InteractiveExec;
+import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
@@ -21,13 +22,15 @@ import java.util.List;
 
 /** The streaming server's view of containers: exec and attach through the monitor, port-forward in the pod netns. */
 public final class ContainerStreaming implements StreamingBackend {
-  private final ContainerService containers;
+  private final Containers containers;
   private final Sandboxes sandboxes;
-  private final ContainerMonitor monitor;
+  private final ContainerRuntime monitor;
   private final RuntimeHandlers handlers;
+  private final Layout layout;
 
-  public ContainerStreaming(ContainerService containers, Sandboxes sandboxes, ContainerMonitor monitor,
-      RuntimeHandlers handlers) {
+  public ContainerStreaming(Containers containers, Sandboxes sandboxes, ContainerRuntime monitor,
+      RuntimeHandlers handlers, Layout layout) {
+    this.layout = layout;
     this.containers = containers;
     this.sandboxes = sandboxes;
     this.monitor = monitor;
@@ -37,7 +40,7 @@ public final class ContainerStreaming implements StreamingBackend {
   @Override
   public int exec(String containerId, List<String> cmd, boolean tty, StreamIo io) throws Exception {
     Container c = containers.requireRunning(containerId, "Exec");
-    try (InteractiveExec exec = monitor.exec(handlers.ociRuntime(c.record().runtimeHandler()), c.id(), cmd, tty,
+    try (InteractiveExec exec = monitor.exec(handlers.ociRuntime(c.record().metadata().runtimeHandler()), c.id(), cmd, tty,
         io.stdin() != null)) {
       Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), exec.stdin(), true);
       Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, exec::resize)) : null;
@@ -56,7 +59,7 @@ public final class ContainerStreaming implements StreamingBackend {
   @Override
   public void attach(String containerId, boolean tty, StreamIo io) throws Exception {
     Container c = containers.requireRunning(containerId, "Attach");
-    try (Attachment attachment = monitor.attach(c.id(), containers.bundle(c.id()))) {
+    try (Attachment attachment = monitor.attach(c.id(), layout.containerBundle(c.id()))) {
       // the client's EOF reaches conmon, which closes the container's stdin only for stdin_once
       Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), attachment.stdin(), true);
       Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, attachment::resize)) : null;
@@ -72,7 +75,7 @@ public final class ContainerStreaming implements StreamingBackend {
   @Override
   public void portForward(String sandboxId, int port, InputStream fromClient, OutputStream toClient) throws Exception {
     Sandbox sandbox = sandboxes.require(sandboxId);
-    String netns = sandbox.record().netnsPath();
+    String netns = sandbox.record().metadata().netnsPath();
     // a socket belongs to the netns it was created in, so only the connect needs the pod's netns
     Socket socket = netns.isEmpty() ? connect(port)
         : Namespaces.runIn(Path.of(netns), LibC.CLONE_NEWNET, () -> connect(port));

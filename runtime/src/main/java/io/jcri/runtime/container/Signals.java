@@ -1,13 +1,14 @@
 package io.jcri.runtime.container;
 
+import io.jcri.sys.LibC;
 import io.jcri.cri.v1.Signal;
 import java.util.Locale;
 import java.util.Map;
 
 /** Signal names of image configs (STOPSIGNAL) and of the CRI's Signal enum ↔ Linux signal numbers. */
 final class Signals {
-  static final int SIGTERM = 15;
-  static final int SIGKILL = 9;
+  static final int SIGTERM = LibC.SIGTERM;
+  static final int SIGKILL = LibC.SIGKILL;
   /** glibc's SIGRTMIN (the kernel's 32 and 33 are taken by the threading library), as container engines use. */
   private static final int RTMIN = 34;
   private static final int RTMAX = 64;

@@ -30,6 +30,11 @@ public final class LifecycleEvents {
     }
   }
 
+  /** Publishes a change that happens now; containerId is the sandbox ID for a sandbox's own events. */
+  public void publish(String containerId, String sandboxId, Kind kind) {
+    publish(new Event(containerId, sandboxId, kind, io.jcri.sys.Timestamps.nowNanos()));
+  }
+
   /** Subscribes; the returned handle unsubscribes. */
   public Runnable subscribe(Consumer<Event> subscriber) {
     subscribers.add(subscriber);

@@ -1,7 +1,7 @@
 package io.jcri.runtime.metrics;
 
 import io.jcri.runtime.container.Container;
-import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
 import java.util.Locale;
@@ -20,10 +20,10 @@ public final class ObjectStates {
     return counts;
   }
 
-  public static Map<String, Long> containers(ContainerService containers) {
+  public static Map<String, Long> containers(Containers containers) {
     Map<String, Long> counts = new TreeMap<>(Map.of("created", 0L, "running", 0L, "exited", 0L));
     for (Container c : containers.all()) {
-      counts.merge(c.record().state().toLowerCase(Locale.ROOT), 1L, Long::sum);
+      counts.merge(c.record().state().name().toLowerCase(Locale.ROOT), 1L, Long::sum);
     }
     return counts;
   }

@@ -1,6 +1,7 @@
 package io.jcri.runtime.monitor;
 
 import com.sun.jna.LastErrorException;
+import io.jcri.sys.ChunkInput;
 import io.jcri.sys.LibC;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +26,8 @@ public final class Attachment implements AutoCloseable {
   private final String id;
   private final Path bundle;
   private final FdIo.Descriptor socket;
-  private final FdIo.ChunkStream stdout = new FdIo.ChunkStream();
-  private final FdIo.ChunkStream stderr = new FdIo.ChunkStream();
+  private final ChunkInput stdout = FdIo.chunks();
+  private final ChunkInput stderr = FdIo.chunks();
   private final OutputStream stdin;
 
   private Attachment(String id, Path bundle, FdIo.Descriptor socket) {
@@ -114,8 +115,8 @@ public final class Attachment implements AutoCloseable {
     }
     byte[] data = Arrays.copyOfRange(message, 1, message.length);
     switch (message[0]) {
-      case STDOUT_PIPE -> stdout.offer(data);
-      case STDERR_PIPE -> stderr.offer(data);
+      case STDOUT_PIPE -> stdout.put(data);
+      case STDERR_PIPE -> stderr.put(data);
       default -> LOG.fine("event=attach_unknown_pipe container=" + id + " pipe=" + message[0]);
     }
   }

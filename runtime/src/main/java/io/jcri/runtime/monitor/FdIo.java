@@ -1,24 +1,22 @@
 package io.jcri.runtime.monitor;
 
 import com.sun.jna.LastErrorException;
+import io.jcri.sys.ChunkInput;
 import io.jcri.sys.LibC;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.Arrays;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * Raw descriptor I/O for the pty master and the attach socket. A blocking native read pins a
  * carrier thread, so each descriptor is read by its own platform thread, which hands chunks to
- * {@link ChunkStream}s that callers (often virtual threads) read without pinning.
+ * {@link ChunkInput}s that callers (often virtual threads) read without pinning.
  */
 final class FdIo {
   private static final int READ_BUFFER = 64 * 1024;
+  // as many full reads as the bounded queue of 64 chunks held before
+  private static final int CHUNKS_HIGH_WATER = 64 * READ_BUFFER;
   // conmon reads attach messages into a 32 KiB buffer less one byte; longer ones would be cut
   private static final int ATTACH_MESSAGE_MAX = 32 * 1024 - 1;
 
@@ -138,77 +136,8 @@ final class FdIo {
     }
   }
 
-  /**
-   * An input stream fed chunk by chunk from another thread; the bounded queue pushes back on the
-   * feeding thread (and so on the descriptor) when the reader falls behind.
-   */
-  static final class ChunkStream extends InputStream {
-    private static final byte[] END = new byte[0];
-    private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(64);
-    private byte[] current;
-    private int pos;
-    private boolean ended;
-
-    private volatile boolean closed;
-
-    void offer(byte[] chunk) {
-      try {
-        while (!closed && !chunks.offer(chunk, 200, TimeUnit.MILLISECONDS)) {
-          // the reader is behind: wait for room, or for the reader to give up
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    void end() {
-      offer(END);
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      while (current == null || pos == current.length) {
-        if (ended) {
-          return -1;
-        }
-        try {
-          current = chunks.take();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException();
-        }
-        pos = 0;
-        if (current == END) {
-          ended = true;
-          return -1;
-        }
-      }
-      int n = Math.min(len, current.length - pos);
-      System.arraycopy(current, pos, b, off, n);
-      pos += n;
-      return n;
-    }
-
-    /** The reader is done: drop what is queued and whatever still arrives. */
-    @Override
-    public void close() {
-      closed = true;
-      ended = true;
-      chunks.clear();
-    }
-
-    @Override
-    public int available() {
-      return current == null ? 0 : current.length - pos;
-    }
+  /** A stream the pumping thread feeds with {@link ChunkInput#put}: it waits while the reader is 4 MiB behind. */
+  static ChunkInput chunks() {
+    return new ChunkInput(CHUNKS_HIGH_WATER, ChunkInput.Backpressure.NONE);
   }
 }

@@ -1,5 +1,7 @@
 package io.jcri.runtime.monitor;
 
+import io.jcri.sys.LibC;
+import io.jcri.sys.ChunkInput;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +42,8 @@ final class RuncExec implements InteractiveExec {
       stderr = process.getErrorStream();
     } else {
       stdin = stdinOpen ? pty.master().output(this::sendEof) : OutputStream.nullOutputStream();
-      FdIo.ChunkStream out = new FdIo.ChunkStream();
-      pty.master().pump("exec-pty-" + containerId, out::offer, out::end);
+      ChunkInput out = FdIo.chunks();
+      pty.master().pump("exec-pty-" + containerId, out::put, out::end);
       stdout = out;
       stderr = InputStream.nullInputStream();
     }
@@ -110,7 +112,7 @@ final class RuncExec implements InteractiveExec {
     try {
       // SIGKILL to the runtime cannot be forwarded; the process in the container needs its own
       int pid = Integer.parseInt(Files.readString(pidFile).trim());
-      Syscalls.kill(pid, 9);
+      Syscalls.kill(pid, LibC.SIGKILL);
     } catch (IOException | NumberFormatException e) {
       LOG.fine("event=exec_kill_no_pid container=" + containerId + " error=" + e.getMessage());
     }

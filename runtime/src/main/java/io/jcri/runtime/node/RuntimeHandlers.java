@@ -40,13 +40,13 @@ public final class RuntimeHandlers {
     return config.handlers().containsKey(canonical(handler));
   }
 
-  public Map<String, JcriConfig.OciRuntime> all() {
+  public Map<String, JcriConfig.Handler> all() {
     return new TreeMap<>(config.handlers());
   }
 
   /** The executable for handler, if it resolves to one. */
   public Optional<Path> binary(String handler) {
-    JcriConfig.OciRuntime rt = config.handlers().get(canonical(handler));
+    JcriConfig.Handler rt = config.handlers().get(canonical(handler));
     return rt == null ? Optional.empty() : resolveExecutable(rt.path());
   }
 

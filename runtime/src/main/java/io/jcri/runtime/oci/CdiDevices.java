@@ -1,14 +1,8 @@
 package io.jcri.runtime.oci;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.cri.v1.CDIDevice;
 import io.jcri.cri.v1.Device;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,25 +10,20 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * CDI devices (ContainerConfig.CDI_devices): fully-qualified names {@code vendor.com/class=name} looked up
- * in the CDI spec files of the configured directories and turned into what they add to the OCI spec. The
- * spec-level containerEdits of a spec apply once, before the edits of its devices. Spec files are read as
- * JSON (*.json) only; YAML files are named in the error when a device is not found.
+ * in the CDI spec files of the configured directories ({@link CdiSpecs}) and turned into what they add to the
+ * OCI spec. The spec-level containerEdits of a spec apply once, before the edits of its devices. Where the edits
+ * of two requested devices set the same thing, the later device wins, as the CDI reference runtime does: an env
+ * variable by name, a device node by path, a mount by container path (ContainerSpecs merges them so).
  */
 final class CdiDevices {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-  private static final Pattern NAME = Pattern.compile(
-      "([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]?/[A-Za-z0-9][A-Za-z0-9_.-]*)=([A-Za-z0-9][A-Za-z0-9_.:-]*)");
   /** The OCI hook lists a CDI hook may name. */
   private static final Set<String> HOOKS = Set.of("prestart", "createRuntime", "createContainer", "startContainer",
       "poststart", "poststop");
 
-  record Spec(String kind, List<SpecDevice> devices, Edits containerEdits) {}
+  record Spec(String cdiVersion, String kind, List<SpecDevice> devices, Edits containerEdits) {}
 
   record SpecDevice(String name, Edits containerEdits) {}
 
@@ -70,16 +59,13 @@ final class CdiDevices {
     }
   }
 
-  private record Found(Path file, Spec spec, SpecDevice device) {}
-
   private CdiDevices() {}
 
   static Injection resolve(List<CDIDevice> requested, List<Path> specDirs) throws OciSpecException {
     if (requested.isEmpty()) {
       return Injection.NONE;
     }
-    List<String> unread = new ArrayList<>();
-    Map<String, Found> known = load(specDirs, unread);
+    CdiSpecs.Index index = CdiSpecs.load(specDirs);
     List<String> env = new ArrayList<>();
     List<Devices.Node> nodes = new ArrayList<>();
     List<RuntimeSpec.Mount> mounts = new ArrayList<>();
@@ -88,13 +74,18 @@ final class CdiDevices {
     for (int i = 0; i < requested.size(); i++) {
       String field = "CDI_devices[" + i + "]";
       String name = requested.get(i).getName();
-      if (!NAME.matcher(name).matches()) {
+      if (!CdiSpecs.qualified(name)) {
         throw OciSpecException.invalid(field + " \"" + name + "\" is not a fully-qualified CDI name (vendor.com/class=name)");
       }
-      Found found = known.get(name);
+      List<Path> conflicting = index.conflicts().get(name);
+      if (conflicting != null) {
+        throw new OciSpecException(OciSpecException.Reason.FAILED_PRECONDITION, field + " \"" + name
+            + "\" is defined by several CDI specs of one directory, " + conflicting + "; the node must keep only one");
+      }
+      CdiSpecs.Found found = index.devices().get(name);
       if (found == null) {
         throw OciSpecException.invalid(field + " \"" + name + "\" is defined by no CDI spec in " + specDirs
-            + (unread.isEmpty() ? "" : " (not read: " + String.join("; ", unread) + ")"));
+            + (index.skipped().isEmpty() ? "" : " (skipped: " + String.join("; ", index.skipped()) + ")"));
       }
       List<Edits> edits = new ArrayList<>();
       if (specsApplied.add(found.file()) && found.spec().containerEdits() != null) {
@@ -108,39 +99,6 @@ final class CdiDevices {
       }
     }
     return new Injection(env, nodes, mounts, hooks);
-  }
-
-  /** Every device of every JSON spec, by fully-qualified name; a later directory wins over an earlier one. */
-  private static Map<String, Found> load(List<Path> specDirs, List<String> unread) throws OciSpecException {
-    Map<String, Found> known = new LinkedHashMap<>();
-    for (Path dir : specDirs) {
-      List<Path> files;
-      try (Stream<Path> list = Files.list(dir)) {
-        files = list.sorted().toList();
-      } catch (NoSuchFileException e) {
-        continue;
-      } catch (IOException e) {
-        throw new OciSpecException(OciSpecException.Reason.INTERNAL, "listing CDI specs in " + dir + ": " + e, e);
-      }
-      for (Path file : files) {
-        String fileName = file.getFileName().toString();
-        if (fileName.endsWith(".yaml") || fileName.endsWith(".yml")) {
-          unread.add(file + ": YAML CDI specs are not supported");
-        } else if (fileName.endsWith(".json")) {
-          try {
-            Spec spec = JSON.readValue(file.toFile(), Spec.class);
-            for (SpecDevice d : spec.devices() == null ? List.<SpecDevice>of() : spec.devices()) {
-              known.put(spec.kind() + "=" + d.name(), new Found(file, spec, d));
-            }
-          } catch (JacksonException e) {
-            unread.add(file + ": " + e.getOriginalMessage());
-          } catch (IOException e) {
-            unread.add(file + ": " + e.getMessage());
-          }
-        }
-      }
-    }
-    return known;
   }
 
   private static void apply(String who, Edits e, List<String> env, List<Devices.Node> nodes,
@@ -177,7 +135,10 @@ final class CdiDevices {
     return edit != null && !edit.isNull() && !edit.isEmpty();
   }
 
-  /** A node the spec describes fully, or one stat-ed from its host path (the path itself when none is given). */
+  /**
+   * A node the spec describes fully, or one stat-ed from its host path (the path itself when none is given), whose
+   * type must then be the one the spec names, if any.
+   */
   private static List<Devices.Node> deviceNodes(String who, DeviceNode d) throws OciSpecException {
     if (d.path() == null || !d.path().startsWith("/")) {
       throw OciSpecException.invalid(who + ": a device node needs an absolute path");
@@ -196,8 +157,13 @@ final class CdiDevices {
           d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid(), access));
     }
     List<Devices.Node> found = new ArrayList<>();
-    for (Devices.Node n : Devices.fromCri(Device.newBuilder().setHostPath(d.hostPath() == null ? d.path() : d.hostPath())
-        .setContainerPath(d.path()).setPermissions(access).build())) {
+    String host = d.hostPath() == null ? d.path() : d.hostPath();
+    for (Devices.Node n : Devices.fromCri(Device.newBuilder().setHostPath(host).setContainerPath(d.path())
+        .setPermissions(access).build())) {
+      if (d.type() != null && !d.type().isEmpty() && !d.type().equals(n.type())) {
+        throw OciSpecException.invalid(who + ": device node " + d.path() + " is of type \"" + d.type()
+            + "\" in the spec but " + host + " on the node is \"" + n.type() + "\"");
+      }
       found.add(new Devices.Node(n.path(), n.type(), n.major(), n.minor(), d.fileMode() == null ? n.fileMode() : d.fileMode(),
           d.uid() == null ? n.uid() : d.uid(), d.gid() == null ? n.gid() : d.gid(), n.access()));
     }

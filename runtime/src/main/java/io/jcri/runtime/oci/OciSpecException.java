@@ -1,21 +1,20 @@
 package io.jcri.runtime.oci;
 
-import io.grpc.Status;
-import io.jcri.runtime.server.GrpcErrors;
+import io.jcri.sys.Failure;
 
 /** The CRI request cannot be turned into a runtime spec; the message says what to change. */
-public final class OciSpecException extends Exception implements GrpcErrors.DomainError {
+public final class OciSpecException extends Failure {
   public enum Reason { INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, INTERNAL }
 
   private final Reason reason;
 
   public OciSpecException(Reason reason, String message) {
-    super(message);
+    super(kindOf(reason), message);
     this.reason = reason;
   }
 
   public OciSpecException(Reason reason, String message, Throwable cause) {
-    super(message, cause);
+    super(kindOf(reason), message, cause);
     this.reason = reason;
   }
 
@@ -23,17 +22,17 @@ public final class OciSpecException extends Exception implements GrpcErrors.Doma
     return reason;
   }
 
-  @Override
-  public Status.Code grpcCode() {
+  private static Kind kindOf(Reason reason) {
     return switch (reason) {
-      case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
-      case NOT_FOUND -> Status.Code.NOT_FOUND;
-      case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
-      case INTERNAL -> Status.Code.INTERNAL;
+      case INVALID_ARGUMENT -> Kind.INVALID;
+      case NOT_FOUND -> Kind.NOT_FOUND;
+      case FAILED_PRECONDITION -> Kind.PRECONDITION;
+      case INTERNAL -> Kind.INTERNAL;
     };
   }
 
-  static OciSpecException invalid(String message) {
+  /** Hides {@link Failure#invalid}: a spec refusal keeps its reason. */
+  public static OciSpecException invalid(String message) {
     return new OciSpecException(Reason.INVALID_ARGUMENT, message);
   }
 }

@@ -119,7 +119,7 @@ final class SpecMounts {
       return imageRoot;
     }
     try {
-      Path sub = Rootfs.resolve(imageRoot, m.getImageSubPath());
+      Path sub = RootfsPaths.resolve(imageRoot, m.getImageSubPath());
       if (!Files.exists(sub, LinkOption.NOFOLLOW_LINKS)) {
         throw new OciSpecException(OciSpecException.Reason.NOT_FOUND, "mounts[" + i + "].image_sub_path \""
             + m.getImageSubPath() + "\" does not exist in image \"" + m.getImage().getImage() + "\"");
@@ -157,7 +157,7 @@ final class SpecMounts {
       try {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
           Files.createDirectories(volumesDir);
-          Path inImage = Rootfs.resolve(rootfs, destination);
+          Path inImage = RootfsPaths.resolve(rootfs, destination);
           if (Files.isDirectory(inImage, LinkOption.NOFOLLOW_LINKS)) {
             copyTree(inImage, dir);
           } else {

@@ -33,7 +33,7 @@ final class Users {
   static Identity resolve(LinuxContainerSecurityContext sc, String imageUser, Path rootfs) throws OciSpecException {
     Users db;
     try {
-      db = new Users(readPasswd(Rootfs.resolve(rootfs, "/etc/passwd")), readGroups(Rootfs.resolve(rootfs, "/etc/group")));
+      db = new Users(readPasswd(RootfsPaths.resolve(rootfs, "/etc/passwd")), readGroups(RootfsPaths.resolve(rootfs, "/etc/group")));
     } catch (IOException e) {
       throw new OciSpecException(OciSpecException.Reason.INTERNAL, "reading the image's /etc/passwd or /etc/group: " + e.getMessage(), e);
     }

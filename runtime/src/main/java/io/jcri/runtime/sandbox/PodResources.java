@@ -3,6 +3,7 @@ package io.jcri.runtime.sandbox;
 import com.google.protobuf.util.JsonFormat;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
+import io.jcri.runtime.store.Layout;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.Failure;
 import java.io.IOException;
@@ -27,14 +28,14 @@ public final class PodResources {
   private static final Logger LOG = Logger.getLogger(PodResources.class.getName());
   private static final String FILE = "resources.json";
 
-  private final Path recordDir;
+  private final Layout layout;
   private final Path cgroupRoot;
   private final String driver;
   private final boolean v2;
 
-  /** recordDir: {@code <root>/sandboxes}; cgroupRoot: /sys/fs/cgroup (a directory of fakes in tests). */
-  public PodResources(Path recordDir, Path cgroupRoot, String driver) {
-    this.recordDir = recordDir;
+  /** The file goes in the pod's {@link Layout#sandboxData}; cgroupRoot: /sys/fs/cgroup (fakes in tests). */
+  public PodResources(Layout layout, Path cgroupRoot, String driver) {
+    this.layout = layout;
     this.cgroupRoot = cgroupRoot;
     this.driver = driver;
     this.v2 = Files.exists(cgroupRoot.resolve("cgroup.controllers"));
@@ -89,7 +90,7 @@ public final class PodResources {
     try {
       UpdatePodSandboxResourcesRequest kept = UpdatePodSandboxResourcesRequest.newBuilder()
           .setPodSandboxId(sandboxId).setOverhead(overhead).setResources(resources).build();
-      AtomicFiles.write(recordDir.resolve(sandboxId).resolve(FILE),
+      AtomicFiles.write(layout.sandboxData(sandboxId).resolve(FILE),
           JsonFormat.printer().print(kept).getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new Failure(Failure.Kind.INTERNAL, "recording the pod resources of " + sandboxId + ": "
@@ -101,7 +102,7 @@ public final class PodResources {
   /** The last request applied to the pod, as JSON; empty when none was. */
   public Optional<String> recorded(String sandboxId) {
     try {
-      return Optional.of(Files.readString(recordDir.resolve(sandboxId).resolve(FILE)));
+      return Optional.of(Files.readString(layout.sandboxData(sandboxId).resolve(FILE)));
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -10,9 +10,9 @@ import io.jcri.cri.v1.PodSandboxMetrics;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.cri.v1.UInt64Value;
 import io.jcri.runtime.container.Container;
-import io.jcri.runtime.container.ContainerService;
+import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.sandbox.Sandbox;
-import io.jcri.runtime.sandbox.SandboxService;
+import io.jcri.runtime.sandbox.Sandboxes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +53,11 @@ final class CriMetrics {
   private static final Map<String, Def> BY_NAME = DEFS.stream().collect(Collectors.toMap(Def::name,
       Function.identity()));
 
-  private final SandboxService sandboxes;
-  private final ContainerService containers;
+  private final Sandboxes sandboxes;
+  private final Containers containers;
   private final PodStats stats;
 
-  CriMetrics(SandboxService sandboxes, ContainerService containers, PodStats stats) {
+  CriMetrics(Sandboxes sandboxes, Containers containers, PodStats stats) {
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.stats = stats;
@@ -92,17 +92,15 @@ final class CriMetrics {
       add(out::addMetrics, "container_network_transmit_bytes_total", labels, i.getTxBytes());
       add(out::addMetrics, "container_network_transmit_errors_total", labels, i.getTxErrors());
     }
-    for (Container c : containers.all()) {
-      if (c.record().sandboxId().equals(s.id())) {
-        out.addContainerMetrics(container(c, namespace, podName));
-      }
+    for (Container c : containers.inSandbox(s.id())) {
+      out.addContainerMetrics(container(c, namespace, podName));
     }
     return out.build();
   }
 
   private ContainerMetrics container(Container c, String namespace, String podName) {
     ContainerStats cs = stats.container(c);
-    var r = c.record();
+    var r = c.record().metadata();
     List<String> labels = List.of(r.name(), r.id(), r.imageName(), namespace, podName);
     ContainerMetrics.Builder out = ContainerMetrics.newBuilder().setContainerId(r.id());
     if (cs.hasCpu() && cs.getCpu().hasUsageCoreNanoSeconds()) {

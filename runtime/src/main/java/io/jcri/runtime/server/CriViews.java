@@ -23,8 +23,8 @@ final class CriViews {
   private CriViews() {}
 
   static PodSandboxMetadata metadata(SandboxRecord r) {
-    return PodSandboxMetadata.newBuilder().setName(r.name()).setNamespace(r.namespace()).setUid(r.uid())
-        .setAttempt(r.attempt()).build();
+    return PodSandboxMetadata.newBuilder().setName(r.metadata().name()).setNamespace(r.metadata().namespace()).setUid(r.metadata().uid())
+        .setAttempt(r.metadata().attempt()).build();
   }
 
   static PodSandboxState state(Sandbox s) {
@@ -34,33 +34,33 @@ final class CriViews {
   static PodSandbox podSandbox(Sandbox s) {
     SandboxRecord r = s.record();
     return PodSandbox.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(s))
-        .setCreatedAt(r.createdAtNanos()).putAllLabels(s.config().getLabelsMap())
-        .putAllAnnotations(s.config().getAnnotationsMap()).setRuntimeHandler(r.runtimeHandler()).build();
+        .setCreatedAt(r.metadata().createdAtNanos()).putAllLabels(s.config().getLabelsMap())
+        .putAllAnnotations(s.config().getAnnotationsMap()).setRuntimeHandler(r.metadata().runtimeHandler()).build();
   }
 
   static PodSandboxStatus podSandboxStatus(Sandbox s) {
     SandboxRecord r = s.record();
-    PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder().setIp(r.ip());
-    r.additionalIps().forEach(ip -> net.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
+    PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder().setIp(r.status().ip());
+    r.status().additionalIps().forEach(ip -> net.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
     return PodSandboxStatus.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(s))
-        .setCreatedAt(r.createdAtNanos()).setNetwork(net)
+        .setCreatedAt(r.metadata().createdAtNanos()).setNetwork(net)
         .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
             .setOptions(s.config().getLinux().getSecurityContext().getNamespaceOptions())))
         .putAllLabels(s.config().getLabelsMap()).putAllAnnotations(s.config().getAnnotationsMap())
-        .setRuntimeHandler(r.runtimeHandler()).build();
+        .setRuntimeHandler(r.metadata().runtimeHandler()).build();
   }
 
   static ContainerState state(ContainerRecord r) {
     return switch (r.state()) {
-      case ContainerRecord.CREATED -> ContainerState.CONTAINER_CREATED;
-      case ContainerRecord.RUNNING -> ContainerState.CONTAINER_RUNNING;
-      case ContainerRecord.EXITED -> ContainerState.CONTAINER_EXITED;
+      case ContainerRecord.State.CREATED -> ContainerState.CONTAINER_CREATED;
+      case ContainerRecord.State.RUNNING -> ContainerState.CONTAINER_RUNNING;
+      case ContainerRecord.State.EXITED -> ContainerState.CONTAINER_EXITED;
       default -> ContainerState.CONTAINER_UNKNOWN;
     };
   }
 
   static ContainerMetadata metadata(ContainerRecord r) {
-    return ContainerMetadata.newBuilder().setName(r.name()).setAttempt(r.attempt()).build();
+    return ContainerMetadata.newBuilder().setName(r.metadata().name()).setAttempt(r.metadata().attempt()).build();
   }
 
   /**
@@ -71,9 +71,9 @@ final class CriViews {
    */
   static io.jcri.cri.v1.Container container(Container c) {
     ContainerRecord r = c.record();
-    return io.jcri.cri.v1.Container.newBuilder().setId(r.id()).setPodSandboxId(r.sandboxId()).setMetadata(metadata(r))
-        .setImage(ImageSpec.newBuilder().setImage(r.imageName())).setImageRef(r.imageId()).setImageId(r.imageId())
-        .setState(state(r)).setCreatedAt(r.createdAtNanos()).putAllLabels(c.config().getLabelsMap())
+    return io.jcri.cri.v1.Container.newBuilder().setId(r.id()).setPodSandboxId(r.metadata().sandboxId()).setMetadata(metadata(r))
+        .setImage(ImageSpec.newBuilder().setImage(r.metadata().imageName())).setImageRef(r.metadata().imageId()).setImageId(r.metadata().imageId())
+        .setState(state(r)).setCreatedAt(r.metadata().createdAtNanos()).putAllLabels(c.config().getLabelsMap())
         .putAllAnnotations(c.config().getAnnotationsMap()).build();
   }
 
@@ -81,15 +81,15 @@ final class CriViews {
     ContainerRecord r = c.record();
     var config = c.config();
     ContainerStatus.Builder b = ContainerStatus.newBuilder().setId(r.id()).setMetadata(metadata(r)).setState(state(r))
-        .setCreatedAt(r.createdAtNanos()).setStartedAt(r.startedAtNanos()).setFinishedAt(r.finishedAtNanos())
-        .setExitCode(r.exitCode()).setImage(ImageSpec.newBuilder().setImage(r.imageName()))
-        .setImageRef(r.imageRef()).setImageId(r.imageId()).setReason(r.reason()).setMessage(r.message())
+        .setCreatedAt(r.metadata().createdAtNanos()).setStartedAt(r.status().startedAtNanos()).setFinishedAt(r.status().finishedAtNanos())
+        .setExitCode(r.status().exitCode()).setImage(ImageSpec.newBuilder().setImage(r.metadata().imageName()))
+        .setImageRef(r.metadata().imageRef()).setImageId(r.metadata().imageId()).setReason(r.status().reason()).setMessage(r.status().message())
         .putAllLabels(config.getLabelsMap()).putAllAnnotations(config.getAnnotationsMap())
-        .addAllMounts(config.getMountsList()).setLogPath(r.logPath())
+        .addAllMounts(config.getMountsList()).setLogPath(r.metadata().logPath())
         .setUser(io.jcri.cri.v1.ContainerUser.newBuilder().setLinux(io.jcri.cri.v1.LinuxContainerUser.newBuilder()
-            .setUid(r.uid()).setGid(r.gid()).addAllSupplementalGroups(r.supplementalGroups())))
+            .setUid(r.metadata().uid()).setGid(r.metadata().gid()).addAllSupplementalGroups(r.metadata().supplementalGroups())))
         .setStopSignal(c.stopSignal());
-    if (config.getLinux().hasResources() || r.resourcesBase64() != null) {
+    if (config.getLinux().hasResources() || r.status().resourcesBase64() != null) {
       b.setResources(io.jcri.cri.v1.ContainerResources.newBuilder().setLinux(c.resources()));
     }
     return b.build();

@@ -1,5 +1,6 @@
 package io.jcri.runtime.server;
 
+import io.jcri.sys.Failure;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,8 @@ final class Fields {
 
   private Fields() {}
 
-  static CriException invalid(String field, String problem) {
-    return CriException.invalid(field + " " + problem);
+  static Failure invalid(String field, String problem) {
+    return Failure.invalid(field + " " + problem);
   }
 
   /** value in double quotes, control characters escaped: a message stays one line, in the log too. */

@@ -7,9 +7,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The one place where failures become gRPC statuses. Services throw {@link CriException} with
- * the status they mean; anything else is a bug or an environment fault and becomes INTERNAL
- * with its message (and, only then, a stack trace in the log).
+ * The one place where failures become gRPC statuses. Every module throws {@link Failure} with the
+ * kind it means; anything else is a bug or an environment fault and becomes INTERNAL with its
+ * message (and, only then, a stack trace in the log).
  */
 public final class GrpcErrors {
   private static final Logger LOG = Logger.getLogger(GrpcErrors.class.getName());
@@ -20,31 +20,14 @@ public final class GrpcErrors {
     if (error instanceof StatusRuntimeException s) {
       return s;
     }
-    if (error instanceof CriException c) {
-      LOG.info("event=rpc_failed rpc=" + rpc + " code=" + c.code() + " message=\"" + c.getMessage() + "\"");
-      return c.code().toStatus().withDescription(c.getMessage()).asRuntimeException();
-    }
-    Status mapped = mapDomain(error);
+    Status mapped = error instanceof Failure f ? codeOf(f.kind()).toStatus()
+        : error instanceof InterruptedException ? Status.CANCELLED : null;
     if (mapped != null) {
       LOG.info("event=rpc_failed rpc=" + rpc + " code=" + mapped.getCode() + " message=\"" + error.getMessage() + "\"");
       return mapped.withDescription(error.getMessage()).asRuntimeException();
     }
     LOG.log(Level.WARNING, "event=rpc_failed rpc=" + rpc + " code=INTERNAL error=\"" + error + "\"", error);
     return Status.INTERNAL.withDescription(rpc + ": " + error.getMessage()).withCause(error).asRuntimeException();
-  }
-
-  /** Domain exceptions of the library modules that carry their own reason. */
-  private static Status mapDomain(Throwable error) {
-    if (error instanceof InterruptedException) {
-      return Status.CANCELLED;
-    }
-    if (error instanceof DomainError d) {
-      return d.grpcCode().toStatus();
-    }
-    if (error instanceof Failure f) {
-      return codeOf(f.kind()).toStatus();
-    }
-    return null;
   }
 
   /** The gRPC code of each domain failure kind: the only place the two vocabularies meet. */
@@ -60,12 +43,8 @@ public final class GrpcErrors {
       case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
       case EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
       case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
+      case UNKNOWN -> Status.Code.UNKNOWN;
       case INTERNAL -> Status.Code.INTERNAL;
     };
-  }
-
-  /** Implemented by exceptions of other packages that know which gRPC code they mean. */
-  public interface DomainError {
-    Status.Code grpcCode();
   }
 }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.server;
 
+import io.jcri.sys.Failure;
 import io.jcri.images.ImageException;
 import io.jcri.images.reference.Reference;
 import java.util.regex.Pattern;
@@ -23,7 +24,7 @@ final class ImageChecks {
     try {
       Reference.parse(text);
     } catch (ImageException e) {
-      throw CriException.invalid(field + ": " + e.getMessage());
+      throw Failure.invalid(field + ": " + e.getMessage());
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.jcri.runtime.server;
 
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.AuthConfig;
 import io.jcri.cri.v1.FilesystemIdentifier;
@@ -25,42 +24,46 @@ import io.jcri.cri.v1.UInt64Value;
 import io.jcri.images.Credentials;
 import io.jcri.images.FsUsage;
 import io.jcri.images.Image;
-import io.jcri.images.ImageException;
 import io.jcri.images.ImageStore;
+import io.jcri.runtime.store.Layout;
 import java.util.List;
-import java.util.concurrent.Callable;
 
-/** The CRI ImageService: each RPC validates, calls the {@link ImageStore}, maps the result. */
+/**
+ * The CRI ImageService: each RPC validates, calls the {@link ImageStore}, maps the result; an
+ * {@link io.jcri.images.ImageException} is a Failure whose kind GrpcErrors turns into the status.
+ */
 public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
   private static final int STREAM_CHUNK = 100;
 
   private final ImageStore store;
+  private final Layout layout;
 
-  public ImageServer(ImageStore store) {
+  public ImageServer(ImageStore store, Layout layout) {
+    this.layout = layout;
     this.store = store;
   }
 
   @Override
   public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> observer) {
-    Rpc.answer("PullImage", observer, mapped(() -> {
+    Rpc.answer("PullImage", observer, () -> {
       ImageChecks.reference("image.image", request.getImage().getImage());
       Image image = store.pull(request.getImage().getImage(), credentials(request.getAuth()));
       return PullImageResponse.newBuilder().setImageRef(image.id()).build();
-    }));
+    });
   }
 
   @Override
   public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> observer) {
-    Rpc.answer("ListImages", observer, mapped(() ->
-        ListImagesResponse.newBuilder().addAllImages(matching(request.getFilter())).build()));
+    Rpc.answer("ListImages", observer, () ->
+        ListImagesResponse.newBuilder().addAllImages(matching(request.getFilter())).build());
   }
 
   @Override
   public void streamImages(StreamImagesRequest request, StreamObserver<StreamImagesResponse> observer) {
     List<io.jcri.cri.v1.Image> all;
     try {
-      all = mapped(() -> matching(request.getFilter())).call();
-    } catch (Exception e) {
+      all = matching(request.getFilter());
+    } catch (RuntimeException e) {
       observer.onError(GrpcErrors.toStatus("StreamImages", e));
       return;
     }
@@ -73,7 +76,7 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
 
   @Override
   public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> observer) {
-    Rpc.answer("ImageStatus", observer, mapped(() -> {
+    Rpc.answer("ImageStatus", observer, () -> {
       ImageStatusResponse.Builder response = ImageStatusResponse.newBuilder();
       // an unknown image is an empty answer, not an error: kubelet asks before it pulls
       ImageChecks.reference("image.image", request.getImage().getImage());
@@ -86,24 +89,24 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
             .ifPresent(pull -> response.putInfo("pull", pull));
       }
       return response.build();
-    }));
+    });
   }
 
   @Override
   public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> observer) {
-    Rpc.answer("RemoveImage", observer, mapped(() -> {
+    Rpc.answer("RemoveImage", observer, () -> {
       ImageChecks.reference("image.image", request.getImage().getImage());
       store.remove(request.getImage().getImage());
       return RemoveImageResponse.getDefaultInstance();
-    }));
+    });
   }
 
   @Override
   public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
-    Rpc.answer("ImageFsInfo", observer, mapped(() -> ImageFsInfoResponse.newBuilder()
+    Rpc.answer("ImageFsInfo", observer, () -> ImageFsInfoResponse.newBuilder()
         .addImageFilesystems(toCri(store.imageFsUsage()))
-        .addContainerFilesystems(toCri(ImageStore.usage(store.root().resolve("containers/layers"))))
-        .build()));
+        .addContainerFilesystems(toCri(ImageStore.usage(layout.containerLayers())))
+        .build());
   }
 
   private List<io.jcri.cri.v1.Image> matching(ImageFilter filter) {
@@ -138,28 +141,5 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
         .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(usage.mountpoint().toString()))
         .setUsedBytes(UInt64Value.newBuilder().setValue(usage.usedBytes()))
         .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodesUsed())).build();
-  }
-
-  /** Image failures carry a reason; this is where a reason becomes a gRPC code. */
-  private static <T> Callable<T> mapped(Callable<T> body) {
-    return () -> {
-      try {
-        return body.call();
-      } catch (ImageException e) {
-        throw new CriException(code(e.reason()), e.getMessage(), e);
-      }
-    };
-  }
-
-  private static Status.Code code(ImageException.Reason reason) {
-    return switch (reason) {
-      case INVALID_REFERENCE -> Status.Code.INVALID_ARGUMENT;
-      case NOT_FOUND -> Status.Code.NOT_FOUND;
-      case IN_USE, UNSUPPORTED, BAD_LAYER -> Status.Code.FAILED_PRECONDITION;
-      case UNAUTHORIZED -> Status.Code.UNAUTHENTICATED;
-      case REGISTRY, UNAVAILABLE -> Status.Code.UNAVAILABLE;
-      case DEADLINE -> Status.Code.DEADLINE_EXCEEDED;
-      case STORAGE -> Status.Code.INTERNAL;
-    };
   }
 }

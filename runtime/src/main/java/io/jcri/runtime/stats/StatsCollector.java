@@ -1,5 +1,7 @@
 package io.jcri.runtime.stats;
 
+import static io.jcri.sys.Timestamps.nowNanos;
+
 import io.jcri.cri.v1.ContainerAttributes;
 import io.jcri.cri.v1.ContainerStats;
 import io.jcri.cri.v1.CpuUsage;
@@ -18,7 +20,6 @@ import io.jcri.sys.Namespaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -204,8 +205,4 @@ public final class StatsCollector {
     return UInt64Value.newBuilder().setValue(value).build();
   }
 
-  private static long nowNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-  }
 }

@@ -1,6 +1,7 @@
 package io.jcri.runtime.storage;
 
 import io.jcri.sys.LibC;
+import io.jcri.sys.MountInfo;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ public final class Rootfs {
   }
 
   public static boolean isMounted(Path mountPoint) throws IOException {
-    String target = " " + mountPoint.toAbsolutePath() + " ";
-    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(target));
+    String target = mountPoint.toAbsolutePath().toString();
+    return MountInfo.ofSelf().stream().anyMatch(m -> m.mountPoint().equals(target));
   }
 }

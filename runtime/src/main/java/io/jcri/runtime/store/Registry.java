@@ -1,6 +1,6 @@
 package io.jcri.runtime.store;
 
-import io.jcri.runtime.server.CriException;
+import io.jcri.sys.Failure;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -28,6 +28,8 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
 
     void update(R next);
   }
+
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Registry.class.getName());
 
   private final String kind;
   private final Map<String, E> byId = new ConcurrentHashMap<>();
@@ -61,7 +63,7 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     }
     List<E> matches = byId.values().stream().filter(e -> e.record().id().startsWith(idOrPrefix)).limit(2).toList();
     if (matches.size() > 1) {
-      throw CriException.invalid(kind + " ID prefix \"" + idOrPrefix + "\" is ambiguous");
+      throw Failure.invalid(kind + " ID prefix \"" + idOrPrefix + "\" is ambiguous");
     }
     return matches.stream().findFirst();
   }
@@ -69,9 +71,9 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
   /** The object, or NOT_FOUND; an empty ID is INVALID_ARGUMENT naming the field. */
   public E require(String idOrPrefix, String field) {
     if (idOrPrefix.isEmpty()) {
-      throw CriException.invalid(field + " is required");
+      throw Failure.invalid(field + " is required");
     }
-    return find(idOrPrefix).orElseThrow(() -> CriException.notFound(kind + " " + idOrPrefix + " not found"));
+    return find(idOrPrefix).orElseThrow(() -> Failure.notFound(kind + " " + idOrPrefix + " not found"));
   }
 
   /**
@@ -80,7 +82,7 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
    */
   public Optional<E> findIfStillThere(String idOrPrefix, String field) {
     if (idOrPrefix.isEmpty()) {
-      throw CriException.invalid(field + " is required");
+      throw Failure.invalid(field + " is required");
     }
     return find(idOrPrefix);
   }
@@ -89,9 +91,14 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     return byId.values();
   }
 
-  /** Reserves name for id; returns the ID that already holds it, if any. */
-  public Optional<String> reserveName(String uniqueName, String id) {
-    return names.reserve(uniqueName, id);
+  /** Reserves uniqueName for id, or fails with ALREADY_EXISTS naming the object that holds it. */
+  public void reserveName(String uniqueName, String id) {
+    Optional<String> holder = names.reserve(uniqueName, id);
+    if (holder.isPresent()) {
+      String noun = kind.substring(kind.lastIndexOf(' ') + 1); // "pod sandbox" → "sandbox"
+      throw Failure.alreadyExists(kind + " name \"" + uniqueName + "\" is reserved by " + holder.get()
+          + "; remove that " + noun + " first or use another attempt number");
+    }
   }
 
   public void releaseName(String uniqueName, String id) {
@@ -106,6 +113,21 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
   public void save(E e, R next) {
     records.save(next.id(), next);
     e.update(next);
+  }
+
+  /**
+   * Undoes {@link #add} when the operation that made the object fails: it leaves memory and frees
+   * its name even when its record, if written at all, cannot be deleted (the failure is logged).
+   */
+  public void discard(E e) {
+    R r = e.record();
+    byId.remove(r.id());
+    names.release(r.uniqueName(), r.id());
+    try {
+      records.delete(r.id());
+    } catch (java.io.UncheckedIOException failed) {
+      LOG.warning("event=record_discard_failed id=" + r.id() + " error=\"" + failed.getMessage() + "\"");
+    }
   }
 
   public void forget(E e) {

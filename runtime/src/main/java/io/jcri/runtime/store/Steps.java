@@ -1,15 +1,8 @@
 package io.jcri.runtime.store;
 
-import io.grpc.Status;
-import io.jcri.runtime.server.CriException;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import io.jcri.sys.Failure;
 
-/** Helpers shared by the lifecycle services: named steps, tree deletion, CRI timestamps. */
+/** Named steps of the lifecycle services: an unexpected failure says which step failed. */
 public final class Steps {
   private Steps() {}
 
@@ -27,10 +20,10 @@ public final class Steps {
   public static <T> T step(String what, Step<T> step) {
     try {
       return step.run();
-    } catch (CriException e) {
+    } catch (Failure e) {
       throw e;
     } catch (Exception e) {
-      throw new CriException(Status.Code.INTERNAL, "failed to " + what + ": " + e.getMessage(), e);
+      throw new Failure(Failure.Kind.INTERNAL, "failed to " + what + ": " + e.getMessage(), e);
     }
   }
 
@@ -41,20 +34,8 @@ public final class Steps {
     });
   }
 
-  public static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  /** Now, in nanoseconds since the epoch (CRI timestamps). */
-  public static long nowNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  /** A CRI request that cannot become a runtime spec, as the failure of the RPC (context names it). */
+  public static Failure specFailure(String context, Failure e) {
+    return new Failure(e.kind(), context + ": " + e.getMessage(), e);
   }
 }

@@ -1,9 +1,9 @@
 package io.jcri.runtime.streaming;
 
-import io.grpc.Status;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
 import io.jcri.cri.v1.PortForwardRequest;
+import io.jcri.sys.Failure;
 import java.util.function.Predicate;
 
 /** The RPC-level checks of Exec, Attach and PortForward, made before a URL is handed out. */
@@ -12,7 +12,7 @@ public final class StreamRequests {
 
   public static void validate(ExecRequest req, Predicate<String> containerRunning) {
     if (req.getCmdCount() == 0 || req.getCmd(0).isEmpty()) {
-      throw invalid("exec: cmd is empty");
+      throw Failure.invalid("exec: cmd is empty");
     }
     checkStdio("exec", req.getStdin(), req.getStdout(), req.getStderr(), req.getTty());
     checkRunning(req.getContainerId(), containerRunning);
@@ -25,38 +25,33 @@ public final class StreamRequests {
 
   public static void validate(PortForwardRequest req, Predicate<String> sandboxReady) {
     if (req.getPodSandboxId().isEmpty()) {
-      throw invalid("port forward: pod_sandbox_id is empty");
+      throw Failure.invalid("port forward: pod_sandbox_id is empty");
     }
     for (int port : req.getPortList()) {
       if (port < 1 || port > 65535) {
-        throw invalid("port forward: port out of range: " + port);
+        throw Failure.invalid("port forward: port out of range: " + port);
       }
     }
     if (!sandboxReady.test(req.getPodSandboxId())) {
-      throw new StreamRequestException(Status.Code.FAILED_PRECONDITION,
-          "pod sandbox " + req.getPodSandboxId() + " is not ready");
+      throw Failure.precondition("pod sandbox " + req.getPodSandboxId() + " is not ready");
     }
   }
 
   private static void checkStdio(String rpc, boolean stdin, boolean stdout, boolean stderr, boolean tty) {
     if (!stdin && !stdout && !stderr) {
-      throw invalid(rpc + ": one of stdin, stdout or stderr must be set");
+      throw Failure.invalid(rpc + ": one of stdin, stdout or stderr must be set");
     }
     if (tty && stderr) {
-      throw invalid(rpc + ": tty and stderr cannot both be set (a terminal merges stderr into stdout)");
+      throw Failure.invalid(rpc + ": tty and stderr cannot both be set (a terminal merges stderr into stdout)");
     }
   }
 
   private static void checkRunning(String containerId, Predicate<String> containerRunning) {
     if (containerId.isEmpty()) {
-      throw invalid("container_id is empty");
+      throw Failure.invalid("container_id is empty");
     }
     if (!containerRunning.test(containerId)) {
-      throw new StreamRequestException(Status.Code.FAILED_PRECONDITION, "container " + containerId + " is not running");
+      throw Failure.precondition("container " + containerId + " is not running");
     }
-  }
-
-  private static StreamRequestException invalid(String message) {
-    return new StreamRequestException(Status.Code.INVALID_ARGUMENT, message);
   }
 }

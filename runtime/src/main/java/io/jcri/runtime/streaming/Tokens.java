@@ -1,6 +1,6 @@
 package io.jcri.runtime.streaming;
 
-import io.grpc.Status;
+import io.jcri.sys.Failure;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -26,7 +26,7 @@ final class Tokens {
     if (pending.size() >= MAX_PENDING) {
       pending.values().removeIf(p -> now - p.deadlineNanos > 0);
       if (pending.size() >= MAX_PENDING) {
-        throw new StreamRequestException(Status.Code.RESOURCE_EXHAUSTED, "too many pending stream requests");
+        throw new Failure(Failure.Kind.EXHAUSTED, "too many pending stream requests");
       }
     }
     byte[] bytes = new byte[24];

@@ -16,7 +16,7 @@ class JsonLineFormatterTest {
 
   private static LogRecord record(Level level, String message) {
     LogRecord r = new LogRecord(level, message);
-    r.setLoggerName("io.jcri.runtime.sandbox.SandboxService");
+    r.setLoggerName("io.jcri.runtime.sandbox.SandboxOrchestrator");
     r.setMillis(1_700_000_000_123L);
     return r;
   }
@@ -30,12 +30,12 @@ class JsonLineFormatterTest {
     JsonNode n = JSON.readTree(json);
     assertEquals("2023-11-14T22:13:20.123Z", n.get("time").asText());
     assertEquals("WARN", n.get("level").asText());
-    assertEquals("SandboxService", n.get("component").asText());
+    assertEquals("SandboxOrchestrator", n.get("component").asText());
     assertEquals("pod_stop_failed", n.get("event").asText());
     assertEquals("abc123", n.get("pod").asText());
     assertEquals("runc said \"no\" twice", n.get("error").asText());
     assertEquals("12", n.get("ms").asText());
-    assertEquals("2023-11-14T22:13:20.123Z WARN  SandboxService " + r.getMessage() + "\n", text);
+    assertEquals("2023-11-14T22:13:20.123Z WARN  SandboxOrchestrator " + r.getMessage() + "\n", text);
   }
 
   @Test

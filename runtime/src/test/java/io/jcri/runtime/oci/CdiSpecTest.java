@@ -153,7 +153,7 @@ class CdiSpecTest extends SpecTest {
     Files.writeString(run.resolve("broken.json"), "{\"kind\": ");
     String unknown = refusal(withDevices("example.com/gpu=gpu0", "example.com/nic=eth0"));
     assertTrue(unknown.startsWith("CDI_devices[1] \"example.com/nic=eth0\" is defined by no CDI spec"), unknown);
-    assertTrue(unknown.contains("nic.yaml: YAML CDI specs are not supported"), unknown);
+    assertTrue(unknown.contains("nic.yaml: it defines no devices"), unknown);
     assertTrue(unknown.contains("broken.json"), unknown);
     String malformed = refusal(withDevices("gpu0"));
     assertTrue(malformed.startsWith("CDI_devices[0] \"gpu0\" is not a fully-qualified CDI name"), malformed);
@@ -176,6 +176,89 @@ class CdiSpecTest extends SpecTest {
     String hook = refusal(withDevices("example.com/gpu=gpu1", "example.com/rdt=b"));
     assertTrue(hook.startsWith("CDI_devices[1] \"example.com/rdt=b\""), hook);
     assertTrue(hook.contains("afterLunch"), hook);
+  }
+
+  @Test
+  void aDeviceTwoSpecsOfOneDirectoryDefineIsRefusedNamingBoth() throws Exception {
+    Files.writeString(etc.resolve("other.yaml"), "cdiVersion: 0.6.0\nkind: example.com/gpu\ndevices: [{name: gpu0}]\n");
+    OciSpecException e = assertThrows(OciSpecException.class, () -> build(withDevices("example.com/gpu=gpu0")));
+    assertEquals(OciSpecException.Reason.FAILED_PRECONDITION, e.reason(), e.getMessage());
+    assertTrue(e.getMessage().startsWith("CDI_devices[0] \"example.com/gpu=gpu0\" is defined by several CDI specs"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(etc.resolve("gpu.json") + ", " + etc.resolve("other.yaml")), e.getMessage());
+    assertNotNull(device(build(withDevices("example.com/gpu=gpu1")), "/dev/gpu1"), "the spec's other devices work");
+  }
+
+  @Test
+  void aYamlSpecsEditsReachTheSpec() throws Exception {
+    Files.writeString(run.resolve("fpga.yml"), """
+        cdiVersion: 0.5.0
+        kind: vendor.com/fpga
+        containerEdits:
+          env: [FPGA_VENDOR=vendor]
+        devices:
+          - name: fpga0
+            containerEdits:
+              env: [FPGA=0]
+              deviceNodes: [{path: /dev/null}]
+              mounts: [{hostPath: /usr/lib/fpga, containerPath: /opt/fpga, type: bind, options: [bind, ro]}]
+        """);
+    OciSpec spec = build(withDevices("vendor.com/fpga=fpga0"));
+    assertTrue(texts(json(spec).at("/process/env")).containsAll(List.of("FPGA_VENDOR=vendor", "FPGA=0")));
+    JsonNode node = device(spec, "/dev/null");
+    assertNotNull(node, "a node given by its path only");
+    assertEquals("c", node.path("type").asText(), "type, major and minor stat-ed from the host node");
+    assertEquals(1, node.path("major").asLong());
+    assertEquals(3, node.path("minor").asLong());
+    assertEquals(List.of("bind", "ro"), texts(mount(spec, "/opt/fpga").path("options")));
+  }
+
+  @Test
+  void aNodeWhoseHostTypeDiffersFromTheSpecsIsRefused() throws Exception {
+    Files.writeString(run.resolve("blk.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/blk",
+         "devices": [{"name": "b0", "containerEdits": {"deviceNodes": [{"path": "/dev/blk0", "hostPath": "/dev/null",
+                                                                         "type": "b"}]}}]}
+        """);
+    String refused = refusal(withDevices("example.com/blk=b0"));
+    assertTrue(refused.startsWith("CDI_devices[0] \"example.com/blk=b0\""), refused);
+    assertTrue(refused.contains("is of type \"b\" in the spec but /dev/null on the node is \"c\""), refused);
+  }
+
+  @Test
+  void whereTwoDevicesEditTheSameThingTheLaterRequestedWins() throws Exception {
+    Path a = Files.createDirectories(tmp.resolve("lib-a"));
+    Path b = Files.createDirectories(tmp.resolve("lib-b"));
+    Files.writeString(run.resolve("pair.json"), """
+        {"cdiVersion": "0.6.0", "kind": "example.com/pair",
+         "devices": [
+           {"name": "a", "containerEdits": {"env": ["PAIR=a", "ONLY_A=1"],
+             "deviceNodes": [{"path": "/dev/pair", "hostPath": "/dev/null"}],
+             "mounts": [{"hostPath": "%s", "containerPath": "/opt/pair"}]}},
+           {"name": "b", "containerEdits": {"env": ["PAIR=b"],
+             "deviceNodes": [{"path": "/dev/pair", "hostPath": "/dev/zero"}],
+             "mounts": [{"hostPath": "%s", "containerPath": "/opt/pair/"}]}}]}
+        """.formatted(a, b));
+    for (List<String> order : List.of(List.of("a", "b"), List.of("b", "a"))) {
+      OciSpec spec = build(withDevices("example.com/pair=" + order.get(0), "example.com/pair=" + order.get(1)));
+      String last = order.get(1);
+      List<String> env = texts(json(spec).at("/process/env"));
+      assertEquals(List.of("PAIR=" + last), env.stream().filter(e -> e.startsWith("PAIR=")).toList(), env.toString());
+      assertTrue(env.contains("ONLY_A=1"), env.toString());
+      int pairs = 0;
+      for (JsonNode d : json(spec).at("/linux/devices")) {
+        pairs += d.path("path").asText().equals("/dev/pair") ? 1 : 0;
+      }
+      assertEquals(1, pairs, "one node per path");
+      assertEquals(last.equals("a") ? 3 : 5, device(spec, "/dev/pair").path("minor").asLong());
+      int mounts = 0;
+      for (JsonNode m : json(spec).at("/mounts")) {
+        mounts += m.path("destination").asText().startsWith("/opt/pair") ? 1 : 0;
+      }
+      assertEquals(1, mounts, "one mount per container path");
+      assertTrue(json(spec).at("/mounts").toString().contains("\"" + (last.equals("a") ? a : b) + "\""),
+          json(spec).at("/mounts").toString());
+    }
   }
 
   @Test

@@ -197,7 +197,7 @@ class SecuritySpecTest extends SpecTest {
     OciSpecException e = org.junit.jupiter.api.Assertions.assertThrows(OciSpecException.class,
         () -> f.build(container(seccomp(SecurityProfile.ProfileType.Localhost, "/no/such/profile.json"))));
     assertEquals(OciSpecException.Reason.NOT_FOUND, e.reason());
-    assertEquals(io.grpc.Status.Code.NOT_FOUND, e.grpcCode());
+    assertEquals(io.jcri.sys.Failure.Kind.NOT_FOUND, e.kind());
     assertTrue(e.getMessage().contains("/no/such/profile.json"), e.getMessage());
   }
 

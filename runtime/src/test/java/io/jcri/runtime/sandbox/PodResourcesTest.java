@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
+import io.jcri.runtime.store.Layout;
 import io.jcri.sys.Failure;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ class PodResourcesTest {
     Path period = fake("cpu" + POD + "/cpu.cfs_period_us", "100000");
     Path quota = fake("cpu" + POD + "/cpu.cfs_quota_us", "-1");
     Path memory = fake("memory" + POD + "/memory.limit_in_bytes", "9223372036854771712");
-    PodResources pr = new PodResources(dir.resolve("records"), dir.resolve("cg"), "cgroupfs");
+    PodResources pr = new PodResources(new Layout(dir.resolve("root"), dir.resolve("state")), dir.resolve("cg"), "cgroupfs");
     pr.update("pod1", POD, res(102, 10_000, 100_000, 64L << 20), res(512, 50_000, 100_000, 256L << 20));
     assertEquals("614", Files.readString(shares));
     assertEquals("100000", Files.readString(period));
@@ -51,7 +52,7 @@ class PodResourcesTest {
     Path max = fake(POD + "/cpu.max", "max 100000");
     // memory.max is a directory here: the write fails after cpu.weight and cpu.max were written
     Files.createDirectories(dir.resolve("cg" + POD + "/memory.max"));
-    PodResources pr = new PodResources(dir.resolve("records"), dir.resolve("cg"), "cgroupfs");
+    PodResources pr = new PodResources(new Layout(dir.resolve("root"), dir.resolve("state")), dir.resolve("cg"), "cgroupfs");
     assertEquals(3, pr.files(POD, res(1024, 50_000, 0, 1 << 30)).size());
     assertEquals("39", pr.files(POD, res(1024, 0, 0, 0)).values().iterator().next(), "shares 1024 → weight 39");
     Failure f = assertThrows(Failure.class, () -> pr.update("pod1", POD, LinuxContainerResources.getDefaultInstance(),
@@ -73,7 +74,7 @@ class PodResourcesTest {
     f = assertThrows(Failure.class, () -> PodResources.validate(UpdatePodSandboxResourcesRequest.newBuilder()
         .setResources(res(0, 500, 0, 0)).build()));
     assertTrue(f.getMessage().startsWith("resources.cpu_quota 500"), f.getMessage());
-    Failure noParent = assertThrows(Failure.class, () -> new PodResources(dir, dir, "cgroupfs").update("p", "",
+    Failure noParent = assertThrows(Failure.class, () -> new PodResources(new Layout(dir, dir), dir, "cgroupfs").update("p", "",
         LinuxContainerResources.getDefaultInstance(), LinuxContainerResources.getDefaultInstance()));
     assertEquals(Failure.Kind.PRECONDITION, noParent.kind());
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.jcri.sys.Failure;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.function.Executable;
@@ -37,8 +38,8 @@ final class Refusals {
 
   /** call is refused with INVALID_ARGUMENT whose message starts with expectedStart (the field first). */
   static void assertInvalid(String expectedStart, Executable call) {
-    CriException e = assertThrows(CriException.class, call, expectedStart);
-    assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+    Failure e = assertThrows(Failure.class, call, expectedStart);
+    assertEquals(Status.Code.INVALID_ARGUMENT, GrpcErrors.codeOf(e.kind()));
     assertTrue(e.getMessage().startsWith(expectedStart), e.getMessage());
   }
 }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.streaming;
 
+import io.jcri.sys.Failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -265,25 +266,25 @@ class StreamingServerTest {
 
   @Test
   void validatorRejectsWhatKubeletWould() {
-    assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refusal(() -> StreamRequests.validate(
+    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
         ExecRequest.newBuilder().setContainerId("c1").addCmd("sh").setTty(true).setStdout(true).setStderr(true)
             .build(), id -> true)));
-    assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refusal(() -> StreamRequests.validate(
+    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
         ExecRequest.newBuilder().setContainerId("c1").addCmd("sh").build(), id -> true)));
-    assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refusal(() -> StreamRequests.validate(
+    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
         ExecRequest.newBuilder().setContainerId("c1").setStdout(true).build(), id -> true)));
-    assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refusal(() -> StreamRequests.validate(
+    assertEquals(Failure.Kind.PRECONDITION, refusal(() -> StreamRequests.validate(
         AttachRequest.newBuilder().setContainerId("c1").setStdout(true).build(), id -> false)));
-    assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refusal(() -> StreamRequests.validate(
+    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
         PortForwardRequest.newBuilder().setPodSandboxId("s1").addPort(70000).build(), id -> true)));
     StreamRequests.validate(exec(true, true, "sh"), id -> true);
   }
 
-  private static io.grpc.Status.Code refusal(Runnable check) {
+  private static Failure.Kind refusal(Runnable check) {
     try {
       check.run();
-    } catch (StreamRequestException e) {
-      return e.grpcCode();
+    } catch (Failure e) {
+      return e.kind();
     }
     return null;
   }

@@ -36,14 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real conmon and runc, as root, on busybox bundles the test builds. */
 @Timeout(60)
-class ContainerMonitorTest {
+class ConmonRuntimeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(20);
 
   @TempDir
   static Path state;
 
-  private static ContainerMonitor monitor;
+  private static ConmonRuntime monitor;
   private static OciRuntime runc;
   private static final Map<String, BlockingQueue<Exit>> EXITS = new ConcurrentHashMap<>();
   private final List<String> created = new ArrayList<>();
@@ -51,7 +51,7 @@ class ContainerMonitorTest {
   @BeforeAll
   static void startMonitor() throws IOException {
     ChildReaper.start(100); // as in jcrid: daemonised conmons become our children and are reaped
-    monitor = new ContainerMonitor(Path.of("/usr/bin/conmon"), state.resolve("exits"), state.resolve("conmon"),
+    monitor = new ConmonRuntime(Path.of("/usr/bin/conmon"), state.resolve("exits"), state.resolve("conmon"),
         state.resolve("attach"));
     runc = new OciRuntime("runc", Path.of("/usr/sbin/runc"), state.resolve("runc"));
     monitor.watchExits((id, exit) -> exits(id).add(exit));
@@ -250,7 +250,7 @@ class ContainerMonitorTest {
     assertEquals(9, exits(id).poll(10, TimeUnit.SECONDS).code());
     // a new monitor over the same directories, as after a jcrid restart
     BlockingQueue<String> seen = new LinkedBlockingQueue<>();
-    try (ContainerMonitor restarted = new ContainerMonitor(Path.of("/usr/bin/conmon"), state.resolve("exits"),
+    try (ConmonRuntime restarted = new ConmonRuntime(Path.of("/usr/bin/conmon"), state.resolve("exits"),
         state.resolve("conmon"), state.resolve("attach"))) {
       assertEquals(9, restarted.exitOf(id).orElseThrow().code());
       restarted.watchExits((exited, exit) -> seen.add(exited + "=" + exit.code()));

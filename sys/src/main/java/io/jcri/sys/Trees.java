@@ -1,4 +1,4 @@
-package io.jcri.images.unpack;
+package io.jcri.sys;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;

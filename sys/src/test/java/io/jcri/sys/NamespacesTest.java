@@ -1,4 +1,4 @@
-package io.jcri.cni;
+package io.jcri.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,25 +11,35 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class NetNamespacesTest {
+/** Pinned network namespaces, as pods use them (root only: unshare, bind mounts). */
+class NamespacesTest {
   @TempDir
   Path dir;
 
   @AfterEach
   void unpinLeftovers() throws IOException {
     for (String name : List.of("one", "two")) {
-      NetNamespaces.remove(dir.resolve("pins").resolve(name));
+      Namespaces.unpin(dir.resolve("pins").resolve(name));
     }
   }
 
   static boolean mounted(Path path) throws IOException {
-    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-        .map(line -> line.split(" ")[4])
-        .anyMatch(mountPoint -> mountPoint.equals(path.toString()));
+    return MountInfo.ofSelf().stream().anyMatch(m -> m.mountPoint().equals(path.toString()));
+  }
+
+  private static Path create(Path pins, String name) throws IOException {
+    Path pin = pins.resolve(name);
+    Namespaces.createPinned(Map.of(LibC.CLONE_NEWNET, pin), () -> {});
+    return pin;
+  }
+
+  private static <T> T runIn(Path pin, java.util.concurrent.Callable<T> work) throws IOException {
+    return Namespaces.runIn(pin, LibC.CLONE_NEWNET, work);
   }
 
   private static String netnsOfThread() throws IOException {
@@ -37,46 +47,41 @@ class NetNamespacesTest {
   }
 
   @Test
-  void createPinsAFreshNamespaceAndRemoveUnpinsIt() throws IOException {
+  void createPinnedPinsAFreshNamespaceAndUnpinRemovesIt() throws IOException {
     Path pins = dir.resolve("pins");
-    Path one = NetNamespaces.create(pins, "one");
-    Path two = NetNamespaces.create(pins, "two");
+    Path one = create(pins, "one");
+    Path two = create(pins, "two");
     assertEquals(pins.resolve("one"), one);
     assertTrue(mounted(one), "pin is a mount point");
 
     String host = netnsOfThread();
-    String inOne = NetNamespaces.runIn(one, NetNamespacesTest::netnsOfThread);
-    String inTwo = NetNamespaces.runIn(two, NetNamespacesTest::netnsOfThread);
+    String inOne = runIn(one, NamespacesTest::netnsOfThread);
+    String inTwo = runIn(two, NamespacesTest::netnsOfThread);
     assertNotEquals(host, inOne);
     assertNotEquals(inOne, inTwo);
-    assertEquals(inOne, NetNamespaces.runIn(one, NetNamespacesTest::netnsOfThread), "the pin keeps the same netns");
+    assertEquals(inOne, runIn(one, NamespacesTest::netnsOfThread), "the pin keeps the same netns");
     assertEquals(host, netnsOfThread(), "the caller's thread never moved");
 
-    assertThrows(FileAlreadyExistsException.class, () -> NetNamespaces.create(pins, "one"));
+    assertThrows(FileAlreadyExistsException.class, () -> create(pins, "one"));
     assertTrue(mounted(one), "a failed twin leaves the original pinned");
 
-    NetNamespaces.remove(one);
+    Namespaces.unpin(one);
     assertFalse(mounted(one));
     assertFalse(Files.exists(one));
-    NetNamespaces.remove(one); // idempotent
+    Namespaces.unpin(one); // idempotent
     assertTrue(mounted(two));
-    NetNamespaces.remove(two);
+    Namespaces.unpin(two);
     assertFalse(mounted(two));
   }
 
   @Test
   void runInPassesTheWorksExceptionThrough() throws IOException {
-    Path one = NetNamespaces.create(dir.resolve("pins"), "one");
-    IOException e = assertThrows(IOException.class, () -> NetNamespaces.runIn(one, () -> {
+    Path one = create(dir.resolve("pins"), "one");
+    IOException e = assertThrows(IOException.class, () -> runIn(one, () -> {
       throw new IOException("boom inside");
     }));
     assertEquals("boom inside", e.getMessage());
-    assertThrows(IOException.class, () -> NetNamespaces.runIn(dir.resolve("pins/missing"), () -> 1));
+    assertThrows(IOException.class, () -> runIn(dir.resolve("pins/missing"), () -> 1));
   }
 
-  @Test
-  void rejectsNamesThatLeaveThePinDir() {
-    assertThrows(IllegalArgumentException.class, () -> NetNamespaces.create(dir, "../x"));
-    assertThrows(IllegalArgumentException.class, () -> NetNamespaces.create(dir, ""));
-  }
 }

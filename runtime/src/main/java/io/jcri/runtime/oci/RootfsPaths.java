@@ -7,10 +7,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /** Paths inside a container's root filesystem, resolved as the container would see them. */
-final class Rootfs {
+final class RootfsPaths {
   private static final int MAX_SYMLINKS = 40;
 
-  private Rootfs() {}
+  private RootfsPaths() {}
 
   /**
    * The host path of {@code containerPath} inside rootfs. Symlinks are followed with rootfs as "/",

@@ -1,0 +1,182 @@
+package io.jcri.runtime.container;
+
+import static io.jcri.sys.Trees.delete;
+import static io.jcri.sys.Timestamps.nowNanos;
+import static io.jcri.runtime.store.Steps.perform;
+
+import io.jcri.runtime.events.LifecycleEvents;
+import io.jcri.runtime.monitor.ContainerRuntime;
+import io.jcri.runtime.monitor.OciRuntime;
+import io.jcri.runtime.monitor.RuncState;
+import io.jcri.runtime.node.RuntimeHandlers;
+import io.jcri.runtime.sandbox.PodContainers;
+import io.jcri.runtime.storage.LayerMounts;
+import io.jcri.runtime.store.Layout;
+import io.jcri.sys.Failure;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+
+/**
+ * StartContainer, StopContainer (the stop signal, the grace period, then SIGKILL) and
+ * RemoveContainer; the same for every container of a pod when the pod stops or goes away.
+ */
+public final class ContainerLifecycle implements PodContainers {
+  private static final Logger LOG = Logger.getLogger(ContainerLifecycle.class.getName());
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
+  private final Containers containers;
+  private final ContainerExits exits;
+  private final RuntimeHandlers handlers;
+  private final ContainerRuntime runtime;
+  private final LayerMounts mounts;
+  private final Layout layout;
+  private final LifecycleEvents events;
+
+  public ContainerLifecycle(Containers containers, ContainerExits exits, RuntimeHandlers handlers,
+      ContainerRuntime runtime, LayerMounts mounts, Layout layout, LifecycleEvents events) {
+    this.containers = containers;
+    this.exits = exits;
+    this.handlers = handlers;
+    this.runtime = runtime;
+    this.mounts = mounts;
+    this.layout = layout;
+    this.events = events;
+  }
+
+  public void start(String id) {
+    Container c = containers.require(id);
+    c.lock().lock();
+    try {
+      ContainerRecord r = c.record();
+      if (!r.state().equals(ContainerRecord.State.CREATED)) {
+        throw Failure.precondition("container " + r.id() + " is " + r.state().name().toLowerCase()
+            + "; only a created container can be started");
+      }
+      OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
+      // taken before runc start: a container that exits at once must not look finished before it started
+      long startedAt = nowNanos();
+      perform("start the container", () -> runtime.start(oci, r.id()));
+      if (c.record().state().equals(ContainerRecord.State.CREATED)) {
+        containers.save(c, c.record().started(startedAt));
+      }
+      events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.STARTED);
+      LOG.info("event=container_started container=" + r.id() + " pid=" + r.metadata().pid());
+    } finally {
+      c.lock().unlock();
+    }
+  }
+
+  /** Idempotent: a container that is already gone (or never was) needs no stopping. */
+  public void stop(String id, long timeoutSeconds) {
+    containers.findIfStillThere(id, "container_id")
+        .ifPresent(c -> stop(c, Duration.ofSeconds(Math.max(0, timeoutSeconds))));
+  }
+
+  private void stop(Container c, Duration grace) {
+    ContainerRecord r = c.record();
+    if (!r.state().equals(ContainerRecord.State.RUNNING)) {
+      if (r.state().equals(ContainerRecord.State.CREATED)) {
+        killAndWait(c, Signals.SIGKILL, KILL_WAIT);
+      }
+      return;
+    }
+    int signal = Signals.number(r.metadata().stopSignal());
+    if (grace.isPositive()) {
+      if (killAndWait(c, signal, grace)) {
+        return;
+      }
+      LOG.info("event=container_stop_timeout container=" + r.id() + " signal=" + signal + " grace_s=" + grace.toSeconds());
+    }
+    if (!killAndWait(c, Signals.SIGKILL, KILL_WAIT)) {
+      throw new Failure(Failure.Kind.DEADLINE, "container " + r.id() + " did not exit after SIGKILL within "
+          + KILL_WAIT.toSeconds() + " s");
+    }
+  }
+
+  /** Sends signal to the container's processes and waits for its exit; true when it exited. */
+  private boolean killAndWait(Container c, int signal, Duration wait) {
+    ContainerRecord r = c.record();
+    OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
+    try {
+      runtime.kill(oci, r.id(), signal, signal == Signals.SIGKILL);
+    } catch (IOException e) {
+      LOG.info("event=container_kill_failed container=" + r.id() + " signal=" + signal + " error=\"" + e.getMessage() + "\"");
+    }
+    try {
+      c.exitedFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return pollExit(c, oci);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure(Failure.Kind.CANCELLED, "interrupted while stopping " + r.id());
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A container that never started leaves no exit file; ask the runtime instead. */
+  private boolean pollExit(Container c, OciRuntime oci) {
+    ContainerRecord r = c.record();
+    var exit = runtime.exitOf(r.id());
+    if (exit.isPresent()) {
+      exits.onExit(r.id(), exit.get());
+      return true;
+    }
+    try {
+      var state = runtime.state(oci, r.id());
+      if (state.isEmpty() || state.get().status() == RuncState.Status.STOPPED) {
+        if (r.state().equals(ContainerRecord.State.CREATED)) {
+          exits.killedBeforeStart(c);
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      LOG.info("event=container_state_failed container=" + r.id() + " error=\"" + e.getMessage() + "\"");
+    }
+    return false;
+  }
+
+  public void remove(String id) {
+    containers.findIfStillThere(id, "container_id").ifPresent(this::remove);
+  }
+
+  private void remove(Container c) {
+    c.lock().lock();
+    try {
+      ContainerRecord r = c.record();
+      if (!r.state().equals(ContainerRecord.State.EXITED)) {
+        stop(c, Duration.ZERO);
+      }
+      OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
+      perform("delete the container from " + oci.handler(), () -> runtime.delete(oci, r.id(), true));
+      Path bundle = layout.containerBundle(r.id());
+      perform("unmount the container rootfs", () -> mounts.unmount(bundle.resolve("rootfs")));
+      perform("unmount the container's image volumes", () -> mounts.unmountAll(bundle.resolve("image-volumes")));
+      perform("delete the container's files", () -> {
+        delete(bundle);
+        delete(layout.containerLayer(r.id()));
+      });
+      containers.forget(c);
+      events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.DELETED);
+      LOG.info("event=container_removed container=" + r.id());
+    } finally {
+      c.lock().unlock();
+    }
+  }
+
+  @Override
+  public void stopAll(String sandboxId, Duration grace) {
+    containers.inSandbox(sandboxId).parallelStream().forEach(c -> stop(c, grace));
+  }
+
+  @Override
+  public void removeAll(String sandboxId) {
+    containers.inSandbox(sandboxId).forEach(this::remove);
+  }
+}

@@ -1,0 +1,102 @@
+package io.jcri.runtime.sandbox;
+
+import static io.jcri.sys.Trees.delete;
+import static io.jcri.runtime.store.Steps.perform;
+import static io.jcri.runtime.store.Steps.step;
+
+import io.jcri.cri.v1.NamespaceMode;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.images.Image;
+import io.jcri.runtime.monitor.ContainerRuntime;
+import io.jcri.runtime.monitor.CreatedContainer;
+import io.jcri.runtime.monitor.OciRuntime;
+import io.jcri.runtime.node.RuntimeHandlers;
+import io.jcri.runtime.oci.ContainerSpecs;
+import io.jcri.runtime.oci.OciOptions;
+import io.jcri.runtime.oci.OciSpec;
+import io.jcri.runtime.oci.OciSpecException;
+import io.jcri.runtime.storage.LayerMounts;
+import io.jcri.runtime.store.Layout;
+import io.jcri.runtime.store.Rollback;
+import io.jcri.runtime.store.Steps;
+import io.jcri.sys.AtomicFiles;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A pod's infra process (the pause image under the OCI runtime, ID = the sandbox's), made only
+ * when a container needs the pod's shared PID namespace or infra is not dropped.
+ */
+public final class InfraContainer {
+  private static final Duration INFRA_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Sandboxes sandboxes;
+  private final RuntimeHandlers handlers;
+  private final ContainerRuntime runtime;
+  private final PauseImage pause;
+  private final LayerMounts mounts;
+  private final OciOptions ociOptions;
+  private final Layout layout;
+  private final boolean dropInfra;
+
+  public InfraContainer(Sandboxes sandboxes, RuntimeHandlers handlers, ContainerRuntime runtime, PauseImage pause,
+      LayerMounts mounts, OciOptions ociOptions, Layout layout, boolean dropInfra) {
+    this.sandboxes = sandboxes;
+    this.handlers = handlers;
+    this.runtime = runtime;
+    this.pause = pause;
+    this.mounts = mounts;
+    this.ociOptions = ociOptions;
+    this.layout = layout;
+    this.dropInfra = dropInfra;
+  }
+
+  /** Starts the infra process when the pod needs one; its ID and pid go into the record. */
+  public void startIfNeeded(Sandbox sandbox, Rollback rollback) {
+    PodSandboxConfig pod = sandbox.config();
+    boolean sharedPid = pod.getLinux().getSecurityContext().getNamespaceOptions().getPid() == NamespaceMode.POD;
+    if (dropInfra && !sharedPid) {
+      return;
+    }
+    String id = sandbox.id();
+    OciRuntime oci = handlers.ociRuntime(sandbox.record().metadata().runtimeHandler());
+    Image image = pause.resolve();
+    Path bundle = layout.infraBundle(id);
+    Path layer = layout.infraLayer(id);
+    Path rootfs = bundle.resolve("rootfs");
+    perform("mount the infra rootfs", () -> mounts.mount(pause.lowerDirs(image.id()), layer, rootfs));
+    rollback.onFailure(() -> {
+      mounts.unmount(rootfs);
+      delete(layer);
+    });
+    List<String> args = new ArrayList<>(image.config().entrypoint());
+    args.addAll(image.config().cmd());
+    OciSpec spec;
+    try {
+      spec = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
+    } catch (OciSpecException e) {
+      throw Steps.specFailure("RunPodSandbox: infra container spec", e);
+    }
+    perform("write the infra OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
+    CreatedContainer infra = step("create the infra container", () -> runtime.create(oci, id, bundle,
+        bundle.resolve("infra.log"), false, false, false, INFRA_TIMEOUT));
+    rollback.onFailure(() -> runtime.delete(oci, id, true));
+    perform("start the infra container", () -> runtime.start(oci, id));
+    sandboxes.save(sandbox, sandbox.record().withInfra(id, infra.pid()));
+  }
+
+  /** Kills and deletes the infra process, if the pod has one, and unmounts its rootfs. */
+  public void stop(SandboxRecord r) {
+    if (r.status().infraContainerId().isEmpty()) {
+      return;
+    }
+    OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
+    perform("stop the infra container", () -> {
+      runtime.kill(oci, r.status().infraContainerId(), 9, true);
+      runtime.delete(oci, r.status().infraContainerId(), true);
+    });
+    perform("unmount the infra rootfs", () -> mounts.unmount(layout.infraBundle(r.id()).resolve("rootfs")));
+  }
+}

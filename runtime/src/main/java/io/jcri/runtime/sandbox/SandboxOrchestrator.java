@@ -1,0 +1,143 @@
+package io.jcri.runtime.sandbox;
+
+import static io.jcri.sys.Timestamps.nowNanos;
+
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.runtime.events.LifecycleEvents;
+import io.jcri.runtime.node.RuntimeHandlers;
+import io.jcri.runtime.store.Ids;
+import io.jcri.runtime.store.Rollback;
+import io.jcri.sys.Failure;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * RunPodSandbox, StopPodSandbox and RemovePodSandbox: orders the pod's files and namespaces, its
+ * network, its infra process and its containers, under the pod's lock; a failed run leaves nothing.
+ */
+public final class SandboxOrchestrator {
+  private static final Logger LOG = Logger.getLogger(SandboxOrchestrator.class.getName());
+  /**
+   * StopPodSandbox carries no timeout: kubelet has stopped the containers with their own grace
+   * periods already, so what is still running is killed at once (as containerd does).
+   */
+  private static final Duration STOP_GRACE = Duration.ZERO;
+
+  private final Sandboxes sandboxes;
+  private final PodContainers containers;
+  private final RuntimeHandlers handlers;
+  private final PodFiles files;
+  private final PodNetworks networks;
+  private final InfraContainer infra;
+  private final LifecycleEvents events;
+
+  public SandboxOrchestrator(Sandboxes sandboxes, PodContainers containers, RuntimeHandlers handlers, PodFiles files,
+      PodNetworks networks, InfraContainer infra, LifecycleEvents events) {
+    this.sandboxes = sandboxes;
+    this.containers = containers;
+    this.handlers = handlers;
+    this.files = files;
+    this.networks = networks;
+    this.infra = infra;
+    this.events = events;
+  }
+
+  /** pod has passed the request checks of RuntimeServer; what is left to refuse depends on the node's state. */
+  public String run(PodSandboxConfig pod, String runtimeHandler) {
+    var md = pod.getMetadata();
+    if (!handlers.exists(runtimeHandler)) {
+      throw Failure.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
+          + handlers.all().keySet());
+    }
+    String handler = handlers.canonical(runtimeHandler);
+    String id = Ids.random();
+    String unique = SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
+    sandboxes.reserveName(unique, id);
+    long t0 = System.nanoTime();
+    try (Rollback rollback = new Rollback("sandbox " + id)) {
+      rollback.onFailure(() -> sandboxes.releaseName(unique, id));
+      PodFiles.Made made = files.create(id, pod, rollback);
+      Sandbox sandbox = register(id, handler, pod, made, rollback);
+      if (made.netns() != null) {
+        networks.attach(sandbox, rollback);
+      }
+      infra.startIfNeeded(sandbox, rollback);
+      sandboxes.save(sandbox, sandbox.record().withReady(true));
+      rollback.commit();
+      events.publish(id, id, LifecycleEvents.Kind.CREATED);
+      events.publish(id, id, LifecycleEvents.Kind.STARTED);
+      LOG.info("event=sandbox_ready sandbox=" + id + " pod=" + md.getNamespace() + "/" + md.getName() + " ip="
+          + sandbox.record().status().ip() + " infra=" + !sandbox.record().status().infraContainerId().isEmpty() + " handler=" + handler
+          + " ms=" + (System.nanoTime() - t0) / 1_000_000);
+      return id;
+    }
+  }
+
+  private Sandbox register(String id, String handler, PodSandboxConfig pod, PodFiles.Made made, Rollback rollback) {
+    SandboxRecord record = new SandboxRecord(new SandboxRecord.Metadata(id, pod.getMetadata().getName(),
+        pod.getMetadata().getNamespace(), pod.getMetadata().getUid(), pod.getMetadata().getAttempt(), handler,
+        nowNanos(), made.hostNetwork(), made.hostIpc(), made.hostPid(), str(made.netns()), str(made.ipcNs()),
+        str(made.utsNs()), str(made.shm()), made.resolvConf().toString(), made.hostnameFile().toString(),
+        made.hostname(), pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray())),
+        SandboxRecord.Status.notReady());
+    Sandbox sandbox = new Sandbox(record);
+    sandboxes.add(sandbox);
+    rollback.onFailure(() -> sandboxes.discard(sandbox));
+    sandboxes.save(sandbox, record);
+    return sandbox;
+  }
+
+  public void stop(String idOrPrefix) {
+    var found = sandboxes.findIfStillThere(idOrPrefix, "pod_sandbox_id");
+    if (found.isEmpty()) {
+      return;
+    }
+    Sandbox sandbox = found.get();
+    sandbox.lock().lock();
+    try {
+      stopLocked(sandbox);
+    } finally {
+      sandbox.lock().unlock();
+    }
+  }
+
+  private void stopLocked(Sandbox sandbox) {
+    SandboxRecord r = sandbox.record();
+    containers.stopAll(r.id(), STOP_GRACE);
+    infra.stop(r);
+    networks.detach(sandbox);
+    files.unmountShm(r);
+    if (sandbox.ready()) {
+      sandboxes.save(sandbox, sandbox.record().withReady(false));
+      events.publish(r.id(), r.id(), LifecycleEvents.Kind.STOPPED);
+      LOG.info("event=sandbox_stopped sandbox=" + r.id());
+    }
+  }
+
+  public void remove(String idOrPrefix) {
+    var found = sandboxes.findIfStillThere(idOrPrefix, "pod_sandbox_id");
+    if (found.isEmpty()) {
+      return;
+    }
+    Sandbox sandbox = found.get();
+    sandbox.lock().lock();
+    try {
+      stopLocked(sandbox);
+      containers.removeAll(sandbox.id());
+      SandboxRecord r = sandbox.record();
+      files.remove(r);
+      sandboxes.forget(sandbox);
+      events.publish(r.id(), r.id(), LifecycleEvents.Kind.DELETED);
+      LOG.info("event=sandbox_removed sandbox=" + r.id());
+    } finally {
+      sandbox.lock().unlock();
+    }
+  }
+
+  private static String str(Path p) {
+    return p == null ? "" : p.toString();
+  }
+}
