@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** RuntimeClass handlers → OCI runtime binaries, resolved on PATH, and whether they can run. */
 public final class RuntimeHandlers {
-  private final JcriConfig.Runtimes config;
+  private volatile JcriConfig.Runtimes config;
   private final Path conmon;
   private final Path stateRoot;
   private final Map<String, HandlerFeatures> features = new ConcurrentHashMap<>();
@@ -27,6 +27,12 @@ public final class RuntimeHandlers {
     this.conmon = conmon;
     this.stateRoot = stateRoot;
     this.probeScratch = probeScratch;
+  }
+
+  /** Other handlers or default runtime (a config reload); containers already created keep their runtime. */
+  public void reconfigure(JcriConfig.Runtimes next) {
+    config = next;
+    features.clear();
   }
 
   public record Readiness(boolean ready, String reason, String message) {}
