@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,10 +28,11 @@ public final class CniManager {
   private static final byte[] LOOPBACK_CONFIG =
       "{\"cniVersion\":\"0.3.1\",\"name\":\"cni-loopback\",\"type\":\"loopback\"}".getBytes(StandardCharsets.UTF_8);
 
-  private final ConfigDir configs;
-  private final PluginRunner plugins;
+  private volatile ConfigDir configs;
+  private volatile PluginRunner plugins;
   private final ResultCache cache;
   private volatile String podCidr;
+  private volatile PluginListener pluginListener = PluginListener.NONE;
 
   /** NetworkReady as CRI Status reports it; reason and message are empty when ready. */
   public record Readiness(boolean ready, String reason, String message) {}
@@ -51,6 +54,23 @@ public final class CniManager {
     CniManager manager = new CniManager(configs, plugins, new ResultCache(options.cacheDir()));
     configs.current();
     return manager;
+  }
+
+  /**
+   * Another conf dir, plugin dirs or plugin timeout (a config reload) for the calls that start
+   * from now on; pods set up before keep their cached config for tearDown. Writes no default network.
+   */
+  public void reconfigure(Path confDir, List<Path> binDirs, Duration pluginTimeout) {
+    configs = new ConfigDir(confDir);
+    PluginRunner next = new PluginRunner(binDirs, pluginTimeout);
+    next.setListener(pluginListener);
+    plugins = next;
+  }
+
+  /** Who hears of each plugin exec (the daemon's metrics). */
+  public void setPluginListener(PluginListener listener) {
+    pluginListener = listener;
+    plugins.setListener(listener);
   }
 
   /** Ready when a network is configured and all its plugins are installed (and, for 1.1.0 networks, answer STATUS). */

@@ -16,6 +16,11 @@ final class PluginRunner {
   private final List<Path> binDirs;
   private final String cniPath;
   private final Duration timeout;
+  private volatile PluginListener listener = PluginListener.NONE;
+
+  void setListener(PluginListener listener) {
+    this.listener = listener;
+  }
 
   PluginRunner(List<Path> binDirs, Duration timeout) {
     this.binDirs = binDirs;
@@ -54,13 +59,17 @@ final class PluginRunner {
     fullEnv.put("CNI_COMMAND", command);
     fullEnv.put("CNI_PATH", cniPath);
     Command.Result result;
+    long started = System.nanoTime();
     try {
       result = Command.run(List.of(binary.toString()), fullEnv, stdin, timeout);
     } catch (Command.TimeoutException e) {
+      listener.executed(type, command, System.nanoTime() - started, false);
       throw new CniException(what + ": timed out after " + timeout.toMillis() + " ms and was killed");
     } catch (IOException e) {
+      listener.executed(type, command, System.nanoTime() - started, false);
       throw new CniException(what + ": " + e.getMessage(), e);
     }
+    listener.executed(type, command, System.nanoTime() - started, result.ok());
     if (!result.ok()) {
       throw new CniException(what + " failed: " + describeError(result));
     }

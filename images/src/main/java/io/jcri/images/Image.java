@@ -23,4 +23,10 @@ public record Image(String id, List<String> repoTags, List<String> repoDigests, 
     return new Image(id, tags, digests, size, pinned, config, layerDigests, diffIds, chainIds, manifestDigests, os,
         architecture);
   }
+
+  /** The same image reported as pinned (the stored record keeps its own flag). */
+  Image asPinned() {
+    return pinned ? this : new Image(id, repoTags, repoDigests, size, true, config, layerDigests, diffIds, chainIds,
+        manifestDigests, os, architecture);
+  }
 }

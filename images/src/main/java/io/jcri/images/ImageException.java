@@ -12,7 +12,7 @@ public final class ImageException extends Failure {
     INVALID_REFERENCE,
     /** The registry or the store does not have it. */
     NOT_FOUND,
-    /** A container still uses the image. */
+    /** A container still uses the image, or it is pinned. */
     IN_USE,
     /** The image exists but jcri cannot use it (schema 1, no matching platform, unknown media type). */
     UNSUPPORTED,

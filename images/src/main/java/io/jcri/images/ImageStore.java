@@ -16,10 +16,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /**
  * The images of one node: pulled from registries into a content store and overlay snapshots
@@ -36,10 +41,13 @@ public final class ImageStore {
   private final ContentStore content;
   private final Snapshots snapshots;
   private final Puller puller;
+  private final PullProgress progress;
   private final Leases leases = new Leases();
   private final ImageRecords images;
   private final ImageGc gc;
   private volatile Predicate<String> inUse = id -> false;
+  private volatile Set<String> pinnedRefs = Set.of();
+  private volatile PullListener pullListener = PullListener.NONE;
 
   private ImageStore(Path root, ImageOptions options) throws IOException {
     this.root = root;
@@ -48,7 +56,8 @@ public final class ImageStore {
     this.content = new ContentStore(imagesDir);
     this.snapshots = new Snapshots(imagesDir);
     this.gc = new ImageGc(content, snapshots, leases);
-    this.puller = new Puller(new RegistryClient(options), content, snapshots, leases, options);
+    this.progress = new PullProgress(snapshots::has);
+    this.puller = new Puller(new RegistryClient(options), content, snapshots, leases, options, progress);
   }
 
   /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
@@ -69,14 +78,70 @@ public final class ImageStore {
     this.inUse = inUse;
   }
 
+  /**
+   * Registries, mirrors, auth file, platform and stall timeout for pulls that start from now on
+   * (max_parallel_layers keeps its value from {@link #open}).
+   */
+  public void reconfigure(ImageOptions options) {
+    puller.reconfigure(options);
+  }
+
+  /**
+   * The references (tags or digest references, e.g. the pause image and the configured
+   * images.pinned list) whose images RemoveImage refuses and List/Status report as pinned. May be
+   * replaced at any time (config reload).
+   */
+  public void setPinned(Collection<String> references) {
+    Set<String> refs = new LinkedHashSet<>();
+    for (String r : references) {
+      Reference ref = Reference.parse(r);
+      refs.add(ref.digest() != null ? ref.withDigest(ref.digest()) : ref.tagged());
+    }
+    pinnedRefs = Set.copyOf(refs);
+  }
+
+  /** The pinned reference that names image, or null; the locally built pause image is pinned by itself. */
+  private String pinnedBy(Image image) {
+    if (image.pinned()) {
+      return image.repoTags().isEmpty() ? image.id() : image.repoTags().getFirst();
+    }
+    Set<String> refs = pinnedRefs;
+    return Stream.concat(image.repoTags().stream(), image.repoDigests().stream()).filter(refs::contains)
+        .findFirst().orElse(null);
+  }
+
+  private Image reported(Image image) {
+    return pinnedBy(image) != null ? image.asPinned() : image;
+  }
+
+  /** Bytes done and total per layer of the pulls in flight. */
+  public List<PullProgress.Pull> pullsInFlight() {
+    return progress.inFlight();
+  }
+
+  /** Who hears of each pull's start and end (the daemon's metrics). */
+  public void setPullListener(PullListener listener) {
+    this.pullListener = listener;
+  }
+
   /** Pulls reference (credentials may be {@link Credentials#NONE}) and returns the stored image. */
   public Image pull(String reference, Credentials auth) throws IOException, InterruptedException {
     Reference ref = Reference.parse(reference);
     long started = System.nanoTime();
-    Image image = puller.pull(ref, auth, p -> {
-      syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
-      return record(ref, p);
-    });
+    PullListener listener = pullListener;
+    listener.started(ref.domain());
+    Image image;
+    try {
+      image = puller.pull(ref, auth, p -> {
+        syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
+        return record(ref, p);
+      });
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      listener.failed(ref.domain(), e instanceof ImageException ie ? ie.reason().name().toLowerCase(Locale.ROOT)
+          : "other", System.nanoTime() - started);
+      throw e;
+    }
+    listener.finished(ref.domain(), image.size(), System.nanoTime() - started);
     LOG.info("event=image_pulled image=" + ref + " id=" + image.id() + " bytes=" + image.size() + " seconds="
         + String.format("%.3f", (System.nanoTime() - started) / 1e9));
     return image;
@@ -101,31 +166,38 @@ public final class ImageStore {
   }
 
   public synchronized List<Image> list() {
-    return List.copyOf(images.all());
+    return images.all().stream().map(this::reported).toList();
   }
 
-  /** By ID (full, or a unique hex prefix), by tag, or by digest reference. */
+  /** By ID (full, or a unique hex prefix), by tag, or by digest reference; pinned as configured. */
   public synchronized Optional<Image> find(String referenceOrId) {
-    return images.find(referenceOrId);
+    return images.find(referenceOrId).map(this::reported);
   }
 
   /**
    * CRI RemoveImage: by tag, only that tag goes while other tags remain; otherwise the image goes
    * and with it every blob and snapshot no other image uses or a pull holds. Unknown images are
-   * not an error; an image a container uses or an {@link ImageLease} holds is {@link Reason#IN_USE}.
+   * not an error; an image a container uses or an {@link ImageLease} holds is {@link Reason#IN_USE},
+   * and so is removing a pinned image or the pinned tag of one.
    * The freed trees are deleted after the store's lock is released.
    */
   public void remove(String referenceOrId) throws IOException {
     Image image;
     List<Path> retired;
     synchronized (this) {
-      Optional<Image> found = find(referenceOrId);
+      Optional<Image> found = images.find(referenceOrId);
       if (found.isEmpty()) {
         return;
       }
       image = found.get();
       String tag = tagNamed(referenceOrId);
-      if (tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1) {
+      boolean untag = tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1;
+      String pin = pinnedBy(image);
+      if (pin != null && (!untag || pinnedRefs.contains(tag) || image.pinned() && tag.equals(pin))) {
+        throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id() + ") is pinned as "
+            + pin + " (the pause image or images.pinned)");
+      }
+      if (untag) {
         List<String> tags = new ArrayList<>(image.repoTags());
         tags.remove(tag);
         images.save(image.withRefs(tags, image.repoDigests()));

@@ -27,20 +27,23 @@ import java.util.logging.Logger;
 final class LayerFetcher {
   private static final Logger LOG = Logger.getLogger(LayerFetcher.class.getName());
 
-  private final RegistryClient client;
   private final ContentStore content;
   private final Snapshots snapshots;
   private final Semaphore layerSlots;
+  private final PullProgress progress;
 
-  LayerFetcher(RegistryClient client, ContentStore content, Snapshots snapshots, int maxParallelLayers) {
-    this.client = client;
+  LayerFetcher(ContentStore content, Snapshots snapshots, int maxParallelLayers, PullProgress progress) {
+    this.progress = progress;
     this.content = content;
     this.snapshots = snapshots;
     this.layerSlots = new Semaphore(maxParallelLayers);
   }
 
-  /** Fills snapshot chainId from the layer, waiting for a free slot first; failures are {@link ImageException}s. */
-  void fetch(Reference ref, Credentials auth, Manifests.Descriptor layer, String diffId, String chainId) {
+  /**
+   * Fills snapshot chainId from the layer (through client, the pull's), waiting for a free slot
+   * first; failures are {@link ImageException}s.
+   */
+  void fetch(RegistryClient client, Reference ref, Credentials auth, Manifests.Descriptor layer, String diffId, String chainId) {
     try {
       layerSlots.acquire();
     } catch (InterruptedException e) {
@@ -77,7 +80,7 @@ final class LayerFetcher {
   private void streamIntoSnapshot(InputStream body, Manifests.Descriptor layer, String diffId, String chainId)
       throws IOException {
     Path temp = content.newTemp();
-    try (InputStream in = body; OutputStream blobFile = content.create(temp)) {
+    try (InputStream in = progress.counting(layer.digest(), body); OutputStream blobFile = content.create(temp)) {
       MessageDigest sha = Digests.newSha256();
       Tee tee = new Tee(in, blobFile, sha, layer);
       try {

@@ -29,25 +29,37 @@ final class Puller {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MAX_CONFIG_BYTES = 8 << 20;
 
-  private final RegistryClient client;
+  private volatile RegistryClient client;
   private final ContentStore content;
   private final Snapshots snapshots;
-  private final ImageOptions options;
+  private volatile ImageOptions options;
   private final LayerFetcher layerFetcher;
   private final Map<String, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
   private final Leases leases;
+  private final PullProgress progress;
 
   /** What a pull produced, before it becomes a record. */
   record Pulled(String configDigest, byte[] config, List<String> manifestDigests, String topDigest,
                 List<String> layerDigests, List<String> diffIds, long size) {}
 
-  Puller(RegistryClient client, ContentStore content, Snapshots snapshots, Leases leases, ImageOptions options) {
+  Puller(RegistryClient client, ContentStore content, Snapshots snapshots, Leases leases, ImageOptions options,
+         PullProgress progress) {
+    this.progress = progress;
     this.client = client;
     this.content = content;
     this.snapshots = snapshots;
     this.leases = leases;
     this.options = options;
-    this.layerFetcher = new LayerFetcher(client, content, snapshots, options.maxParallelLayers());
+    this.layerFetcher = new LayerFetcher(content, snapshots, options.maxParallelLayers(), progress);
+  }
+
+  /**
+   * New registries, mirrors, auth file, platform and stall timeout for the pulls that start from
+   * now on (a config reload); the layer bound stays as started.
+   */
+  synchronized void reconfigure(ImageOptions next) {
+    client = new RegistryClient(next);
+    options = next;
   }
 
   /** Saves what a pull produced while its blobs and snapshots are still leased. */
@@ -57,9 +69,11 @@ final class Puller {
 
   Image pull(Reference ref, Credentials auth, Commit commit) throws IOException, InterruptedException {
     List<String> leased = new ArrayList<>();
+    PullProgress.Tracker tracker = progress.begin(ref);
     try {
-      return commit.save(fetch(ref, auth, leased));
+      return commit.save(fetch(ref, auth, leased, tracker));
     } finally {
+      progress.end(tracker);
       leases.release(leased);
     }
   }
@@ -73,7 +87,10 @@ final class Puller {
     leased.add(digestOrChainId);
   }
 
-  private Pulled fetch(Reference ref, Credentials auth, List<String> leased) throws IOException, InterruptedException {
+  private Pulled fetch(Reference ref, Credentials auth, List<String> leased, PullProgress.Tracker tracker)
+      throws IOException, InterruptedException {
+    RegistryClient client = this.client; // one configuration for the whole pull
+    ImageOptions options = this.options;
     RegistryClient.Manifest top = client.manifest(ref, ref.manifestKey(), auth).value();
     List<String> manifestDigests = new ArrayList<>();
     RegistryClient.Manifest manifest = top;
@@ -112,6 +129,11 @@ final class Puller {
           + " layers but its config " + diffIds.size() + " diff IDs");
     }
     List<String> chainIds = Snapshots.chainIds(diffIds);
+    List<PullProgress.Planned> planned = new ArrayList<>();
+    for (int i = 0; i < image.layers().size(); i++) {
+      planned.add(new PullProgress.Planned(image.layers().get(i).digest(), chainIds.get(i), image.layers().get(i).size()));
+    }
+    tracker.plan(planned);
     List<CompletableFuture<Void>> layers = new ArrayList<>();
     long size = image.config().size();
     for (int i = 0; i < image.layers().size(); i++) {
@@ -122,7 +144,7 @@ final class Puller {
       lease(leased, chainId);
       lease(leased, layer.digest());
       if (!snapshots.has(chainId)) {
-        layers.add(shared(chainId, () -> layerFetcher.fetch(ref, auth, layer, diffId, chainId)));
+        layers.add(shared(chainId, () -> layerFetcher.fetch(client, ref, auth, layer, diffId, chainId)));
       }
     }
     awaitAll(layers);

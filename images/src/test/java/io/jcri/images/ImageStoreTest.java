@@ -239,6 +239,40 @@ class ImageStoreTest {
     assertEquals(Files.size(Path.of("/usr/bin/catatonit")), Files.size(binary));
     assertEquals(pause, open().ensurePauseImage("jcri.local/pause:catatonit", Path.of("/usr/bin/catatonit")));
     assertEquals(pause.id(), open().find("jcri.local/pause:catatonit").orElseThrow().id());
+    ImageException refused = assertThrows(ImageException.class, () -> store.remove("jcri.local/pause:catatonit"));
+    assertEquals(Reason.IN_USE, refused.reason());
+    assertTrue(refused.getMessage().contains("is pinned as jcri.local/pause:catatonit"), refused.getMessage());
+    assertThrows(ImageException.class, () -> store.remove(pause.id()));
+    assertTrue(store.find(pause.id()).isPresent());
+  }
+
+  @Test
+  void configuredPinnedImagesAreReportedAndRefusedRemoval() throws Exception {
+    push("test/app", "v1");
+    String v1 = registry.host() + "/test/app:v1";
+    String v2 = registry.host() + "/test/app:v2";
+    Image image = store.pull(v1, Credentials.NONE);
+    assertFalse(image.pinned());
+    store.setPinned(List.of(v1));
+    assertTrue(store.find(v1).orElseThrow().pinned());
+    assertTrue(store.find(image.id()).orElseThrow().pinned());
+    assertTrue(store.list().getFirst().pinned());
+    ImageException refused = assertThrows(ImageException.class, () -> store.remove(image.id()));
+    assertTrue(refused.getMessage().contains("is pinned as " + v1), refused.getMessage());
+    assertThrows(ImageException.class, () -> store.remove(v1));
+
+    // another tag of a pinned image may go; the pin does not reach the stored record
+    registry.manifest("test/app", "v2", "application/vnd.oci.image.manifest.v1+json",
+        registryManifest("test/app", image.repoDigests().getFirst().split("@")[1]));
+    store.pull(v2, Credentials.NONE);
+    store.remove(v2);
+    assertEquals(List.of(v1), store.find(v1).orElseThrow().repoTags());
+    assertFalse(open().find(v1).orElseThrow().pinned(), "pinning is configuration, not stored");
+
+    store.setPinned(List.of()); // a reload that drops the pin
+    assertFalse(store.find(v1).orElseThrow().pinned());
+    store.remove(v1);
+    assertTrue(store.list().isEmpty());
   }
 
   private void assertFailsCleanly(Reason expected) throws Exception {

@@ -60,7 +60,10 @@ public final class Jcrid implements AutoCloseable {
   public static Jcrid startWith(Path launcher, String extraToml, String... extraArgs)
       throws IOException, InterruptedException {
     Files.createDirectories(WORK);
-    Jcrid d = new Jcrid(launcher, Files.createTempDirectory(WORK, "d"), extraToml, List.of(extraArgs));
+    // searchable by others (0711), as /run/jcri is: a pod of its own user namespace reaches its bundle as another user
+    Jcrid d = new Jcrid(launcher, Files.createTempDirectory(WORK, "d", java.nio.file.attribute.PosixFilePermissions
+        .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"))), extraToml,
+        List.of(extraArgs));
     Files.createDirectories(d.cniConfDir());
     Files.writeString(d.home.resolve("jcri.toml"), extraToml);
     d.launch();

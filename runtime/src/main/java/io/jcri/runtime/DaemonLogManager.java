@@ -13,7 +13,7 @@ public final class DaemonLogManager extends LogManager {
     // handlers are configured once by LogSetup and live as long as the process
   }
 
-  void resetForConfiguration() {
+  public void resetForConfiguration() {
     super.reset();
   }
 }

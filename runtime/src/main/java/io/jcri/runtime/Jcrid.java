@@ -7,9 +7,10 @@ import io.jcri.runtime.config.ConfigDefaults;
 import io.jcri.runtime.config.ConfigException;
 import io.jcri.runtime.config.ConfigLoader;
 import io.jcri.runtime.config.JcriConfig;
-import io.jcri.images.ImageOptions;
 import io.jcri.images.ImageStore;
-import io.jcri.images.RegistryHost;
+import io.jcri.runtime.logging.LogSetup;
+import io.jcri.runtime.reload.ConfigReload;
+import io.jcri.runtime.reload.DaemonSettings;
 import io.jcri.runtime.container.ContainerCreator;
 import io.jcri.runtime.container.ContainerExits;
 import io.jcri.runtime.container.ContainerLifecycle;
@@ -34,18 +35,22 @@ import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.streaming.StreamingOptions;
 import io.jcri.runtime.streaming.StreamingServer;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import io.jcri.runtime.server.GrpcEndpoint;
 import io.jcri.runtime.server.ImageServer;
 import io.jcri.runtime.server.PodStats;
 import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.runtime.server.RuntimeServer;
+import io.jcri.runtime.server.RpcMetrics;
+import io.jcri.runtime.metrics.DaemonMetrics;
+import io.jcri.runtime.metrics.MetricsEndpoint;
+import io.jcri.runtime.metrics.ObjectStates;
+import io.jcri.runtime.metrics.PullProgressLog;
 import io.jcri.sys.ChildReaper;
 import io.jcri.sys.Syscalls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -140,14 +145,15 @@ public final class Jcrid {
         default -> throw new UsageException("unknown flag " + name);
       }
     }
-    JcriConfig config = ConfigLoader.load(configFile, explicit,
-        new ConfigLoader.Flags(listen, root, state, cniConf, cniBin, logLevel));
-    LogSetup.configure(config.logLevel());
-    serve(config);
+    ConfigLoader.Flags flags = new ConfigLoader.Flags(listen, root, state, cniConf, cniBin, logLevel);
+    JcriConfig config = ConfigLoader.load(configFile, explicit, flags);
+    LogSetup.configure(config.logLevel(), config.logFormat());
+    serve(config, configFile, explicit, flags);
     return 0;
   }
 
-  private static void serve(JcriConfig config) throws Exception {
+  private static void serve(JcriConfig config, Path configFile, boolean explicit, ConfigLoader.Flags flags)
+      throws Exception {
     // the JVM's own start: the process may be older when a script exec'd java
     long started = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
     Phases phases = new Phases();
@@ -157,13 +163,14 @@ public final class Jcrid {
     phases.done("reaper");
 
     Layout layout = new Layout(config.root(), config.state());
-    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(), layout.runtimes());
+    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(), layout.runtimes(),
+        config.root().resolve("userns-probe"));
     // the network config, the image store and the node's security facts are independent: open them at once
     ExecutorService opening = Executors.newVirtualThreadPerTaskExecutor();
     Future<CniManager> cni = opening.submit(() -> CniManager.open(new CniOptions(config.cni().confDir(),
         config.cni().binDirs(), layout.cniCache(), config.cni().pluginTimeout(), true)));
     Future<ImageStore> store = opening.submit(() -> {
-      ImageStore opened = ImageStore.open(config.root(), imageOptions(config));
+      ImageStore opened = ImageStore.open(config.root(), DaemonSettings.imageOptions(config));
       if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
         opened.ensurePauseImage(config.sandbox().pauseImage(), config.sandbox().pauseBinary());
       }
@@ -175,14 +182,20 @@ public final class Jcrid {
         defaults.selinuxAvailable(), config.cgroupDriver(), List.of(), List.of(), config.cdi().specDirs());
     CniManager network = opened(cni);
     ImageStore images = opened(store);
+    images.setPinned(DaemonSettings.pinned(config));
     opening.shutdown();
     phases.done("cni_images_pause");
     ConmonRuntime runtime = new ConmonRuntime(config.monitor().conmon(), layout.exits(), layout.conmon(),
         layout.attach());
+    DaemonMetrics metrics = new DaemonMetrics();
+    images.setPullListener(metrics);
+    network.setPluginListener(metrics);
+    runtime.setListener(metrics);
     LifecycleEvents events = new LifecycleEvents();
     Sandboxes sandboxes = new Sandboxes(layout.sandboxRecords());
     Containers containers = new Containers(layout.containerRecords());
     ContainerExits exits = new ContainerExits(containers, events);
+    exits.setListener(metrics);
     ContainerLifecycle lifecycle = new ContainerLifecycle(containers, exits, handlers, runtime, LayerMounts.KERNEL,
         layout, events);
     RuntimeServer.Lifecycle services = new RuntimeServer.Lifecycle(
@@ -204,6 +217,11 @@ public final class Jcrid {
     new ContainerRecovery(containers, exits, handlers, runtime).recover();
     phases.done("recovery");
     images.setInUse(containers::usesImage);
+    metrics.countObjects(() -> ObjectStates.pods(sandboxes), () -> ObjectStates.containers(containers));
+    metrics.countPullProgress(images::pullsInFlight);
+    PullProgressLog.start(images::pullsInFlight, Duration.ofSeconds(5));
+    MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics.registry());
+    metricsEndpoint.apply(config.metrics());
     StreamingServer streaming = StreamingServer.start(new StreamingOptions(config.streaming().address(),
         config.streaming().port(), config.streaming().tokenTtl(), config.streaming().tlsCert(),
         config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, runtime, handlers, layout));
@@ -214,7 +232,7 @@ public final class Jcrid {
             new PodStats(new StatsCollector(), containers, layout, images.root())),
         new ImageServer(images, layout));
 
-    GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), grpcServices);
+    GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), grpcServices, List.of(new RpcMetrics(metrics)));
     phases.done("grpc");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -226,20 +244,11 @@ public final class Jcrid {
       // A clean stop on SIGTERM exits 0 (the JVM would otherwise report 143), so systemd sees success.
       Runtime.getRuntime().halt(0);
     }, "shutdown"));
+    new ConfigReload(configFile, explicit, flags, config, DaemonSettings.of(images, handlers, network, metricsEndpoint)).onSighup();
     notifySystemd();
     LOG.info("event=ready version=" + JcriVersion.VERSION + " listen=" + config.listen() + " root=" + config.root()
         + " state=" + config.state() + " startup_ms=" + (System.currentTimeMillis() - started));
     stopped.await();
-  }
-
-  private static ImageOptions imageOptions(JcriConfig config) {
-    Map<String, RegistryHost> registries = new LinkedHashMap<>();
-    config.registries().forEach((host, r) -> registries.put(host, new RegistryHost(r.mirrors(), r.insecure())));
-    String[] platform = config.images().platform().split("/");
-    ImageOptions d = ImageOptions.defaults();
-    return new ImageOptions(registries, config.images().authFile(), platform[0],
-        platform.length > 1 ? platform[1] : d.architecture(), platform.length > 2 ? platform[2] : "",
-        config.images().stallTimeout(), config.images().maxParallelLayers());
   }
 
   /** The result of an opening task, its own exception rethrown as it was. */

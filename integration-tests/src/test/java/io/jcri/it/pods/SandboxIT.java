@@ -198,9 +198,13 @@ class SandboxIT {
   }
 
   @Test
-  void theBuiltInPauseImageComesBackAfterRemoval() throws Exception {
-    d.images().removeImage(io.jcri.cri.v1.RemoveImageRequest.newBuilder()
-        .setImage(io.jcri.cri.v1.ImageSpec.newBuilder().setImage("jcri.local/pause:catatonit")).build());
+  void theBuiltInPauseImageIsPinnedAgainstRemoval() throws Exception {
+    io.grpc.StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        io.grpc.StatusRuntimeException.class, () -> d.images().removeImage(io.jcri.cri.v1.RemoveImageRequest
+            .newBuilder().setImage(io.jcri.cri.v1.ImageSpec.newBuilder().setImage("jcri.local/pause:catatonit"))
+            .build()));
+    assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode());
+    assertTrue(refused.getStatus().getDescription().contains("pinned"), refused.getStatus().getDescription());
     String id = Pods.run(d, Pods.withNamespaces(Pods.pod("pause-again"), NamespaceMode.POD, NamespaceMode.POD,
         NamespaceMode.POD));
     try {

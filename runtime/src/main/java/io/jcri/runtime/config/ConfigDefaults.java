@@ -16,17 +16,19 @@ public final class ConfigDefaults {
       Path.of("/var/lib/jcri"),
       Path.of("/run/jcri"),
       "info",
+      "text",
       "cgroupfs",
       Duration.ofSeconds(10),
       new JcriConfig.Cni(Path.of("/etc/cni/net.d"), List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin")),
           Duration.ofSeconds(30)),
       new JcriConfig.Runtimes("runc", defaultHandlers()),
       new JcriConfig.Sandbox(PAUSE_IMAGE, Path.of("/usr/bin/catatonit"), true, 64L << 20),
-      new JcriConfig.Images(null, "linux/amd64", Duration.ofMinutes(1), 3),
+      new JcriConfig.Images(null, "linux/amd64", Duration.ofMinutes(1), 3, List.of()),
       Map.of(),
       new JcriConfig.Streaming("127.0.0.1", 0, Duration.ofMinutes(1), null, null),
       new JcriConfig.Monitor(Path.of("/usr/bin/conmon")),
-      new JcriConfig.Cdi(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"))));
+      new JcriConfig.Cdi(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"))),
+      new JcriConfig.Metrics(false, "127.0.0.1", 9095));
 
   private ConfigDefaults() {}
 
@@ -44,6 +46,11 @@ public final class ConfigDefaults {
     return """
         # jcrid configuration (/etc/jcri/jcri.toml). Every key is optional; the values shown are
         # the defaults. Command-line flags win over this file.
+        #
+        # SIGHUP (systemctl reload jcrid) re-reads this file and applies live: log_level,
+        # log_format, [registries], images auth_file/platform/stall_timeout/pinned, [runtimes],
+        # [cni] and [metrics]. Every other key needs a restart (a reload logs the ones that differ). A file
+        # that does not load changes nothing and jcrid keeps running.
 
         # gRPC endpoint for kubelet and crictl (--listen). The socket is created mode 0660.
         listen = "unix:///run/jcri/jcri.sock"
@@ -53,6 +60,8 @@ public final class ConfigDefaults {
         state = "/run/jcri"
         # error, warn, info or debug (--log-level).
         log_level = "info"
+        # text (time level component key=value…) or json (one object per event, the same fields).
+        log_format = "text"
         # cgroupfs, or systemd when systemd manages the node's cgroups.
         cgroup_driver = "cgroupfs"
         # On SIGTERM, how long in-flight RPCs may run before jcrid exits.
@@ -95,6 +104,9 @@ public final class ConfigDefaults {
         stall_timeout = "1m"
         # Layers downloaded and unpacked at once.
         max_parallel_layers = 3
+        # Images RemoveImage refuses and ListImages/ImageStatus report pinned, by tag or digest
+        # reference, e.g. ["registry.k8s.io/pause:3.10"]. The pause image is always pinned.
+        pinned = []
 
         # Mirrors per registry host, tried in order before the host itself; images keep their
         # original names. Example:
@@ -121,6 +133,13 @@ public final class ConfigDefaults {
         # A later directory wins over an earlier one for the same device name; two files of one
         # directory defining the same device make it unusable; invalid files are skipped and logged.
         spec_dirs = ["/etc/cdi", "/var/run/cdi"]
+
+        [metrics]
+        # Prometheus metrics (text format) at http://address:port/metrics, off unless enabled.
+        # The default address is loopback only; port 0 picks a free port.
+        enabled = false
+        address = "127.0.0.1"
+        port = 9095
         """;
   }
 }

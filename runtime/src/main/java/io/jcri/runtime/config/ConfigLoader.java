@@ -3,6 +3,7 @@ package io.jcri.runtime.config;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.jcri.images.reference.Reference;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -78,6 +79,7 @@ public final class ConfigLoader {
     JcriConfig.Streaming streaming = d.streaming();
     JcriConfig.Monitor monitor = d.monitor();
     JcriConfig.Cdi cdi = d.cdi();
+    JcriConfig.Metrics metrics = d.metrics();
     Map<String, JcriConfig.RegistrySettings> registries = new LinkedHashMap<>();
 
     JsonNode n = keys.table(root, "cni");
@@ -116,7 +118,8 @@ public final class ConfigLoader {
       images = new JcriConfig.Images(keys.path(n, "images.auth_file", images.authFile()),
           keys.string(n, "images.platform", images.platform()),
           keys.duration(n, "images.stall_timeout", images.stallTimeout()),
-          (int) keys.integer(n, "images.max_parallel_layers", images.maxParallelLayers(), 1, 64));
+          (int) keys.integer(n, "images.max_parallel_layers", images.maxParallelLayers(), 1, 64),
+          keys.list(n, "images.pinned", images.pinned(), ConfigLoader::imageReference));
     }
     n = keys.table(root, "registries");
     if (n != null) {
@@ -146,15 +149,28 @@ public final class ConfigLoader {
     if (n != null) {
       cdi = new JcriConfig.Cdi(keys.list(n, "cdi.spec_dirs", cdi.specDirs(), Path::of));
     }
+    n = keys.table(root, "metrics");
+    if (n != null) {
+      metrics = new JcriConfig.Metrics(keys.bool(n, "metrics.enabled", metrics.enabled()),
+          keys.string(n, "metrics.address", metrics.address()),
+          (int) keys.integer(n, "metrics.port", metrics.port(), 0, 65535));
+      if (metrics.address().isBlank()) {
+        throw keys.error("metrics.address", "must be an IP address or host name");
+      }
+    }
     String cgroupDriver = keys.string(root, "cgroup_driver", d.cgroupDriver());
     if (!cgroupDriver.equals("cgroupfs") && !cgroupDriver.equals("systemd")) {
       throw keys.error("cgroup_driver", "must be \"cgroupfs\" or \"systemd\", not \"" + cgroupDriver + "\"");
     }
     String logLevel = keys.string(root, "log_level", d.logLevel());
     validateLogLevel(logLevel, "log_level");
+    String logFormat = keys.string(root, "log_format", d.logFormat());
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw keys.error("log_format", "must be \"text\" or \"json\", not \"" + logFormat + "\"");
+    }
     JcriConfig config = new JcriConfig(listen, keys.path(root, "root", d.root()), keys.path(root, "state", d.state()),
-        logLevel, cgroupDriver, keys.duration(root, "shutdown_grace", d.shutdownGrace()), cni, runtimes, sandbox,
-        images, Map.copyOf(registries), streaming, monitor, cdi);
+        logLevel, logFormat, cgroupDriver, keys.duration(root, "shutdown_grace", d.shutdownGrace()), cni, runtimes,
+        sandbox, images, Map.copyOf(registries), streaming, monitor, cdi, metrics);
     keys.rejectUnknown(root, "");
     return config;
   }
@@ -178,8 +194,8 @@ public final class ConfigLoader {
     }
     return new JcriConfig(f.listen() != null ? f.listen() : c.listen(), f.root() != null ? f.root() : c.root(),
         f.state() != null ? f.state() : c.state(), f.logLevel() != null ? f.logLevel() : c.logLevel(),
-        c.cgroupDriver(), c.shutdownGrace(), cni, c.runtimes(), c.sandbox(), c.images(), c.registries(),
-        c.streaming(), c.monitor(), c.cdi());
+        c.logFormat(), c.cgroupDriver(), c.shutdownGrace(), cni, c.runtimes(), c.sandbox(), c.images(),
+        c.registries(), c.streaming(), c.monitor(), c.cdi(), c.metrics());
   }
 
   private static void validateListen(String listen, String where) throws ConfigException {
@@ -192,6 +208,15 @@ public final class ConfigLoader {
     if (!List.of("error", "warn", "info", "debug").contains(level)) {
       throw new ConfigException(where + ": \"" + level + "\" is not one of error, warn, info, debug");
     }
+  }
+
+  private static String imageReference(String s) {
+    try {
+      Reference.parse(s);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("\"" + s + "\" is not an image reference: " + e.getMessage());
+    }
+    return s;
   }
 
   private URI mirrorUri(String key, String s) {

@@ -15,6 +15,7 @@ public record JcriConfig(
     Path root,
     Path state,
     String logLevel,
+    String logFormat,
     String cgroupDriver,
     Duration shutdownGrace,
     Cni cni,
@@ -24,7 +25,8 @@ public record JcriConfig(
     Map<String, RegistrySettings> registries,
     Streaming streaming,
     Monitor monitor,
-    Cdi cdi) {
+    Cdi cdi,
+    Metrics metrics) {
 
   public record Cni(Path confDir, List<Path> binDirs, Duration pluginTimeout) {}
 
@@ -36,7 +38,9 @@ public record JcriConfig(
 
   public record Sandbox(String pauseImage, Path pauseBinary, boolean dropInfra, long shmSizeBytes) {}
 
-  public record Images(Path authFile, String platform, Duration stallTimeout, int maxParallelLayers) {}
+  /** pinned: image references RemoveImage refuses and List/ImageStatus report pinned (the pause image always is). */
+  public record Images(Path authFile, String platform, Duration stallTimeout, int maxParallelLayers,
+                       List<String> pinned) {}
 
   /** [registries."host"]: mirrors tried first, and whether the host may be plain HTTP. */
   public record RegistrySettings(List<URI> mirrors, boolean insecure) {}
@@ -47,6 +51,9 @@ public record JcriConfig(
 
   /** Where CDI spec files are looked up; a later directory wins over an earlier one for the same device. */
   public record Cdi(List<Path> specDirs) {}
+
+  /** The Prometheus /metrics endpoint: off unless enabled, then on address:port (port 0 picks a free one). */
+  public record Metrics(boolean enabled, String address, int port) {}
 
   public Path socketPath() {
     return Path.of(listen.substring("unix://".length()));

@@ -18,6 +18,7 @@ import io.jcri.runtime.oci.ImageDefaults;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.oci.OciSpecException;
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.storage.LayerMounts;
@@ -102,6 +103,13 @@ public final class ContainerCreator {
     String unique = config.getMetadata().getName() + "_" + pod.metadata().name() + "_" + pod.metadata().namespace() + "_" + pod.metadata().uid() + "_"
         + config.getMetadata().getAttempt();
     requireFeatures(config, pod.metadata().runtimeHandler());
+    PodUserNamespace.requireSameAsPod(config.getLinux().getSecurityContext().getNamespaceOptions(), sandbox.config());
+    PodUserNamespace.requireMountMappings(config.getMountsList(),
+        PodUserNamespace.podModeOptions(sandbox.config().getLinux().getSecurityContext().getNamespaceOptions()));
+    var userns = sandbox.userNamespace();
+    if (userns.isPresent()) {
+      PodUserNamespace.requireNoImageVolumes(config);
+    }
     String id = Ids.random();
     containers.reserveName(unique, id);
     long t0 = System.nanoTime();
@@ -115,7 +123,13 @@ public final class ContainerCreator {
         delete(bundle);
         delete(layer);
       });
-      perform("mount the container rootfs", () -> mounts.mount(lease.lowerDirs(), layer, rootfs));
+      perform("mount the container rootfs", () -> {
+        if (userns.isPresent()) {
+          mounts.mountIdMapped(lease.lowerDirs(), layer, rootfs, userns.get(), bundle.resolve("layers"));
+        } else {
+          mounts.mount(lease.lowerDirs(), layer, rootfs);
+        }
+      });
       rollback.onFailure(() -> mounts.unmount(rootfs));
       Map<Integer, Path> imageVolumes = new TreeMap<>();
       rollback.onFailure(() -> mounts.unmountAll(bundle.resolve("image-volumes")));
@@ -127,13 +141,17 @@ public final class ContainerCreator {
       var ic = image.config();
       ImageDefaults defaults = new ImageDefaults(ic.user(), ic.env(), ic.entrypoint(), ic.cmd(), ic.workingDir(),
           ic.volumes(), ic.stopSignal());
-      OciSpec spec;
+      OciSpec built;
       try {
-        spec = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
+        built = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
             layer.resolve("volumes"), imageVolumes, ociOptions);
       } catch (OciSpecException e) {
         throw Steps.specFailure("CreateContainer " + config.getMetadata().getName(), e);
       }
+      Path binds = bundle.resolve("idmapped");
+      rollback.onFailure(() -> mounts.unmountAll(binds));
+      OciSpec spec = userns.isEmpty() ? built : step("ID-map the container's bind mounts",
+          () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
       // rshared/rslave container mounts only propagate when the host mount holding the source is shared
       for (Path hostMount : spec.hostPropagation().keySet()) {
         perform("make host mount " + hostMount + " shared", () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));

@@ -4,6 +4,7 @@ import static io.jcri.sys.Timestamps.nowNanos;
 
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.Exit;
+import io.jcri.runtime.monitor.MonitorListener;
 import java.util.logging.Logger;
 
 /**
@@ -18,10 +19,16 @@ public final class ContainerExits {
 
   private final Containers containers;
   private final LifecycleEvents events;
+  private volatile MonitorListener listener = MonitorListener.NONE;
 
   public ContainerExits(Containers containers, LifecycleEvents events) {
     this.containers = containers;
     this.events = events;
+  }
+
+  /** Who hears of OOM kills (the daemon's metrics). */
+  public void setListener(MonitorListener listener) {
+    this.listener = listener;
   }
 
   /** An exit conmon recorded: called by the exit watcher, by stop and at recovery. */
@@ -41,6 +48,9 @@ public final class ContainerExits {
         containers.save(c, next);
         events.publish(next.id(), next.metadata().sandboxId(), LifecycleEvents.Kind.STOPPED);
         LOG.info("event=container_exited container=" + id + " exit_code=" + exit.code() + " reason=" + reason);
+        if (exit.oomKilled()) {
+          listener.oomKilled(id);
+        }
       } finally {
         c.lock().unlock();
       }

@@ -175,6 +175,7 @@ public final class ContainerLifecycle implements PodContainers {
       Path bundle = layout.containerBundle(r.id());
       perform("unmount the container rootfs", () -> mounts.unmount(bundle.resolve("rootfs")));
       perform("unmount the container's image volumes", () -> mounts.unmountAll(bundle.resolve("image-volumes")));
+      perform("unmount the container's ID-mapped binds", () -> mounts.unmountAll(bundle.resolve("idmapped")));
       perform("delete the container's files", () -> {
         delete(bundle);
         delete(layout.containerLayer(r.id()));

@@ -250,10 +250,15 @@ final class ConmonLauncher {
     }
   }
 
-  /** Opening a fifo for reading blocks until a writer opens it, so it happens off the caller's thread. */
-  private static CompletableFuture<String> readFirstLine(Path fifo) {
+  /**
+   * Opening a fifo for reading blocks until a writer opens it, so it happens off the caller's
+   * thread, on a platform thread: the JDK does not compensate a virtual thread blocked in open(2),
+   * so a few readers waiting for conmons not yet spawned would pin every carrier and starve the
+   * threads that spawn them (the 50-way hang of issue 16).
+   */
+  static CompletableFuture<String> readFirstLine(Path fifo) {
     CompletableFuture<String> line = new CompletableFuture<>();
-    Thread.ofVirtual().name("conmon-sync").start(() -> {
+    Thread.ofPlatform().daemon().name("conmon-sync").start(() -> {
       try (BufferedReader reader = new BufferedReader(
           new InputStreamReader(Files.newInputStream(fifo), StandardCharsets.UTF_8))) {
         line.complete(reader.readLine());
@@ -265,7 +270,7 @@ final class ConmonLauncher {
   }
 
   /** Releases a reader blocked opening the fifo when no writer will ever come. */
-  private static void unblockFifo(Path fifo) {
+  static void unblockFifo(Path fifo) {
     try {
       FdIo.closeQuietly(LibC.INSTANCE.open(fifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC));
     } catch (LastErrorException e) {

@@ -19,6 +19,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   private final ConmonLauncher conmon;
   private final RuncClient runc;
   private final ExitWatcher exits;
+  private volatile MonitorListener listener = MonitorListener.NONE;
 
   /** exitDir receives exit codes, persistDir conmon's per-container files, attachDir its attach links. */
   public ConmonRuntime(Path conmonBinary, Path exitDir, Path persistDir, Path attachDir) {
@@ -27,11 +28,33 @@ public final class ConmonRuntime implements ContainerRuntime {
     this.exits = new ExitWatcher(exitDir, persistDir);
   }
 
+  /** Who hears of each runtime call and how long it took (the daemon's metrics). */
+  public void setListener(MonitorListener listener) {
+    this.listener = listener;
+  }
+
+  /** One runtime call, timed for the listener: ok when it returned, not when it threw. */
+  private <T> T timed(OciRuntime rt, String operation, Call<T> call) throws MonitorException {
+    long started = System.nanoTime();
+    boolean ok = false;
+    try {
+      T result = call.run();
+      ok = true;
+      return result;
+    } finally {
+      listener.runtimeCall(rt.handler(), operation, System.nanoTime() - started, ok);
+    }
+  }
+
+  private interface Call<T> {
+    T run() throws MonitorException;
+  }
+
   @Override
   public CreatedContainer create(OciRuntime rt, String id, Path bundle, Path logPath, boolean stdin,
       boolean stdinOnce, boolean tty, Duration timeout) throws MonitorException {
     try {
-      return conmon.create(rt, id, bundle, logPath, stdin, stdinOnce, tty, timeout);
+      return timed(rt, "create", () -> conmon.create(rt, id, bundle, logPath, stdin, stdinOnce, tty, timeout));
     } catch (ConmonLauncher.TimedOut e) {
       try {
         delete(rt, id, true);
@@ -44,23 +67,29 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void start(OciRuntime rt, String id) throws MonitorException {
-    runc.start(rt, id);
+    timed(rt, "start", () -> {
+      runc.start(rt, id);
+      return null;
+    });
   }
 
   @Override
   public Optional<RuncState> state(OciRuntime rt, String id) throws MonitorException {
-    return runc.state(rt, id);
+    return timed(rt, "state", () -> runc.state(rt, id));
   }
 
   @Override
   public boolean kill(OciRuntime rt, String id, int signal, boolean all) throws MonitorException {
-    return runc.kill(rt, id, signal, all);
+    return timed(rt, "kill", () -> runc.kill(rt, id, signal, all));
   }
 
   /** {@code <runtime> delete}, then conmon's files for the container, the exit file included. */
   @Override
   public void delete(OciRuntime rt, String id, boolean force) throws MonitorException {
-    runc.delete(rt, id, force);
+    timed(rt, "delete", () -> {
+      runc.delete(rt, id, force);
+      return null;
+    });
     conmon.cleanUp(id);
     exits.forget(id);
     LOG.info("event=container_deleted id=" + id + " force=" + force);
@@ -68,12 +97,15 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void update(OciRuntime rt, String id, byte[] resourcesJson) throws MonitorException {
-    runc.update(rt, id, resourcesJson);
+    timed(rt, "update", () -> {
+      runc.update(rt, id, resourcesJson);
+      return null;
+    });
   }
 
   @Override
   public ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout) throws MonitorException {
-    return runc.execSync(rt, id, cmd, timeout);
+    return timed(rt, "exec", () -> runc.execSync(rt, id, cmd, timeout));
   }
 
   @Override

@@ -11,16 +11,28 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** RuntimeClass handlers → OCI runtime binaries, resolved on PATH, and whether they can run. */
 public final class RuntimeHandlers {
-  private final JcriConfig.Runtimes config;
+  private volatile JcriConfig.Runtimes config;
   private final Path conmon;
   private final Path stateRoot;
   private final Map<String, HandlerFeatures> features = new ConcurrentHashMap<>();
+  private final Path probeScratch;
+  private volatile Boolean kernelUserns;
 
-  /** stateRoot holds each handler's own state dir (its --root), e.g. /run/jcri/runtimes/runc. */
-  public RuntimeHandlers(JcriConfig.Runtimes config, Path conmon, Path stateRoot) {
+  /**
+   * stateRoot holds each handler's own state dir (its --root), e.g. /run/jcri/runtimes/runc;
+   * probeScratch is a directory on the filesystem of jcri's root where the user namespace probe may mount.
+   */
+  public RuntimeHandlers(JcriConfig.Runtimes config, Path conmon, Path stateRoot, Path probeScratch) {
     this.config = config;
     this.conmon = conmon;
     this.stateRoot = stateRoot;
+    this.probeScratch = probeScratch;
+  }
+
+  /** Other handlers or default runtime (a config reload); containers already created keep their runtime. */
+  public void reconfigure(JcriConfig.Runtimes next) {
+    config = next;
+    features.clear();
   }
 
   public record Readiness(boolean ready, String reason, String message) {}
@@ -47,8 +59,21 @@ public final class RuntimeHandlers {
   /** What the handler's runtime supports, probed once; nothing for a handler without an executable. */
   public HandlerFeatures features(String handler) {
     String name = canonical(handler);
-    return binary(name).map(b -> features.computeIfAbsent(name, n -> HandlerFeatures.probe(b)))
+    return binary(name).map(b -> features.computeIfAbsent(name, n -> HandlerFeatures.probe(b, kernelUserns())))
         .orElse(HandlerFeatures.NONE);
+  }
+
+  private boolean kernelUserns() {
+    Boolean known = kernelUserns;
+    if (known == null) {
+      synchronized (this) {
+        if (kernelUserns == null) {
+          kernelUserns = UserNamespaceProbe.works(probeScratch, stateRoot.getParent());
+        }
+        known = kernelUserns;
+      }
+    }
+    return known;
   }
 
   /** The runtime to drive for handler; throws IllegalArgumentException naming the configured handlers. */

@@ -27,7 +27,8 @@ import java.util.List;
 
 /**
  * A pod's infra process (the pause image under the OCI runtime, ID = the sandbox's), made only
- * when a container needs the pod's shared PID namespace or infra is not dropped.
+ * when a container needs the pod's shared PID namespace or infra is not dropped; in a pod of its
+ * own user namespace it joins that namespace, over an ID-mapped rootfs and ID-mapped binds.
  */
 public final class InfraContainer {
   private static final Duration INFRA_TIMEOUT = Duration.ofSeconds(60);
@@ -66,19 +67,30 @@ public final class InfraContainer {
     Path bundle = layout.infraBundle(id);
     Path layer = layout.infraLayer(id);
     Path rootfs = bundle.resolve("rootfs");
-    perform("mount the infra rootfs", () -> mounts.mount(pause.lowerDirs(image.id()), layer, rootfs));
+    var userns = sandbox.userNamespace();
+    perform("mount the infra rootfs", () -> {
+      if (userns.isPresent()) {
+        mounts.mountIdMapped(pause.lowerDirs(image.id()), layer, rootfs, userns.get(), bundle.resolve("layers"));
+      } else {
+        mounts.mount(pause.lowerDirs(image.id()), layer, rootfs);
+      }
+    });
     rollback.onFailure(() -> {
       mounts.unmount(rootfs);
       delete(layer);
     });
     List<String> args = new ArrayList<>(image.config().entrypoint());
     args.addAll(image.config().cmd());
-    OciSpec spec;
+    OciSpec built;
     try {
-      spec = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
+      built = ContainerSpecs.infra(pod, sandbox.context(), rootfs, args, ociOptions);
     } catch (OciSpecException e) {
       throw Steps.specFailure("RunPodSandbox: infra container spec", e);
     }
+    Path binds = bundle.resolve("idmapped");
+    rollback.onFailure(() -> mounts.unmountAll(binds));
+    OciSpec spec = userns.isEmpty() ? built : step("ID-map the infra's bind mounts",
+        () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
     perform("write the infra OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
     CreatedContainer infra = step("create the infra container", () -> runtime.create(oci, id, bundle,
         bundle.resolve("infra.log"), false, false, false, INFRA_TIMEOUT));
@@ -98,5 +110,6 @@ public final class InfraContainer {
       runtime.delete(oci, r.status().infraContainerId(), true);
     });
     perform("unmount the infra rootfs", () -> mounts.unmount(layout.infraBundle(r.id()).resolve("rootfs")));
+    perform("unmount the infra's ID-mapped binds", () -> mounts.unmountAll(layout.infraBundle(r.id()).resolve("idmapped")));
   }
 }

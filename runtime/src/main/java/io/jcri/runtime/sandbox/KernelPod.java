@@ -1,10 +1,12 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.oci.Sysctls;
 import io.jcri.sys.Failure;
 import io.jcri.sys.LibC;
 import io.jcri.sys.Namespaces;
 import io.jcri.sys.Syscalls;
+import io.jcri.sys.UserNamespaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,18 @@ public final class KernelPod implements PodKernel {
         Syscalls.sethostname(hostname);
       }
     });
+  }
+
+  @Override
+  public void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname) throws IOException {
+    UserNamespaces.createPinned(userns.uids(), userns.gids(), userns.pin(), pins);
+    Path uts = pins.get(LibC.CLONE_NEWUTS);
+    if (uts != null) {
+      Namespaces.runIn(uts, LibC.CLONE_NEWUTS, () -> {
+        Syscalls.sethostname(hostname);
+        return null;
+      });
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import static io.jcri.runtime.store.Steps.step;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
 import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.oci.Sysctls;
 import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.store.Rollback;
@@ -17,15 +18,17 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * A pod's own namespaces (network, IPC, UTS pinned on files), its /dev/shm, resolv.conf and
+ * A pod's own namespaces (network, IPC, UTS pinned on files, owned by the pod's own user namespace
+ * when it asks for one), its /dev/shm, resolv.conf and
  * hostname file, under {@code <state>/sandboxes/<id>}; and their removal.
  */
 public final class PodFiles {
   /** What was made for a pod; a null path is a namespace or shm the pod shares with the host. */
   public record Made(boolean hostNetwork, boolean hostIpc, boolean hostPid, Path netns, Path ipcNs, Path utsNs,
-      Path shm, Path resolvConf, Path hostnameFile, String hostname) {}
+      Path shm, Path resolvConf, Path hostnameFile, String hostname, Path userns) {}
 
   private final PodKernel kernel;
   private final Layout layout;
@@ -50,6 +53,7 @@ public final class PodFiles {
     Path ipcNs = hostIpc ? null : run.resolve("ns/ipc");
     Path utsNs = hostNetwork ? null : run.resolve("ns/uts");
     Path shm = hostIpc ? null : run.resolve("shm");
+    Optional<PodUserNamespace> userns = PodUserNamespace.of(pod, run.resolve("ns/user"));
 
     step("create the sandbox directory", () -> Files.createDirectories(run));
     rollback.onFailure(() -> delete(run));
@@ -67,14 +71,19 @@ public final class PodFiles {
     if (utsNs != null) {
       pins.put(LibC.CLONE_NEWUTS, utsNs);
     }
-    if (!pins.isEmpty()) {
+    if (userns.isPresent()) {
+      perform("create the pod namespaces", () -> kernel.pinNamespacesIn(userns.get(), pins, hostname));
+    } else if (!pins.isEmpty()) {
       perform("create the pod namespaces", () -> kernel.pinNamespaces(pins, hostname));
-      rollback.onFailure(() -> {
-        for (Path pin : pins.values()) {
-          kernel.unpin(pin);
-        }
-      });
     }
+    rollback.onFailure(() -> {
+      for (Path pin : pins.values()) {
+        kernel.unpin(pin);
+      }
+      if (userns.isPresent()) {
+        kernel.unpin(userns.get().pin());
+      }
+    });
     if (shm != null) {
       perform("mount the pod's /dev/shm", () -> kernel.mountShm(shm, shmSizeBytes));
       rollback.onFailure(() -> kernel.unmountShm(shm));
@@ -83,7 +92,7 @@ public final class PodFiles {
       perform("apply network sysctls", () -> applyNetSysctls(pod, netns));
     }
     return new Made(hostNetwork, hostIpc, hostPid, netns, ipcNs, utsNs, shm, run.resolve("resolv.conf"),
-        run.resolve("hostname"), hostname);
+        run.resolve("hostname"), hostname, userns.map(PodUserNamespace::pin).orElse(null));
   }
 
   /** StopPodSandbox: the pod's /dev/shm goes; the namespaces stay until the pod is removed. */
@@ -95,7 +104,8 @@ public final class PodFiles {
 
   /** RemovePodSandbox: unpins the namespaces and deletes the pod's directories. */
   public void remove(SandboxRecord r) {
-    for (String pin : List.of(r.metadata().netnsPath(), r.metadata().ipcNsPath(), r.metadata().utsNsPath())) {
+    var m = r.metadata();
+    for (String pin : List.of(m.netnsPath(), m.ipcNsPath(), m.utsNsPath(), m.usernsPath())) {
       if (!pin.isEmpty()) {
         perform("remove the namespace pin " + pin, () -> kernel.unpin(Path.of(pin)));
       }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.sandbox;
 
+import io.jcri.runtime.oci.PodUserNamespace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -11,6 +12,12 @@ import java.util.Map;
 public interface PodKernel {
   /** Creates the namespaces (CLONE_NEW* → pin file), setting hostname in a new UTS namespace. */
   void pinNamespaces(Map<Integer, Path> pins, String hostname) throws IOException;
+
+  /**
+   * Creates the pod's user namespace (pinned at userns.pin()) first, then the namespaces of pins owned
+   * by it, setting hostname in the new UTS namespace.
+   */
+  void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname) throws IOException;
 
   /** Removes a pin; the namespace goes away with its last user. A missing pin is fine. */
   void unpin(Path pin) throws IOException;

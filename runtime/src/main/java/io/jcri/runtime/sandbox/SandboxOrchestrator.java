@@ -5,6 +5,7 @@ import static io.jcri.sys.Timestamps.nowNanos;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.node.RuntimeHandlers;
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
 import io.jcri.sys.Failure;
@@ -53,6 +54,11 @@ public final class SandboxOrchestrator {
           + handlers.all().keySet());
     }
     String handler = handlers.canonical(runtimeHandler);
+    if (PodUserNamespace.asked(pod) && !handlers.features(handler).userNamespaces()) {
+      throw Failure.invalid("linux.security_context.namespace_options.userns_options.mode: runtime handler \""
+          + handler + "\" cannot run pods in a user namespace of their own on this node (see RuntimeHandlerFeatures"
+          + " in Status)");
+    }
     String id = Ids.random();
     String unique = SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
     sandboxes.reserveName(unique, id);
@@ -81,7 +87,8 @@ public final class SandboxOrchestrator {
         pod.getMetadata().getNamespace(), pod.getMetadata().getUid(), pod.getMetadata().getAttempt(), handler,
         nowNanos(), made.hostNetwork(), made.hostIpc(), made.hostPid(), str(made.netns()), str(made.ipcNs()),
         str(made.utsNs()), str(made.shm()), made.resolvConf().toString(), made.hostnameFile().toString(),
-        made.hostname(), pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray())),
+        made.hostname(), pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray()),
+        str(made.userns())),
         SandboxRecord.Status.notReady());
     Sandbox sandbox = new Sandbox(record);
     sandboxes.add(sandbox);

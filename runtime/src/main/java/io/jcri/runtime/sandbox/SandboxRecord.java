@@ -17,11 +17,18 @@ public record SandboxRecord(int version, Metadata metadata, Status status) imple
 
   public enum State { READY, NOTREADY }
 
-  /** Fixed at creation; an empty path is a namespace or file the pod shares with the host. */
+  /**
+   * Fixed at creation; an empty path is a namespace or file the pod shares with the host. usernsPath
+   * pins the pod's own user namespace (userns_options mode POD), empty in the node's.
+   */
   public record Metadata(String id, String name, String namespace, String uid, int attempt, String runtimeHandler,
       long createdAtNanos, boolean hostNetwork, boolean hostIpc, boolean hostPid, String netnsPath, String ipcNsPath,
       String utsNsPath, String shmPath, String resolvConf, String hostnameFile, String hostname, String cgroupParent,
-      String configBase64) {}
+      String configBase64, String usernsPath) {
+    public Metadata {
+      usernsPath = usernsPath == null ? "" : usernsPath; // records written before user namespaces
+    }
+  }
 
   /** Readiness, the network attachment (kept after CNI DEL for status) and the infra process, if any. */
   public record Status(State state, String ip, List<String> additionalIps, String cniResult, boolean networkAttached,

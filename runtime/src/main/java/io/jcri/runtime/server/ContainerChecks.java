@@ -8,8 +8,11 @@ import static io.jcri.runtime.server.Fields.relativeInside;
 import static io.jcri.runtime.server.Fields.required;
 
 import io.jcri.cri.v1.ContainerConfig;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.cri.v1.Device;
 import io.jcri.cri.v1.HugepageLimit;
+import io.jcri.cri.v1.IDMapping;
 import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.KeyValue;
 import io.jcri.cri.v1.LinuxContainerResources;
@@ -40,12 +43,18 @@ final class ContainerChecks {
   private static final long MAX_SHARES = 262_144;
   private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
   private static final Pattern PAGE_SIZE = Pattern.compile("\\d+[KMGTP]B");
+  /** The end (exclusive) of a mapping's host IDs: 4294967295 is the invalid ID (-1). */
+  private static final long MAX_ID_END = 4_294_967_295L;
   /** A cgroup v2 interface file of the container's own cgroup: controller.file, nothing that names a path. */
   private static final Pattern UNIFIED_KEY = Pattern.compile("[a-z0-9_]+(\\.[A-Za-z0-9_]+)+");
 
   private ContainerChecks() {}
 
-  static void createContainer(ContainerConfig config) {
+  /**
+   * sandboxConfig is the request's copy of the pod's config: a mount's ID mappings must be the pod's
+   * user namespace mappings (the container's own userns_options, else the pod's).
+   */
+  static void createContainer(ContainerConfig config, PodSandboxConfig sandboxConfig) {
     required("metadata.name", config.getMetadata().getName());
     ImageChecks.reference("image.image", config.getImage().getImage());
     if (!config.getWorkingDir().isEmpty()) {
@@ -58,6 +67,9 @@ final class ContainerChecks {
       }
     }
     mounts(config.getMountsList());
+    var own = PodUserNamespace.podModeOptions(config.getLinux().getSecurityContext().getNamespaceOptions());
+    PodUserNamespace.requireMountMappings(config.getMountsList(), own.isPresent() ? own
+        : PodUserNamespace.podModeOptions(sandboxConfig.getLinux().getSecurityContext().getNamespaceOptions()));
     for (int i = 0; i < config.getDevicesCount(); i++) {
       Device d = config.getDevices(i);
       absolute("devices[" + i + "].host_path", d.getHostPath());
@@ -86,10 +98,6 @@ final class ContainerChecks {
       absolute(field + ".container_path", m.getContainerPath());
       if (!m.hasImage() || m.getImage().getImage().isEmpty()) {
         absolute(field + ".host_path", m.getHostPath());
-      }
-      if (m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0) {
-        throw invalid(field + (m.getUidMappingsCount() > 0 ? ".uidMappings" : ".gidMappings"),
-            "asks for an ID-mapped mount, which jcri does not support");
       }
       if (m.getPropagation() == io.jcri.cri.v1.MountPropagation.UNRECOGNIZED) {
         throw invalid(field + ".propagation", m.getPropagationValue() + " is not a mount propagation of the CRI");
@@ -197,10 +205,7 @@ final class ContainerChecks {
     }
   }
 
-  /**
-   * TARGET is a PID namespace mode of containers only, and needs the target. A user namespace of the
-   * pod's own is refused rather than silently run in the host's: no handler advertises user_namespaces.
-   */
+  /** TARGET is a PID namespace mode of containers only, and needs the target. */
   static void namespaces(String field, NamespaceOption ns, boolean container) {
     mode(field + ".network", ns.getNetwork(), ns.getNetworkValue(), false);
     mode(field + ".ipc", ns.getIpc(), ns.getIpcValue(), false);
@@ -208,11 +213,59 @@ final class ContainerChecks {
     if (ns.getPid() == NamespaceMode.TARGET && ns.getTargetId().isEmpty()) {
       throw invalid(field + ".target_id", "is required with pid mode TARGET");
     }
+    if (ns.hasUsernsOptions()) {
+      userns(field, ns);
+    }
+  }
+
+  /**
+   * The CRI's user namespace modes are POD (one UID and one GID mapping, container ID 0 mapped) and
+   * NODE (no mappings). A pod of its own user namespace cannot share the node's network, IPC or PID
+   * namespace: the user namespace would not own them (kubelet refuses these pods too).
+   */
+  private static void userns(String field, NamespaceOption ns) {
     UserNamespace userns = ns.getUsernsOptions();
-    if (ns.hasUsernsOptions() && userns.getMode() != NamespaceMode.NODE) {
-      throw invalid(field + ".userns_options.mode", modeName(userns.getMode(), userns.getModeValue())
-          + " asks for a user namespace other than the node's, which jcri does not support (no runtime handler"
-          + " advertises user_namespaces)");
+    String f = field + ".userns_options";
+    switch (userns.getMode()) {
+      case NODE -> {
+        if (userns.getUidsCount() > 0 || userns.getGidsCount() > 0) {
+          throw invalid(f + (userns.getUidsCount() > 0 ? ".uids" : ".gids"),
+              "mappings are for mode POD only; mode NODE runs in the node's user namespace");
+        }
+      }
+      case POD -> {
+        idMapping(f + ".uids", userns.getUidsList());
+        idMapping(f + ".gids", userns.getGidsList());
+        for (var shared : List.of(Map.entry("network", ns.getNetwork()), Map.entry("ipc", ns.getIpc()),
+            Map.entry("pid", ns.getPid()))) {
+          if (shared.getValue() == NamespaceMode.NODE) {
+            throw invalid(field + "." + shared.getKey(), "NODE cannot be combined with userns_options mode POD: a"
+                + " namespace of the node is not owned by the pod's user namespace");
+          }
+        }
+      }
+      default -> throw invalid(f + ".mode", modeName(userns.getMode(), userns.getModeValue())
+          + " is not a user namespace mode; the CRI allows POD and NODE");
+    }
+  }
+
+  /** Exactly one mapping, of container ID 0, not of the node's root, within the 32-bit IDs below 2^32-1. */
+  private static void idMapping(String field, List<IDMapping> maps) {
+    if (maps.size() != 1) {
+      throw invalid(field, "has " + maps.size() + " mappings; a pod's user namespace takes exactly one");
+    }
+    IDMapping m = maps.get(0);
+    if (m.getContainerId() != 0) {
+      throw invalid(field + "[0].container_id", Integer.toUnsignedString(m.getContainerId())
+          + " leaves the container's root (ID 0) unmapped; the mapping must start at 0");
+    }
+    if (m.getHostId() == 0) {
+      throw invalid(field + "[0].host_id", "0 would make the pod's root the node's root; use mode NODE for that");
+    }
+    long end = Integer.toUnsignedLong(m.getHostId()) + Integer.toUnsignedLong(m.getLength());
+    if (m.getLength() == 0 || end > MAX_ID_END) {
+      throw invalid(field + "[0].length", Integer.toUnsignedString(m.getLength()) + " from host_id "
+          + Integer.toUnsignedString(m.getHostId()) + " must be at least 1 and end below 4294967295");
     }
   }
 

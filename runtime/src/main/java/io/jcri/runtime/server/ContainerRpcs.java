@@ -39,7 +39,7 @@ final class ContainerRpcs {
 
   void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
     Rpc.answer("CreateContainer", out, () -> {
-      ContainerChecks.createContainer(request.getConfig());
+      ContainerChecks.createContainer(request.getConfig(), request.getSandboxConfig());
       return CreateContainerResponse.newBuilder()
           .setContainerId(creator.create(request.getPodSandboxId(), request.getConfig())).build();
     });

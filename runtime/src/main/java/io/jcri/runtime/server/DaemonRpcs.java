@@ -56,7 +56,8 @@ final class DaemonRpcs {
   /** user_namespaces stays false: jcri does not run pods in user namespaces. */
   private static RuntimeHandler runtimeHandler(String name, HandlerFeatures features) {
     return RuntimeHandler.newBuilder().setName(name).setFeatures(RuntimeHandlerFeatures.newBuilder()
-        .setRecursiveReadOnlyMounts(features.recursiveReadOnlyMounts()).setUserNamespaces(false)).build();
+        .setRecursiveReadOnlyMounts(features.recursiveReadOnlyMounts())
+        .setUserNamespaces(features.userNamespaces())).build();
   }
 
   void runtimeConfig(RuntimeConfigRequest request, StreamObserver<RuntimeConfigResponse> out) {

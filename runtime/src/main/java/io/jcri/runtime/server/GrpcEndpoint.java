@@ -2,6 +2,7 @@ package io.jcri.runtime.server;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -38,8 +39,9 @@ public final class GrpcEndpoint implements AutoCloseable {
     this.handlers = handlers;
   }
 
-  /** Binds socket (replacing a stale socket file, refusing a live one) and starts serving. */
-  public static GrpcEndpoint start(Path socket, List<BindableService> services) throws IOException {
+  /** Binds socket (replacing a stale socket file, refusing a live one) and starts serving through interceptors. */
+  public static GrpcEndpoint start(Path socket, List<BindableService> services, List<ServerInterceptor> interceptors)
+      throws IOException {
     Files.createDirectories(socket.getParent());
     if (Files.exists(socket)) {
       if (isLive(socket)) {
@@ -57,6 +59,7 @@ public final class GrpcEndpoint implements AutoCloseable {
         .executor(handlers)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     services.forEach(builder::addService);
+    interceptors.forEach(builder::intercept);
     Server server = builder.build().start();
     Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
     return new GrpcEndpoint(socket, server, loop, handlers);

@@ -84,6 +84,10 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
       if (request.getVerbose() && response.hasImage()) {
         response.putInfo("info", store.inspect(store.find(response.getImage().getId()).orElseThrow()));
       }
+      if (request.getVerbose()) {
+        PullProgressJson.of(store.pullsInFlight(), request.getImage().getImage())
+            .ifPresent(pull -> response.putInfo("pull", pull));
+      }
       return response.build();
     });
   }

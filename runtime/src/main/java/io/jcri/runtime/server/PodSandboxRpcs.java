@@ -2,6 +2,7 @@ package io.jcri.runtime.server;
 
 import io.grpc.stub.StreamObserver;
 import io.jcri.cri.v1.*;
+import io.jcri.runtime.sandbox.PodResources;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.SandboxOrchestrator;
 import io.jcri.runtime.sandbox.Sandboxes;
@@ -13,11 +14,13 @@ final class PodSandboxRpcs {
   private final SandboxOrchestrator pods;
   private final Sandboxes sandboxes;
   private final VerboseInfo verbose;
+  private final PodResources podResources;
 
-  PodSandboxRpcs(RuntimeServer.Lifecycle services, VerboseInfo verbose) {
+  PodSandboxRpcs(RuntimeServer.Lifecycle services, VerboseInfo verbose, PodResources podResources) {
     this.pods = services.pods();
     this.sandboxes = services.sandboxes();
     this.verbose = verbose;
+    this.podResources = podResources;
   }
 
   void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> out) {
@@ -49,6 +52,7 @@ final class PodSandboxRpcs {
           .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Timestamps.nowNanos());
       if (request.getVerbose()) {
         response.putInfo("info", verbose.of(s));
+        podResources.recorded(s.id()).ifPresent(r -> response.putInfo("resources", r));
       }
       return response.build();
     });
@@ -72,14 +76,13 @@ final class PodSandboxRpcs {
         .map(CriViews::podSandbox).toList();
   }
 
-  /**
-   * With the cgroupfs driver kubelet owns the pod cgroup and resizes it itself; the runtime only
-   * has to know the pod, and each container's resources change through UpdateContainerResources.
-   */
+  /** In-place pod resize: {@link PodResources} sets the pod cgroup's limits and records them. */
   void updatePodSandboxResources(UpdatePodSandboxResourcesRequest request,
       StreamObserver<UpdatePodSandboxResourcesResponse> out) {
     Rpc.answer("UpdatePodSandboxResources", out, () -> {
-      sandboxes.require(request.getPodSandboxId());
+      Sandbox s = sandboxes.require(request.getPodSandboxId());
+      PodResources.validate(request);
+      podResources.update(s.id(), s.record().metadata().cgroupParent(), request.getOverhead(), request.getResources());
       return UpdatePodSandboxResourcesResponse.getDefaultInstance();
     });
   }

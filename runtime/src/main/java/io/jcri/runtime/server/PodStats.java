@@ -34,6 +34,15 @@ public final class PodStats {
         imageFsMountpoint);
   }
 
+  /** OOM kills in the container's cgroup while it runs; once it exited, 1 when the OOM killer ended it. */
+  long oomEvents(Container c) {
+    var r = c.record();
+    if (c.running()) {
+      return collector.oomKills(r.metadata().pid());
+    }
+    return "OOMKilled".equals(r.status().reason()) ? 1 : 0;
+  }
+
   PodSandboxStats pod(Sandbox s) {
     var r = s.record();
     List<Container> members = containers.inSandbox(r.id());

@@ -10,10 +10,12 @@ import io.jcri.runtime.container.ContainerCreator;
 import io.jcri.runtime.container.ContainerLifecycle;
 import io.jcri.runtime.container.ContainerOperations;
 import io.jcri.runtime.container.Containers;
+import io.jcri.runtime.sandbox.PodResources;
 import io.jcri.runtime.sandbox.SandboxOrchestrator;
 import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.streaming.StreamingServer;
+import java.nio.file.Path;
 
 /**
  * The CRI RuntimeService edge: hands each RPC to the method of the same name in the class of its
@@ -34,7 +36,8 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
   public RuntimeServer(JcriConfig config, RuntimeHandlers handlers, CniManager network, Lifecycle services,
       Layout layout, StreamingServer streaming, LifecycleEvents events, PodStats stats) {
     VerboseInfo verbose = new VerboseInfo(layout);
-    this.pods = new PodSandboxRpcs(services, verbose);
+    this.pods = new PodSandboxRpcs(services, verbose, new PodResources(layout,
+        Path.of("/sys/fs/cgroup"), config.cgroupDriver()));
     this.containers = new ContainerRpcs(services, verbose, events);
     this.stats = new StatsRpcs(stats, services.containers(), services.sandboxes());
     this.streams = new StreamingRpcs(streaming, services.containers(), services.sandboxes());

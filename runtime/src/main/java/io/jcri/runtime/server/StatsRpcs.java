@@ -11,11 +11,13 @@ final class StatsRpcs {
   private final PodStats stats;
   private final Containers containers;
   private final Sandboxes sandboxes;
+  private final CriMetrics criMetrics;
 
   StatsRpcs(PodStats stats, Containers containers, Sandboxes sandboxes) {
     this.stats = stats;
     this.containers = containers;
     this.sandboxes = sandboxes;
+    this.criMetrics = new CriMetrics(sandboxes, containers, stats);
   }
 
   void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
@@ -65,20 +67,22 @@ final class StatsRpcs {
         .map(stats::pod).toList();
   }
 
-  /** jcri exposes no metrics beyond the CRI stats, so it has no descriptors to list. */
+  /** The cAdvisor-named metrics of {@link CriMetrics}. */
   void listMetricDescriptors(ListMetricDescriptorsRequest request,
       StreamObserver<ListMetricDescriptorsResponse> out) {
-    Rpc.answer("ListMetricDescriptors", out, ListMetricDescriptorsResponse::getDefaultInstance);
+    Rpc.answer("ListMetricDescriptors", out, () -> ListMetricDescriptorsResponse.newBuilder()
+        .addAllDescriptors(CriMetrics.descriptors()).build());
   }
 
   void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
       StreamObserver<ListPodSandboxMetricsResponse> out) {
-    Rpc.answer("ListPodSandboxMetrics", out, ListPodSandboxMetricsResponse::getDefaultInstance);
+    Rpc.answer("ListPodSandboxMetrics", out, () -> ListPodSandboxMetricsResponse.newBuilder()
+        .addAllPodMetrics(criMetrics.all()).build());
   }
 
   void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
       StreamObserver<StreamPodSandboxMetricsResponse> out) {
-    Rpc.stream("StreamPodSandboxMetrics", out, List.<PodSandboxMetrics>of(),
+    Rpc.stream("StreamPodSandboxMetrics", out, criMetrics.all(),
         chunk -> StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(chunk).build());
   }
 }

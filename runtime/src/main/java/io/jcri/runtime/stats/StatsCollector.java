@@ -104,6 +104,12 @@ public final class StatsCollector {
     return kills != null && kills > 0;
   }
 
+  /** OOM kills counted by the memory cgroup of the process pid (0 when unreadable). */
+  public long oomKills(int pid) {
+    Long kills = mounts.ofPid(pid).map(CgroupUsage::oomKills).orElse(null);
+    return kills == null ? 0 : kills;
+  }
+
   /** Containers sharing a cgroup (or one pid given twice) are counted once. */
   private Usage containersUsage(List<Integer> pids) {
     Set<CgroupDirs> cgroups = new LinkedHashSet<>();

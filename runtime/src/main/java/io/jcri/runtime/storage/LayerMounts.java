@@ -1,5 +1,7 @@
 package io.jcri.runtime.storage;
 
+import io.jcri.runtime.oci.OciSpec;
+import io.jcri.runtime.oci.PodUserNamespace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +22,16 @@ public interface LayerMounts {
   /** Unmounts every mount point directly below dir. */
   void unmountAll(Path dir) throws IOException;
 
+  /**
+   * Mounts the overlay at mountPoint over lower layers ID-mapped into the pod's user namespace (a
+   * pod of its own user namespace); scratch is a directory it may use while mounting.
+   */
+  void mountIdMapped(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint, PodUserNamespace userns,
+      Path scratch) throws IOException;
+
+  /** Mounts an ID-mapped clone of each bind source of spec below dir; returns the spec binding those. */
+  OciSpec idMapBinds(OciSpec spec, PodUserNamespace userns, Path dir) throws IOException;
+
   LayerMounts KERNEL = new LayerMounts() {
     @Override
     public void mount(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint) throws IOException {
@@ -39,6 +51,18 @@ public interface LayerMounts {
     @Override
     public void unmountAll(Path dir) throws IOException {
       Rootfs.unmountAll(dir);
+    }
+
+    @Override
+    public void mountIdMapped(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint, PodUserNamespace userns,
+        Path scratch) throws IOException {
+      IdMappedBinds.mountRootfs(lowerDirsTopFirst, layerDir, mountPoint, userns.pin(), userns.hostRootUid(),
+          userns.hostRootGid(), scratch);
+    }
+
+    @Override
+    public OciSpec idMapBinds(OciSpec spec, PodUserNamespace userns, Path dir) throws IOException {
+      return IdMappedBinds.binds(spec, userns.pin(), dir);
     }
   };
 }

@@ -124,4 +124,23 @@ class ConfigLoaderTest {
         () -> ConfigLoader.parse(F, "[runtimes]\ndefault_runtime = \"youki\"\n"));
     assertTrue(e.getMessage().contains("youki"), e.getMessage());
   }
+
+  @Test
+  void logFormatIsTextOrJson() throws Exception {
+    assertEquals("text", JcriConfig.defaults().logFormat());
+    assertEquals("json", ConfigLoader.parse(F, "log_format = \"json\"").logFormat());
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(F, "log_format = \"xml\""));
+    assertTrue(e.getMessage().contains("jcri.toml:1: key log_format"), e.getMessage());
+  }
+
+  @Test
+  void pinnedImagesMustBeReferences() throws Exception {
+    assertEquals(List.of("registry.k8s.io/pause:3.10", "busybox@sha256:" + "a".repeat(64)),
+        ConfigLoader.parse(F, "[images]\npinned = [\"registry.k8s.io/pause:3.10\", \"busybox@sha256:" + "a".repeat(64)
+            + "\"]").images().pinned());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse(F, "[images]\npinned = [\"Bad Name\"]"));
+    assertTrue(e.getMessage().contains("jcri.toml:2: key images.pinned: \"Bad Name\" is not an image reference"),
+        e.getMessage());
+  }
 }

@@ -1,5 +1,6 @@
 package io.jcri.runtime.fakes;
 
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.sandbox.PodKernel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +31,15 @@ public final class FakeKernel implements PodKernel {
       Files.writeString(pin, "");
       this.pins.add(pin);
     }
+  }
+
+  @Override
+  public void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname) throws IOException {
+    check("pin");
+    Files.createDirectories(userns.pin().getParent());
+    Files.writeString(userns.pin(), "");
+    this.pins.add(userns.pin());
+    pinNamespaces(pins, hostname);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.jcri.runtime.fakes;
 
+import io.jcri.runtime.oci.OciSpec;
+import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.storage.LayerMounts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,5 +48,24 @@ public final class FakeMounts implements LayerMounts {
   @Override
   public void unmountAll(Path dir) throws IOException {
     mounted.removeIf(p -> p.getParent().equals(dir));
+  }
+
+  @Override
+  public void mountIdMapped(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint, PodUserNamespace userns,
+      Path scratch) throws IOException {
+    mount(lowerDirsTopFirst, layerDir, mountPoint);
+  }
+
+  /** Each bind source "cloned" below dir: the clone is a mount point, the spec is unchanged. */
+  @Override
+  public OciSpec idMapBinds(OciSpec spec, PodUserNamespace userns, Path dir) throws IOException {
+    check("idMapBinds");
+    int n = 0;
+    for (var m : spec.spec().mounts()) {
+      if ("bind".equals(m.type())) {
+        mounted.add(dir.resolve(String.valueOf(n++)));
+      }
+    }
+    return spec;
   }
 }

@@ -27,7 +27,8 @@ public final class TestNode {
   public TestNode(Path dir) {
     layout = new Layout(dir.resolve("root"), dir.resolve("state"));
     handlers = new RuntimeHandlers(new JcriConfig.Runtimes("runc",
-        Map.of("runc", new JcriConfig.Handler(Path.of("/bin/true")))), Path.of("/bin/true"), layout.runtimes());
+        Map.of("runc", new JcriConfig.Handler(Path.of("/bin/true")))), Path.of("/bin/true"), layout.runtimes(),
+        dir.resolve("root/userns-probe"));
     events.subscribe(e -> published.add(e.kind() + " " + e.containerId().substring(0, 4)));
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HandlerFeaturesTest {
   @Test
@@ -39,6 +40,28 @@ class HandlerFeaturesTest {
     Optional<Path> runc = RuntimeHandlers.resolveExecutable(Path.of("runc"));
     assumeTrue(runc.isPresent(), "runc is not on PATH");
     assumeTrue(HandlerFeatures.kernelAtLeast(System.getProperty("os.version"), 5, 12));
-    assertTrue(HandlerFeatures.probe(runc.get()).recursiveReadOnlyMounts());
+    assertTrue(HandlerFeatures.probe(runc.get(), false).recursiveReadOnlyMounts());
+  }
+
+  @Test
+  void userNamespacesNeedTheRuntimeAndTheKernel() {
+    assertTrue(HandlerFeatures.usernsInFeatures("{\"linux\":{\"namespaces\":[\"cgroup\",\"user\",\"uts\"]}}"));
+    assertFalse(HandlerFeatures.usernsInFeatures("{\"linux\":{\"namespaces\":[\"cgroup\",\"uts\"]}}"));
+    assertFalse(HandlerFeatures.usernsInFeatures("not json"));
+    Optional<Path> runc = RuntimeHandlers.resolveExecutable(Path.of("runc"));
+    assumeTrue(runc.isPresent(), "runc is not on PATH");
+    assertTrue(HandlerFeatures.probe(runc.get(), true).userNamespaces());
+    assertFalse(HandlerFeatures.probe(runc.get(), false).userNamespaces());
+  }
+
+  @Test
+  void thisKernelPassesTheUserNamespaceProbeAndTheScratchDirGoes(@TempDir Path dir) throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")));
+    Path state = dir.resolve("state");
+    java.nio.file.Files.createDirectories(state);
+    assertFalse(UserNamespaceProbe.works(dir.resolve("probe"), state), "the @TempDir is 0700: the pod's root cannot reach");
+    assertTrue(dir.toFile().setExecutable(true, false));
+    assertTrue(UserNamespaceProbe.works(dir.resolve("probe"), state));
+    assertFalse(java.nio.file.Files.exists(dir.resolve("probe")));
   }
 }

@@ -18,6 +18,8 @@ import io.jcri.cri.v1.Mount;
 import io.jcri.cri.v1.MountPropagation;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
+import io.jcri.cri.v1.PodSandboxConfig;
+import io.jcri.cri.v1.UserNamespace;
 import io.jcri.cri.v1.Signal;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -73,10 +75,10 @@ class ContainerChecksTest {
             c -> c.addMounts(Mount.newBuilder().setContainerPath("/tmp").setHostPath("tmp"))),
         ROWS.bad("mounts[2].container_path \"/data/\" is also the destination of mounts[0]",
             c -> c.addMounts(Mount.newBuilder().setContainerPath("/data/").setHostPath("/tmp"))),
-        ROWS.bad("mounts[2].uidMappings asks for an ID-mapped mount, which jcri does not support",
+        ROWS.bad("mounts[2].uidMappings: [0:100000:65536] is not possible: the pod runs in the node's user namespace",
             c -> c.addMounts(Mount.newBuilder().setContainerPath("/ids").setHostPath("/tmp")
                 .addUidMappings(IDMapping.newBuilder().setContainerId(0).setHostId(100000).setLength(65536)))),
-        ROWS.bad("mounts[2].gidMappings asks for an ID-mapped mount, which jcri does not support",
+        ROWS.bad("mounts[2].gidMappings: [0:100000:65536] is not possible: the pod runs in the node's user namespace",
             c -> c.addMounts(Mount.newBuilder().setContainerPath("/ids").setHostPath("/tmp")
                 .addGidMappings(IDMapping.newBuilder().setContainerId(0).setHostId(100000).setLength(65536)))),
         ROWS.bad("mounts[0].propagation 5 is not a mount propagation of the CRI",
@@ -126,8 +128,10 @@ class ContainerChecksTest {
             c -> security(c).getNamespaceOptionsBuilder().clearTargetId()),
         ROWS.bad("linux.security_context.namespace_options.ipc TARGET is not a namespace mode allowed here",
             c -> security(c).getNamespaceOptionsBuilder().setIpc(NamespaceMode.TARGET)),
-        ROWS.bad("linux.security_context.namespace_options.userns_options.mode POD asks for a user namespace other than the node's",
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids has 0 mappings",
             c -> security(c).getNamespaceOptionsBuilder().getUsernsOptionsBuilder().setMode(NamespaceMode.POD)),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.mode CONTAINER is not a user namespace mode",
+            c -> security(c).getNamespaceOptionsBuilder().getUsernsOptionsBuilder().setMode(NamespaceMode.CONTAINER)),
         ROWS.bad("linux.security_context.seccomp.profile_type 4 is not a profile type of the CRI",
             c -> security(c).getSeccompBuilder().setProfileTypeValue(4)));
   }
@@ -135,16 +139,57 @@ class ContainerChecksTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("badContainers")
   void badContainersAreRefusedNamingTheField(String expected, Consumer<ContainerConfig.Builder> change) {
-    ROWS.assertRefused(expected, change, c -> ContainerChecks.createContainer(c.build()));
+    ROWS.assertRefused(expected, change, c -> ContainerChecks.createContainer(c.build(), NODE_POD));
   }
 
   @Test
   void aContainerAsKubeletSendsItPasses() {
-    ContainerChecks.createContainer(container().build());
+    ContainerChecks.createContainer(container().build(), NODE_POD);
     ContainerChecks.createContainer(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("c"))
-        .setImage(ImageSpec.newBuilder().setImage("sha256:" + "b".repeat(64))).build());
+        .setImage(ImageSpec.newBuilder().setImage("sha256:" + "b".repeat(64))).build(), NODE_POD);
     ContainerChecks.createContainer(container().setStopSignal(Signal.SIGUSR1).addMounts(Mount.newBuilder()
-        .setContainerPath("/ro").setHostPath("/tmp").setReadonly(true).setRecursiveReadOnly(true)).build());
+        .setContainerPath("/ro").setHostPath("/tmp").setReadonly(true).setRecursiveReadOnly(true)).build(), NODE_POD);
+  }
+
+  private static final PodSandboxConfig NODE_POD = PodSandboxConfig.getDefaultInstance();
+  private static final IDMapping POD_MAP = IDMapping.newBuilder().setContainerId(0).setHostId(65536 * 3).setLength(65536)
+      .build();
+
+  /** A pod or container of its own user namespace (POD mode) mapped by POD_MAP. */
+  private static NamespaceOption.Builder podUserns(NamespaceOption.Builder ns) {
+    return ns.setUsernsOptions(UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(POD_MAP).addGids(POD_MAP));
+  }
+
+  private static PodSandboxConfig usernsPod() {
+    PodSandboxConfig.Builder pod = PodSandboxConfig.newBuilder();
+    podUserns(pod.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder());
+    return pod.build();
+  }
+
+  private static ContainerConfig.Builder withMappedMount(IDMapping uids, IDMapping gids) {
+    return container().addMounts(Mount.newBuilder().setContainerPath("/ids").setHostPath("/tmp").addUidMappings(uids)
+        .addGidMappings(gids));
+  }
+
+  /** kubelet 1.30+ sends the pod's userns mappings on every mount of a hostUsers:false pod. */
+  @Test
+  void mountMappingsEqualToThePodsUserNamespaceArePassed() {
+    ContainerChecks.createContainer(withMappedMount(POD_MAP, POD_MAP).build(), usernsPod());
+    ContainerConfig.Builder own = withMappedMount(POD_MAP, POD_MAP);
+    podUserns(security(own).getNamespaceOptionsBuilder());
+    ContainerChecks.createContainer(own.build(), NODE_POD);
+  }
+
+  @Test
+  void otherMountMappingsAreRefusedNamingTheMount() {
+    IDMapping other = POD_MAP.toBuilder().setHostId(65536 * 4).build();
+    assertInvalid("mounts[2].uidMappings: [0:262144:65536] is not the pod's user namespace mapping [0:196608:65536]",
+        () -> ContainerChecks.createContainer(withMappedMount(other, POD_MAP).build(), usernsPod()));
+    assertInvalid("mounts[2].gidMappings: [0:196608:1] is not the pod's user namespace mapping [0:196608:65536]",
+        () -> ContainerChecks.createContainer(withMappedMount(POD_MAP, POD_MAP.toBuilder().setLength(1).build())
+            .build(), usernsPod()));
+    assertInvalid("mounts[2].uidMappings: [0:196608:65536] is not possible: the pod runs in the node's user namespace",
+        () -> ContainerChecks.createContainer(withMappedMount(POD_MAP, POD_MAP).build(), NODE_POD));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.jcri.runtime.server;
 
 import io.jcri.cri.v1.DNSConfig;
+import io.jcri.cri.v1.IDMapping;
 import io.jcri.cri.v1.Int64Value;
 import io.jcri.cri.v1.LinuxContainerResources;
 import io.jcri.cri.v1.LinuxPodSandboxConfig;
@@ -15,6 +16,7 @@ import io.jcri.cri.v1.Protocol;
 import io.jcri.cri.v1.SecurityProfile;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -122,9 +124,32 @@ class PodSandboxChecksTest {
             p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.TARGET).setTargetId("c"))),
         ROWS.bad("linux.security_context.namespace_options.network 9 is not a namespace mode allowed here",
             p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setNetworkValue(9))),
-        ROWS.bad("linux.security_context.namespace_options.userns_options.mode POD asks for a user namespace other than the node's",
-            p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setUsernsOptions(UserNamespace.newBuilder()
-                .setMode(NamespaceMode.POD)))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids has 0 mappings; a pod's user namespace takes"
+            + " exactly one", p -> userns(p, UserNamespace.newBuilder().setMode(NamespaceMode.POD))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids has 2 mappings",
+            p -> userns(p, pod(map(0, 1000, 65536)).addUids(map(0, 2000, 65536)))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.gids has 0 mappings",
+            p -> userns(p, pod(map(0, 1000, 65536)).clearGids())),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids[0].container_id 1 leaves the container's"
+            + " root (ID 0) unmapped", p -> userns(p, pod(map(1, 1000, 65536)))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids[0].host_id 0 would make the pod's root the"
+            + " node's root", p -> userns(p, pod(map(0, 0, 65536)))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids[0].length 0 from host_id 1000 must be at"
+            + " least 1", p -> userns(p, pod(map(0, 1000, 0)))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids[0].length 65536 from host_id 4294967000",
+            p -> userns(p, pod(map(0, (int) 4294967000L, 65536)))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.mode CONTAINER is not a user namespace mode;"
+            + " the CRI allows POD and NODE", p -> userns(p, UserNamespace.newBuilder().setMode(NamespaceMode.CONTAINER))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.mode TARGET is not a user namespace mode",
+            p -> userns(p, UserNamespace.newBuilder().setMode(NamespaceMode.TARGET))),
+        ROWS.bad("linux.security_context.namespace_options.userns_options.uids mappings are for mode POD only",
+            p -> userns(p, pod(map(0, 1000, 65536)).setMode(NamespaceMode.NODE))),
+        ROWS.bad("linux.security_context.namespace_options.network NODE cannot be combined with userns_options mode POD",
+            p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
+                .setUsernsOptions(pod(map(0, 1000, 65536))))),
+        ROWS.bad("linux.security_context.namespace_options.pid NODE cannot be combined with userns_options mode POD",
+            p -> security(p).setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.NODE)
+                .setUsernsOptions(pod(map(0, 1000, 65536))))),
         ROWS.bad("linux.security_context.seccomp.localhost_ref is required",
             p -> security(p).setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost))),
         ROWS.bad("linux.resources.cpu_period 10 is outside 1000-1000000",
@@ -137,6 +162,28 @@ class PodSandboxChecksTest {
   @MethodSource("badPods")
   void badPodsAreRefusedNamingTheField(String expected, Consumer<PodSandboxConfig.Builder> change) {
     ROWS.assertRefused(expected, change, p -> PodSandboxChecks.runPodSandbox(p.build(), KERNEL));
+  }
+
+  private static void userns(PodSandboxConfig.Builder p, UserNamespace.Builder userns) {
+    security(p).setNamespaceOptions(NamespaceOption.newBuilder().setUsernsOptions(userns));
+  }
+
+  private static UserNamespace.Builder pod(IDMapping m) {
+    return UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(m).addGids(m);
+  }
+
+  private static IDMapping map(int containerId, int hostId, int length) {
+    return IDMapping.newBuilder().setContainerId(containerId).setHostId(hostId).setLength(length).build();
+  }
+
+  @Test
+  void podAndNodeUserNamespacesAsKubeletSendsThemPass() {
+    for (UserNamespace.Builder userns : List.of(pod(map(0, 65536, 65536)), pod(map(0, (int) 4294901759L, 65536)),
+        UserNamespace.newBuilder().setMode(NamespaceMode.NODE))) {
+      PodSandboxConfig.Builder p = pod();
+      userns(p, userns);
+      PodSandboxChecks.runPodSandbox(p.build(), KERNEL);
+    }
   }
 
   @Test

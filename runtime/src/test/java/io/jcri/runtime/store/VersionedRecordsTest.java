@@ -54,6 +54,25 @@ class VersionedRecordsTest {
     assertEquals(ready, store.loadAll().stream().filter(r -> r.id().equals(ready.id())).findFirst().orElseThrow());
   }
 
+  /** usernsPath came after schema version 1: records of the first release and of version 1 without it load. */
+  @Test
+  void sandboxRecordsWrittenBeforeUserNamespacesHaveNone() throws Exception {
+    TestNode.installRecords(dir, "sandbox-ready.json");
+    RecordStore<SandboxRecord> store = new RecordStore<>(dir, SandboxRecord.class);
+    SandboxRecord old = store.loadAll().get(0);
+    assertEquals("", old.metadata().usernsPath());
+    store.save(old.id(), old);
+    var json = (com.fasterxml.jackson.databind.node.ObjectNode) RecordStore.JSON.readTree(
+        dir.resolve(old.id() + ".json").toFile());
+    assertTrue(json.at("/metadata/usernsPath").isTextual(), "written in the metadata part");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("metadata")).remove("usernsPath");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("metadata")).put("netnsPath", "/run/x/ns/net");
+    Files.writeString(dir.resolve(old.id() + ".json"), json.toString());
+    SandboxRecord v1 = store.loadAll().get(0);
+    assertEquals("", v1.metadata().usernsPath());
+    assertEquals("/run/x/ns/net", v1.metadata().netnsPath());
+  }
+
   @Test
   void aRecordOfANewerSchemaIsNotGuessedAt() throws Exception {
     Files.writeString(dir.resolve("x.json"), "{\"version\":99,\"metadata\":{\"id\":\"x\"},\"status\":{}}");
