@@ -12,15 +12,23 @@ import java.util.regex.Pattern;
  */
 final class BandwidthQuantity {
   private static final Pattern QUANTITY =
-      Pattern.compile("\\+?([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][-+]?[0-9]+)?");
-  private static final Map<String, BigDecimal> SUFFIXES = Map.ofEntries(
-      Map.entry("m", new BigDecimal("0.001")),
-      Map.entry("k", BigDecimal.TEN.pow(3)), Map.entry("M", BigDecimal.TEN.pow(6)),
-      Map.entry("G", BigDecimal.TEN.pow(9)), Map.entry("T", BigDecimal.TEN.pow(12)),
-      Map.entry("P", BigDecimal.TEN.pow(15)), Map.entry("E", BigDecimal.TEN.pow(18)),
-      Map.entry("Ki", BigDecimal.valueOf(2).pow(10)), Map.entry("Mi", BigDecimal.valueOf(2).pow(20)),
-      Map.entry("Gi", BigDecimal.valueOf(2).pow(30)), Map.entry("Ti", BigDecimal.valueOf(2).pow(40)),
-      Map.entry("Pi", BigDecimal.valueOf(2).pow(50)), Map.entry("Ei", BigDecimal.valueOf(2).pow(60)));
+      Pattern.compile(
+          "\\+?([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][-+]?[0-9]+)?");
+  private static final Map<String, BigDecimal> SUFFIXES =
+      Map.ofEntries(
+          Map.entry("m", new BigDecimal("0.001")),
+          Map.entry("k", BigDecimal.TEN.pow(3)),
+          Map.entry("M", BigDecimal.TEN.pow(6)),
+          Map.entry("G", BigDecimal.TEN.pow(9)),
+          Map.entry("T", BigDecimal.TEN.pow(12)),
+          Map.entry("P", BigDecimal.TEN.pow(15)),
+          Map.entry("E", BigDecimal.TEN.pow(18)),
+          Map.entry("Ki", BigDecimal.valueOf(2).pow(10)),
+          Map.entry("Mi", BigDecimal.valueOf(2).pow(20)),
+          Map.entry("Gi", BigDecimal.valueOf(2).pow(30)),
+          Map.entry("Ti", BigDecimal.valueOf(2).pow(40)),
+          Map.entry("Pi", BigDecimal.valueOf(2).pow(50)),
+          Map.entry("Ei", BigDecimal.valueOf(2).pow(60)));
   private static final BigDecimal MIN = BigDecimal.TEN.pow(3);
   private static final BigDecimal MAX = BigDecimal.TEN.pow(15);
 
@@ -33,13 +41,15 @@ final class BandwidthQuantity {
     }
     BigDecimal number = new BigDecimal(m.group(1));
     String suffix = m.group(2);
-    if (suffix != null && (suffix.startsWith("e") || suffix.startsWith("E") && suffix.length() > 1)) {
+    if (suffix != null
+        && (suffix.startsWith("e") || suffix.startsWith("E") && suffix.length() > 1)) {
       number = number.scaleByPowerOfTen(Integer.parseInt(suffix.substring(1)));
     } else if (suffix != null) {
       number = number.multiply(SUFFIXES.get(suffix));
     }
     if (number.compareTo(MIN) < 0 || number.compareTo(MAX) > 0) {
-      throw new CniException("annotation " + annotation + ": " + value + " is outside 1kbit..1Pbit per second");
+      throw new CniException(
+          "annotation " + annotation + ": " + value + " is outside 1kbit..1Pbit per second");
     }
     return number.setScale(0, RoundingMode.CEILING).longValueExact();
   }

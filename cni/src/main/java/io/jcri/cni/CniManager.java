@@ -15,10 +15,10 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
- * Pod networking through CNI plugins: the default network (first valid config in the conf dir)
- * is attached as eth0 of the pod's netns on {@link #setUp} and detached on {@link #tearDown},
- * which uses the config cached at ADD time, so it works after a restart or a config change.
- * Thread-safe; callers serialise calls for one sandbox.
+ * Pod networking through CNI plugins: the default network (first valid config in the conf dir) is
+ * attached as eth0 of the pod's netns on {@link #setUp} and detached on {@link #tearDown}, which
+ * uses the config cached at ADD time, so it works after a restart or a config change. Thread-safe;
+ * callers serialise calls for one sandbox.
  */
 public final class CniManager {
   private static final Logger LOG = Logger.getLogger(CniManager.class.getName());
@@ -26,7 +26,8 @@ public final class CniManager {
   private static final String NOT_READY = "NetworkPluginNotReady";
   private static final Pattern SAFE_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
   private static final byte[] LOOPBACK_CONFIG =
-      "{\"cniVersion\":\"0.3.1\",\"name\":\"cni-loopback\",\"type\":\"loopback\"}".getBytes(StandardCharsets.UTF_8);
+      "{\"cniVersion\":\"0.3.1\",\"name\":\"cni-loopback\",\"type\":\"loopback\"}"
+          .getBytes(StandardCharsets.UTF_8);
 
   private volatile ConfigDir configs;
   private volatile PluginRunner plugins;
@@ -43,7 +44,10 @@ public final class CniManager {
     this.cache = cache;
   }
 
-  /** Loads the conf dir, first writing jcri's default network into it when it holds no config and options allow. */
+  /**
+   * Loads the conf dir, first writing jcri's default network into it when it holds no config and
+   * options allow.
+   */
   public static CniManager open(CniOptions options) throws IOException {
     ConfigDir configs = new ConfigDir(options.confDir());
     PluginRunner plugins = new PluginRunner(options.binDirs(), options.pluginTimeout());
@@ -57,8 +61,8 @@ public final class CniManager {
   }
 
   /**
-   * Another conf dir, plugin dirs or plugin timeout (a config reload) for the calls that start
-   * from now on; pods set up before keep their cached config for tearDown. Writes no default network.
+   * Another conf dir, plugin dirs or plugin timeout (a config reload) for the calls that start from
+   * now on; pods set up before keep their cached config for tearDown. Writes no default network.
    */
   public void reconfigure(Path confDir, List<Path> binDirs, Duration pluginTimeout) {
     configs = new ConfigDir(confDir);
@@ -73,25 +77,42 @@ public final class CniManager {
     plugins.setListener(listener);
   }
 
-  /** Ready when a network is configured and all its plugins are installed (and, for 1.1.0 networks, answer STATUS). */
+  /**
+   * Ready when a network is configured and all its plugins are installed (and, for 1.1.0 networks,
+   * answer STATUS).
+   */
   public Readiness readiness() {
     ConfigDir.Snapshot snapshot = configs.current();
     NetworkConfig net = snapshot.defaultNetwork();
     if (net == null) {
-      String why = snapshot.problems().isEmpty() ? "" : ": " + String.join("; ", snapshot.problems());
-      return new Readiness(false, NOT_READY, "cni config uninitialized: no valid network config in "
-          + configs.dir() + why);
+      String why =
+          snapshot.problems().isEmpty() ? "" : ": " + String.join("; ", snapshot.problems());
+      return new Readiness(
+          false,
+          NOT_READY,
+          "cni config uninitialized: no valid network config in " + configs.dir() + why);
     }
     for (ObjectNode plugin : net.plugins()) {
       if (plugins.find(type(plugin)) == null) {
-        return new Readiness(false, NOT_READY, "network " + net.name() + ": CNI plugin " + type(plugin)
-            + " not found in " + plugins.binDirsText());
+        return new Readiness(
+            false,
+            NOT_READY,
+            "network "
+                + net.name()
+                + ": CNI plugin "
+                + type(plugin)
+                + " not found in "
+                + plugins.binDirsText());
       }
     }
     if (net.versionAtLeast("1.1.0")) {
       try {
         for (ObjectNode plugin : net.plugins()) {
-          plugins.exec("STATUS", type(plugin), net.name(), Map.of(),
+          plugins.exec(
+              "STATUS",
+              type(plugin),
+              net.name(),
+              Map.of(),
               net.pluginInput(plugin, Json.MAPPER.createObjectNode(), null));
         }
       } catch (IOException e) {
@@ -101,15 +122,18 @@ public final class CniManager {
     return new Readiness(true, "", "");
   }
 
-  /** The node's pod CIDR (UpdateRuntimeConfig), passed to plugins that declare the ipRanges capability; null clears it. */
+  /**
+   * The node's pod CIDR (UpdateRuntimeConfig), passed to plugins that declare the ipRanges
+   * capability; null clears it.
+   */
   public void setPodCidr(String cidr) {
     podCidr = cidr == null || cidr.isBlank() ? null : cidr.strip();
     LOG.info("event=cni_pod_cidr_set cidr=" + podCidr);
   }
 
   /**
-   * Attaches the pod to the default network (and brings its loopback up). On failure the
-   * plugins that ran are undone (DEL, best effort) before the exception is thrown.
+   * Attaches the pod to the default network (and brings its loopback up). On failure the plugins
+   * that ran are undone (DEL, best effort) before the exception is thrown.
    */
   public PodNetworkResult setUp(PodNetwork pod) throws CniException {
     requireSafeId(pod.sandboxId());
@@ -118,16 +142,28 @@ public final class CniManager {
     }
     NetworkConfig net = defaultNetwork();
     long start = System.nanoTime();
-    ResultCache.Entry entry = new ResultCache.Entry(pod.sandboxId(), IF_NAME, pod.netnsPath().toString(),
-        RuntimeArgs.cniArgs(pod), RuntimeArgs.capabilityArgs(pod, podCidr), net, null);
+    ResultCache.Entry entry =
+        new ResultCache.Entry(
+            pod.sandboxId(),
+            IF_NAME,
+            pod.netnsPath().toString(),
+            RuntimeArgs.cniArgs(pod),
+            RuntimeArgs.capabilityArgs(pod, podCidr),
+            net,
+            null);
     bringUpLoopback(pod);
     writeCache(entry);
     JsonNode result = null;
     CniResult parsed;
     try {
       for (ObjectNode plugin : net.plugins()) {
-        byte[] out = plugins.exec("ADD", type(plugin), net.name(), env(entry, entry.netns()),
-            net.pluginInput(plugin, entry.capabilityArgs(), result));
+        byte[] out =
+            plugins.exec(
+                "ADD",
+                type(plugin),
+                net.name(),
+                env(entry, entry.netns()),
+                net.pluginInput(plugin, entry.capabilityArgs(), result));
         result = resultJson(out, plugin, net);
       }
       parsed = CniResult.parse(result, net.cniVersion());
@@ -138,17 +174,36 @@ public final class CniManager {
           cache.delete(entry);
         } catch (IOException stale) {
           // a stale entry only makes a later tearDown run DEL once more, which plugins tolerate
-          LOG.warning("event=cni_cache_delete_failed sandbox=" + pod.sandboxId() + " error=" + stale.getMessage());
+          LOG.warning(
+              "event=cni_cache_delete_failed sandbox="
+                  + pod.sandboxId()
+                  + " error="
+                  + stale.getMessage());
         }
       }
-      LOG.warning("event=cni_add_failed sandbox=" + pod.sandboxId() + " network=" + net.name() + " error="
-          + e.getMessage() + (cleanup == null ? "" : " cleanup_error=" + cleanup));
-      throw new CniException(e.getMessage() + (cleanup == null ? "" : "; undoing the ADD also failed: " + cleanup), e);
+      LOG.warning(
+          "event=cni_add_failed sandbox="
+              + pod.sandboxId()
+              + " network="
+              + net.name()
+              + " error="
+              + e.getMessage()
+              + (cleanup == null ? "" : " cleanup_error=" + cleanup));
+      throw new CniException(
+          e.getMessage() + (cleanup == null ? "" : "; undoing the ADD also failed: " + cleanup), e);
     }
     writeCache(entry.withResult(result));
-    PodNetworkResult done = new PodNetworkResult(net.name(), parsed.podIps(), parsed.interfaces(), result.toString());
-    LOG.info("event=cni_added sandbox=" + pod.sandboxId() + " network=" + net.name() + " ips=" + done.ips()
-        + " ms=" + (System.nanoTime() - start) / 1_000_000);
+    PodNetworkResult done =
+        new PodNetworkResult(net.name(), parsed.podIps(), parsed.interfaces(), result.toString());
+    LOG.info(
+        "event=cni_added sandbox="
+            + pod.sandboxId()
+            + " network="
+            + net.name()
+            + " ips="
+            + done.ips()
+            + " ms="
+            + (System.nanoTime() - start) / 1_000_000);
     return done;
   }
 
@@ -163,17 +218,30 @@ public final class CniManager {
     if (entries.isEmpty()) {
       NetworkConfig net = configs.current().defaultNetwork();
       if (net == null) {
-        LOG.info("event=cni_del_skipped sandbox=" + pod.sandboxId() + " reason=no_cached_attachment_no_network");
+        LOG.info(
+            "event=cni_del_skipped sandbox="
+                + pod.sandboxId()
+                + " reason=no_cached_attachment_no_network");
         return;
       }
       ObjectNode capabilityArgs;
       try {
         capabilityArgs = RuntimeArgs.capabilityArgs(pod, podCidr);
       } catch (CniException badAnnotation) {
-        capabilityArgs = Json.MAPPER.createObjectNode(); // setUp refused it too, so nothing was shaped
+        capabilityArgs =
+            Json.MAPPER.createObjectNode(); // setUp refused it too, so nothing was shaped
       }
       String netns = pod.netnsPath() == null ? "" : pod.netnsPath().toString();
-      entries = List.of(new ResultCache.Entry(pod.sandboxId(), IF_NAME, netns, RuntimeArgs.cniArgs(pod), capabilityArgs, net, null));
+      entries =
+          List.of(
+              new ResultCache.Entry(
+                  pod.sandboxId(),
+                  IF_NAME,
+                  netns,
+                  RuntimeArgs.cniArgs(pod),
+                  capabilityArgs,
+                  net,
+                  null));
     }
     List<String> errors = new ArrayList<>();
     for (ResultCache.Entry entry : entries) {
@@ -181,7 +249,8 @@ public final class CniManager {
       String error = deleteChain(entry, netns);
       if (error == null) {
         deleteCache(entry);
-        LOG.info("event=cni_deleted sandbox=" + pod.sandboxId() + " network=" + entry.config().name());
+        LOG.info(
+            "event=cni_deleted sandbox=" + pod.sandboxId() + " network=" + entry.config().name());
       } else {
         errors.add(error);
       }
@@ -191,7 +260,10 @@ public final class CniManager {
     }
   }
 
-  /** CHECK through the chain with the cached result (networks before 0.4.0, or with disableCheck, are skipped). */
+  /**
+   * CHECK through the chain with the cached result (networks before 0.4.0, or with disableCheck,
+   * are skipped).
+   */
   public void check(PodNetwork pod) throws CniException {
     requireSafeId(pod.sandboxId());
     List<ResultCache.Entry> entries = findCached(pod.sandboxId());
@@ -204,11 +276,16 @@ public final class CniManager {
         continue;
       }
       if (entry.result() == null) {
-        throw new CniException("sandbox " + pod.sandboxId() + ": ADD on network " + net.name() + " never completed");
+        throw new CniException(
+            "sandbox " + pod.sandboxId() + ": ADD on network " + net.name() + " never completed");
       }
       String netns = pod.netnsPath() != null ? pod.netnsPath().toString() : entry.netns();
       for (ObjectNode plugin : net.plugins()) {
-        plugins.exec("CHECK", type(plugin), net.name(), env(entry, netns),
+        plugins.exec(
+            "CHECK",
+            type(plugin),
+            net.name(),
+            env(entry, netns),
             pluginInput(net, plugin, entry.capabilityArgs(), entry.result()));
       }
     }
@@ -217,7 +294,8 @@ public final class CniManager {
   private NetworkConfig defaultNetwork() throws CniException {
     ConfigDir.Snapshot snapshot = configs.current();
     if (snapshot.defaultNetwork() == null) {
-      String why = snapshot.problems().isEmpty() ? "" : " (" + String.join("; ", snapshot.problems()) + ")";
+      String why =
+          snapshot.problems().isEmpty() ? "" : " (" + String.join("; ", snapshot.problems()) + ")";
       throw new CniException("no CNI network configured in " + configs.dir() + why);
     }
     return snapshot.defaultNetwork();
@@ -227,11 +305,26 @@ public final class CniManager {
     if (plugins.find("loopback") == null) {
       return; // nothing in the node's bin dirs can do it; the pod keeps lo down, as without jcri
     }
-    plugins.exec("ADD", "loopback", "cni-loopback", Map.of("CNI_CONTAINERID", pod.sandboxId(),
-        "CNI_NETNS", pod.netnsPath().toString(), "CNI_IFNAME", "lo", "CNI_ARGS", RuntimeArgs.cniArgs(pod)), LOOPBACK_CONFIG);
+    plugins.exec(
+        "ADD",
+        "loopback",
+        "cni-loopback",
+        Map.of(
+            "CNI_CONTAINERID",
+            pod.sandboxId(),
+            "CNI_NETNS",
+            pod.netnsPath().toString(),
+            "CNI_IFNAME",
+            "lo",
+            "CNI_ARGS",
+            RuntimeArgs.cniArgs(pod)),
+        LOOPBACK_CONFIG);
   }
 
-  /** DEL through the chain in reverse, going on past failures so that one broken plugin does not leak the rest; null when all succeeded. */
+  /**
+   * DEL through the chain in reverse, going on past failures so that one broken plugin does not
+   * leak the rest; null when all succeeded.
+   */
   private String deleteChain(ResultCache.Entry entry, String netns) {
     NetworkConfig net = entry.config();
     // before 0.4.0 a DEL gets no prevResult
@@ -241,7 +334,11 @@ public final class CniManager {
     Collections.reverse(reversed);
     for (ObjectNode plugin : reversed) {
       try {
-        plugins.exec("DEL", type(plugin), net.name(), env(entry, netns),
+        plugins.exec(
+            "DEL",
+            type(plugin),
+            net.name(),
+            env(entry, netns),
             pluginInput(net, plugin, entry.capabilityArgs(), prevResult));
       } catch (CniException e) {
         errors.add(e.getMessage());
@@ -250,16 +347,19 @@ public final class CniManager {
     return errors.isEmpty() ? null : String.join("; ", errors);
   }
 
-  private static byte[] pluginInput(NetworkConfig net, ObjectNode plugin, ObjectNode capabilityArgs,
-      JsonNode prevResult) throws CniException {
+  private static byte[] pluginInput(
+      NetworkConfig net, ObjectNode plugin, ObjectNode capabilityArgs, JsonNode prevResult)
+      throws CniException {
     try {
       return net.pluginInput(plugin, capabilityArgs, prevResult);
     } catch (IOException e) {
-      throw new CniException("network " + net.name() + ": cannot build config for plugin " + type(plugin), e);
+      throw new CniException(
+          "network " + net.name() + ": cannot build config for plugin " + type(plugin), e);
     }
   }
 
-  private static JsonNode resultJson(byte[] out, ObjectNode plugin, NetworkConfig net) throws CniException {
+  private static JsonNode resultJson(byte[] out, ObjectNode plugin, NetworkConfig net)
+      throws CniException {
     try {
       JsonNode json = Json.MAPPER.readTree(out);
       if (json != null && json.isObject()) {
@@ -268,20 +368,33 @@ public final class CniManager {
     } catch (IOException e) {
       // reported below with the plugin's name
     }
-    throw new CniException("CNI plugin " + type(plugin) + " ADD (network " + net.name()
-        + ") printed no result object: " + new String(out, StandardCharsets.UTF_8).strip());
+    throw new CniException(
+        "CNI plugin "
+            + type(plugin)
+            + " ADD (network "
+            + net.name()
+            + ") printed no result object: "
+            + new String(out, StandardCharsets.UTF_8).strip());
   }
 
   private static Map<String, String> env(ResultCache.Entry entry, String netns) {
-    return Map.of("CNI_CONTAINERID", entry.containerId(), "CNI_NETNS", netns, "CNI_IFNAME", entry.ifName(),
-        "CNI_ARGS", entry.cniArgs());
+    return Map.of(
+        "CNI_CONTAINERID",
+        entry.containerId(),
+        "CNI_NETNS",
+        netns,
+        "CNI_IFNAME",
+        entry.ifName(),
+        "CNI_ARGS",
+        entry.cniArgs());
   }
 
   private List<ResultCache.Entry> findCached(String sandboxId) throws CniException {
     try {
       return cache.find(sandboxId, IF_NAME);
     } catch (IOException e) {
-      throw new CniException("sandbox " + sandboxId + ": reading the CNI result cache: " + e.getMessage(), e);
+      throw new CniException(
+          "sandbox " + sandboxId + ": reading the CNI result cache: " + e.getMessage(), e);
     }
   }
 
@@ -289,7 +402,9 @@ public final class CniManager {
     try {
       cache.write(entry);
     } catch (IOException e) {
-      throw new CniException("sandbox " + entry.containerId() + ": writing the CNI result cache: " + e.getMessage(), e);
+      throw new CniException(
+          "sandbox " + entry.containerId() + ": writing the CNI result cache: " + e.getMessage(),
+          e);
     }
   }
 
@@ -297,7 +412,9 @@ public final class CniManager {
     try {
       cache.delete(entry);
     } catch (IOException e) {
-      throw new CniException("sandbox " + entry.containerId() + ": removing the CNI cache entry: " + e.getMessage(), e);
+      throw new CniException(
+          "sandbox " + entry.containerId() + ": removing the CNI cache entry: " + e.getMessage(),
+          e);
     }
   }
 

@@ -13,7 +13,11 @@ import java.util.List;
  * @param pluginTimeout how long one plugin exec may run before it is killed
  * @param writeDefaultNetwork write jcri's bridge conflist into confDir when it holds no config
  */
-public record CniOptions(Path confDir, List<Path> binDirs, Path cacheDir, Duration pluginTimeout,
+public record CniOptions(
+    Path confDir,
+    List<Path> binDirs,
+    Path cacheDir,
+    Duration pluginTimeout,
     boolean writeDefaultNetwork) {
   public CniOptions {
     binDirs = List.copyOf(binDirs);

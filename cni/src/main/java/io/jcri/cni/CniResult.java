@@ -8,13 +8,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A plugin result in one shape, whichever spec version printed it: 0.1.0/0.2.0 ({@code ip4},
- * {@code ip6}), 0.3.x/0.4.0 ({@code ips[]} with {@code version}) and 1.x ({@code ips[]} without).
+ * A plugin result in one shape, whichever spec version printed it: 0.1.0/0.2.0 ({@code ip4}, {@code
+ * ip6}), 0.3.x/0.4.0 ({@code ips[]} with {@code version}) and 1.x ({@code ips[]} without).
  */
-record CniResult(String cniVersion, List<PodNetworkResult.Interface> interfaces, List<IpConfig> ips,
-    List<Route> routes, Dns dns) {
+record CniResult(
+    String cniVersion,
+    List<PodNetworkResult.Interface> interfaces,
+    List<IpConfig> ips,
+    List<Route> routes,
+    Dns dns) {
 
-  /** An address in CIDR form; interfaceIndex points into interfaces, or is null when the plugin did not say. */
+  /**
+   * An address in CIDR form; interfaceIndex points into interfaces, or is null when the plugin did
+   * not say.
+   */
   record IpConfig(String address, String gateway, Integer interfaceIndex) {
     String ip() {
       int slash = address.indexOf('/');
@@ -43,13 +50,15 @@ record CniResult(String cniVersion, List<PodNetworkResult.Interface> interfaces,
         JsonNode ip = json.path(family);
         if (ip.isObject()) {
           ips.add(new IpConfig(required(ip, "ip"), text(ip, "gateway"), null));
-          ip.path("routes").forEach(r -> routes.add(new Route(r.path("dst").asText(), text(r, "gw"))));
+          ip.path("routes")
+              .forEach(r -> routes.add(new Route(r.path("dst").asText(), text(r, "gw"))));
         }
       }
     } else {
       for (JsonNode i : json.path("interfaces")) {
-        interfaces.add(new PodNetworkResult.Interface(i.path("name").asText(), i.path("mac").asText(""),
-            i.path("sandbox").asText("")));
+        interfaces.add(
+            new PodNetworkResult.Interface(
+                i.path("name").asText(), i.path("mac").asText(""), i.path("sandbox").asText("")));
       }
       for (JsonNode ip : json.path("ips")) {
         Integer index = ip.hasNonNull("interface") ? ip.get("interface").asInt() : null;
@@ -60,24 +69,33 @@ record CniResult(String cniVersion, List<PodNetworkResult.Interface> interfaces,
         }
         ips.add(config);
       }
-      json.path("routes").forEach(r -> routes.add(new Route(r.path("dst").asText(), text(r, "gw"))));
+      json.path("routes")
+          .forEach(r -> routes.add(new Route(r.path("dst").asText(), text(r, "gw"))));
     }
     JsonNode dns = json.path("dns");
-    return new CniResult(version, List.copyOf(interfaces), List.copyOf(ips), List.copyOf(routes),
-        new Dns(strings(dns.path("nameservers")), dns.path("domain").asText(""), strings(dns.path("search")),
+    return new CniResult(
+        version,
+        List.copyOf(interfaces),
+        List.copyOf(ips),
+        List.copyOf(routes),
+        new Dns(
+            strings(dns.path("nameservers")),
+            dns.path("domain").asText(""),
+            strings(dns.path("search")),
             strings(dns.path("options"))));
   }
 
   /**
-   * The pod's addresses: those on an interface inside the sandbox, or on no named interface;
-   * IPv4 before IPv6 so the primary IP is IPv4 on dual-stack pods, as kubelet expects.
+   * The pod's addresses: those on an interface inside the sandbox, or on no named interface; IPv4
+   * before IPv6 so the primary IP is IPv4 on dual-stack pods, as kubelet expects.
    */
   List<String> podIps() {
     Set<String> v4 = new LinkedHashSet<>();
     Set<String> v6 = new LinkedHashSet<>();
     for (IpConfig ip : ips) {
       Integer i = ip.interfaceIndex();
-      boolean inPod = i == null || i < 0 || i >= interfaces.size() || !interfaces.get(i).sandbox().isEmpty();
+      boolean inPod =
+          i == null || i < 0 || i >= interfaces.size() || !interfaces.get(i).sandbox().isEmpty();
       if (inPod) {
         (ip.ipv6() ? v6 : v4).add(ip.ip());
       }

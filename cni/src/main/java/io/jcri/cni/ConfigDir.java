@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 
 /**
  * The network configs in the conf dir, reloaded when the directory's listing, sizes or mtimes
- * change (checked on each use: cheap, and no watcher thread). Files are read in lexical order;
- * the first valid one is the default network.
+ * change (checked on each use: cheap, and no watcher thread). Files are read in lexical order; the
+ * first valid one is the default network.
  */
 final class ConfigDir {
   private static final Logger LOG = Logger.getLogger(ConfigDir.class.getName());
@@ -21,7 +21,10 @@ final class ConfigDir {
   private String fingerprint;
   private Snapshot snapshot = new Snapshot(null, List.of());
 
-  /** What the dir held at the last load: the default network (or null) and why other files were skipped. */
+  /**
+   * What the dir held at the last load: the default network (or null) and why other files were
+   * skipped.
+   */
   record Snapshot(NetworkConfig defaultNetwork, List<String> problems) {}
 
   ConfigDir(Path dir) {
@@ -30,7 +33,8 @@ final class ConfigDir {
 
   static boolean isConfigFile(Path file) {
     String name = file.getFileName().toString();
-    return !name.startsWith(".") && (name.endsWith(".conflist") || name.endsWith(".conf") || name.endsWith(".json"));
+    return !name.startsWith(".")
+        && (name.endsWith(".conflist") || name.endsWith(".conf") || name.endsWith(".json"));
   }
 
   /** The config files in lexical order (none when the dir does not exist). */
@@ -47,8 +51,13 @@ final class ConfigDir {
       List<Path> files = files();
       StringBuilder print = new StringBuilder();
       for (Path f : files) {
-        print.append(f.getFileName()).append(':').append(Files.size(f)).append(':')
-            .append(Files.getLastModifiedTime(f).toMillis()).append('\n');
+        print
+            .append(f.getFileName())
+            .append(':')
+            .append(Files.size(f))
+            .append(':')
+            .append(Files.getLastModifiedTime(f).toMillis())
+            .append('\n');
       }
       if (!print.toString().equals(fingerprint)) {
         snapshot = load(files);
@@ -66,8 +75,15 @@ final class ConfigDir {
     for (Path file : files) {
       try {
         NetworkConfig config = NetworkConfig.parse(file, Files.readAllBytes(file));
-        LOG.info("event=cni_network_loaded network=" + config.name() + " file=" + file + " cniVersion="
-            + config.cniVersion() + " plugins=" + config.plugins().stream().map(p -> p.path("type").asText()).toList());
+        LOG.info(
+            "event=cni_network_loaded network="
+                + config.name()
+                + " file="
+                + file
+                + " cniVersion="
+                + config.cniVersion()
+                + " plugins="
+                + config.plugins().stream().map(p -> p.path("type").asText()).toList());
         return new Snapshot(config, List.copyOf(problems));
       } catch (IOException e) {
         problems.add(file.getFileName() + ": " + e.getMessage());

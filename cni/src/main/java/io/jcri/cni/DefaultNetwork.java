@@ -21,11 +21,23 @@ final class DefaultNetwork {
     Path file = confDir.resolve(FILE_NAME);
     ObjectNode list = conflist(NAME, BRIDGE, SUBNET, withBandwidth);
     AtomicFiles.write(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(list));
-    LOG.info("event=cni_default_network_written file=" + file + " network=" + NAME + " bridge="
-        + BRIDGE + " subnet=" + SUBNET + " bandwidth=" + withBandwidth);
+    LOG.info(
+        "event=cni_default_network_written file="
+            + file
+            + " network="
+            + NAME
+            + " bridge="
+            + BRIDGE
+            + " subnet="
+            + SUBNET
+            + " bandwidth="
+            + withBandwidth);
   }
 
-  /** The conflist; bandwidth is chained only when its plugin is installed, so the network stays usable without it. */
+  /**
+   * The conflist; bandwidth is chained only when its plugin is installed, so the network stays
+   * usable without it.
+   */
   static ObjectNode conflist(String name, String bridge, String subnet, boolean withBandwidth) {
     ObjectNode list = Json.MAPPER.createObjectNode();
     list.put("cniVersion", "1.0.0");

@@ -11,16 +11,23 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * One CNI network as a plugin list. A single-plugin .conf is wrapped into a list, so the rest
- * of the module sees one shape. {@code list} is the normalised JSON, which is what the result
- * cache keeps so that DEL runs with the config ADD used.
+ * One CNI network as a plugin list. A single-plugin .conf is wrapped into a list, so the rest of
+ * the module sees one shape. {@code list} is the normalised JSON, which is what the result cache
+ * keeps so that DEL runs with the config ADD used.
  */
-record NetworkConfig(String name, String cniVersion, boolean disableCheck, List<ObjectNode> plugins,
-    ObjectNode list, Path source) {
+record NetworkConfig(
+    String name,
+    String cniVersion,
+    boolean disableCheck,
+    List<ObjectNode> plugins,
+    ObjectNode list,
+    Path source) {
   // the spec's rule; it also keeps the name safe inside a cache file name
   private static final Pattern VALID_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
 
-  /** Parses a .conflist, or a .conf/.json single-plugin config; throws with the reason when invalid. */
+  /**
+   * Parses a .conflist, or a .conf/.json single-plugin config; throws with the reason when invalid.
+   */
   static NetworkConfig parse(Path file, byte[] content) throws IOException {
     JsonNode json;
     try {
@@ -54,12 +61,18 @@ record NetworkConfig(String name, String cniVersion, boolean disableCheck, List<
         throw new IOException("network " + name + ": a plugin has no type");
       }
       if (p.path("type").asText().contains("/")) {
-        throw new IOException("network " + name + ": plugin type may not be a path: " + p.path("type").asText());
+        throw new IOException(
+            "network " + name + ": plugin type may not be a path: " + p.path("type").asText());
       }
       plugins.add(p);
     }
-    return new NetworkConfig(name, version, list.path("disableCheck").asBoolean(false), List.copyOf(plugins),
-        list, source);
+    return new NetworkConfig(
+        name,
+        version,
+        list.path("disableCheck").asBoolean(false),
+        List.copyOf(plugins),
+        list,
+        source);
   }
 
   private static ObjectNode wrap(ObjectNode conf) {
@@ -77,17 +90,21 @@ record NetworkConfig(String name, String cniVersion, boolean disableCheck, List<
    * The stdin of one plugin in this list: its own config plus the list's name and version, the
    * runtimeConfig entries it declares as capabilities, and the previous result when there is one.
    */
-  byte[] pluginInput(ObjectNode plugin, ObjectNode capabilityArgs, JsonNode prevResult) throws IOException {
+  byte[] pluginInput(ObjectNode plugin, ObjectNode capabilityArgs, JsonNode prevResult)
+      throws IOException {
     ObjectNode input = plugin.deepCopy();
     input.put("cniVersion", cniVersion);
     input.put("name", name);
     ObjectNode runtimeConfig = Json.MAPPER.createObjectNode();
     JsonNode declared = plugin.path("capabilities");
-    capabilityArgs.properties().forEach(arg -> {
-      if (declared.path(arg.getKey()).asBoolean(false)) {
-        runtimeConfig.set(arg.getKey(), arg.getValue());
-      }
-    });
+    capabilityArgs
+        .properties()
+        .forEach(
+            arg -> {
+              if (declared.path(arg.getKey()).asBoolean(false)) {
+                runtimeConfig.set(arg.getKey(), arg.getValue());
+              }
+            });
     if (!runtimeConfig.isEmpty()) {
       input.set("runtimeConfig", runtimeConfig);
     }

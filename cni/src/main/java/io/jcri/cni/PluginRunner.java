@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Execs one CNI plugin per the spec's calling convention: environment in, config on stdin, result or error on stdout. */
+/**
+ * Execs one CNI plugin per the spec's calling convention: environment in, config on stdin, result
+ * or error on stdout.
+ */
 final class PluginRunner {
   private final List<Path> binDirs;
   private final String cniPath;
@@ -64,7 +67,8 @@ final class PluginRunner {
       result = Command.run(List.of(binary.toString()), fullEnv, stdin, timeout);
     } catch (Command.TimeoutException e) {
       listener.executed(type, command, System.nanoTime() - started, false);
-      throw new CniException(what + ": timed out after " + timeout.toMillis() + " ms and was killed");
+      throw new CniException(
+          what + ": timed out after " + timeout.toMillis() + " ms and was killed");
     } catch (IOException e) {
       listener.executed(type, command, System.nanoTime() - started, false);
       throw new CniException(what + ": " + e.getMessage(), e);
@@ -76,7 +80,10 @@ final class PluginRunner {
     return result.stdout();
   }
 
-  /** The CNI error object ({code, msg, details}) when the plugin printed one, its stderr, and the exit code. */
+  /**
+   * The CNI error object ({code, msg, details}) when the plugin printed one, its stderr, and the
+   * exit code.
+   */
   private static String describeError(Command.Result result) {
     StringBuilder text = new StringBuilder();
     String out = result.out().strip();
@@ -87,7 +94,10 @@ final class PluginRunner {
       // some plugins print plain text; it is shown below as it is
     }
     if (error != null && error.has("code")) {
-      text.append("code ").append(error.path("code").asInt()).append(": ").append(error.path("msg").asText(""));
+      text.append("code ")
+          .append(error.path("code").asInt())
+          .append(": ")
+          .append(error.path("msg").asText(""));
       String details = error.path("details").asText("");
       if (!details.isEmpty()) {
         text.append(" (").append(details).append(')');

@@ -10,13 +10,17 @@ import java.util.List;
  * @param interfaces the interfaces the chain reported (host side and pod side)
  * @param resultJson the final plugin's result, as it printed it
  */
-public record PodNetworkResult(String network, List<String> ips, List<Interface> interfaces, String resultJson) {
+public record PodNetworkResult(
+    String network, List<String> ips, List<Interface> interfaces, String resultJson) {
   public PodNetworkResult {
     ips = List.copyOf(ips);
     interfaces = List.copyOf(interfaces);
   }
 
-  /** An interface from a CNI result; sandbox is the netns path for pod-side interfaces, empty otherwise. */
+  /**
+   * An interface from a CNI result; sandbox is the netns path for pod-side interfaces, empty
+   * otherwise.
+   */
   public record Interface(String name, String mac, String sandbox) {}
 
   /** The primary pod IP, or "" when the chain assigned none. */

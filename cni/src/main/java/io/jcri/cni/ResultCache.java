@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * One file per attachment, {@code <cacheDir>/results/<network>-<containerId>-<ifName>}, holding
- * the exact network config, CNI_ARGS and runtimeConfig of the ADD, and its result once it has
- * one. Written before the ADD runs, so a crash part-way still leaves what DEL needs.
+ * One file per attachment, {@code <cacheDir>/results/<network>-<containerId>-<ifName>}, holding the
+ * exact network config, CNI_ARGS and runtimeConfig of the ADD, and its result once it has one.
+ * Written before the ADD runs, so a crash part-way still leaves what DEL needs.
  */
 final class ResultCache {
   private final Path dir;
@@ -26,8 +26,14 @@ final class ResultCache {
   /**
    * @param result the chain's result, or null while the ADD is under way
    */
-  record Entry(String containerId, String ifName, String netns, String cniArgs, ObjectNode capabilityArgs,
-      NetworkConfig config, JsonNode result) {
+  record Entry(
+      String containerId,
+      String ifName,
+      String netns,
+      String cniArgs,
+      ObjectNode capabilityArgs,
+      NetworkConfig config,
+      JsonNode result) {
     Entry withResult(JsonNode newResult) {
       return new Entry(containerId, ifName, netns, cniArgs, capabilityArgs, config, newResult);
     }
@@ -74,11 +80,18 @@ final class ResultCache {
     if (!(json.get("config") instanceof ObjectNode list)) {
       throw new IOException("CNI cache file " + file + " has no config");
     }
-    ObjectNode capabilityArgs = json.get("capabilityArgs") instanceof ObjectNode caps
-        ? caps : Json.MAPPER.createObjectNode();
-    return new Entry(json.path("containerId").asText(), json.path("ifName").asText(),
-        json.path("netns").asText(""), json.path("cniArgs").asText(""), capabilityArgs,
-        NetworkConfig.fromList(list, file), json.get("result"));
+    ObjectNode capabilityArgs =
+        json.get("capabilityArgs") instanceof ObjectNode caps
+            ? caps
+            : Json.MAPPER.createObjectNode();
+    return new Entry(
+        json.path("containerId").asText(),
+        json.path("ifName").asText(),
+        json.path("netns").asText(""),
+        json.path("cniArgs").asText(""),
+        capabilityArgs,
+        NetworkConfig.fromList(list, file),
+        json.get("result"));
   }
 
   private Path file(Entry entry) {

@@ -5,19 +5,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 
 /**
- * What jcri tells the plugins about one pod: CNI_ARGS, and the runtimeConfig capability args
- * (host ports, bandwidth, DNS, the node's pod CIDR as ipRanges).
+ * What jcri tells the plugins about one pod: CNI_ARGS, and the runtimeConfig capability args (host
+ * ports, bandwidth, DNS, the node's pod CIDR as ipRanges).
  */
 final class RuntimeArgs {
-  // the annotations give a rate only; the burst is left effectively unbounded, as other CRI runtimes do
+  // the annotations give a rate only; the burst is left effectively unbounded, as other CRI
+  // runtimes do
   private static final long UNLIMITED_BURST = 0xFFFFFFFFL;
 
   private RuntimeArgs() {}
 
-  /** CNI_ARGS: the pod's namespace, name, UID and infra container ID, for plugins that know them. */
+  /**
+   * CNI_ARGS: the pod's namespace, name, UID and infra container ID, for plugins that know them.
+   */
   static String cniArgs(PodNetwork pod) {
-    return "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + nullToEmpty(pod.podNamespace()) + ";K8S_POD_NAME="
-        + nullToEmpty(pod.podName()) + ";K8S_POD_INFRA_CONTAINER_ID=" + pod.sandboxId() + ";K8S_POD_UID="
+    return "IgnoreUnknown=1;K8S_POD_NAMESPACE="
+        + nullToEmpty(pod.podNamespace())
+        + ";K8S_POD_NAME="
+        + nullToEmpty(pod.podName())
+        + ";K8S_POD_INFRA_CONTAINER_ID="
+        + pod.sandboxId()
+        + ";K8S_POD_UID="
         + nullToEmpty(pod.podUid());
   }
 
@@ -32,7 +40,11 @@ final class RuntimeArgs {
       ObjectNode port = ports.addObject();
       port.put("hostPort", p.hostPort());
       port.put("containerPort", p.containerPort());
-      port.put("protocol", p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol().toLowerCase(Locale.ROOT));
+      port.put(
+          "protocol",
+          p.protocol() == null || p.protocol().isEmpty()
+              ? "tcp"
+              : p.protocol().toLowerCase(Locale.ROOT));
       if (p.hostIp() != null && !p.hostIp().isEmpty()) {
         port.put("hostIP", p.hostIp());
       }
@@ -42,19 +54,24 @@ final class RuntimeArgs {
     }
     ObjectNode bandwidth = Json.MAPPER.createObjectNode();
     if (pod.ingressBandwidth() != null && !pod.ingressBandwidth().isBlank()) {
-      bandwidth.put("ingressRate", BandwidthQuantity.bitsPerSecond("kubernetes.io/ingress-bandwidth",
-          pod.ingressBandwidth()));
+      bandwidth.put(
+          "ingressRate",
+          BandwidthQuantity.bitsPerSecond(
+              "kubernetes.io/ingress-bandwidth", pod.ingressBandwidth()));
       bandwidth.put("ingressBurst", UNLIMITED_BURST);
     }
     if (pod.egressBandwidth() != null && !pod.egressBandwidth().isBlank()) {
-      bandwidth.put("egressRate", BandwidthQuantity.bitsPerSecond("kubernetes.io/egress-bandwidth",
-          pod.egressBandwidth()));
+      bandwidth.put(
+          "egressRate",
+          BandwidthQuantity.bitsPerSecond("kubernetes.io/egress-bandwidth", pod.egressBandwidth()));
       bandwidth.put("egressBurst", UNLIMITED_BURST);
     }
     if (!bandwidth.isEmpty()) {
       args.set("bandwidth", bandwidth);
     }
-    if (!pod.dnsServers().isEmpty() || !pod.dnsSearches().isEmpty() || !pod.dnsOptions().isEmpty()) {
+    if (!pod.dnsServers().isEmpty()
+        || !pod.dnsSearches().isEmpty()
+        || !pod.dnsOptions().isEmpty()) {
       ObjectNode dns = args.putObject("dns");
       pod.dnsServers().forEach(dns.putArray("servers")::add);
       pod.dnsSearches().forEach(dns.putArray("searches")::add);

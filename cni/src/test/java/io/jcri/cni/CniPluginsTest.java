@@ -32,12 +32,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real bridge, host-local, portmap and bandwidth plugins from /usr/lib/cni, on a bridge and subnet of the test's own. */
+/**
+ * The real bridge, host-local, portmap and bandwidth plugins from /usr/lib/cni, on a bridge and
+ * subnet of the test's own.
+ */
 class CniPluginsTest {
   private static final Path PLUGINS = Path.of("/usr/lib/cni");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private String network;
   private String bridge;
@@ -76,33 +78,48 @@ class CniPluginsTest {
     return CniManager.open(new CniOptions(confDir, binDirs, cacheDir, timeout, false));
   }
 
-  private PodNetwork pod(CniManager cni, String name, List<PortMapping> ports, String bandwidth) throws IOException {
+  private PodNetwork pod(CniManager cni, String name, List<PortMapping> ports, String bandwidth)
+      throws IOException {
     byte[] random = new byte[32];
     ThreadLocalRandom.current().nextBytes(random);
     String id = HexFormat.of().formatHex(random); // 64 hex, like jcrid's sandbox ids
     Path pin = pins.resolve(id);
     Namespaces.createPinned(Map.of(LibC.CLONE_NEWNET, pin), () -> {});
-    PodNetwork pod = new PodNetwork(id, pin, name, "default", "uid-" + name, ports, bandwidth, bandwidth,
-        List.of("10.96.0.10"), List.of("svc.cluster.local"), List.of("ndots:5"));
-    cleanups.add(() -> {
-      try {
-        cni.tearDown(pod);
-      } catch (IOException e) {
-        System.err.println("cleanup tearDown " + id + ": " + e.getMessage());
-      }
-      try {
-        Namespaces.unpin(pin);
-      } catch (IOException e) {
-        System.err.println("cleanup netns " + pin + ": " + e.getMessage());
-      }
-    });
+    PodNetwork pod =
+        new PodNetwork(
+            id,
+            pin,
+            name,
+            "default",
+            "uid-" + name,
+            ports,
+            bandwidth,
+            bandwidth,
+            List.of("10.96.0.10"),
+            List.of("svc.cluster.local"),
+            List.of("ndots:5"));
+    cleanups.add(
+        () -> {
+          try {
+            cni.tearDown(pod);
+          } catch (IOException e) {
+            System.err.println("cleanup tearDown " + id + ": " + e.getMessage());
+          }
+          try {
+            Namespaces.unpin(pin);
+          } catch (IOException e) {
+            System.err.println("cleanup netns " + pin + ": " + e.getMessage());
+          }
+        });
     return pod;
   }
 
   private static String hostSideVeth(PodNetworkResult result, String bridge) {
     return result.interfaces().stream()
         .filter(i -> i.sandbox().isEmpty() && !i.name().equals(bridge))
-        .map(PodNetworkResult.Interface::name).findFirst().orElseThrow();
+        .map(PodNetworkResult.Interface::name)
+        .findFirst()
+        .orElseThrow();
   }
 
   private static String run(String... argv) throws IOException {
@@ -116,13 +133,20 @@ class CniPluginsTest {
       return List.of();
     }
     try (Stream<Path> files = Files.list(dataDir)) {
-      return files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith(subnetPrefix)).toList();
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(f -> f.startsWith(subnetPrefix))
+          .toList();
     }
   }
 
   private static List<String> links(String prefix) throws IOException {
     try (Stream<Path> links = Files.list(Path.of("/sys/class/net"))) {
-      return links.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
+      return links
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(prefix))
+          .sorted()
+          .toList();
     }
   }
 
@@ -138,13 +162,16 @@ class CniPluginsTest {
 
   /** Accepts one connection on server and echoes one byte back, on a virtual thread. */
   private static void echoOnce(ServerSocket server) {
-    Thread.ofVirtual().start(() -> {
-      try (server; Socket s = server.accept()) {
-        s.getOutputStream().write(s.getInputStream().read());
-      } catch (IOException ignored) {
-        // the test's own assertion reports a missing echo
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (server;
+                  Socket s = server.accept()) {
+                s.getOutputStream().write(s.getInputStream().read());
+              } catch (IOException ignored) {
+                // the test's own assertion reports a missing echo
+              }
+            });
   }
 
   private static int echo(String host, int port) throws IOException {
@@ -174,22 +201,38 @@ class CniPluginsTest {
     assertTrue(rb.primaryIp().startsWith(subnetPrefix), rb.toString());
     assertNotEquals(ra.primaryIp(), rb.primaryIp());
     assertEquals(List.of(), ra.additionalIps());
-    assertTrue(ra.interfaces().stream().anyMatch(i -> i.name().equals("eth0") && i.sandbox().equals(a.netnsPath().toString())));
-    assertTrue(Files.exists(cacheDir.resolve("results").resolve(network + "-" + a.sandboxId() + "-eth0")));
+    assertTrue(
+        ra.interfaces().stream()
+            .anyMatch(
+                i -> i.name().equals("eth0") && i.sandbox().equals(a.netnsPath().toString())));
+    assertTrue(
+        Files.exists(cacheDir.resolve("results").resolve(network + "-" + a.sandboxId() + "-eth0")));
 
-    assertTrue(run("nsenter", "--net=" + a.netnsPath(), "ip", "-o", "link", "show", "lo").contains("UP"),
+    assertTrue(
+        run("nsenter", "--net=" + a.netnsPath(), "ip", "-o", "link", "show", "lo").contains("UP"),
         "loopback is up in the pod");
 
     // pod to pod over the bridge
-    echoOnce(Namespaces.runIn(a.netnsPath(), LibC.CLONE_NEWNET, () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
-    assertEquals(42, Namespaces.runIn(b.netnsPath(), LibC.CLONE_NEWNET, () -> echo(ra.primaryIp(), 8080)));
+    echoOnce(
+        Namespaces.runIn(
+            a.netnsPath(),
+            LibC.CLONE_NEWNET,
+            () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
+    assertEquals(
+        42, Namespaces.runIn(b.netnsPath(), LibC.CLONE_NEWNET, () -> echo(ra.primaryIp(), 8080)));
 
     // host port through portmap's DNAT, to the bridge's gateway address on this host
-    echoOnce(Namespaces.runIn(a.netnsPath(), LibC.CLONE_NEWNET, () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
+    echoOnce(
+        Namespaces.runIn(
+            a.netnsPath(),
+            LibC.CLONE_NEWNET,
+            () -> new ServerSocket(8080, 5, InetAddress.getByName("0.0.0.0"))));
     assertEquals(42, echo(subnetPrefix + "1", hostPort));
-    assertTrue(run("iptables-save").contains(a.sandboxId()), "portmap/masquerade rules name the sandbox");
+    assertTrue(
+        run("iptables-save").contains(a.sandboxId()), "portmap/masquerade rules name the sandbox");
 
-    // bandwidth capability reached the plugin: pod ingress is shaped on the host-side veth, egress on an ifb
+    // bandwidth capability reached the plugin: pod ingress is shaped on the host-side veth, egress
+    // on an ifb
     assertTrue(run("tc", "qdisc", "show", "dev", hostSideVeth(rb, bridge)).contains("tbf"));
     assertEquals(ifbBefore.size() + 1, links("bwp").size());
 
@@ -225,7 +268,9 @@ class CniPluginsTest {
   @Test
   void failingPluginGivesItsErrorAndLeavesNothingBehind() throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
-    script(bin.resolve("jcrifail"), """
+    script(
+        bin.resolve("jcrifail"),
+        """
         #!/bin/sh
         cat >/dev/null
         if [ "$CNI_COMMAND" = ADD ]; then
@@ -237,12 +282,26 @@ class CniPluginsTest {
         """);
     appendPlugin("jcrifail");
     CniManager cni = open(List.of(bin, PLUGINS), Duration.ofSeconds(30));
-    PodNetwork pod = pod(cni, "f", List.of(new PortMapping("tcp", 80, 20000 + ThreadLocalRandom.current().nextInt(20000), null)), null);
+    PodNetwork pod =
+        pod(
+            cni,
+            "f",
+            List.of(
+                new PortMapping(
+                    "tcp", 80, 20000 + ThreadLocalRandom.current().nextInt(20000), null)),
+            null);
 
     CniException e = assertThrows(CniException.class, () -> cni.setUp(pod));
     String msg = e.getMessage();
-    for (String part : List.of("jcrifail", "ADD", network, "code 7", "invalid network config", "field x is wrong",
-        "jcrifail says no")) {
+    for (String part :
+        List.of(
+            "jcrifail",
+            "ADD",
+            network,
+            "code 7",
+            "invalid network config",
+            "field x is wrong",
+            "jcrifail says no")) {
       assertTrue(msg.contains(part), "'" + part + "' in: " + msg);
     }
     assertNothingLeft(pod);
@@ -251,7 +310,9 @@ class CniPluginsTest {
   @Test
   void hangingPluginIsKilledAtTheTimeoutAndLeavesNothingBehind() throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
-    script(bin.resolve("jcrihang"), """
+    script(
+        bin.resolve("jcrihang"),
+        """
         #!/bin/sh
         cat >/dev/null
         if [ "$CNI_COMMAND" = ADD ]; then exec sleep 600; fi
@@ -264,7 +325,9 @@ class CniPluginsTest {
     long start = System.nanoTime();
     CniException e = assertThrows(CniException.class, () -> cni.setUp(pod));
     long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-    assertTrue(e.getMessage().contains("jcrihang ADD") && e.getMessage().contains("timed out after 2000 ms"),
+    assertTrue(
+        e.getMessage().contains("jcrihang ADD")
+            && e.getMessage().contains("timed out after 2000 ms"),
         e.getMessage());
     assertTrue(seconds < 15, "took " + seconds + " s");
     assertNothingLeft(pod);
@@ -283,19 +346,27 @@ class CniPluginsTest {
   @Test
   void defaultNetworkIsWrittenOnlyIntoAnEmptyConfDir() throws Exception {
     Path empty = dir.resolve("empty-net.d");
-    CniManager cni = CniManager.open(new CniOptions(empty, List.of(PLUGINS), cacheDir, Duration.ofSeconds(5), true));
+    CniManager cni =
+        CniManager.open(
+            new CniOptions(empty, List.of(PLUGINS), cacheDir, Duration.ofSeconds(5), true));
     Path written = empty.resolve("10-jcri-bridge.conflist");
     NetworkConfig net = NetworkConfig.parse(written, Files.readAllBytes(written));
     assertEquals("jcri", net.name());
     assertEquals("1.0.0", net.cniVersion());
-    assertEquals(List.of("bridge", "portmap", "bandwidth"), net.plugins().stream().map(p -> p.path("type").asText()).toList());
-    assertEquals("10.88.0.0/16", net.plugins().get(0).path("ipam").path("ranges").get(0).get(0).path("subnet").asText());
+    assertEquals(
+        List.of("bridge", "portmap", "bandwidth"),
+        net.plugins().stream().map(p -> p.path("type").asText()).toList());
+    assertEquals(
+        "10.88.0.0/16",
+        net.plugins().get(0).path("ipam").path("ranges").get(0).get(0).path("subnet").asText());
     assertTrue(cni.readiness().ready(), cni.readiness().toString());
 
     // a conf dir with a config of its own is left alone
-    CniManager.open(new CniOptions(confDir, List.of(PLUGINS), cacheDir, Duration.ofSeconds(5), true));
+    CniManager.open(
+        new CniOptions(confDir, List.of(PLUGINS), cacheDir, Duration.ofSeconds(5), true));
     try (Stream<Path> files = Files.list(confDir)) {
-      assertEquals(List.of("10-test.conflist"), files.map(p -> p.getFileName().toString()).toList());
+      assertEquals(
+          List.of("10-test.conflist"), files.map(p -> p.getFileName().toString()).toList());
     }
   }
 
@@ -303,17 +374,21 @@ class CniPluginsTest {
   void singleConfAtVersion031TakesItsRangeFromThePodCidr() throws Exception {
     // host-local adds runtime ipRanges to its configured ones, so this config names none
     Files.delete(confDir.resolve("10-test.conflist"));
-    Files.writeString(confDir.resolve("20-old.conf"), """
+    Files.writeString(
+        confDir.resolve("20-old.conf"),
+        """
         {"cniVersion":"0.3.1","name":"%s","type":"bridge","bridge":"%s","isGateway":true,
          "capabilities":{"ipRanges":true},
          "ipam":{"type":"host-local","dataDir":"%s"}}"""
-        .formatted(network, bridge, ipamDir));
+            .formatted(network, bridge, ipamDir));
     CniManager cni = open(List.of(PLUGINS), Duration.ofSeconds(30));
     cni.setPodCidr(subnetPrefix + "128/25");
     PodNetwork pod = pod(cni, "old", List.of(), null);
 
     PodNetworkResult result = cni.setUp(pod);
-    assertTrue(result.resultJson().contains("\"version\":\"4\""), "a 0.3.1 result: " + result.resultJson());
+    assertTrue(
+        result.resultJson().contains("\"version\":\"4\""),
+        "a 0.3.1 result: " + result.resultJson());
     int lastOctet = Integer.parseInt(result.primaryIp().substring(subnetPrefix.length()));
     assertTrue(result.primaryIp().startsWith(subnetPrefix) && lastOctet > 128, result.primaryIp());
     cni.check(pod); // CHECK is not defined before 0.4.0: a no-op
@@ -325,7 +400,9 @@ class CniPluginsTest {
   @Test
   void status11PluginErrorMakesTheNetworkNotReady() throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
-    script(bin.resolve("jcristatus"), """
+    script(
+        bin.resolve("jcristatus"),
+        """
         #!/bin/sh
         cat >/dev/null
         if [ "$CNI_COMMAND" = STATUS ]; then
@@ -334,18 +411,24 @@ class CniPluginsTest {
         fi
         exit 0
         """);
-    Files.writeString(confDir.resolve("10-test.conflist"),
-        "{\"cniVersion\":\"1.1.0\",\"name\":\"%s\",\"plugins\":[{\"type\":\"jcristatus\"}]}".formatted(network));
+    Files.writeString(
+        confDir.resolve("10-test.conflist"),
+        "{\"cniVersion\":\"1.1.0\",\"name\":\"%s\",\"plugins\":[{\"type\":\"jcristatus\"}]}"
+            .formatted(network));
     CniManager cni = open(List.of(bin), Duration.ofSeconds(5));
     CniManager.Readiness r = cni.readiness();
     assertFalse(r.ready());
-    assertTrue(r.message().contains("jcristatus STATUS") && r.message().contains("code 50: plugin not available"),
+    assertTrue(
+        r.message().contains("jcristatus STATUS")
+            && r.message().contains("code 50: plugin not available"),
         r.message());
   }
 
   private void assertNothingLeft(PodNetwork pod) throws IOException {
     assertEquals(List.of(), bridgePorts(), "no veth left on the bridge");
-    assertFalse(run("nsenter", "--net=" + pod.netnsPath(), "ip", "-o", "link").contains("eth0"), "no eth0 in the pod");
+    assertFalse(
+        run("nsenter", "--net=" + pod.netnsPath(), "ip", "-o", "link").contains("eth0"),
+        "no eth0 in the pod");
     assertFalse(run("iptables-save").contains(pod.sandboxId()), "no iptables rule left");
     assertEquals(List.of(), allocatedIps(), "no IP left allocated");
     Path results = cacheDir.resolve("results");

@@ -16,7 +16,9 @@ class CniResultTest {
 
   @Test
   void parsesVersion1ResultAndSkipsHostSideAddresses() throws IOException {
-    CniResult r = parse("""
+    CniResult r =
+        parse(
+            """
         {"cniVersion":"1.0.0",
          "interfaces":[{"name":"jcri0","mac":"aa:aa:aa:aa:aa:01"},
                        {"name":"veth1","mac":"aa:aa:aa:aa:aa:02"},
@@ -25,7 +27,8 @@ class CniResultTest {
                 {"address":"10.88.0.5/16","gateway":"10.88.0.1","interface":2},
                 {"address":"10.88.0.1/16","interface":0}],
          "routes":[{"dst":"0.0.0.0/0","gw":"10.88.0.1"}],
-         "dns":{"nameservers":["10.96.0.10"],"search":["svc.cluster.local"]}}""", "1.0.0");
+         "dns":{"nameservers":["10.96.0.10"],"search":["svc.cluster.local"]}}""",
+            "1.0.0");
     assertEquals("1.0.0", r.cniVersion());
     assertEquals(List.of("10.88.0.5", "fd00::5"), r.podIps());
     assertEquals(3, r.interfaces().size());
@@ -39,9 +42,12 @@ class CniResultTest {
 
   @Test
   void parsesVersion11Result() throws IOException {
-    CniResult r = parse("""
+    CniResult r =
+        parse(
+            """
         {"cniVersion":"1.1.0","interfaces":[{"name":"eth0","sandbox":"/ns"}],
-         "ips":[{"address":"192.168.3.7/24","interface":0}]}""", "1.1.0");
+         "ips":[{"address":"192.168.3.7/24","interface":0}]}""",
+            "1.1.0");
     assertEquals(List.of("192.168.3.7"), r.podIps());
     assertNull(r.ips().get(0).gateway());
   }
@@ -49,10 +55,14 @@ class CniResultTest {
   @Test
   void parsesVersion03And04ResultsWithIpVersionField() throws IOException {
     for (String version : List.of("0.3.0", "0.3.1", "0.4.0")) {
-      CniResult r = parse("""
+      CniResult r =
+          parse(
+              """
           {"cniVersion":"%s","interfaces":[{"name":"eth0","sandbox":"/ns"}],
            "ips":[{"version":"4","address":"10.1.2.3/24","gateway":"10.1.2.1","interface":0},
-                  {"version":"6","address":"2001:db8::3/64","interface":0}]}""".formatted(version), "1.0.0");
+                  {"version":"6","address":"2001:db8::3/64","interface":0}]}"""
+                  .formatted(version),
+              "1.0.0");
       assertEquals(version, r.cniVersion());
       assertEquals(List.of("10.1.2.3", "2001:db8::3"), r.podIps());
     }
@@ -60,16 +70,25 @@ class CniResultTest {
 
   @Test
   void versionFieldThatContradictsTheAddressIsAnError() {
-    IOException e = assertThrows(IOException.class, () -> parse("""
-        {"cniVersion":"0.3.1","ips":[{"version":"6","address":"10.1.2.3/24"}]}""", "0.3.1"));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                parse(
+                    """
+        {"cniVersion":"0.3.1","ips":[{"version":"6","address":"10.1.2.3/24"}]}""",
+                    "0.3.1"));
     assertTrue(e.getMessage().contains("not IPv6"), e.getMessage());
   }
 
   @Test
   void parsesVersion02ResultAndFallsBackToConfigVersion() throws IOException {
-    CniResult r = parse("""
+    CniResult r =
+        parse(
+            """
         {"ip4":{"ip":"10.5.0.9/16","gateway":"10.5.0.1","routes":[{"dst":"0.0.0.0/0"}]},
-         "ip6":{"ip":"fd01::9/64"},"dns":{"nameservers":["1.1.1.1"]}}""", "0.2.0");
+         "ip6":{"ip":"fd01::9/64"},"dns":{"nameservers":["1.1.1.1"]}}""",
+            "0.2.0");
     assertEquals("0.2.0", r.cniVersion());
     assertEquals(List.of("10.5.0.9", "fd01::9"), r.podIps());
     assertEquals("0.0.0.0/0", r.routes().get(0).dst());
@@ -78,7 +97,9 @@ class CniResultTest {
 
   @Test
   void ipWithoutAddressIsAnError() {
-    assertThrows(IOException.class, () -> parse("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"gateway\":\"1.1.1.1\"}]}", "1.0.0"));
+    assertThrows(
+        IOException.class,
+        () -> parse("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"gateway\":\"1.1.1.1\"}]}", "1.0.0"));
     assertThrows(IOException.class, () -> parse("[]", "1.0.0"));
   }
 }

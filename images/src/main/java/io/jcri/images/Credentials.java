@@ -1,12 +1,12 @@
 package io.jcri.images;
 
 /**
- * Registry credentials as CRI's AuthConfig carries them; empty strings for absent fields.
- * {@code auth} is base64 "user:password"; {@code registryToken} is a ready Bearer token;
- * {@code identityToken} is an OAuth2 refresh token.
+ * Registry credentials as CRI's AuthConfig carries them; empty strings for absent fields. {@code
+ * auth} is base64 "user:password"; {@code registryToken} is a ready Bearer token; {@code
+ * identityToken} is an OAuth2 refresh token.
  */
-public record Credentials(String username, String password, String auth, String identityToken,
-                          String registryToken) {
+public record Credentials(
+    String username, String password, String auth, String identityToken, String registryToken) {
   public static final Credentials NONE = new Credentials("", "", "", "", "");
 
   public Credentials {
@@ -22,7 +22,10 @@ public record Credentials(String username, String password, String auth, String 
   }
 
   public boolean isEmpty() {
-    return username.isEmpty() && password.isEmpty() && auth.isEmpty() && identityToken.isEmpty()
+    return username.isEmpty()
+        && password.isEmpty()
+        && auth.isEmpty()
+        && identityToken.isEmpty()
         && registryToken.isEmpty();
   }
 
@@ -33,9 +36,12 @@ public record Credentials(String username, String password, String auth, String 
     }
     if (!auth.isEmpty()) {
       try {
-        return new String(java.util.Base64.getDecoder().decode(auth.strip()), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(
+            java.util.Base64.getDecoder().decode(auth.strip()),
+            java.nio.charset.StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        throw new ImageException(ImageException.Reason.UNAUTHORIZED, "auth field is not valid base64");
+        throw new ImageException(
+            ImageException.Reason.UNAUTHORIZED, "auth field is not valid base64");
       }
     }
     return null;

@@ -11,9 +11,16 @@ import java.util.List;
 import java.util.Map;
 
 /** What a container takes from its image: the runtime part of the OCI image config. */
-public record ImageConfig(String user, List<String> env, List<String> entrypoint, List<String> cmd,
-                          String workingDir, String stopSignal, List<String> volumes, Map<String, String> labels,
-                          List<String> exposedPorts) {
+public record ImageConfig(
+    String user,
+    List<String> env,
+    List<String> entrypoint,
+    List<String> cmd,
+    String workingDir,
+    String stopSignal,
+    List<String> volumes,
+    Map<String, String> labels,
+    List<String> exposedPorts) {
   public ImageConfig {
     user = user == null ? "" : user;
     env = List.copyOf(env);
@@ -33,9 +40,16 @@ public record ImageConfig(String user, List<String> env, List<String> entrypoint
     JsonNode c = json(configBlob).path("config");
     Map<String, String> labels = new LinkedHashMap<>();
     c.path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-    return new ImageConfig(c.path("User").asText(""), strings(c.path("Env")), strings(c.path("Entrypoint")),
-        strings(c.path("Cmd")), c.path("WorkingDir").asText(""), c.path("StopSignal").asText(""),
-        keys(c.path("Volumes")), labels, keys(c.path("ExposedPorts")));
+    return new ImageConfig(
+        c.path("User").asText(""),
+        strings(c.path("Env")),
+        strings(c.path("Entrypoint")),
+        strings(c.path("Cmd")),
+        c.path("WorkingDir").asText(""),
+        c.path("StopSignal").asText(""),
+        keys(c.path("Volumes")),
+        labels,
+        keys(c.path("ExposedPorts")));
   }
 
   /** The whole config blob as JSON (os and architecture are read from it). */

@@ -14,11 +14,15 @@ public final class ImageException extends Failure {
     NOT_FOUND,
     /** A container still uses the image, or it is pinned. */
     IN_USE,
-    /** The image exists but jcri cannot use it (schema 1, no matching platform, unknown media type). */
+    /**
+     * The image exists but jcri cannot use it (schema 1, no matching platform, unknown media type).
+     */
     UNSUPPORTED,
     /** The registry refused our credentials. */
     UNAUTHORIZED,
-    /** The registry answered wrongly: bad digest, truncated blob, oversized manifest, HTTP error. */
+    /**
+     * The registry answered wrongly: bad digest, truncated blob, oversized manifest, HTTP error.
+     */
     REGISTRY,
     /** The registry could not be reached. */
     UNAVAILABLE,

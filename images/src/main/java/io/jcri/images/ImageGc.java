@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * Garbage collection of the store: blobs and snapshots that no image record references and no
- * lease holds are retired (a rename each, under the store's lock), then deleted outside it.
+ * Garbage collection of the store: blobs and snapshots that no image record references and no lease
+ * holds are retired (a rename each, under the store's lock), then deleted outside it.
  */
 final class ImageGc {
   private static final Logger LOG = Logger.getLogger(ImageGc.class.getName());

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A hold on one image, from lookup until closed: RemoveImage answers {@link ImageException.Reason#IN_USE}
- * and garbage collection keeps its snapshots, so a container's overlay can be mounted from them.
+ * A hold on one image, from lookup until closed: RemoveImage answers {@link
+ * ImageException.Reason#IN_USE} and garbage collection keeps its snapshots, so a container's
+ * overlay can be mounted from them.
  */
 public final class ImageLease implements AutoCloseable {
   private final Image image;

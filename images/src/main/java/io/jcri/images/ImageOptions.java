@@ -5,12 +5,18 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * How the store pulls: per-host registry settings (keyed by host[:port] as in references),
- * a docker-style auth.json (may be null), the platform picked from an index, the time a
- * transfer may make no progress before it is cancelled, and how many layers move at once.
+ * How the store pulls: per-host registry settings (keyed by host[:port] as in references), a
+ * docker-style auth.json (may be null), the platform picked from an index, the time a transfer may
+ * make no progress before it is cancelled, and how many layers move at once.
  */
-public record ImageOptions(Map<String, RegistryHost> registries, Path authFile, String os, String architecture,
-                           String variant, Duration stallTimeout, int maxParallelLayers) {
+public record ImageOptions(
+    Map<String, RegistryHost> registries,
+    Path authFile,
+    String os,
+    String architecture,
+    String variant,
+    Duration stallTimeout,
+    int maxParallelLayers) {
   public ImageOptions {
     registries = Map.copyOf(registries);
     variant = variant == null ? "" : variant;

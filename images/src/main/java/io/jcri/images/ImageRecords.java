@@ -19,14 +19,14 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * The image records of one store and their index: one JSON file per image (by config digest)
- * under {@code images/records}, written atomically, and the lookups by ID, tag and digest. Not
+ * The image records of one store and their index: one JSON file per image (by config digest) under
+ * {@code images/records}, written atomically, and the lookups by ID, tag and digest. Not
  * thread-safe: {@link ImageStore}'s lock guards every call.
  */
 final class ImageRecords {
   private static final Logger LOG = Logger.getLogger(ImageRecords.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final Path records;
   private final Map<String, Image> images = new LinkedHashMap<>();
@@ -36,7 +36,9 @@ final class ImageRecords {
     Files.createDirectories(records);
   }
 
-  /** Reads every record; one whose blobs or snapshots are not all there (complete says) is deleted. */
+  /**
+   * Reads every record; one whose blobs or snapshots are not all there (complete says) is deleted.
+   */
   void load(Predicate<Image> complete) throws IOException {
     try (Stream<Path> s = Files.list(records)) {
       for (Path p : s.toList()) {
@@ -101,7 +103,8 @@ final class ImageRecords {
   private Optional<Image> byReference(Reference ref) {
     String wanted = ref.digest() != null ? ref.withDigest(ref.digest()) : ref.tagged();
     return images.values().stream()
-        .filter(i -> (ref.digest() != null ? i.repoDigests() : i.repoTags()).contains(wanted)).findFirst();
+        .filter(i -> (ref.digest() != null ? i.repoDigests() : i.repoTags()).contains(wanted))
+        .findFirst();
   }
 
   /** Takes tag away from every image but keepId: a tag names one image at a time. */

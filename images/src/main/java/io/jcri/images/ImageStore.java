@@ -20,17 +20,17 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * The images of one node: pulled from registries into a content store and overlay snapshots
- * under {@code <root>/images}, with one record per image (by config digest) written atomically.
- * A record exists only once all its blobs and snapshots do, so a crash never leaves an image
- * that looks complete; what a crash does leave is removed by {@link #open}.
+ * The images of one node: pulled from registries into a content store and overlay snapshots under
+ * {@code <root>/images}, with one record per image (by config digest) written atomically. A record
+ * exists only once all its blobs and snapshots do, so a crash never leaves an image that looks
+ * complete; what a crash does leave is removed by {@link #open}.
  */
 public final class ImageStore {
   private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
@@ -57,7 +57,8 @@ public final class ImageStore {
     this.snapshots = new Snapshots(imagesDir);
     this.gc = new ImageGc(content, snapshots, leases);
     this.progress = new PullProgress(snapshots::has);
-    this.puller = new Puller(new RegistryClient(options), content, snapshots, leases, options, progress);
+    this.puller =
+        new Puller(new RegistryClient(options), content, snapshots, leases, options, progress);
   }
 
   /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
@@ -68,7 +69,8 @@ public final class ImageStore {
   }
 
   private synchronized void load() throws IOException {
-    images.load(image -> image.chainIds().stream().allMatch(snapshots::has) && content.has(image.id()));
+    images.load(
+        image -> image.chainIds().stream().allMatch(snapshots::has) && content.has(image.id()));
     ImageGc.deleteRetired(gc.retireGarbage(images.all()));
     LOG.info("event=image_store_opened root=" + imagesDir + " images=" + images.size());
   }
@@ -100,14 +102,19 @@ public final class ImageStore {
     pinnedRefs = Set.copyOf(refs);
   }
 
-  /** The pinned reference that names image, or null; the locally built pause image is pinned by itself. */
+  /**
+   * The pinned reference that names image, or null; the locally built pause image is pinned by
+   * itself.
+   */
   private String pinnedBy(Image image) {
     if (image.pinned()) {
       return image.repoTags().isEmpty() ? image.id() : image.repoTags().getFirst();
     }
     Set<String> refs = pinnedRefs;
-    return Stream.concat(image.repoTags().stream(), image.repoDigests().stream()).filter(refs::contains)
-        .findFirst().orElse(null);
+    return Stream.concat(image.repoTags().stream(), image.repoDigests().stream())
+        .filter(refs::contains)
+        .findFirst()
+        .orElse(null);
   }
 
   private Image reported(Image image) {
@@ -132,18 +139,32 @@ public final class ImageStore {
     listener.started(ref.domain());
     Image image;
     try {
-      image = puller.pull(ref, auth, p -> {
-        syncImagesFilesystem(); // blobs and snapshots on disk before the record that vouches for them
-        return record(ref, p);
-      });
+      image =
+          puller.pull(
+              ref,
+              auth,
+              p -> {
+                syncImagesFilesystem(); // blobs and snapshots on disk before the record that
+                // vouches for them
+                return record(ref, p);
+              });
     } catch (IOException | InterruptedException | RuntimeException e) {
-      listener.failed(ref.domain(), e instanceof ImageException ie ? ie.reason().name().toLowerCase(Locale.ROOT)
-          : "other", System.nanoTime() - started);
+      listener.failed(
+          ref.domain(),
+          e instanceof ImageException ie ? ie.reason().name().toLowerCase(Locale.ROOT) : "other",
+          System.nanoTime() - started);
       throw e;
     }
     listener.finished(ref.domain(), image.size(), System.nanoTime() - started);
-    LOG.info("event=image_pulled image=" + ref + " id=" + image.id() + " bytes=" + image.size() + " seconds="
-        + String.format("%.3f", (System.nanoTime() - started) / 1e9));
+    LOG.info(
+        "event=image_pulled image="
+            + ref
+            + " id="
+            + image.id()
+            + " bytes="
+            + image.size()
+            + " seconds="
+            + String.format("%.3f", (System.nanoTime() - started) / 1e9));
     return image;
   }
 
@@ -157,10 +178,22 @@ public final class ImageStore {
     }
     addUnique(digests, ref.withDigest(p.topDigest()));
     JsonNode config = ImageConfig.json(p.config());
-    Image image = existing != null ? existing.withRefs(tags, digests)
-        : new Image(p.configDigest(), tags, digests, p.size(), false, ImageConfig.parse(p.config()), p.layerDigests(),
-            p.diffIds(), Snapshots.chainIds(p.diffIds()), p.manifestDigests(), config.path("os").asText(),
-            config.path("architecture").asText());
+    Image image =
+        existing != null
+            ? existing.withRefs(tags, digests)
+            : new Image(
+                p.configDigest(),
+                tags,
+                digests,
+                p.size(),
+                false,
+                ImageConfig.parse(p.config()),
+                p.layerDigests(),
+                p.diffIds(),
+                Snapshots.chainIds(p.diffIds()),
+                p.manifestDigests(),
+                config.path("os").asText(),
+                config.path("architecture").asText());
     images.save(image);
     return image;
   }
@@ -176,10 +209,10 @@ public final class ImageStore {
 
   /**
    * CRI RemoveImage: by tag, only that tag goes while other tags remain; otherwise the image goes
-   * and with it every blob and snapshot no other image uses or a pull holds. Unknown images are
-   * not an error; an image a container uses or an {@link ImageLease} holds is {@link Reason#IN_USE},
-   * and so is removing a pinned image or the pinned tag of one.
-   * The freed trees are deleted after the store's lock is released.
+   * and with it every blob and snapshot no other image uses or a pull holds. Unknown images are not
+   * an error; an image a container uses or an {@link ImageLease} holds is {@link Reason#IN_USE},
+   * and so is removing a pinned image or the pinned tag of one. The freed trees are deleted after
+   * the store's lock is released.
    */
   public void remove(String referenceOrId) throws IOException {
     Image image;
@@ -193,9 +226,17 @@ public final class ImageStore {
       String tag = tagNamed(referenceOrId);
       boolean untag = tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1;
       String pin = pinnedBy(image);
-      if (pin != null && (!untag || pinnedRefs.contains(tag) || image.pinned() && tag.equals(pin))) {
-        throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id() + ") is pinned as "
-            + pin + " (the pause image or images.pinned)");
+      if (pin != null
+          && (!untag || pinnedRefs.contains(tag) || image.pinned() && tag.equals(pin))) {
+        throw new ImageException(
+            Reason.IN_USE,
+            "image "
+                + referenceOrId
+                + " ("
+                + image.id()
+                + ") is pinned as "
+                + pin
+                + " (the pause image or images.pinned)");
       }
       if (untag) {
         List<String> tags = new ArrayList<>(image.repoTags());
@@ -205,8 +246,9 @@ public final class ImageStore {
         return;
       }
       if (inUse.test(image.id()) || leases.isLeased(imageLeaseKey(image.id()))) {
-        throw new ImageException(Reason.IN_USE, "image " + referenceOrId + " (" + image.id()
-            + ") is used by a container");
+        throw new ImageException(
+            Reason.IN_USE,
+            "image " + referenceOrId + " (" + image.id() + ") is used by a container");
       }
       images.delete(image.id());
       retired = gc.retireGarbage(images.all());
@@ -216,8 +258,8 @@ public final class ImageStore {
   }
 
   /**
-   * Holds the image (by ID, tag or digest, as {@link #find}) and its snapshots until the lease
-   * is closed; empty when there is no such image.
+   * Holds the image (by ID, tag or digest, as {@link #find}) and its snapshots until the lease is
+   * closed; empty when there is no such image.
    */
   public synchronized Optional<ImageLease> lease(String referenceOrId) {
     Optional<Image> found = find(referenceOrId);
@@ -264,7 +306,10 @@ public final class ImageStore {
     info.put("pinned", image.pinned());
     var layers = info.putArray("layers");
     for (int i = 0; i < image.layerDigests().size(); i++) {
-      layers.addObject().put("digest", image.layerDigests().get(i)).put("diffId", image.diffIds().get(i))
+      layers
+          .addObject()
+          .put("digest", image.layerDigests().get(i))
+          .put("diffId", image.diffIds().get(i))
           .put("chainId", image.chainIds().get(i))
           .put("snapshot", snapshots.path(image.chainIds().get(i)).toString());
     }
@@ -288,9 +333,9 @@ public final class ImageStore {
   }
 
   /**
-   * The node-local pause image: a single layer holding staticBinary as /pause, entrypoint
-   * {@code ["/pause","-P"]}, user 65535, stored under name and pinned. The same binary always
-   * makes the same image, so this is a no-op after the first start.
+   * The node-local pause image: a single layer holding staticBinary as /pause, entrypoint {@code
+   * ["/pause","-P"]}, user 65535, stored under name and pinned. The same binary always makes the
+   * same image, so this is a no-op after the first start.
    */
   public Image ensurePauseImage(String name, Path staticBinary) throws IOException {
     Reference ref = Reference.parse(name);
@@ -302,18 +347,22 @@ public final class ImageStore {
       }
     }
     List<String> chain = Snapshots.chainIds(List.of(pause.layerDigest()));
-    List<String> held = List.of(pause.configDigest(), pause.layerDigest(), pause.manifestDigest(), chain.getFirst());
+    List<String> held =
+        List.of(
+            pause.configDigest(), pause.layerDigest(), pause.manifestDigest(), chain.getFirst());
     leases.acquire(held);
     try {
       content.write(pause.configDigest(), pause.config());
       content.write(pause.layerDigest(), pause.layer());
       content.write(pause.manifestDigest(), pause.manifest());
       if (!snapshots.has(chain.getFirst())) {
-        snapshots.create(chain.getFirst(), dir -> {
-          try (var in = Files.newInputStream(content.path(pause.layerDigest()))) {
-            io.jcri.images.unpack.LayerUnpacker.unpack(in, dir);
-          }
-        });
+        snapshots.create(
+            chain.getFirst(),
+            dir -> {
+              try (var in = Files.newInputStream(content.path(pause.layerDigest()))) {
+                io.jcri.images.unpack.LayerUnpacker.unpack(in, dir);
+              }
+            });
       }
       syncImagesFilesystem();
       synchronized (this) {
@@ -321,10 +370,20 @@ public final class ImageStore {
         images.untagOthers(ref.tagged(), pause.configDigest());
         List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
         addUnique(tags, ref.tagged());
-        Image image = new Image(pause.configDigest(), tags, existing == null ? List.of() : existing.repoDigests(),
-            pause.config().length + pause.layer().length, true, ImageConfig.parse(pause.config()),
-            List.of(pause.layerDigest()), List.of(pause.layerDigest()), chain, List.of(pause.manifestDigest()),
-            "linux", "amd64");
+        Image image =
+            new Image(
+                pause.configDigest(),
+                tags,
+                existing == null ? List.of() : existing.repoDigests(),
+                pause.config().length + pause.layer().length,
+                true,
+                ImageConfig.parse(pause.config()),
+                List.of(pause.layerDigest()),
+                List.of(pause.layerDigest()),
+                chain,
+                List.of(pause.manifestDigest()),
+                "linux",
+                "amd64");
         images.save(image);
         LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
         return image;
@@ -334,7 +393,10 @@ public final class ImageStore {
     }
   }
 
-  /** syncfs(2) on the store's filesystem: one flush for all the files of a pull instead of one per file. */
+  /**
+   * syncfs(2) on the store's filesystem: one flush for all the files of a pull instead of one per
+   * file.
+   */
   private void syncImagesFilesystem() throws IOException {
     Syscalls.syncfs(imagesDir);
   }

@@ -21,8 +21,8 @@ import java.util.logging.Logger;
 
 /**
  * One layer into its snapshot: unpacked from the local blob when the store has it, otherwise
- * streamed from the registry into the unpacker while the blob is hashed and kept; digest, size
- * and diff ID are checked before the snapshot counts. At most the configured number at once.
+ * streamed from the registry into the unpacker while the blob is hashed and kept; digest, size and
+ * diff ID are checked before the snapshot counts. At most the configured number at once.
  */
 final class LayerFetcher {
   private static final Logger LOG = Logger.getLogger(LayerFetcher.class.getName());
@@ -32,7 +32,8 @@ final class LayerFetcher {
   private final Semaphore layerSlots;
   private final PullProgress progress;
 
-  LayerFetcher(ContentStore content, Snapshots snapshots, int maxParallelLayers, PullProgress progress) {
+  LayerFetcher(
+      ContentStore content, Snapshots snapshots, int maxParallelLayers, PullProgress progress) {
     this.progress = progress;
     this.content = content;
     this.snapshots = snapshots;
@@ -43,7 +44,13 @@ final class LayerFetcher {
    * Fills snapshot chainId from the layer (through client, the pull's), waiting for a free slot
    * first; failures are {@link ImageException}s.
    */
-  void fetch(RegistryClient client, Reference ref, Credentials auth, Manifests.Descriptor layer, String diffId, String chainId) {
+  void fetch(
+      RegistryClient client,
+      Reference ref,
+      Credentials auth,
+      Manifests.Descriptor layer,
+      String diffId,
+      String chainId) {
     try {
       layerSlots.acquire();
     } catch (InterruptedException e) {
@@ -56,7 +63,8 @@ final class LayerFetcher {
       if (content.has(layer.digest())) {
         source = "local";
         try (InputStream in = Files.newInputStream(content.path(layer.digest()))) {
-          snapshots.create(chainId, dir -> checkDiffId(LayerUnpacker.unpack(in, dir), diffId, layer));
+          snapshots.create(
+              chainId, dir -> checkDiffId(LayerUnpacker.unpack(in, dir), diffId, layer));
         }
       } else {
         RegistryClient.Fetched<InputStream> blob = client.blob(ref, layer.digest(), auth);
@@ -64,31 +72,47 @@ final class LayerFetcher {
         streamIntoSnapshot(blob.value(), layer, diffId, chainId);
       }
       double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
-      LOG.info("event=layer_pulled image=" + ref + " digest=" + layer.digest() + " bytes=" + layer.size()
-          + " seconds=" + String.format("%.3f", seconds) + " rate_mib_s="
-          + String.format("%.1f", layer.size() / seconds / (1 << 20)) + " source=" + source);
+      LOG.info(
+          "event=layer_pulled image="
+              + ref
+              + " digest="
+              + layer.digest()
+              + " bytes="
+              + layer.size()
+              + " seconds="
+              + String.format("%.3f", seconds)
+              + " rate_mib_s="
+              + String.format("%.1f", layer.size() / seconds / (1 << 20))
+              + " source="
+              + source);
     } catch (StallGuard.Stalled e) {
       throw Puller.stalled(ref, layer.digest(), e);
     } catch (IOException e) {
-      throw new ImageException(Reason.STORAGE, "layer " + layer.digest() + " of " + ref + ": " + e.getMessage(), e);
+      throw new ImageException(
+          Reason.STORAGE, "layer " + layer.digest() + " of " + ref + ": " + e.getMessage(), e);
     } finally {
       layerSlots.release();
     }
   }
 
   /** Registry bytes go to the blob file and, at the same time, into the unpacker. */
-  private void streamIntoSnapshot(InputStream body, Manifests.Descriptor layer, String diffId, String chainId)
+  private void streamIntoSnapshot(
+      InputStream body, Manifests.Descriptor layer, String diffId, String chainId)
       throws IOException {
     Path temp = content.newTemp();
-    try (InputStream in = progress.counting(layer.digest(), body); OutputStream blobFile = content.create(temp)) {
+    try (InputStream in = progress.counting(layer.digest(), body);
+        OutputStream blobFile = content.create(temp)) {
       MessageDigest sha = Digests.newSha256();
       Tee tee = new Tee(in, blobFile, sha, layer);
       try {
-        snapshots.create(chainId, dir -> {
-          checkDiffId(LayerUnpacker.unpack(tee, dir), diffId, layer);
-          tee.transferTo(OutputStream.nullOutputStream()); // trailing bytes after the tar still count
-          ContentStore.verify(sha, layer.digest(), layer.size(), tee.total);
-        });
+        snapshots.create(
+            chainId,
+            dir -> {
+              checkDiffId(LayerUnpacker.unpack(tee, dir), diffId, layer);
+              tee.transferTo(
+                  OutputStream.nullOutputStream()); // trailing bytes after the tar still count
+              ContentStore.verify(sha, layer.digest(), layer.size(), tee.total);
+            });
       } catch (StallGuard.Stalled e) {
         throw e;
       } catch (IOException e) {
@@ -105,31 +129,51 @@ final class LayerFetcher {
    * A layer that fails to decompress or untar is the registry's fault when its bytes are not the
    * blob they claim to be; only then is the error reported as REGISTRY rather than as local.
    */
-  private static IOException blame(IOException e, Tee tee, MessageDigest sha, Manifests.Descriptor layer) {
+  private static IOException blame(
+      IOException e, Tee tee, MessageDigest sha, Manifests.Descriptor layer) {
     try {
       tee.transferTo(OutputStream.nullOutputStream());
     } catch (ImageException | IOException ignored) {
       // the stream itself is broken: the checks below say how
     }
     if (tee.total != layer.size()) {
-      throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " is truncated: " + tee.total + " of "
-          + layer.size() + " bytes (" + e.getMessage() + ")");
+      throw new ImageException(
+          Reason.REGISTRY,
+          "blob "
+              + layer.digest()
+              + " is truncated: "
+              + tee.total
+              + " of "
+              + layer.size()
+              + " bytes ("
+              + e.getMessage()
+              + ")");
     }
     String actual = Digests.format(sha.digest());
     if (!actual.equals(layer.digest())) {
-      throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " arrived with digest " + actual);
+      throw new ImageException(
+          Reason.REGISTRY, "blob " + layer.digest() + " arrived with digest " + actual);
     }
     return e;
   }
 
-  private static void checkDiffId(LayerUnpacker.Result result, String diffId, Manifests.Descriptor layer) {
+  private static void checkDiffId(
+      LayerUnpacker.Result result, String diffId, Manifests.Descriptor layer) {
     if (!result.diffId().equals(diffId)) {
-      throw new ImageException(Reason.REGISTRY, "layer " + layer.digest() + " unpacks to " + result.diffId()
-          + " but the config says " + diffId);
+      throw new ImageException(
+          Reason.REGISTRY,
+          "layer "
+              + layer.digest()
+              + " unpacks to "
+              + result.diffId()
+              + " but the config says "
+              + diffId);
     }
   }
 
-  /** Copies what is read into the blob file and the digest, and refuses more bytes than declared. */
+  /**
+   * Copies what is read into the blob file and the digest, and refuses more bytes than declared.
+   */
   private static final class Tee extends FilterInputStream {
     private final OutputStream copy;
     private final MessageDigest sha;
@@ -155,8 +199,9 @@ final class LayerFetcher {
       if (n > 0) {
         total += n;
         if (total > layer.size()) {
-          throw new ImageException(Reason.REGISTRY, "blob " + layer.digest() + " is longer than its declared "
-              + layer.size() + " bytes");
+          throw new ImageException(
+              Reason.REGISTRY,
+              "blob " + layer.digest() + " is longer than its declared " + layer.size() + " bytes");
         }
         sha.update(b, off, n);
         copy.write(b, off, n);

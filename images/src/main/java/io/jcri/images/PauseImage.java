@@ -14,11 +14,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * The blobs of the node-local pause image, built from one static binary. Fixed timestamps and
- * key order make the same binary give the same digests on every start.
+ * The blobs of the node-local pause image, built from one static binary. Fixed timestamps and key
+ * order make the same binary give the same digests on every start.
  */
-record PauseImage(byte[] layer, String layerDigest, byte[] config, String configDigest, byte[] manifest,
-                  String manifestDigest) {
+record PauseImage(
+    byte[] layer,
+    String layerDigest,
+    byte[] config,
+    String configDigest,
+    byte[] manifest,
+    String manifestDigest) {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Date EPOCH = new Date(0);
 
@@ -54,12 +59,26 @@ record PauseImage(byte[] layer, String layerDigest, byte[] config, String config
     byte[] configBytes = JSON.writeValueAsBytes(config);
     String configDigest = Digests.sha256(configBytes);
 
-    ObjectNode manifest = JSON.createObjectNode().put("schemaVersion", 2).put("mediaType", Manifests.OCI_MANIFEST);
-    manifest.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
-        .put("digest", configDigest).put("size", configBytes.length);
-    manifest.putArray("layers").addObject().put("mediaType", "application/vnd.oci.image.layer.v1.tar")
-        .put("digest", layerDigest).put("size", layer.length);
+    ObjectNode manifest =
+        JSON.createObjectNode().put("schemaVersion", 2).put("mediaType", Manifests.OCI_MANIFEST);
+    manifest
+        .putObject("config")
+        .put("mediaType", "application/vnd.oci.image.config.v1+json")
+        .put("digest", configDigest)
+        .put("size", configBytes.length);
+    manifest
+        .putArray("layers")
+        .addObject()
+        .put("mediaType", "application/vnd.oci.image.layer.v1.tar")
+        .put("digest", layerDigest)
+        .put("size", layer.length);
     byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
-    return new PauseImage(layer, layerDigest, configBytes, configDigest, manifestBytes, Digests.sha256(manifestBytes));
+    return new PauseImage(
+        layer,
+        layerDigest,
+        configBytes,
+        configDigest,
+        manifestBytes,
+        Digests.sha256(manifestBytes));
   }
 }

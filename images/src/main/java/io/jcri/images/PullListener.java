@@ -1,8 +1,8 @@
 package io.jcri.images;
 
 /**
- * What the store tells an observer (the daemon's metrics) about pulls; registry is the
- * reference's host. Calls come from the pulling threads and must be quick.
+ * What the store tells an observer (the daemon's metrics) about pulls; registry is the reference's
+ * host. Calls come from the pulling threads and must be quick.
  */
 public interface PullListener {
   PullListener NONE = new PullListener() {};

@@ -14,8 +14,8 @@ import java.util.function.Predicate;
 
 /**
  * Bytes received and total per layer of every pull in flight, for the log, the metrics and a
- * verbose ImageStatus. A layer another pull is already transferring shows that transfer's bytes;
- * a layer whose snapshot exists counts as complete.
+ * verbose ImageStatus. A layer another pull is already transferring shows that transfer's bytes; a
+ * layer whose snapshot exists counts as complete.
  */
 public final class PullProgress {
   /** One layer: compressed bytes received so far and the layer's compressed size. */
@@ -106,7 +106,10 @@ public final class PullProgress {
       List<Layer> layers = new ArrayList<>();
       for (Planned p : t.layers) {
         AtomicLong moving = transfers.get(p.digest());
-        long done = moving != null ? Math.min(moving.get(), p.size()) : snapshotExists.test(p.chainId()) ? p.size() : 0;
+        long done =
+            moving != null
+                ? Math.min(moving.get(), p.size())
+                : snapshotExists.test(p.chainId()) ? p.size() : 0;
         layers.add(new Layer(p.digest(), done, p.size()));
       }
       out.add(new Pull(t.ref.toString(), t.ref.domain(), t.started, List.copyOf(layers)));

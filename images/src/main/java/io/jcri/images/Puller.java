@@ -39,11 +39,22 @@ final class Puller {
   private final PullProgress progress;
 
   /** What a pull produced, before it becomes a record. */
-  record Pulled(String configDigest, byte[] config, List<String> manifestDigests, String topDigest,
-                List<String> layerDigests, List<String> diffIds, long size) {}
+  record Pulled(
+      String configDigest,
+      byte[] config,
+      List<String> manifestDigests,
+      String topDigest,
+      List<String> layerDigests,
+      List<String> diffIds,
+      long size) {}
 
-  Puller(RegistryClient client, ContentStore content, Snapshots snapshots, Leases leases, ImageOptions options,
-         PullProgress progress) {
+  Puller(
+      RegistryClient client,
+      ContentStore content,
+      Snapshots snapshots,
+      Leases leases,
+      ImageOptions options,
+      PullProgress progress) {
     this.progress = progress;
     this.client = client;
     this.content = content;
@@ -67,7 +78,8 @@ final class Puller {
     Image save(Pulled pulled) throws IOException;
   }
 
-  Image pull(Reference ref, Credentials auth, Commit commit) throws IOException, InterruptedException {
+  Image pull(Reference ref, Credentials auth, Commit commit)
+      throws IOException, InterruptedException {
     List<String> leased = new ArrayList<>();
     PullProgress.Tracker tracker = progress.begin(ref);
     try {
@@ -87,7 +99,8 @@ final class Puller {
     leased.add(digestOrChainId);
   }
 
-  private Pulled fetch(Reference ref, Credentials auth, List<String> leased, PullProgress.Tracker tracker)
+  private Pulled fetch(
+      Reference ref, Credentials auth, List<String> leased, PullProgress.Tracker tracker)
       throws IOException, InterruptedException {
     RegistryClient client = this.client; // one configuration for the whole pull
     ImageOptions options = this.options;
@@ -98,11 +111,12 @@ final class Puller {
       lease(leased, top.digest());
       content.write(top.digest(), top.body());
       manifestDigests.add(top.digest());
-      Manifests.Descriptor chosen = Manifests.select(top.body(), options.os(), options.architecture(),
-          options.variant());
+      Manifests.Descriptor chosen =
+          Manifests.select(top.body(), options.os(), options.architecture(), options.variant());
       manifest = client.manifest(ref, chosen.digest(), auth).value();
       if (Manifests.kind(manifest) != Manifests.Kind.IMAGE) {
-        throw new ImageException(Reason.UNSUPPORTED, "index entry " + chosen.digest() + " is not an image manifest");
+        throw new ImageException(
+            Reason.UNSUPPORTED, "index entry " + chosen.digest() + " is not an image manifest");
       }
     }
     lease(leased, manifest.digest());
@@ -117,7 +131,8 @@ final class Puller {
       config = content.read(configDigest);
     } else {
       try (InputStream in = client.blob(ref, configDigest, auth).value()) {
-        config = ContentStore.readVerified(in, configDigest, image.config().size(), MAX_CONFIG_BYTES);
+        config =
+            ContentStore.readVerified(in, configDigest, image.config().size(), MAX_CONFIG_BYTES);
       } catch (StallGuard.Stalled e) {
         throw stalled(ref, configDigest, e);
       }
@@ -125,13 +140,22 @@ final class Puller {
     }
     List<String> diffIds = diffIds(config);
     if (diffIds.size() != image.layers().size()) {
-      throw new ImageException(Reason.REGISTRY, "image " + ref + " lists " + image.layers().size()
-          + " layers but its config " + diffIds.size() + " diff IDs");
+      throw new ImageException(
+          Reason.REGISTRY,
+          "image "
+              + ref
+              + " lists "
+              + image.layers().size()
+              + " layers but its config "
+              + diffIds.size()
+              + " diff IDs");
     }
     List<String> chainIds = Snapshots.chainIds(diffIds);
     List<PullProgress.Planned> planned = new ArrayList<>();
     for (int i = 0; i < image.layers().size(); i++) {
-      planned.add(new PullProgress.Planned(image.layers().get(i).digest(), chainIds.get(i), image.layers().get(i).size()));
+      planned.add(
+          new PullProgress.Planned(
+              image.layers().get(i).digest(), chainIds.get(i), image.layers().get(i).size()));
     }
     tracker.plan(planned);
     List<CompletableFuture<Void>> layers = new ArrayList<>();
@@ -144,17 +168,24 @@ final class Puller {
       lease(leased, chainId);
       lease(leased, layer.digest());
       if (!snapshots.has(chainId)) {
-        layers.add(shared(chainId, () -> layerFetcher.fetch(client, ref, auth, layer, diffId, chainId)));
+        layers.add(
+            shared(chainId, () -> layerFetcher.fetch(client, ref, auth, layer, diffId, chainId)));
       }
     }
     awaitAll(layers);
-    return new Pulled(configDigest, config, manifestDigests, top.digest(),
-        image.layers().stream().map(Manifests.Descriptor::digest).toList(), diffIds, size);
+    return new Pulled(
+        configDigest,
+        config,
+        manifestDigests,
+        top.digest(),
+        image.layers().stream().map(Manifests.Descriptor::digest).toList(),
+        diffIds,
+        size);
   }
 
   /**
-   * The transfer that fills chainId: the one already running, or fetch started on a new thread.
-   * It leaves the table before it completes, so a pull never joins a finished one by mistake.
+   * The transfer that fills chainId: the one already running, or fetch started on a new thread. It
+   * leaves the table before it completes, so a pull never joins a finished one by mistake.
    */
   private CompletableFuture<Void> shared(String chainId, Runnable fetch) {
     CompletableFuture<Void> mine = new CompletableFuture<>();
@@ -162,16 +193,19 @@ final class Puller {
     if (running != null) {
       return running;
     }
-    Thread.ofVirtual().name("layer").start(() -> {
-      try {
-        fetch.run();
-        inflight.remove(chainId, mine);
-        mine.complete(null);
-      } catch (Throwable t) {
-        inflight.remove(chainId, mine);
-        mine.completeExceptionally(t);
-      }
-    });
+    Thread.ofVirtual()
+        .name("layer")
+        .start(
+            () -> {
+              try {
+                fetch.run();
+                inflight.remove(chainId, mine);
+                mine.complete(null);
+              } catch (Throwable t) {
+                inflight.remove(chainId, mine);
+                mine.completeExceptionally(t);
+              }
+            });
     return mine;
   }
 
@@ -188,7 +222,8 @@ final class Puller {
     return ids;
   }
 
-  private static void awaitAll(List<CompletableFuture<Void>> layers) throws IOException, InterruptedException {
+  private static void awaitAll(List<CompletableFuture<Void>> layers)
+      throws IOException, InterruptedException {
     ImageException first = null;
     for (CompletableFuture<Void> f : layers) {
       try {
@@ -196,8 +231,10 @@ final class Puller {
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (first == null) {
-          first = cause instanceof ImageException ie ? ie
-              : new ImageException(Reason.STORAGE, String.valueOf(cause.getMessage()), cause);
+          first =
+              cause instanceof ImageException ie
+                  ? ie
+                  : new ImageException(Reason.STORAGE, String.valueOf(cause.getMessage()), cause);
         }
       }
     }
@@ -207,6 +244,7 @@ final class Puller {
   }
 
   static ImageException stalled(Reference ref, String digest, StallGuard.Stalled e) {
-    return new ImageException(Reason.DEADLINE, "pull of " + ref + " cancelled: blob " + digest + " " + e.getMessage());
+    return new ImageException(
+        Reason.DEADLINE, "pull of " + ref + " cancelled: blob " + digest + " " + e.getMessage());
   }
 }

@@ -23,14 +23,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeRegistry implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  enum Fault { NONE, WRONG_BYTES, TRUNCATE, STALL }
+  enum Fault {
+    NONE,
+    WRONG_BYTES,
+    TRUNCATE,
+    STALL
+  }
 
   private final HttpServer server;
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
-  private final Map<String, String[]> manifests = new ConcurrentHashMap<>(); // repo:ref -> {type, body}
+  private final Map<String, String[]> manifests =
+      new ConcurrentHashMap<>(); // repo:ref -> {type, body}
   final Map<String, Fault> blobFaults = new ConcurrentHashMap<>();
   final AtomicInteger blobRequests = new AtomicInteger();
-  volatile String requiredUserPass; // when set: Bearer tokens, issued against these Basic credentials
+  volatile String
+      requiredUserPass; // when set: Bearer tokens, issued against these Basic credentials
 
   FakeRegistry() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -52,13 +59,21 @@ final class FakeRegistry implements AutoCloseable {
 
   String manifest(String repo, String ref, String mediaType, byte[] body) {
     String d = Digests.sha256(body);
-    manifests.put(repo + ":" + ref, new String[] {mediaType, new String(body, java.nio.charset.StandardCharsets.ISO_8859_1)});
+    manifests.put(
+        repo + ":" + ref,
+        new String[] {mediaType, new String(body, java.nio.charset.StandardCharsets.ISO_8859_1)});
     manifests.put(repo + ":" + d, manifests.get(repo + ":" + ref));
     return d;
   }
 
   /** Pushes an image of the given (compressed) layers; returns {configDigest, manifestDigest}. */
-  String[] image(String repo, String tag, String arch, String user, List<byte[]> tars, List<byte[]> blobsOfLayers) {
+  String[] image(
+      String repo,
+      String tag,
+      String arch,
+      String user,
+      List<byte[]> tars,
+      List<byte[]> blobsOfLayers) {
     ObjectNode config = JSON.createObjectNode().put("architecture", arch).put("os", "linux");
     ObjectNode c = config.putObject("config");
     if (user != null) {
@@ -71,17 +86,28 @@ final class FakeRegistry implements AutoCloseable {
     tars.forEach(t -> diffIds.add(Digests.sha256(t)));
     byte[] configBytes = bytes(config);
     String configDigest = blob(configBytes);
-    ObjectNode m = JSON.createObjectNode().put("schemaVersion", 2)
-        .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-    m.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json").put("digest", configDigest)
+    ObjectNode m =
+        JSON.createObjectNode()
+            .put("schemaVersion", 2)
+            .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
+    m.putObject("config")
+        .put("mediaType", "application/vnd.oci.image.config.v1+json")
+        .put("digest", configDigest)
         .put("size", configBytes.length);
     ArrayNode layers = m.putArray("layers");
     for (byte[] b : blobsOfLayers) {
-      layers.addObject().put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip").put("digest", blob(b))
+      layers
+          .addObject()
+          .put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
+          .put("digest", blob(b))
           .put("size", b.length);
     }
-    String md = manifest(repo, tag == null ? "untagged-" + configDigest : tag,
-        "application/vnd.oci.image.manifest.v1+json", bytes(m));
+    String md =
+        manifest(
+            repo,
+            tag == null ? "untagged-" + configDigest : tag,
+            "application/vnd.oci.image.manifest.v1+json",
+            bytes(m));
     return new String[] {configDigest, md, String.valueOf(bytes(m).length)};
   }
 
@@ -95,7 +121,8 @@ final class FakeRegistry implements AutoCloseable {
 
   private void token(HttpExchange ex) throws IOException {
     String auth = ex.getRequestHeaders().getFirst("Authorization");
-    String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(requiredUserPass.getBytes());
+    String expected =
+        "Basic " + java.util.Base64.getEncoder().encodeToString(requiredUserPass.getBytes());
     if (!expected.equals(auth)) {
       respond(ex, 401, "application/json", "{}".getBytes());
       return;
@@ -105,9 +132,14 @@ final class FakeRegistry implements AutoCloseable {
 
   private void serve(HttpExchange ex) throws IOException {
     String path = ex.getRequestURI().getPath();
-    if (requiredUserPass != null && !"Bearer tok-1".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-      ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host()
-          + "/token\",service=\"fake\",scope=\"repository:x:pull\"");
+    if (requiredUserPass != null
+        && !"Bearer tok-1".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+      ex.getResponseHeaders()
+          .add(
+              "WWW-Authenticate",
+              "Bearer realm=\"http://"
+                  + host()
+                  + "/token\",service=\"fake\",scope=\"repository:x:pull\"");
       respond(ex, 401, "application/json", "{}".getBytes());
       return;
     }
@@ -160,7 +192,8 @@ final class FakeRegistry implements AutoCloseable {
     }
   }
 
-  private static void respond(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+  private static void respond(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
     ex.getResponseHeaders().add("Content-Type", type);
     ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     try (OutputStream out = ex.getResponseBody()) {

@@ -23,13 +23,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImageStoreTest {
-  @TempDir
-  Path root;
+  @TempDir Path root;
   FakeRegistry registry;
   ImageStore store;
 
-  private final byte[] base = new TestTar().dir("bin", 0755).file("bin/app", 0755, 0, 0, "#!app").file("etc/x", "1")
-      .bytes();
+  private final byte[] base =
+      new TestTar()
+          .dir("bin", 0755)
+          .file("bin/app", 0755, 0, 0, "#!app")
+          .file("etc/x", "1")
+          .bytes();
   private final byte[] top = new TestTar().file("etc/.wh.x", "").file("etc/y", "2").bytes();
 
   @BeforeEach
@@ -44,11 +47,17 @@ class ImageStoreTest {
   }
 
   private ImageStore open() throws Exception {
-    return ImageStore.open(root, new ImageOptions(Map.of(), null, "linux", "amd64", "", Duration.ofSeconds(2), 2));
+    return ImageStore.open(
+        root, new ImageOptions(Map.of(), null, "linux", "amd64", "", Duration.ofSeconds(2), 2));
   }
 
   private String[] push(String repo, String tag) {
-    return registry.image(repo, tag, "amd64", "1000:1000", List.of(base, top),
+    return registry.image(
+        repo,
+        tag,
+        "amd64",
+        "1000:1000",
+        List.of(base, top),
         List.of(TestTar.gzip(base), TestTar.gzip(top)));
   }
 
@@ -74,7 +83,10 @@ class ImageStoreTest {
     assertEquals(image, store.find(image.id().substring(7, 19)).orElseThrow());
     assertEquals(image, store.find(image.repoDigests().getFirst()).orElseThrow());
 
-    registry.manifest("test/app", "v2", "application/vnd.oci.image.manifest.v1+json",
+    registry.manifest(
+        "test/app",
+        "v2",
+        "application/vnd.oci.image.manifest.v1+json",
         registryManifest("test/app", pushed[1]));
     store.pull(registry.host() + "/test/app:v2", Credentials.NONE);
     assertEquals(2, store.find(ref).orElseThrow().repoTags().size());
@@ -94,8 +106,12 @@ class ImageStoreTest {
   }
 
   private byte[] registryManifest(String repo, String digest) throws Exception {
-    try (var in = java.net.URI.create("http://" + registry.host() + "/v2/" + repo + "/manifests/" + digest).toURL()
-        .openStream()) {
+    try (var in =
+        java.net
+            .URI
+            .create("http://" + registry.host() + "/v2/" + repo + "/manifests/" + digest)
+            .toURL()
+            .openStream()) {
       return in.readAllBytes();
     }
   }
@@ -111,8 +127,9 @@ class ImageStoreTest {
         assertEquals(pulls.getFirst().get().id(), f.get().id());
       }
     }
-    assertTrue(registry.blobRequests.get() <= 3 + 2, "layers fetched once, config at most per pull: "
-        + registry.blobRequests.get());
+    assertTrue(
+        registry.blobRequests.get() <= 3 + 2,
+        "layers fetched once, config at most per pull: " + registry.blobRequests.get());
     Files.createDirectories(root.resolve("images/snapshots/.tmp-leftover/x"));
     Files.writeString(root.resolve("images/tmp/partial"), "x");
     ImageStore reopened = open();
@@ -123,26 +140,45 @@ class ImageStoreTest {
 
   @Test
   void picksTheNodePlatformFromAnIndexAndRefusesSchema1() throws Exception {
-    String[] arm = registry.image("multi/app", null, "arm64", null, List.of(top), List.of(TestTar.gzip(top)));
+    String[] arm =
+        registry.image("multi/app", null, "arm64", null, List.of(top), List.of(TestTar.gzip(top)));
     String[] amd = push("multi/app", null);
-    ObjectNode index = FakeRegistry.JSON.createObjectNode().put("schemaVersion", 2)
-        .put("mediaType", "application/vnd.oci.image.index.v1+json");
+    ObjectNode index =
+        FakeRegistry.JSON
+            .createObjectNode()
+            .put("schemaVersion", 2)
+            .put("mediaType", "application/vnd.oci.image.index.v1+json");
     var ms = index.putArray("manifests");
     for (String[] p : List.of(arm, amd)) {
-      ms.addObject().put("mediaType", "application/vnd.oci.image.manifest.v1+json").put("digest", p[1])
-          .put("size", Long.parseLong(p[2])).putObject("platform").put("os", "linux")
+      ms.addObject()
+          .put("mediaType", "application/vnd.oci.image.manifest.v1+json")
+          .put("digest", p[1])
+          .put("size", Long.parseLong(p[2]))
+          .putObject("platform")
+          .put("os", "linux")
           .put("architecture", p == arm ? "arm64" : "amd64");
     }
-    String indexDigest = registry.manifest("multi/app", "latest", "application/vnd.oci.image.index.v1+json",
-        FakeRegistry.bytes(index));
+    String indexDigest =
+        registry.manifest(
+            "multi/app",
+            "latest",
+            "application/vnd.oci.image.index.v1+json",
+            FakeRegistry.bytes(index));
     Image image = store.pull(registry.host() + "/multi/app", Credentials.NONE);
     assertEquals(amd[0], image.id());
     assertEquals(List.of(registry.host() + "/multi/app@" + indexDigest), image.repoDigests());
 
-    registry.manifest("old/app", "v1", "application/vnd.docker.distribution.manifest.v1+prettyjws",
+    registry.manifest(
+        "old/app",
+        "v1",
+        "application/vnd.docker.distribution.manifest.v1+prettyjws",
         "{\"schemaVersion\":1,\"name\":\"old/app\"}".getBytes());
-    assertEquals(Reason.UNSUPPORTED, assertThrows(ImageException.class,
-        () -> store.pull(registry.host() + "/old/app:v1", Credentials.NONE)).reason());
+    assertEquals(
+        Reason.UNSUPPORTED,
+        assertThrows(
+                ImageException.class,
+                () -> store.pull(registry.host() + "/old/app:v1", Credentials.NONE))
+            .reason());
   }
 
   @Test
@@ -169,8 +205,10 @@ class ImageStoreTest {
   void oversizedManifestIsRefused() throws Exception {
     byte[] huge = ("{\"schemaVersion\":2,\"pad\":\"" + "x".repeat(5 << 20) + "\"}").getBytes();
     registry.manifest("big/app", "v1", "application/vnd.oci.image.manifest.v1+json", huge);
-    ImageException e = assertThrows(ImageException.class,
-        () -> store.pull(registry.host() + "/big/app:v1", Credentials.NONE));
+    ImageException e =
+        assertThrows(
+            ImageException.class,
+            () -> store.pull(registry.host() + "/big/app:v1", Credentials.NONE));
     assertEquals(Reason.REGISTRY, e.reason());
     assertTrue(e.getMessage().contains("limit"));
   }
@@ -180,15 +218,28 @@ class ImageStoreTest {
     push("private/app", "v1");
     registry.requiredUserPass = "alice:s3cret";
     String ref = registry.host() + "/private/app:v1";
-    assertEquals(Reason.UNAUTHORIZED, assertThrows(ImageException.class,
-        () -> store.pull(ref, Credentials.NONE)).reason());
-    assertEquals(Reason.UNAUTHORIZED, assertThrows(ImageException.class,
-        () -> store.pull(ref, Credentials.basic("alice", "wrong"))).reason());
-    Image image = store.pull(ref, new Credentials("", "", java.util.Base64.getEncoder()
-        .encodeToString("alice:s3cret".getBytes()), "", ""));
+    assertEquals(
+        Reason.UNAUTHORIZED,
+        assertThrows(ImageException.class, () -> store.pull(ref, Credentials.NONE)).reason());
+    assertEquals(
+        Reason.UNAUTHORIZED,
+        assertThrows(
+                ImageException.class, () -> store.pull(ref, Credentials.basic("alice", "wrong")))
+            .reason());
+    Image image =
+        store.pull(
+            ref,
+            new Credentials(
+                "",
+                "",
+                java.util.Base64.getEncoder().encodeToString("alice:s3cret".getBytes()),
+                "",
+                ""));
     assertEquals(List.of(ref), image.repoTags());
-    assertEquals(Reason.UNAUTHORIZED, assertThrows(ImageException.class,
-        () -> store.pull(ref, Credentials.NONE)).reason(), "alice's cached token must not serve an anonymous pull");
+    assertEquals(
+        Reason.UNAUTHORIZED,
+        assertThrows(ImageException.class, () -> store.pull(ref, Credentials.NONE)).reason(),
+        "alice's cached token must not serve an anonymous pull");
   }
 
   @Test
@@ -196,19 +247,31 @@ class ImageStoreTest {
     push("private/app", "v1");
     registry.requiredUserPass = "bob:from-file";
     Path authFile = root.resolve("auth.json");
-    Files.writeString(authFile, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\""
-        + java.util.Base64.getEncoder().encodeToString("bob:from-file".getBytes()) + "\"}}}");
-    ImageStore withFile = ImageStore.open(root, new ImageOptions(Map.of(), authFile, "linux", "amd64", "",
-        Duration.ofSeconds(2), 2));
+    Files.writeString(
+        authFile,
+        "{\"auths\":{\""
+            + registry.host()
+            + "\":{\"auth\":\""
+            + java.util.Base64.getEncoder().encodeToString("bob:from-file".getBytes())
+            + "\"}}}");
+    ImageStore withFile =
+        ImageStore.open(
+            root,
+            new ImageOptions(Map.of(), authFile, "linux", "amd64", "", Duration.ofSeconds(2), 2));
     String ref = registry.host() + "/private/app:v1";
     assertEquals(List.of(ref), withFile.pull(ref, Credentials.NONE).repoTags());
-    ImageException e = assertThrows(ImageException.class,
-        () -> open().pull(ref, Credentials.basic("bob", "not-the-file-one")));
+    ImageException e =
+        assertThrows(
+            ImageException.class,
+            () -> open().pull(ref, Credentials.basic("bob", "not-the-file-one")));
     assertEquals(Reason.UNAUTHORIZED, e.reason());
-    ImageStore requestWins = ImageStore.open(root, new ImageOptions(Map.of(), authFile, "linux", "amd64", "",
-        Duration.ofSeconds(2), 2));
+    ImageStore requestWins =
+        ImageStore.open(
+            root,
+            new ImageOptions(Map.of(), authFile, "linux", "amd64", "", Duration.ofSeconds(2), 2));
     registry.requiredUserPass = "carol:from-request";
-    assertEquals(List.of(ref), requestWins.pull(ref, Credentials.basic("carol", "from-request")).repoTags());
+    assertEquals(
+        List.of(ref), requestWins.pull(ref, Credentials.basic("carol", "from-request")).repoTags());
   }
 
   @Test
@@ -216,12 +279,16 @@ class ImageStoreTest {
     push("test/app", "v1");
     Image image = store.pull(registry.host() + "/test/app:v1", Credentials.NONE);
     Path mnt = Files.createDirectories(root.resolve("mnt"));
-    String lower = String.join(":", store.lowerDirs(image.id()).stream().map(Path::toString).toList());
-    io.jcri.sys.Syscalls.mount("overlay", mnt, "overlay", io.jcri.sys.LibC.MS_RDONLY, "lowerdir=" + lower);
+    String lower =
+        String.join(":", store.lowerDirs(image.id()).stream().map(Path::toString).toList());
+    io.jcri.sys.Syscalls.mount(
+        "overlay", mnt, "overlay", io.jcri.sys.LibC.MS_RDONLY, "lowerdir=" + lower);
     try {
       assertEquals("#!app", Files.readString(mnt.resolve("bin/app")));
       assertEquals("2", Files.readString(mnt.resolve("etc/y")));
-      assertFalse(Files.exists(mnt.resolve("etc/x")), "whiteout of the top layer hides the base layer's file");
+      assertFalse(
+          Files.exists(mnt.resolve("etc/x")),
+          "whiteout of the top layer hides the base layer's file");
     } finally {
       io.jcri.sys.Syscalls.unmountIfMounted(mnt);
     }
@@ -229,7 +296,8 @@ class ImageStoreTest {
 
   @Test
   void pauseImageIsBuiltOncePinnedAndUsable() throws Exception {
-    Image pause = store.ensurePauseImage("jcri.local/pause:catatonit", Path.of("/usr/bin/catatonit"));
+    Image pause =
+        store.ensurePauseImage("jcri.local/pause:catatonit", Path.of("/usr/bin/catatonit"));
     assertTrue(pause.pinned());
     assertEquals(List.of("/pause", "-P"), pause.config().entrypoint());
     assertEquals("65535:65535", pause.config().user());
@@ -237,11 +305,16 @@ class ImageStoreTest {
     Path binary = store.lowerDirs(pause.id()).getFirst().resolve("pause");
     assertTrue(Files.isExecutable(binary));
     assertEquals(Files.size(Path.of("/usr/bin/catatonit")), Files.size(binary));
-    assertEquals(pause, open().ensurePauseImage("jcri.local/pause:catatonit", Path.of("/usr/bin/catatonit")));
+    assertEquals(
+        pause,
+        open().ensurePauseImage("jcri.local/pause:catatonit", Path.of("/usr/bin/catatonit")));
     assertEquals(pause.id(), open().find("jcri.local/pause:catatonit").orElseThrow().id());
-    ImageException refused = assertThrows(ImageException.class, () -> store.remove("jcri.local/pause:catatonit"));
+    ImageException refused =
+        assertThrows(ImageException.class, () -> store.remove("jcri.local/pause:catatonit"));
     assertEquals(Reason.IN_USE, refused.reason());
-    assertTrue(refused.getMessage().contains("is pinned as jcri.local/pause:catatonit"), refused.getMessage());
+    assertTrue(
+        refused.getMessage().contains("is pinned as jcri.local/pause:catatonit"),
+        refused.getMessage());
     assertThrows(ImageException.class, () -> store.remove(pause.id()));
     assertTrue(store.find(pause.id()).isPresent());
   }
@@ -262,7 +335,10 @@ class ImageStoreTest {
     assertThrows(ImageException.class, () -> store.remove(v1));
 
     // another tag of a pinned image may go; the pin does not reach the stored record
-    registry.manifest("test/app", "v2", "application/vnd.oci.image.manifest.v1+json",
+    registry.manifest(
+        "test/app",
+        "v2",
+        "application/vnd.oci.image.manifest.v1+json",
         registryManifest("test/app", image.repoDigests().getFirst().split("@")[1]));
     store.pull(v2, Credentials.NONE);
     store.remove(v2);
@@ -277,8 +353,10 @@ class ImageStoreTest {
 
   private void assertFailsCleanly(Reason expected) throws Exception {
     push("test/app", "v1");
-    ImageException e = assertThrows(ImageException.class,
-        () -> store.pull(registry.host() + "/test/app:v1", Credentials.NONE));
+    ImageException e =
+        assertThrows(
+            ImageException.class,
+            () -> store.pull(registry.host() + "/test/app:v1", Credentials.NONE));
     if (expected != null) {
       assertEquals(expected, e.reason(), e.getMessage());
     }

@@ -16,21 +16,30 @@ class PullProgressTest {
     PullProgress progress = new PullProgress(Set.of("sha256:chain-a")::contains);
     PullProgress.Tracker t = progress.begin(Reference.parse("busybox:1.36"));
     assertEquals(List.of(), progress.inFlight().getFirst().layers(), "no manifest read yet");
-    t.plan(List.of(new PullProgress.Planned("sha256:a", "sha256:chain-a", 100),
-        new PullProgress.Planned("sha256:b", "sha256:chain-b", 1000),
-        new PullProgress.Planned("sha256:c", "sha256:chain-c", 10)));
+    t.plan(
+        List.of(
+            new PullProgress.Planned("sha256:a", "sha256:chain-a", 100),
+            new PullProgress.Planned("sha256:b", "sha256:chain-b", 1000),
+            new PullProgress.Planned("sha256:c", "sha256:chain-c", 10)));
     try (InputStream in = progress.counting("sha256:b", new ByteArrayInputStream(new byte[1000]))) {
       in.readNBytes(300);
       in.read();
       PullProgress.Pull p = progress.inFlight().getFirst();
       assertEquals("docker.io/library/busybox:1.36", p.reference());
       assertEquals("docker.io", p.registry());
-      assertEquals(List.of(new PullProgress.Layer("sha256:a", 100, 100), new PullProgress.Layer("sha256:b", 301, 1000),
-          new PullProgress.Layer("sha256:c", 0, 10)), p.layers());
+      assertEquals(
+          List.of(
+              new PullProgress.Layer("sha256:a", 100, 100),
+              new PullProgress.Layer("sha256:b", 301, 1000),
+              new PullProgress.Layer("sha256:c", 0, 10)),
+          p.layers());
       assertEquals(401, p.doneBytes());
       assertEquals(1110, p.totalBytes());
     }
-    assertEquals(0, progress.inFlight().getFirst().layers().get(1).doneBytes(), "transfer closed, no snapshot");
+    assertEquals(
+        0,
+        progress.inFlight().getFirst().layers().get(1).doneBytes(),
+        "transfer closed, no snapshot");
     progress.end(t);
     assertTrue(progress.inFlight().isEmpty());
   }

@@ -21,7 +21,10 @@ public final class TestTar {
     this(TarArchiveOutputStream.LONGFILE_POSIX);
   }
 
-  /** longFileMode: how names over 100 bytes are written, e.g. {@link TarArchiveOutputStream#LONGFILE_GNU}. */
+  /**
+   * longFileMode: how names over 100 bytes are written, e.g. {@link
+   * TarArchiveOutputStream#LONGFILE_GNU}.
+   */
   public TestTar(int longFileMode) {
     tar.setLongFileMode(longFileMode);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -73,7 +76,9 @@ public final class TestTar {
     return put(e, null);
   }
 
-  /** A regular file whose entry also carries the given PAX headers (xattrs, sparse maps, odd paths). */
+  /**
+   * A regular file whose entry also carries the given PAX headers (xattrs, sparse maps, odd paths).
+   */
   public TestTar paxFile(String name, Map<String, String> pax, String content) {
     TarArchiveEntry e = new TarArchiveEntry(name, true);
     byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
@@ -84,18 +89,20 @@ public final class TestTar {
   }
 
   /**
-   * A raw PAX extended header ('x') for the next entry, written as is: the writer's own PAX
-   * support checks the records (a GNU sparse map, for one) and would refuse some.
+   * A raw PAX extended header ('x') for the next entry, written as is: the writer's own PAX support
+   * checks the records (a GNU sparse map, for one) and would refuse some.
    */
   public TestTar rawPax(Map<String, String> records) {
     StringBuilder body = new StringBuilder();
-    records.forEach((k, v) -> {
-      String rec = " " + k + "=" + v + "\n";
-      int len = rec.length();
-      len += String.valueOf(len + String.valueOf(len).length()).length();
-      body.append(len).append(rec);
-    });
-    TarArchiveEntry e = new TarArchiveEntry("PaxHeaders/next", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
+    records.forEach(
+        (k, v) -> {
+          String rec = " " + k + "=" + v + "\n";
+          int len = rec.length();
+          len += String.valueOf(len + String.valueOf(len).length()).length();
+          body.append(len).append(rec);
+        });
+    TarArchiveEntry e =
+        new TarArchiveEntry("PaxHeaders/next", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
     byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
     e.setSize(bytes.length);
     return put(e, bytes);

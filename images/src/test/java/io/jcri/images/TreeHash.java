@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A digest of a whole tree, byte for byte: every entry's relative path, type, mode, owner,
- * device number, mtime, content or link target and overlay xattr, in a fixed order.
+ * A digest of a whole tree, byte for byte: every entry's relative path, type, mode, owner, device
+ * number, mtime, content or link target and overlay xattr, in a fixed order.
  */
 final class TreeHash {
   private TreeHash() {}
@@ -38,12 +38,23 @@ final class TreeHash {
   }
 
   private static String describe(Path dir, Path p) throws IOException {
-    var a = Files.readAttributes(p, "unix:mode,uid,gid,rdev,lastModifiedTime,size", LinkOption.NOFOLLOW_LINKS);
+    var a =
+        Files.readAttributes(
+            p, "unix:mode,uid,gid,rdev,lastModifiedTime,size", LinkOption.NOFOLLOW_LINKS);
     String link = Files.isSymbolicLink(p) ? Files.readSymbolicLink(p).toString() : "";
     byte[] opaque = Syscalls.lgetxattr(p, "trusted.overlay.opaque");
-    return String.join("|", List.of(dir.relativize(p).toString(), String.valueOf(a.get("mode")),
-        String.valueOf(a.get("uid")), String.valueOf(a.get("gid")), String.valueOf(a.get("rdev")),
-        String.valueOf(a.get("lastModifiedTime")), String.valueOf(a.get("size")), link,
-        opaque == null ? "" : new String(opaque, StandardCharsets.ISO_8859_1))) + "\n";
+    return String.join(
+            "|",
+            List.of(
+                dir.relativize(p).toString(),
+                String.valueOf(a.get("mode")),
+                String.valueOf(a.get("uid")),
+                String.valueOf(a.get("gid")),
+                String.valueOf(a.get("rdev")),
+                String.valueOf(a.get("lastModifiedTime")),
+                String.valueOf(a.get("size")),
+                link,
+                opaque == null ? "" : new String(opaque, StandardCharsets.ISO_8859_1)))
+        + "\n";
   }
 }

@@ -32,7 +32,8 @@ class FoundationIT {
   void servesVersionStatusAndRuntimeConfigThenStopsCleanlyOnSigterm() throws Exception {
     try (Jcrid d = Jcrid.start()) {
       d.writeBridgeNetwork();
-      assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(d.socket())));
+      assertEquals(
+          "rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(d.socket())));
 
       VersionResponse v = d.runtime().version(VersionRequest.getDefaultInstance());
       assertEquals("jcri", v.getRuntimeName());
@@ -40,17 +41,24 @@ class FoundationIT {
       assertEquals("0.1.0", v.getRuntimeVersion());
 
       StatusResponse s = d.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
-      Map<String, RuntimeCondition> conditions = s.getStatus().getConditionsList().stream()
-          .collect(Collectors.toMap(RuntimeCondition::getType, c -> c));
+      Map<String, RuntimeCondition> conditions =
+          s.getStatus().getConditionsList().stream()
+              .collect(Collectors.toMap(RuntimeCondition::getType, c -> c));
       assertEquals(2, conditions.size());
-      assertTrue(conditions.get("RuntimeReady").getStatus(), conditions.get("RuntimeReady").getMessage());
-      assertTrue(conditions.get("NetworkReady").getStatus(), conditions.get("NetworkReady").getMessage());
+      assertTrue(
+          conditions.get("RuntimeReady").getStatus(), conditions.get("RuntimeReady").getMessage());
+      assertTrue(
+          conditions.get("NetworkReady").getStatus(), conditions.get("NetworkReady").getMessage());
       JsonNode config = new ObjectMapper().readTree(s.getInfoMap().get("config"));
       assertEquals(d.root().toString(), config.get("root").asText());
       assertEquals(d.endpoint(), config.get("listen").asText());
 
-      assertEquals(CgroupDriver.CGROUPFS,
-          d.runtime().runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux().getCgroupDriver());
+      assertEquals(
+          CgroupDriver.CGROUPFS,
+          d.runtime()
+              .runtimeConfig(RuntimeConfigRequest.getDefaultInstance())
+              .getLinux()
+              .getCgroupDriver());
 
       assertEquals(0, d.stop());
       assertFalse(Files.exists(d.socket()), "socket removed on SIGTERM");
@@ -61,11 +69,21 @@ class FoundationIT {
   @Test
   void networkNotReadyNamesTheMissingPluginDirectory() throws Exception {
     try (Jcrid d = Jcrid.start()) {
-      Files.writeString(d.cniConfDir().resolve("00-broken.conflist"), """
+      Files.writeString(
+          d.cniConfDir().resolve("00-broken.conflist"),
+          """
           {"cniVersion":"1.0.0","name":"broken","plugins":[{"type":"no-such-plugin"}]}
           """);
-      RuntimeCondition net = d.runtime().status(StatusRequest.getDefaultInstance()).getStatus().getConditionsList()
-          .stream().filter(c -> c.getType().equals("NetworkReady")).findFirst().orElseThrow();
+      RuntimeCondition net =
+          d
+              .runtime()
+              .status(StatusRequest.getDefaultInstance())
+              .getStatus()
+              .getConditionsList()
+              .stream()
+              .filter(c -> c.getType().equals("NetworkReady"))
+              .findFirst()
+              .orElseThrow();
       assertFalse(net.getStatus());
       assertNotEquals("", net.getReason());
       assertTrue(net.getMessage().contains("no-such-plugin"), net.getMessage());
@@ -77,8 +95,16 @@ class FoundationIT {
     try (Jcrid d = Jcrid.start()) {
       String conflist = Files.readString(d.cniConfDir().resolve("10-jcri-bridge.conflist"));
       assertTrue(conflist.contains("10.88.0.0/16") && conflist.contains("portmap"), conflist);
-      RuntimeCondition net = d.runtime().status(StatusRequest.getDefaultInstance()).getStatus().getConditionsList()
-          .stream().filter(c -> c.getType().equals("NetworkReady")).findFirst().orElseThrow();
+      RuntimeCondition net =
+          d
+              .runtime()
+              .status(StatusRequest.getDefaultInstance())
+              .getStatus()
+              .getConditionsList()
+              .stream()
+              .filter(c -> c.getType().equals("NetworkReady"))
+              .findFirst()
+              .orElseThrow();
       assertTrue(net.getStatus(), net.getMessage());
     }
   }
@@ -90,7 +116,8 @@ class FoundationIT {
       String out = new String(second.getInputStream().readAllBytes());
       assertEquals(1, second.waitFor());
       assertTrue(out.contains("another process is serving on " + d.socket()), out);
-      assertEquals("jcri", d.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
+      assertEquals(
+          "jcri", d.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
     }
   }
 
@@ -100,7 +127,8 @@ class FoundationIT {
       d.kill9();
       assertTrue(Files.exists(d.socket()), "SIGKILL leaves the socket file behind");
       d.restart();
-      assertEquals("jcri", d.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
+      assertEquals(
+          "jcri", d.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
       assertTrue(d.log().contains("event=stale_socket_removed"), d.log());
     }
   }
@@ -108,10 +136,17 @@ class FoundationIT {
   @Test
   void rpcsWithoutAnImplementationAnswerUnimplementedNamingTheRpc() throws Exception {
     try (Jcrid d = Jcrid.start()) {
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> d.runtime().checkpointContainer(CheckpointContainerRequest.newBuilder().setContainerId("x").build()));
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  d.runtime()
+                      .checkpointContainer(
+                          CheckpointContainerRequest.newBuilder().setContainerId("x").build()));
       assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-      assertTrue(e.getStatus().getDescription().contains("CheckpointContainer"), e.getStatus().getDescription());
+      assertTrue(
+          e.getStatus().getDescription().contains("CheckpointContainer"),
+          e.getStatus().getDescription());
     }
   }
 
@@ -120,10 +155,12 @@ class FoundationIT {
     Process version = new ProcessBuilder(List.of(Jcrid.launcher().toString(), "version")).start();
     assertTrue(new String(version.getInputStream().readAllBytes()).startsWith("jcrid 0.1.0"));
     assertEquals(0, version.waitFor());
-    Process config = new ProcessBuilder(List.of(Jcrid.launcher().toString(), "config", "default")).start();
+    Process config =
+        new ProcessBuilder(List.of(Jcrid.launcher().toString(), "config", "default")).start();
     String toml = new String(config.getInputStream().readAllBytes());
     assertEquals(0, config.waitFor());
-    assertTrue(toml.contains("\n# jcrid configuration") || toml.startsWith("# jcrid configuration"), toml);
+    assertTrue(
+        toml.contains("\n# jcrid configuration") || toml.startsWith("# jcrid configuration"), toml);
     assertTrue(toml.contains("listen = \"unix:///run/jcri/jcri.sock\""), toml);
   }
 }

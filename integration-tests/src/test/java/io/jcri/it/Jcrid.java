@@ -19,14 +19,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The real jcrid, started from the packaged distribution as a child process with its own
- * temporary socket, root, state and CNI config dir, and gRPC stubs to talk to it.
+ * The real jcrid, started from the packaged distribution as a child process with its own temporary
+ * socket, root, state and CNI config dir, and gRPC stubs to talk to it.
  */
 public final class Jcrid implements AutoCloseable {
-  private static final Path DIST = Path.of(System.getProperty("jcri.dist", "../packaging/target/jcri-0.1.0"));
+  private static final Path DIST =
+      Path.of(System.getProperty("jcri.dist", "../packaging/target/jcri-0.1.0"));
   private static final Path WORK = Path.of("/var/tmp/jcri-it");
   // grpc-netty asks for SO_KEEPALIVE on Unix sockets too, and Netty warns on every connection
-  private static final java.util.logging.Logger NETTY_BOOTSTRAP = java.util.logging.Logger.getLogger("io.netty.bootstrap");
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP =
+      java.util.logging.Logger.getLogger("io.netty.bootstrap");
 
   static {
     NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
@@ -52,18 +54,30 @@ public final class Jcrid implements AutoCloseable {
   }
 
   /** Starts a daemon whose config file holds extraToml (may be empty). */
-  public static Jcrid start(String extraToml, String... extraArgs) throws IOException, InterruptedException {
+  public static Jcrid start(String extraToml, String... extraArgs)
+      throws IOException, InterruptedException {
     return startWith(launcher(), extraToml, extraArgs);
   }
 
-  /** Starts a daemon from another launcher (an installed jcrid) on this fixture's private socket and dirs. */
+  /**
+   * Starts a daemon from another launcher (an installed jcrid) on this fixture's private socket and
+   * dirs.
+   */
   public static Jcrid startWith(Path launcher, String extraToml, String... extraArgs)
       throws IOException, InterruptedException {
     Files.createDirectories(WORK);
-    // searchable by others (0711), as /run/jcri is: a pod of its own user namespace reaches its bundle as another user
-    Jcrid d = new Jcrid(launcher, Files.createTempDirectory(WORK, "d", java.nio.file.attribute.PosixFilePermissions
-        .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"))), extraToml,
-        List.of(extraArgs));
+    // searchable by others (0711), as /run/jcri is: a pod of its own user namespace reaches its
+    // bundle as another user
+    Jcrid d =
+        new Jcrid(
+            launcher,
+            Files.createTempDirectory(
+                WORK,
+                "d",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"))),
+            extraToml,
+            List.of(extraArgs));
     Files.createDirectories(d.cniConfDir());
     Files.writeString(d.home.resolve("jcri.toml"), extraToml);
     d.launch();
@@ -81,13 +95,16 @@ public final class Jcrid implements AutoCloseable {
 
   /** A bridge network on the named bridge and subnet, for runs beside the integration tests. */
   public void writeBridgeNetwork(String bridge, String subnet) throws IOException {
-    Files.writeString(cniConfDir().resolve("10-it.conflist"), """
+    Files.writeString(
+        cniConfDir().resolve("10-it.conflist"),
+        """
         {"cniVersion":"1.0.0","name":"jcri-it","plugins":[
           {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,"hairpinMode":true,
            "ipam":{"type":"host-local","ranges":[[{"subnet":"%s"}]],"routes":[{"dst":"0.0.0.0/0"}],
                    "dataDir":"%s"}},
           {"type":"portmap","capabilities":{"portMappings":true}}]}
-        """.formatted(bridge, subnet, home.resolve("ipam")));
+        """
+            .formatted(bridge, subnet, home.resolve("ipam")));
   }
 
   public Path home() {
@@ -139,29 +156,48 @@ public final class Jcrid implements AutoCloseable {
   }
 
   public List<String> command() {
-    List<String> cmd = new ArrayList<>(List.of(launcher.toString(),
-        "--config", home.resolve("jcri.toml").toString(),
-        "--listen", endpoint(), "--root", root().toString(), "--state", state().toString(),
-        "--cni-conf-dir", cniConfDir().toString(), "--log-level", "debug"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                launcher.toString(),
+                "--config",
+                home.resolve("jcri.toml").toString(),
+                "--listen",
+                endpoint(),
+                "--root",
+                root().toString(),
+                "--state",
+                state().toString(),
+                "--cni-conf-dir",
+                cniConfDir().toString(),
+                "--log-level",
+                "debug"));
     cmd.addAll(extraArgs);
     return cmd;
   }
 
   private void launch() throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(command())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
     process = pb.start();
     loop = new EpollEventLoopGroup(1);
-    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket().toString()))
-        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(loop).usePlaintext()
-        .maxInboundMessageSize(32 << 20).build();
+    channel =
+        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket().toString()))
+            .channelType(EpollDomainSocketChannel.class)
+            .eventLoopGroup(loop)
+            .usePlaintext()
+            .maxInboundMessageSize(32 << 20)
+            .build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       if (!process.isAlive()) {
         throw new IllegalStateException("jcrid exited with " + process.exitValue() + ":\n" + log());
       }
       try {
-        RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+        RuntimeServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
             .version(VersionRequest.getDefaultInstance());
         return;
       } catch (io.grpc.StatusRuntimeException e) {
@@ -217,7 +253,9 @@ public final class Jcrid implements AutoCloseable {
     }
   }
 
-  /** Unmounts whatever a test run left mounted under dir (netns pins, shm, rootfs), deepest first. */
+  /**
+   * Unmounts whatever a test run left mounted under dir (netns pins, shm, rootfs), deepest first.
+   */
   public static void unmountUnder(Path dir) throws IOException, InterruptedException {
     List<String> mounts = new ArrayList<>();
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {

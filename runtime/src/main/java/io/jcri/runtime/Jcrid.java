@@ -3,25 +3,29 @@ package io.jcri.runtime;
 import io.grpc.BindableService;
 import io.jcri.cni.CniManager;
 import io.jcri.cni.CniOptions;
+import io.jcri.images.ImageStore;
 import io.jcri.runtime.config.ConfigDefaults;
 import io.jcri.runtime.config.ConfigException;
 import io.jcri.runtime.config.ConfigLoader;
 import io.jcri.runtime.config.JcriConfig;
-import io.jcri.images.ImageStore;
-import io.jcri.runtime.logging.LogSetup;
-import io.jcri.runtime.reload.ConfigReload;
-import io.jcri.runtime.reload.DaemonSettings;
 import io.jcri.runtime.container.ContainerCreator;
 import io.jcri.runtime.container.ContainerExits;
 import io.jcri.runtime.container.ContainerLifecycle;
 import io.jcri.runtime.container.ContainerOperations;
 import io.jcri.runtime.container.ContainerRecovery;
-import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.container.ContainerStreaming;
+import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.events.LifecycleEvents;
+import io.jcri.runtime.logging.LogSetup;
+import io.jcri.runtime.metrics.DaemonMetrics;
+import io.jcri.runtime.metrics.MetricsEndpoint;
+import io.jcri.runtime.metrics.ObjectStates;
+import io.jcri.runtime.metrics.PullProgressLog;
 import io.jcri.runtime.monitor.ConmonRuntime;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.OciOptions;
+import io.jcri.runtime.reload.ConfigReload;
+import io.jcri.runtime.reload.DaemonSettings;
 import io.jcri.runtime.sandbox.InfraContainer;
 import io.jcri.runtime.sandbox.KernelPod;
 import io.jcri.runtime.sandbox.PauseImage;
@@ -30,21 +34,17 @@ import io.jcri.runtime.sandbox.PodNetworking;
 import io.jcri.runtime.sandbox.PodNetworks;
 import io.jcri.runtime.sandbox.SandboxOrchestrator;
 import io.jcri.runtime.sandbox.SandboxRecovery;
-import io.jcri.runtime.storage.LayerMounts;
-import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.sandbox.Sandboxes;
-import io.jcri.runtime.streaming.StreamingOptions;
-import io.jcri.runtime.streaming.StreamingServer;
 import io.jcri.runtime.server.GrpcEndpoint;
 import io.jcri.runtime.server.ImageServer;
 import io.jcri.runtime.server.PodStats;
-import io.jcri.runtime.stats.StatsCollector;
-import io.jcri.runtime.server.RuntimeServer;
 import io.jcri.runtime.server.RpcMetrics;
-import io.jcri.runtime.metrics.DaemonMetrics;
-import io.jcri.runtime.metrics.MetricsEndpoint;
-import io.jcri.runtime.metrics.ObjectStates;
-import io.jcri.runtime.metrics.PullProgressLog;
+import io.jcri.runtime.server.RuntimeServer;
+import io.jcri.runtime.stats.StatsCollector;
+import io.jcri.runtime.storage.LayerMounts;
+import io.jcri.runtime.store.Layout;
+import io.jcri.runtime.streaming.StreamingOptions;
+import io.jcri.runtime.streaming.StreamingServer;
 import io.jcri.sys.ChildReaper;
 import io.jcri.sys.Syscalls;
 import java.nio.charset.StandardCharsets;
@@ -59,11 +59,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.logging.Logger;
 
-/** jcrid: reads flags and config, wires the services with plain constructors, serves until signalled. */
+/**
+ * jcrid: reads flags and config, wires the services with plain constructors, serves until
+ * signalled.
+ */
 public final class Jcrid {
   private static final Logger LOG = Logger.getLogger(Jcrid.class.getName());
   private static final Path DEFAULT_CONFIG = Path.of("/etc/jcri/jcri.toml");
-  private static final String USAGE = """
+  private static final String USAGE =
+      """
       usage: jcrid [flags]              serve CRI on the configured Unix socket
              jcrid version              print the version
              jcrid config default       print the default configuration (TOML)
@@ -145,14 +149,16 @@ public final class Jcrid {
         default -> throw new UsageException("unknown flag " + name);
       }
     }
-    ConfigLoader.Flags flags = new ConfigLoader.Flags(listen, root, state, cniConf, cniBin, logLevel);
+    ConfigLoader.Flags flags =
+        new ConfigLoader.Flags(listen, root, state, cniConf, cniBin, logLevel);
     JcriConfig config = ConfigLoader.load(configFile, explicit, flags);
     LogSetup.configure(config.logLevel(), config.logFormat());
     serve(config, configFile, explicit, flags);
     return 0;
   }
 
-  private static void serve(JcriConfig config, Path configFile, boolean explicit, ConfigLoader.Flags flags)
+  private static void serve(
+      JcriConfig config, Path configFile, boolean explicit, ConfigLoader.Flags flags)
       throws Exception {
     // the JVM's own start: the process may be older when a script exec'd java
     long started = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
@@ -163,30 +169,57 @@ public final class Jcrid {
     phases.done("reaper");
 
     Layout layout = new Layout(config.root(), config.state());
-    RuntimeHandlers handlers = new RuntimeHandlers(config.runtimes(), config.monitor().conmon(), layout.runtimes(),
-        config.root().resolve("userns-probe"));
-    // the network config, the image store and the node's security facts are independent: open them at once
+    RuntimeHandlers handlers =
+        new RuntimeHandlers(
+            config.runtimes(),
+            config.monitor().conmon(),
+            layout.runtimes(),
+            config.root().resolve("userns-probe"));
+    // the network config, the image store and the node's security facts are independent: open them
+    // at once
     ExecutorService opening = Executors.newVirtualThreadPerTaskExecutor();
-    Future<CniManager> cni = opening.submit(() -> CniManager.open(new CniOptions(config.cni().confDir(),
-        config.cni().binDirs(), layout.cniCache(), config.cni().pluginTimeout(), true)));
-    Future<ImageStore> store = opening.submit(() -> {
-      ImageStore opened = ImageStore.open(config.root(), DaemonSettings.imageOptions(config));
-      if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
-        opened.ensurePauseImage(config.sandbox().pauseImage(), config.sandbox().pauseBinary());
-      }
-      return opened;
-    });
+    Future<CniManager> cni =
+        opening.submit(
+            () ->
+                CniManager.open(
+                    new CniOptions(
+                        config.cni().confDir(),
+                        config.cni().binDirs(),
+                        layout.cniCache(),
+                        config.cni().pluginTimeout(),
+                        true)));
+    Future<ImageStore> store =
+        opening.submit(
+            () -> {
+              ImageStore opened =
+                  ImageStore.open(config.root(), DaemonSettings.imageOptions(config));
+              if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
+                opened.ensurePauseImage(
+                    config.sandbox().pauseImage(), config.sandbox().pauseBinary());
+              }
+              return opened;
+            });
     OciOptions defaults = OciOptions.defaults();
-    OciOptions oci = new OciOptions(defaults.defaultCapabilities(), defaults.minOomScoreAdj(),
-        defaults.seccompAvailable(), defaults.seccompProfileRoot(), defaults.apparmorAvailable(),
-        defaults.selinuxAvailable(), config.cgroupDriver(), List.of(), List.of(), config.cdi().specDirs());
+    OciOptions oci =
+        new OciOptions(
+            defaults.defaultCapabilities(),
+            defaults.minOomScoreAdj(),
+            defaults.seccompAvailable(),
+            defaults.seccompProfileRoot(),
+            defaults.apparmorAvailable(),
+            defaults.selinuxAvailable(),
+            config.cgroupDriver(),
+            List.of(),
+            List.of(),
+            config.cdi().specDirs());
     CniManager network = opened(cni);
     ImageStore images = opened(store);
     images.setPinned(DaemonSettings.pinned(config));
     opening.shutdown();
     phases.done("cni_images_pause");
-    ConmonRuntime runtime = new ConmonRuntime(config.monitor().conmon(), layout.exits(), layout.conmon(),
-        layout.attach());
+    ConmonRuntime runtime =
+        new ConmonRuntime(
+            config.monitor().conmon(), layout.exits(), layout.conmon(), layout.attach());
     DaemonMetrics metrics = new DaemonMetrics();
     images.setPullListener(metrics);
     network.setPluginListener(metrics);
@@ -196,58 +229,114 @@ public final class Jcrid {
     Containers containers = new Containers(layout.containerRecords());
     ContainerExits exits = new ContainerExits(containers, events);
     exits.setListener(metrics);
-    ContainerLifecycle lifecycle = new ContainerLifecycle(containers, exits, handlers, runtime, LayerMounts.KERNEL,
-        layout, events);
-    RuntimeServer.Lifecycle services = new RuntimeServer.Lifecycle(
-        new SandboxOrchestrator(sandboxes, lifecycle, handlers,
-            new PodFiles(new KernelPod(), layout, config.sandbox().shmSizeBytes()),
-            new PodNetworks(sandboxes, PodNetworking.cni(network)),
-            new InfraContainer(sandboxes, handlers, runtime,
-                PauseImage.from(images, config.sandbox().pauseImage(), config.sandbox().pauseBinary()),
-                LayerMounts.KERNEL, oci, layout, config.sandbox().dropInfra()),
-            events),
-        sandboxes,
-        new ContainerCreator(containers, sandboxes, handlers, runtime, images::lease, LayerMounts.KERNEL, oci, layout,
-            events),
-        lifecycle,
-        new ContainerOperations(containers, handlers, runtime, layout),
-        containers);
+    ContainerLifecycle lifecycle =
+        new ContainerLifecycle(
+            containers, exits, handlers, runtime, LayerMounts.KERNEL, layout, events);
+    RuntimeServer.Lifecycle services =
+        new RuntimeServer.Lifecycle(
+            new SandboxOrchestrator(
+                sandboxes,
+                lifecycle,
+                handlers,
+                new PodFiles(new KernelPod(), layout, config.sandbox().shmSizeBytes()),
+                new PodNetworks(sandboxes, PodNetworking.cni(network)),
+                new InfraContainer(
+                    sandboxes,
+                    handlers,
+                    runtime,
+                    PauseImage.from(
+                        images, config.sandbox().pauseImage(), config.sandbox().pauseBinary()),
+                    LayerMounts.KERNEL,
+                    oci,
+                    layout,
+                    config.sandbox().dropInfra()),
+                events),
+            sandboxes,
+            new ContainerCreator(
+                containers,
+                sandboxes,
+                handlers,
+                runtime,
+                images::lease,
+                LayerMounts.KERNEL,
+                oci,
+                layout,
+                events),
+            lifecycle,
+            new ContainerOperations(containers, handlers, runtime, layout),
+            containers);
     phases.done("wiring");
     new SandboxRecovery(sandboxes, handlers, runtime).recover();
     new ContainerRecovery(containers, exits, handlers, runtime).recover();
     phases.done("recovery");
     images.setInUse(containers::usesImage);
-    metrics.countObjects(() -> ObjectStates.pods(sandboxes), () -> ObjectStates.containers(containers));
+    metrics.countObjects(
+        () -> ObjectStates.pods(sandboxes), () -> ObjectStates.containers(containers));
     metrics.countPullProgress(images::pullsInFlight);
     PullProgressLog.start(images::pullsInFlight, Duration.ofSeconds(5));
     MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics.registry());
     metricsEndpoint.apply(config.metrics());
-    StreamingServer streaming = StreamingServer.start(new StreamingOptions(config.streaming().address(),
-        config.streaming().port(), config.streaming().tokenTtl(), config.streaming().tlsCert(),
-        config.streaming().tlsKey()), new ContainerStreaming(containers, sandboxes, runtime, handlers, layout));
+    StreamingServer streaming =
+        StreamingServer.start(
+            new StreamingOptions(
+                config.streaming().address(),
+                config.streaming().port(),
+                config.streaming().tokenTtl(),
+                config.streaming().tlsCert(),
+                config.streaming().tlsKey()),
+            new ContainerStreaming(containers, sandboxes, runtime, handlers, layout));
 
     phases.done("streaming");
-    List<BindableService> grpcServices = List.of(
-        new RuntimeServer(config, handlers, network, services, layout, streaming, events,
-            new PodStats(new StatsCollector(), containers, layout, images.root())),
-        new ImageServer(images, layout));
+    List<BindableService> grpcServices =
+        List.of(
+            new RuntimeServer(
+                config,
+                handlers,
+                network,
+                services,
+                layout,
+                streaming,
+                events,
+                new PodStats(new StatsCollector(), containers, layout, images.root())),
+            new ImageServer(images, layout));
 
-    GrpcEndpoint endpoint = GrpcEndpoint.start(config.socketPath(), grpcServices, List.of(new RpcMetrics(metrics)));
+    GrpcEndpoint endpoint =
+        GrpcEndpoint.start(config.socketPath(), grpcServices, List.of(new RpcMetrics(metrics)));
     phases.done("grpc");
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("event=shutting_down grace_ms=" + config.shutdownGrace().toMillis());
-      endpoint.shutdown(config.shutdownGrace());
-      streaming.close();
-      LOG.info("event=stopped");
-      stopped.countDown();
-      // A clean stop on SIGTERM exits 0 (the JVM would otherwise report 143), so systemd sees success.
-      Runtime.getRuntime().halt(0);
-    }, "shutdown"));
-    new ConfigReload(configFile, explicit, flags, config, DaemonSettings.of(images, handlers, network, metricsEndpoint)).onSighup();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("event=shutting_down grace_ms=" + config.shutdownGrace().toMillis());
+                  endpoint.shutdown(config.shutdownGrace());
+                  streaming.close();
+                  LOG.info("event=stopped");
+                  stopped.countDown();
+                  // A clean stop on SIGTERM exits 0 (the JVM would otherwise report 143), so
+                  // systemd sees success.
+                  Runtime.getRuntime().halt(0);
+                },
+                "shutdown"));
+    new ConfigReload(
+            configFile,
+            explicit,
+            flags,
+            config,
+            DaemonSettings.of(images, handlers, network, metricsEndpoint))
+        .onSighup();
     notifySystemd();
-    LOG.info("event=ready version=" + JcriVersion.VERSION + " listen=" + config.listen() + " root=" + config.root()
-        + " state=" + config.state() + " startup_ms=" + (System.currentTimeMillis() - started));
+    LOG.info(
+        "event=ready version="
+            + JcriVersion.VERSION
+            + " listen="
+            + config.listen()
+            + " root="
+            + config.root()
+            + " state="
+            + config.state()
+            + " startup_ms="
+            + (System.currentTimeMillis() - started));
     stopped.await();
   }
 
@@ -278,8 +367,9 @@ public final class Jcrid {
     private long last = System.nanoTime();
 
     Phases() {
-      long sinceJvmStart = System.currentTimeMillis()
-          - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+      long sinceJvmStart =
+          System.currentTimeMillis()
+              - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
       LOG.fine(() -> "event=startup_phase phase=jvm_and_config ms=" + sinceJvmStart);
     }
 

@@ -10,12 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
- * jcrid is a child subreaper: conmon daemonises and so becomes our child, as do orphans of
- * dead monitors. PID 1 on some nodes reaps late, so we reap those ourselves, promptly.
+ * jcrid is a child subreaper: conmon daemonises and so becomes our child, as do orphans of dead
+ * monitors. PID 1 on some nodes reaps late, so we reap those ourselves, promptly.
  *
- * <p>The JDK waits for the children it started with {@code waitpid(pid)} and reads a status of 0
- * if someone else reaped first; so this reaper never touches a child started through
- * {@link Command#start}, and reaps a zombie only when it has seen it on two scans in a row.
+ * <p>The JDK waits for the children it started with {@code waitpid(pid)} and reads a status of 0 if
+ * someone else reaped first; so this reaper never touches a child started through {@link
+ * Command#start}, and reaps a zombie only when it has seen it on two scans in a row.
  */
 public final class ChildReaper {
   static final Object SPAWN_LOCK = new Object();

@@ -8,21 +8,22 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An input stream fed chunk by chunk from another thread, with back-pressure: when the reader
- * falls behind by more than the high water mark, a feeder that may block ({@link #put}) waits,
- * and a feeder that must not block ({@link #offer}, an event loop) is told to pause its source
- * until the reader has drained to a quarter of it.
+ * An input stream fed chunk by chunk from another thread, with back-pressure: when the reader falls
+ * behind by more than the high water mark, a feeder that may block ({@link #put}) waits, and a
+ * feeder that must not block ({@link #offer}, an event loop) is told to pause its source until the
+ * reader has drained to a quarter of it.
  */
 public class ChunkInput extends InputStream {
   /** Stops and restarts the source of a feeder that must not block (e.g. socket reads). */
   public interface Backpressure {
-    Backpressure NONE = new Backpressure() {
-      @Override
-      public void pause() {}
+    Backpressure NONE =
+        new Backpressure() {
+          @Override
+          public void pause() {}
 
-      @Override
-      public void resume() {}
-    };
+          @Override
+          public void resume() {}
+        };
 
     void pause();
 
@@ -50,7 +51,10 @@ public class ChunkInput extends InputStream {
     this.backpressure = backpressure;
   }
 
-  /** Queues chunk (now owned by this stream) without blocking; over the high water mark the source is paused. */
+  /**
+   * Queues chunk (now owned by this stream) without blocking; over the high water mark the source
+   * is paused.
+   */
   public void offer(byte[] chunk) {
     if (chunk.length == 0) {
       return;
@@ -70,7 +74,10 @@ public class ChunkInput extends InputStream {
     }
   }
 
-  /** Queues chunk (now owned by this stream), first waiting while the reader is behind; dropped once closed. */
+  /**
+   * Queues chunk (now owned by this stream), first waiting while the reader is behind; dropped once
+   * closed.
+   */
   public void put(byte[] chunk) {
     if (chunk.length == 0) {
       return;
@@ -165,7 +172,9 @@ public class ChunkInput extends InputStream {
     }
   }
 
-  /** The reader is done: what is queued and whatever still arrives is dropped, the source resumes. */
+  /**
+   * The reader is done: what is queued and whatever still arrives is dropped, the source resumes.
+   */
   @Override
   public void close() {
     lock.lock();

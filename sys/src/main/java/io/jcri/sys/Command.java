@@ -16,9 +16,9 @@ import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
 /**
- * Runs a helper program (runc, conmon, a CNI plugin) to completion with a timeout, feeding
- * stdin and collecting both output streams. Every child jcri starts goes through
- * {@link #start}, so the {@link ChildReaper} knows which children the JDK waits for itself.
+ * Runs a helper program (runc, conmon, a CNI plugin) to completion with a timeout, feeding stdin
+ * and collecting both output streams. Every child jcri starts goes through {@link #start}, so the
+ * {@link ChildReaper} knows which children the JDK waits for itself.
  */
 public final class Command {
   private static final int OUTPUT_CAP = 16 << 20;
@@ -60,22 +60,25 @@ public final class Command {
   }
 
   /** Runs argv with env added to jcrid's own environment. */
-  public static Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout)
+  public static Result run(
+      List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout)
       throws IOException {
     ProcessBuilder builder = new ProcessBuilder(argv);
     builder.environment().putAll(env);
     return run(builder, stdin, timeout);
   }
 
-  public static Result run(ProcessBuilder builder, byte[] stdin, Duration timeout) throws IOException {
+  public static Result run(ProcessBuilder builder, byte[] stdin, Duration timeout)
+      throws IOException {
     return run(builder, stdin, timeout, null);
   }
 
   /**
-   * Runs the program as {@link #run(ProcessBuilder, byte[], Duration)} does, with watcher called
-   * on a thread of its own with the program's pid once it started; interrupted when it ended.
+   * Runs the program as {@link #run(ProcessBuilder, byte[], Duration)} does, with watcher called on
+   * a thread of its own with the program's pid once it started; interrupted when it ended.
    */
-  public static Result run(ProcessBuilder builder, byte[] stdin, Duration timeout, LongConsumer watcher)
+  public static Result run(
+      ProcessBuilder builder, byte[] stdin, Duration timeout, LongConsumer watcher)
       throws IOException {
     String program = builder.command().get(0);
     long started = System.nanoTime();
@@ -85,8 +88,10 @@ public final class Command {
     Process process = start(builder);
     Future<byte[]> out = drain(process.getInputStream());
     Future<byte[]> err = drain(process.getErrorStream());
-    Thread watch = watcher == null ? null
-        : Thread.ofVirtual().name("command-watch").start(() -> watcher.accept(process.pid()));
+    Thread watch =
+        watcher == null
+            ? null
+            : Thread.ofVirtual().name("command-watch").start(() -> watcher.accept(process.pid()));
     if (stdin != null) {
       try (OutputStream in = process.getOutputStream()) {
         in.write(stdin);
@@ -102,8 +107,15 @@ public final class Command {
       }
       Result result = new Result(process.exitValue(), out.get(), err.get());
       // where an RPC's time goes: every runc call and CNI plugin exec, timed (debug level)
-      LOG.fine(() -> "event=command_done argv=" + String.join(" ", builder.command())
-          + cniCommand(builder) + " exit=" + result.exitCode() + " ms=" + (System.nanoTime() - started) / 1_000_000);
+      LOG.fine(
+          () ->
+              "event=command_done argv="
+                  + String.join(" ", builder.command())
+                  + cniCommand(builder)
+                  + " exit="
+                  + result.exitCode()
+                  + " ms="
+                  + (System.nanoTime() - started) / 1_000_000);
       return result;
     } catch (InterruptedException e) {
       process.destroyForcibly();
@@ -125,19 +137,21 @@ public final class Command {
   }
 
   private static Future<byte[]> drain(InputStream stream) {
-    FutureTask<byte[]> task = new FutureTask<>(() -> {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      byte[] chunk = new byte[8192];
-      int n;
-      try (stream) {
-        while ((n = stream.read(chunk)) >= 0) {
-          if (buf.size() < OUTPUT_CAP) {
-            buf.write(chunk, 0, Math.min(n, OUTPUT_CAP - buf.size()));
-          }
-        }
-      }
-      return buf.toByteArray();
-    });
+    FutureTask<byte[]> task =
+        new FutureTask<>(
+            () -> {
+              ByteArrayOutputStream buf = new ByteArrayOutputStream();
+              byte[] chunk = new byte[8192];
+              int n;
+              try (stream) {
+                while ((n = stream.read(chunk)) >= 0) {
+                  if (buf.size() < OUTPUT_CAP) {
+                    buf.write(chunk, 0, Math.min(n, OUTPUT_CAP - buf.size()));
+                  }
+                }
+              }
+              return buf.toByteArray();
+            });
     Thread.ofVirtual().name("drain").start(task);
     return task;
   }

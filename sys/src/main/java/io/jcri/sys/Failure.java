@@ -1,9 +1,9 @@
 package io.jcri.sys;
 
 /**
- * The one domain failure of jcri: a {@link Kind} the caller can act on and a message that names
- * the field or the object. It knows nothing of gRPC; the server edge maps each kind to a status
- * in one place. Anything that is not a Failure is a bug or an environment fault.
+ * The one domain failure of jcri: a {@link Kind} the caller can act on and a message that names the
+ * field or the object. It knows nothing of gRPC; the server edge maps each kind to a status in one
+ * place. Anything that is not a Failure is a bug or an environment fault.
  */
 public class Failure extends RuntimeException {
   /** What the caller can do about it. */
@@ -28,7 +28,9 @@ public class Failure extends RuntimeException {
     EXHAUSTED,
     /** jcri does not do this on this node. */
     UNIMPLEMENTED,
-    /** A program jcri ran (a CNI plugin) failed for reasons only its own words in the message give. */
+    /**
+     * A program jcri ran (a CNI plugin) failed for reasons only its own words in the message give.
+     */
     UNKNOWN,
     /** jcri failed; the message says where. */
     INTERNAL

@@ -49,7 +49,10 @@ public final class IdMappedMounts {
     }
   }
 
-  /** Fails unless path's filesystem can be ID-mapped with userns (the clone is dropped, nothing is mounted). */
+  /**
+   * Fails unless path's filesystem can be ID-mapped with userns (the clone is dropped, nothing is
+   * mounted).
+   */
   public static void check(Path path, Path userns) throws IOException {
     C.close(cloneIdMapped(path, userns, false));
   }
@@ -57,8 +60,13 @@ public final class IdMappedMounts {
   private static int cloneIdMapped(Path source, Path userns, boolean recursive) throws IOException {
     int tree;
     try {
-      tree = (int) C.syscall(SYS_OPEN_TREE, LibC.AT_FDCWD, source.toString(),
-          OPEN_TREE_CLONE | LibC.O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+      tree =
+          (int)
+              C.syscall(
+                  SYS_OPEN_TREE,
+                  LibC.AT_FDCWD,
+                  source.toString(),
+                  OPEN_TREE_CLONE | LibC.O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
     } catch (LastErrorException e) {
       throw new SysException("open_tree " + source, e.getErrorCode());
     }
@@ -69,12 +77,19 @@ public final class IdMappedMounts {
       attr.clear();
       attr.setLong(0, MOUNT_ATTR_IDMAP); // attr_set
       attr.setLong(24, ns); // userns_fd
-      C.syscall(SYS_MOUNT_SETATTR, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), attr,
+      C.syscall(
+          SYS_MOUNT_SETATTR,
+          tree,
+          "",
+          AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+          attr,
           (long) MOUNT_ATTR_SIZE);
       return tree;
     } catch (LastErrorException e) {
       C.close(tree);
-      throw new SysException((ns < 0 ? "open " + userns : "mount_setattr(MOUNT_ATTR_IDMAP) " + source), e.getErrorCode());
+      throw new SysException(
+          (ns < 0 ? "open " + userns : "mount_setattr(MOUNT_ATTR_IDMAP) " + source),
+          e.getErrorCode());
     } finally {
       if (ns >= 0) {
         C.close(ns);
@@ -84,7 +99,8 @@ public final class IdMappedMounts {
 
   private static void attach(int tree, Path target) throws SysException {
     try {
-      C.syscall(SYS_MOVE_MOUNT, tree, "", LibC.AT_FDCWD, target.toString(), MOVE_MOUNT_F_EMPTY_PATH);
+      C.syscall(
+          SYS_MOVE_MOUNT, tree, "", LibC.AT_FDCWD, target.toString(), MOVE_MOUNT_F_EMPTY_PATH);
     } catch (LastErrorException e) {
       throw new SysException("move_mount onto " + target, e.getErrorCode());
     }

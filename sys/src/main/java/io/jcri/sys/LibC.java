@@ -1,13 +1,13 @@
 package io.jcri.sys;
 
-import com.sun.jna.Library;
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
 /**
- * The libc calls jcri makes directly. Every method throws {@link LastErrorException} on
- * failure, so callers see errno; {@link Syscalls} wraps them with messages a person can act on.
+ * The libc calls jcri makes directly. Every method throws {@link LastErrorException} on failure, so
+ * callers see errno; {@link Syscalls} wraps them with messages a person can act on.
  */
 public interface LibC extends Library {
   LibC INSTANCE = Native.load("c", LibC.class);
@@ -36,7 +36,8 @@ public interface LibC extends Library {
 
   int getpid() throws LastErrorException;
 
-  int mount(String source, String target, String fstype, long flags, String data) throws LastErrorException;
+  int mount(String source, String target, String fstype, long flags, String data)
+      throws LastErrorException;
 
   int umount2(String target, int flags) throws LastErrorException;
 
@@ -54,7 +55,8 @@ public interface LibC extends Library {
 
   int lchown(String path, int uid, int gid) throws LastErrorException;
 
-  int lsetxattr(String path, String name, byte[] value, long size, int flags) throws LastErrorException;
+  int lsetxattr(String path, String name, byte[] value, long size, int flags)
+      throws LastErrorException;
 
   long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;
 
@@ -72,7 +74,8 @@ public interface LibC extends Library {
 
   int socket(int domain, int type, int protocol) throws LastErrorException;
 
-  long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+  long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen)
+      throws LastErrorException;
 
   int sethostname(String name, long len) throws LastErrorException;
 
@@ -82,7 +85,8 @@ public interface LibC extends Library {
 
   int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
 
-  // files, descriptors and terminals (conmon's fifos and attach socket, exec's pty, layer unpacking)
+  // files, descriptors and terminals (conmon's fifos and attach socket, exec's pty, layer
+  // unpacking)
   int O_RDONLY = 0;
   int O_WRONLY = 1;
   int O_RDWR = 2;

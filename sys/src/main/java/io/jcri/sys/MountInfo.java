@@ -6,13 +6,20 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * One line of /proc/self/mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS".
+ * One line of /proc/self/mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE
+ * SOURCE SUPEROPTS".
  *
- * @param root the path inside the filesystem that is mounted (a bind mount's source, a cgroup's own path)
+ * @param root the path inside the filesystem that is mounted (a bind mount's source, a cgroup's own
+ *     path)
  * @param optional the optional fields ("shared:N", "master:N", …)
  * @param superOptions the filesystem's own options (for a v1 cgroup: its controllers)
  */
-public record MountInfo(String root, String mountPoint, List<String> optional, String fsType, List<String> superOptions) {
+public record MountInfo(
+    String root,
+    String mountPoint,
+    List<String> optional,
+    String fsType,
+    List<String> superOptions) {
 
   /** This process's mount table, in mount order. */
   public static List<MountInfo> ofSelf() throws IOException {
@@ -30,7 +37,11 @@ public record MountInfo(String root, String mountPoint, List<String> optional, S
     if (dash < 6 || f.length < dash + 4) {
       return null;
     }
-    return new MountInfo(unescape(f[3]), unescape(f[4]), List.of(f).subList(6, dash), f[dash + 1],
+    return new MountInfo(
+        unescape(f[3]),
+        unescape(f[4]),
+        List.of(f).subList(6, dash),
+        f[dash + 1],
         List.of(f[dash + 3].split(",")));
   }
 
@@ -42,7 +53,10 @@ public record MountInfo(String root, String mountPoint, List<String> optional, S
     return optional.stream().anyMatch(o -> o.startsWith("master:"));
   }
 
-  /** The mount a path lies on: the deepest mount point above it, the last one mounted when stacked; null if none. */
+  /**
+   * The mount a path lies on: the deepest mount point above it, the last one mounted when stacked;
+   * null if none.
+   */
   public static MountInfo holding(List<MountInfo> table, Path path) {
     MountInfo best = null;
     int bestDepth = -1;
@@ -61,7 +75,9 @@ public record MountInfo(String root, String mountPoint, List<String> optional, S
     StringBuilder out = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
+      if (c == '\\'
+          && i + 3 < s.length()
+          && s.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
         out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
         i += 3;
       } else {

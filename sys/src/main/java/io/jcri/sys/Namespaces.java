@@ -12,14 +12,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
- * Linux namespaces made by jcri itself and pinned by bind mounts, so they outlive every process
- * in them. Namespace changes apply to the calling OS thread, so each operation runs on a fresh
+ * Linux namespaces made by jcri itself and pinned by bind mounts, so they outlive every process in
+ * them. Namespace changes apply to the calling OS thread, so each operation runs on a fresh
  * platform thread that ends with it: no pooled or virtual-thread carrier is ever left inside.
  */
 public final class Namespaces {
   /** The /proc/self/ns entry name of each clone flag jcri pins. */
-  private static final Map<Integer, String> NS_NAMES = Map.of(
-      LibC.CLONE_NEWNET, "net", LibC.CLONE_NEWIPC, "ipc", LibC.CLONE_NEWUTS, "uts");
+  private static final Map<Integer, String> NS_NAMES =
+      Map.of(LibC.CLONE_NEWNET, "net", LibC.CLONE_NEWIPC, "ipc", LibC.CLONE_NEWUTS, "uts");
 
   private Namespaces() {}
 
@@ -38,7 +38,8 @@ public final class Namespaces {
     try {
       for (var e : pins.entrySet()) {
         if (!NS_NAMES.containsKey(e.getKey())) {
-          throw new IllegalArgumentException("cannot pin namespace kind " + Integer.toHexString(e.getKey()));
+          throw new IllegalArgumentException(
+              "cannot pin namespace kind " + Integer.toHexString(e.getKey()));
         }
         flags |= e.getKey();
         Files.createDirectories(e.getValue().getParent());
@@ -46,15 +47,16 @@ public final class Namespaces {
         created.add(e.getValue());
       }
       int unshareFlags = flags;
-      onOwnThread(() -> {
-        Syscalls.unshare(unshareFlags);
-        setup.run();
-        String task = "/proc/self/task/" + Syscalls.gettid() + "/ns/";
-        for (var e : pins.entrySet()) {
-          Syscalls.bindMount(Path.of(task + NS_NAMES.get(e.getKey())), e.getValue());
-        }
-        return null;
-      });
+      onOwnThread(
+          () -> {
+            Syscalls.unshare(unshareFlags);
+            setup.run();
+            String task = "/proc/self/task/" + Syscalls.gettid() + "/ns/";
+            for (var e : pins.entrySet()) {
+              Syscalls.bindMount(Path.of(task + NS_NAMES.get(e.getKey())), e.getValue());
+            }
+            return null;
+          });
     } catch (IOException | RuntimeException e) {
       for (Path pin : created) {
         unpin(pin);
@@ -63,7 +65,9 @@ public final class Namespaces {
     }
   }
 
-  /** Unpins (the namespace goes away with its last user) and deletes the pin; a missing pin is fine. */
+  /**
+   * Unpins (the namespace goes away with its last user) and deletes the pin; a missing pin is fine.
+   */
   public static void unpin(Path pin) throws IOException {
     Syscalls.unmountIfMounted(pin);
     Files.deleteIfExists(pin);
@@ -71,10 +75,11 @@ public final class Namespaces {
 
   /** Runs work inside the pinned namespace of kind nsType, on a platform thread of its own. */
   public static <T> T runIn(Path pin, int nsType, Callable<T> work) throws IOException {
-    return onOwnThread(() -> {
-      Syscalls.setns(pin, nsType);
-      return work.call();
-    });
+    return onOwnThread(
+        () -> {
+          Syscalls.setns(pin, nsType);
+          return work.call();
+        });
   }
 
   private static <T> T onOwnThread(Callable<T> work) throws IOException {

@@ -11,11 +11,13 @@ public final class Syscalls {
 
   private Syscalls() {}
 
-  public static void mount(String source, Path target, String fstype, long flags, String data) throws SysException {
+  public static void mount(String source, Path target, String fstype, long flags, String data)
+      throws SysException {
     try {
       C.mount(source, target.toString(), fstype, flags, data);
     } catch (LastErrorException e) {
-      throw new SysException("mount " + source + " on " + target + " (" + fstype + ")", e.getErrorCode());
+      throw new SysException(
+          "mount " + source + " on " + target + " (" + fstype + ")", e.getErrorCode());
     }
   }
 
@@ -27,7 +29,10 @@ public final class Syscalls {
     }
   }
 
-  /** Changes the propagation of the mount at target (MS_SHARED, MS_SLAVE or MS_PRIVATE, optionally | MS_REC). */
+  /**
+   * Changes the propagation of the mount at target (MS_SHARED, MS_SLAVE or MS_PRIVATE, optionally |
+   * MS_REC).
+   */
   public static void setPropagation(Path target, long propagation) throws SysException {
     try {
       C.mount(null, target.toString(), null, propagation, null);
@@ -158,7 +163,9 @@ public final class Syscalls {
     }
   }
 
-  /** Sends one datagram to a unix socket path ('@' prefix = abstract namespace), as sd_notify does. */
+  /**
+   * Sends one datagram to a unix socket path ('@' prefix = abstract namespace), as sd_notify does.
+   */
   public static void sendUnixDatagram(String socketPath, byte[] message) throws SysException {
     byte[] path = socketPath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     if (path.length > 107) {

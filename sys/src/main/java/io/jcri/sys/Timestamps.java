@@ -2,7 +2,10 @@ package io.jcri.sys;
 
 import java.time.Instant;
 
-/** The one epoch-nanoseconds clock: CRI timestamps (created, started, finished, stats) are nanoseconds since the epoch. */
+/**
+ * The one epoch-nanoseconds clock: CRI timestamps (created, started, finished, stats) are
+ * nanoseconds since the epoch.
+ */
 public final class Timestamps {
   private Timestamps() {}
 

@@ -16,27 +16,30 @@ public final class Trees {
     if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        if (exc != null && !(exc instanceof NoSuchFileException)) {
-          throw exc;
-        }
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+            if (exc != null && !(exc instanceof NoSuchFileException)) {
+              throw exc;
+            }
+            Files.deleteIfExists(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /**
-   * Bytes (apparent file sizes) and inodes (entries, directories included) under dir, as
-   * "du -sb" and "du -s --inodes" count them: each hard-linked file once, symlinks not followed.
+   * Bytes (apparent file sizes) and inodes (entries, directories included) under dir, as "du -sb"
+   * and "du -s --inodes" count them: each hard-linked file once, symlinks not followed.
    */
   public record Usage(long bytes, long inodes) {}
 
@@ -47,28 +50,30 @@ public final class Trees {
     }
     // only regular files can share an inode (directories cannot be hard-linked)
     java.util.Set<Object> seenFiles = new java.util.HashSet<>();
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-        sum[0] += attrs.size();
-        sum[1]++;
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+            sum[0] += attrs.size();
+            sum[1]++;
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (!attrs.isRegularFile() || seenFiles.add(attrs.fileKey())) {
-          sum[0] += attrs.size();
-          sum[1]++;
-        }
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (!attrs.isRegularFile() || seenFiles.add(attrs.fileKey())) {
+              sum[0] += attrs.size();
+              sum[1]++;
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException exc) {
-        return FileVisitResult.CONTINUE; // removed while walking
-      }
-    });
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException exc) {
+            return FileVisitResult.CONTINUE; // removed while walking
+          }
+        });
     return new Usage(sum[0], sum[1]);
   }
 }

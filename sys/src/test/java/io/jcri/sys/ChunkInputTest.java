@@ -13,12 +13,15 @@ class ChunkInputTest {
   @Test
   void aBlockingFeederWaitsForTheReaderAndNothingIsLost() throws Exception {
     ChunkInput input = new ChunkInput(1024, ChunkInput.Backpressure.NONE);
-    Thread feeder = Thread.ofPlatform().start(() -> {
-      for (int i = 0; i < 8; i++) {
-        input.put(new byte[512]);
-      }
-      input.end();
-    });
+    Thread feeder =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  for (int i = 0; i < 8; i++) {
+                    input.put(new byte[512]);
+                  }
+                  input.end();
+                });
     feeder.join(200);
     assertTrue(feeder.isAlive(), "4 KiB cannot be queued over a 1 KiB high water mark");
     assertTrue(input.available() <= 1024, "queued " + input.available());
@@ -43,17 +46,20 @@ class ChunkInputTest {
   @Test
   void anOfferingFeederIsPausedAndResumedAtTheWaterMarks() throws Exception {
     int[] paused = new int[1];
-    ChunkInput input = new ChunkInput(100, new ChunkInput.Backpressure() {
-      @Override
-      public void pause() {
-        paused[0]++;
-      }
+    ChunkInput input =
+        new ChunkInput(
+            100,
+            new ChunkInput.Backpressure() {
+              @Override
+              public void pause() {
+                paused[0]++;
+              }
 
-      @Override
-      public void resume() {
-        paused[0]--;
-      }
-    });
+              @Override
+              public void resume() {
+                paused[0]--;
+              }
+            });
     input.offer(new byte[60]);
     assertEquals(0, paused[0]);
     input.offer(new byte[60]);

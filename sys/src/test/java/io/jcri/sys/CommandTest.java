@@ -17,8 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CommandTest {
   @Test
   void collectsExitCodeBothStreamsAndFeedsStdin() throws Exception {
-    Command.Result r = Command.run(List.of("sh", "-c", "cat; echo oops >&2; exit 3"), Map.of("X", "1"),
-        "hello".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
+    Command.Result r =
+        Command.run(
+            List.of("sh", "-c", "cat; echo oops >&2; exit 3"),
+            Map.of("X", "1"),
+            "hello".getBytes(StandardCharsets.UTF_8),
+            Duration.ofSeconds(10));
     assertEquals(3, r.exitCode());
     assertEquals("hello", r.out());
     assertEquals("oops", r.err());
@@ -27,23 +31,32 @@ class CommandTest {
   @Test
   void killsAProgramThatOverrunsItsTimeout() {
     long t0 = System.nanoTime();
-    assertThrows(Command.TimeoutException.class, () -> Command.run(List.of("sleep", "30"), Duration.ofMillis(300)));
+    assertThrows(
+        Command.TimeoutException.class,
+        () -> Command.run(List.of("sleep", "30"), Duration.ofMillis(300)));
     assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
   }
 
   @Test
   void aWatcherGetsThePidAndIsInterruptedWhenTheProgramEnds() throws Exception {
-    java.util.concurrent.CompletableFuture<Long> watched = new java.util.concurrent.CompletableFuture<>();
-    java.util.concurrent.CompletableFuture<Boolean> interrupted = new java.util.concurrent.CompletableFuture<>();
-    Command.Result r = Command.run(new ProcessBuilder("sh", "-c", "echo $$; sleep 0.2"), null, Duration.ofSeconds(10), pid -> {
-      watched.complete(pid);
-      try {
-        Thread.sleep(10_000);
-        interrupted.complete(false);
-      } catch (InterruptedException e) {
-        interrupted.complete(true);
-      }
-    });
+    java.util.concurrent.CompletableFuture<Long> watched =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Boolean> interrupted =
+        new java.util.concurrent.CompletableFuture<>();
+    Command.Result r =
+        Command.run(
+            new ProcessBuilder("sh", "-c", "echo $$; sleep 0.2"),
+            null,
+            Duration.ofSeconds(10),
+            pid -> {
+              watched.complete(pid);
+              try {
+                Thread.sleep(10_000);
+                interrupted.complete(false);
+              } catch (InterruptedException e) {
+                interrupted.complete(true);
+              }
+            });
     assertEquals(Long.parseLong(r.out().strip()), watched.get());
     assertTrue(interrupted.get(5, java.util.concurrent.TimeUnit.SECONDS));
   }

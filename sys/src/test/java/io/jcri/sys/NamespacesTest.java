@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Pinned network namespaces, as pods use them (root only: unshare, bind mounts). */
 class NamespacesTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @AfterEach
   void unpinLeftovers() throws IOException {
@@ -77,11 +76,16 @@ class NamespacesTest {
   @Test
   void runInPassesTheWorksExceptionThrough() throws IOException {
     Path one = create(dir.resolve("pins"), "one");
-    IOException e = assertThrows(IOException.class, () -> runIn(one, () -> {
-      throw new IOException("boom inside");
-    }));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                runIn(
+                    one,
+                    () -> {
+                      throw new IOException("boom inside");
+                    }));
     assertEquals("boom inside", e.getMessage());
     assertThrows(IOException.class, () -> runIn(dir.resolve("pins/missing"), () -> 1));
   }
-
 }

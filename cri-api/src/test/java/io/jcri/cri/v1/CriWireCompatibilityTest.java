@@ -17,9 +17,9 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * Compares jcri's compiled CRI descriptor with the upstream cri-api v0.36.3 descriptor
- * (compiled from the reference .proto by protoc; comments are not part of it). Everything
- * that decides the bytes on the wire or the gRPC method path must match.
+ * Compares jcri's compiled CRI descriptor with the upstream cri-api v0.36.3 descriptor (compiled
+ * from the reference .proto by protoc; comments are not part of it). Everything that decides the
+ * bytes on the wire or the gRPC method path must match.
  */
 class CriWireCompatibilityTest {
 
@@ -36,14 +36,18 @@ class CriWireCompatibilityTest {
   @Test
   void bothServicesDeclareEveryUpstreamRpc() throws IOException {
     FileDescriptorProto upstream = loadUpstream();
-    int rpcs = upstream.getServiceList().stream().mapToInt(ServiceDescriptorProto::getMethodCount).sum();
+    int rpcs =
+        upstream.getServiceList().stream().mapToInt(ServiceDescriptorProto::getMethodCount).sum();
     assertEquals(2, CriProto.getDescriptor().getServices().size());
-    assertEquals(rpcs, CriProto.getDescriptor().getServices().stream().mapToInt(s -> s.getMethods().size()).sum());
+    assertEquals(
+        rpcs,
+        CriProto.getDescriptor().getServices().stream().mapToInt(s -> s.getMethods().size()).sum());
     assertTrue(rpcs == 41, "upstream declares " + rpcs + " RPCs");
   }
 
   private static FileDescriptorProto loadUpstream() throws IOException {
-    try (InputStream in = CriWireCompatibilityTest.class.getResourceAsStream("/upstream-cri-v0.36.3.desc")) {
+    try (InputStream in =
+        CriWireCompatibilityTest.class.getResourceAsStream("/upstream-cri-v0.36.3.desc")) {
       return FileDescriptorSet.parseFrom(in).getFile(0);
     }
   }
@@ -53,9 +57,19 @@ class CriWireCompatibilityTest {
     TreeSet<String> facts = new TreeSet<>();
     for (ServiceDescriptorProto service : file.getServiceList()) {
       facts.add("service " + service.getName());
-      service.getMethodList().forEach(m -> facts.add("rpc %s.%s(%s%s) returns (%s%s)".formatted(
-          service.getName(), m.getName(), m.getClientStreaming() ? "stream " : "", m.getInputType(),
-          m.getServerStreaming() ? "stream " : "", m.getOutputType())));
+      service
+          .getMethodList()
+          .forEach(
+              m ->
+                  facts.add(
+                      "rpc %s.%s(%s%s) returns (%s%s)"
+                          .formatted(
+                              service.getName(),
+                              m.getName(),
+                              m.getClientStreaming() ? "stream " : "",
+                              m.getInputType(),
+                              m.getServerStreaming() ? "stream " : "",
+                              m.getOutputType())));
     }
     file.getEnumTypeList().forEach(e -> addEnum(facts, "", e));
     file.getMessageTypeList().forEach(m -> addMessage(facts, "", m));
@@ -69,14 +83,27 @@ class CriWireCompatibilityTest {
     message.getOneofDeclList().forEach(o -> oneofs.add(o.getName()));
     for (FieldDescriptorProto f : message.getFieldList()) {
       String oneof = f.hasOneofIndex() ? " oneof " + oneofs.get(f.getOneofIndex()) : "";
-      facts.add("field %s.%s = %d %s %s %s%s%s".formatted(name, f.getName(), f.getNumber(), f.getLabel(),
-          f.getType(), f.getTypeName(), oneof, f.getProto3Optional() ? " optional" : ""));
+      facts.add(
+          "field %s.%s = %d %s %s %s%s%s"
+              .formatted(
+                  name,
+                  f.getName(),
+                  f.getNumber(),
+                  f.getLabel(),
+                  f.getType(),
+                  f.getTypeName(),
+                  oneof,
+                  f.getProto3Optional() ? " optional" : ""));
     }
     message.getEnumTypeList().forEach(e -> addEnum(facts, name + ".", e));
     message.getNestedTypeList().forEach(n -> addMessage(facts, name + ".", n));
   }
 
   private static void addEnum(TreeSet<String> facts, String outer, EnumDescriptorProto e) {
-    e.getValueList().forEach(v -> facts.add("enum %s%s.%s = %d".formatted(outer, e.getName(), v.getName(), v.getNumber())));
+    e.getValueList()
+        .forEach(
+            v ->
+                facts.add(
+                    "enum %s%s.%s = %d".formatted(outer, e.getName(), v.getName(), v.getNumber())));
   }
 }

@@ -13,11 +13,13 @@ public record Reference(String domain, String path, String tag, String digest) {
 
   private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
   private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
-  private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}");
+  private static final Pattern DIGEST =
+      Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}");
   private static final Pattern SHA256 = Pattern.compile("sha256:[a-f0-9]{64}");
-  private static final Pattern DOMAIN = Pattern.compile(
-      "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:.]+\\])"
-          + "(?::[0-9]+)?");
+  private static final Pattern DOMAIN =
+      Pattern.compile(
+          "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:.]+\\])"
+              + "(?::[0-9]+)?");
   private static final int MAX_NAME = 255;
 
   public static Reference parse(String text) {
@@ -30,7 +32,8 @@ public record Reference(String domain, String path, String tag, String digest) {
     if (at >= 0) {
       digest = rest.substring(at + 1);
       rest = rest.substring(0, at);
-      if (!DIGEST.matcher(digest).matches() || (digest.startsWith("sha256:") && !SHA256.matcher(digest).matches())) {
+      if (!DIGEST.matcher(digest).matches()
+          || (digest.startsWith("sha256:") && !SHA256.matcher(digest).matches())) {
         throw invalid(text, "bad digest");
       }
     }
@@ -47,8 +50,12 @@ public record Reference(String domain, String path, String tag, String digest) {
     String path;
     int slash = rest.indexOf('/');
     String first = slash < 0 ? rest : rest.substring(0, slash);
-    if (slash >= 0 && (first.contains(".") || first.contains(":") || first.startsWith("[") || first.equals("localhost")
-        || !first.equals(first.toLowerCase()))) {
+    if (slash >= 0
+        && (first.contains(".")
+            || first.contains(":")
+            || first.startsWith("[")
+            || first.equals("localhost")
+            || !first.equals(first.toLowerCase()))) {
       domain = first;
       path = rest.substring(slash + 1);
       if (!DOMAIN.matcher(domain).matches()) {
@@ -107,6 +114,7 @@ public record Reference(String domain, String path, String tag, String digest) {
   }
 
   private static ImageException invalid(String text, String why) {
-    return new ImageException(Reason.INVALID_REFERENCE, "invalid image reference \"" + text + "\": " + why);
+    return new ImageException(
+        Reason.INVALID_REFERENCE, "invalid image reference \"" + text + "\": " + why);
   }
 }

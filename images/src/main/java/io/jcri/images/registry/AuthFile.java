@@ -40,8 +40,12 @@ public final class AuthFile {
       Map.Entry<String, JsonNode> e = it.next();
       if (matches(e.getKey(), host)) {
         JsonNode n = e.getValue();
-        return new Credentials(n.path("username").asText(""), n.path("password").asText(""),
-            n.path("auth").asText(""), n.path("identitytoken").asText(""), n.path("registrytoken").asText(""));
+        return new Credentials(
+            n.path("username").asText(""),
+            n.path("password").asText(""),
+            n.path("auth").asText(""),
+            n.path("identitytoken").asText(""),
+            n.path("registrytoken").asText(""));
       }
     }
     return Credentials.NONE;
@@ -53,7 +57,10 @@ public final class AuthFile {
       return true;
     }
     boolean hub = host.equals("docker.io") || host.equals("registry-1.docker.io");
-    return hub && (k.equals("index.docker.io") || k.equals("docker.io") || k.equals("registry-1.docker.io"));
+    return hub
+        && (k.equals("index.docker.io")
+            || k.equals("docker.io")
+            || k.equals("registry-1.docker.io"));
   }
 
   private static String authority(String url) {

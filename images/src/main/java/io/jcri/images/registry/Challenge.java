@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** One WWW-Authenticate challenge: scheme ("bearer", "basic") and its parameters (realm, service, scope). */
+/**
+ * One WWW-Authenticate challenge: scheme ("bearer", "basic") and its parameters (realm, service,
+ * scope).
+ */
 public record Challenge(String scheme, Map<String, String> params) {
   public Challenge {
     params = Map.copyOf(params);
@@ -15,9 +18,9 @@ public record Challenge(String scheme, Map<String, String> params) {
   }
 
   /**
-   * Parses the first challenge of a header such as
-   * {@code Bearer realm="https://auth.example/token",service="registry",scope="repository:a/b:pull"};
-   * quoted values may contain commas and escaped quotes. Null when the header is absent or empty.
+   * Parses the first challenge of a header such as {@code Bearer
+   * realm="https://auth.example/token",service="registry",scope="repository:a/b:pull"}; quoted
+   * values may contain commas and escaped quotes. Null when the header is absent or empty.
    */
   public static Challenge parse(String header) {
     if (header == null || header.isBlank()) {

@@ -9,12 +9,13 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The registry client's two HTTP clients, each built on first use: one that verifies TLS, and
- * one that trusts any certificate, for registries configured as insecure.
+ * The registry client's two HTTP clients, each built on first use: one that verifies TLS, and one
+ * that trusts any certificate, for registries configured as insecure.
  */
 final class HttpClients {
   private final Duration connectTimeout;
-  // built on first use: an HttpClient (TLS context, selector thread) costs ~0.2 s of daemon start-up
+  // built on first use: an HttpClient (TLS context, selector thread) costs ~0.2 s of daemon
+  // start-up
   private volatile HttpClient http;
   private volatile HttpClient unverifiedTls;
 
@@ -30,11 +31,18 @@ final class HttpClients {
     }
     synchronized (this) {
       if (unverified && unverifiedTls == null) {
-        unverifiedTls = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(connectTimeout).sslContext(trustAll()).build();
+        unverifiedTls =
+            HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(connectTimeout)
+                .sslContext(trustAll())
+                .build();
       } else if (!unverified && http == null) {
-        http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(connectTimeout).build();
+        http =
+            HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(connectTimeout)
+                .build();
       }
       return unverified ? unverifiedTls : http;
     }
@@ -43,17 +51,35 @@ final class HttpClients {
   private static SSLContext trustAll() {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new javax.net.ssl.TrustManager[] {new X509ExtendedTrustManager() {
-        @Override public void checkClientTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
-        @Override public void checkServerTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
-        @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-        @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-        @Override public void checkClientTrusted(X509Certificate[] c, String a) {}
-        @Override public void checkServerTrusted(X509Certificate[] c, String a) {}
-        @Override public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      }}, null);
+      ctx.init(
+          null,
+          new javax.net.ssl.TrustManager[] {
+            new X509ExtendedTrustManager() {
+              @Override
+              public void checkClientTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
+
+              @Override
+              public void checkServerTrusted(X509Certificate[] c, String a, java.net.Socket s) {}
+
+              @Override
+              public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
+
+              @Override
+              public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
+
+              @Override
+              public void checkClientTrusted(X509Certificate[] c, String a) {}
+
+              @Override
+              public void checkServerTrusted(X509Certificate[] c, String a) {}
+
+              @Override
+              public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+              }
+            }
+          },
+          null);
       return ctx;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

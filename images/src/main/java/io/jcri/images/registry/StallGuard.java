@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Cancels transfers that make no progress: a stream wrapped here that delivers no byte for the
- * stall timeout has its reading thread interrupted and its source closed, and then reports
- * {@link Stalled}. One watchdog thread checks every wrapped stream.
+ * stall timeout has its reading thread interrupted and its source closed, and then reports {@link
+ * Stalled}. One watchdog thread checks every wrapped stream.
  */
 public final class StallGuard {
   /** Thrown by a guarded stream whose transfer stalled. */

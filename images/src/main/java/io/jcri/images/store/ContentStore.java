@@ -20,9 +20,9 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Blobs by digest under {@code <images>/blobs/sha256/<hex>}. A blob is written to a temporary
- * file, checked against its digest and size, then renamed into place: a blob under its name is
- * always complete and correct.
+ * Blobs by digest under {@code <images>/blobs/sha256/<hex>}. A blob is written to a temporary file,
+ * checked against its digest and size, then renamed into place: a blob under its name is always
+ * complete and correct.
  */
 public final class ContentStore {
   private final Path blobs;
@@ -66,15 +66,17 @@ public final class ContentStore {
   }
 
   /**
-   * Moves a verified temporary file into place. Not fsynced here: the image store syncs the
-   * whole filesystem once per pull before it writes the record that makes the blob count.
+   * Moves a verified temporary file into place. Not fsynced here: the image store syncs the whole
+   * filesystem once per pull before it writes the record that makes the blob count.
    */
   public void commit(Path temp, String digest) throws IOException {
-    Files.move(temp, path(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        temp, path(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Copies in to out while hashing; fails unless exactly size bytes with the digest arrived. */
-  public static void copyVerified(InputStream in, OutputStream out, MessageDigest sha, String digest, long size)
+  public static void copyVerified(
+      InputStream in, OutputStream out, MessageDigest sha, String digest, long size)
       throws IOException {
     byte[] buf = new byte[1 << 16];
     long total = 0;
@@ -82,7 +84,8 @@ public final class ContentStore {
     while ((n = in.read(buf)) >= 0) {
       total += n;
       if (total > size) {
-        throw new ImageException(Reason.REGISTRY, "blob " + digest + " is longer than its declared " + size + " bytes");
+        throw new ImageException(
+            Reason.REGISTRY, "blob " + digest + " is longer than its declared " + size + " bytes");
       }
       sha.update(buf, 0, n);
       out.write(buf, 0, n);
@@ -92,18 +95,23 @@ public final class ContentStore {
 
   public static void verify(MessageDigest sha, String digest, long size, long total) {
     if (total != size) {
-      throw new ImageException(Reason.REGISTRY, "blob " + digest + " is truncated: " + total + " of " + size + " bytes");
+      throw new ImageException(
+          Reason.REGISTRY, "blob " + digest + " is truncated: " + total + " of " + size + " bytes");
     }
     String actual = Digests.format(sha.digest());
     if (!actual.equals(digest)) {
-      throw new ImageException(Reason.REGISTRY, "blob " + digest + " arrived with digest " + actual);
+      throw new ImageException(
+          Reason.REGISTRY, "blob " + digest + " arrived with digest " + actual);
     }
   }
 
   /** Fetches a small blob (manifest, config) into memory with the same checks. */
-  public static byte[] readVerified(InputStream in, String digest, long size, long limit) throws IOException {
+  public static byte[] readVerified(InputStream in, String digest, long size, long limit)
+      throws IOException {
     if (size > limit) {
-      throw new ImageException(Reason.REGISTRY, "blob " + digest + " of " + size + " bytes exceeds the limit of " + limit);
+      throw new ImageException(
+          Reason.REGISTRY,
+          "blob " + digest + " of " + size + " bytes exceeds the limit of " + limit);
     }
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) size);
     copyVerified(in, out, Digests.newSha256(), digest, size);
@@ -112,7 +120,8 @@ public final class ContentStore {
 
   /** Opens a new temporary file (from {@link #newTemp}) for writing. */
   public OutputStream create(Path temp) throws IOException {
-    return Channels.newOutputStream(FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    return Channels.newOutputStream(
+        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
   }
 
   /** Moves the blob to the temporary directory and returns where it went; null if absent. */

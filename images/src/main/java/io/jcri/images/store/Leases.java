@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Counted holds on blobs, snapshots and images (by key) that garbage collection respects. Taking
- * a lease and retiring unleased keys exclude each other, so a holder that checks for a snapshot
- * after taking its lease either finds it whole or not at all: never half-deleted.
+ * Counted holds on blobs, snapshots and images (by key) that garbage collection respects. Taking a
+ * lease and retiring unleased keys exclude each other, so a holder that checks for a snapshot after
+ * taking its lease either finds it whole or not at all: never half-deleted.
  */
 public final class Leases {
   /** Moves one key's content out of the store's sight; null when it was not there. */
@@ -33,8 +33,11 @@ public final class Leases {
     return counts.containsKey(key);
   }
 
-  /** Retires every candidate no one holds; returns where they went, for deletion outside any lock. */
-  public synchronized List<Path> retireUnleased(Collection<String> candidates, Retire retire) throws IOException {
+  /**
+   * Retires every candidate no one holds; returns where they went, for deletion outside any lock.
+   */
+  public synchronized List<Path> retireUnleased(Collection<String> candidates, Retire retire)
+      throws IOException {
     List<Path> retired = new ArrayList<>();
     for (String key : candidates) {
       if (!counts.containsKey(key)) {

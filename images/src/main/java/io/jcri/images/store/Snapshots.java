@@ -51,8 +51,8 @@ public final class Snapshots {
   }
 
   /**
-   * Fills a new snapshot; when filler fails, nothing of it remains. When someone else completed
-   * the same chain ID meanwhile, theirs stays (a chain ID names one content) and this one goes.
+   * Fills a new snapshot; when filler fails, nothing of it remains. When someone else completed the
+   * same chain ID meanwhile, theirs stays (a chain ID names one content) and this one goes.
    */
   public void create(String chainId, Filler filler) throws IOException {
     Path temp = newTemp();
@@ -92,7 +92,8 @@ public final class Snapshots {
   public Set<String> list() throws IOException {
     Set<String> all = new HashSet<>();
     try (Stream<Path> s = Files.list(dir)) {
-      s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(TEMP_PREFIX))
+      s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(TEMP_PREFIX))
           .forEach(n -> all.add("sha256:" + n));
     }
     return all;
@@ -102,8 +103,12 @@ public final class Snapshots {
   public static List<String> chainIds(List<String> diffIds) {
     String[] chain = new String[diffIds.size()];
     for (int i = 0; i < chain.length; i++) {
-      chain[i] = i == 0 ? diffIds.get(0) : Digests.sha256((chain[i - 1] + " " + diffIds.get(i))
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      chain[i] =
+          i == 0
+              ? diffIds.get(0)
+              : Digests.sha256(
+                  (chain[i - 1] + " " + diffIds.get(i))
+                      .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
     return List.of(chain);
   }

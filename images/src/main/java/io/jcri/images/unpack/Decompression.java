@@ -25,7 +25,10 @@ final class Decompression {
     if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
       return new GZIPInputStream(b, 1 << 16);
     }
-    if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
+    if (magic.length == 4
+        && (magic[0] & 0xff) == 0x28
+        && (magic[1] & 0xff) == 0xb5
+        && (magic[2] & 0xff) == 0x2f
         && (magic[3] & 0xff) == 0xfd) {
       return new ZstdInputStream(b);
     }
@@ -63,7 +66,8 @@ final class Decompression {
     private void counted(int n) {
       count += n;
       if (count > max) {
-        throw new ImageException(Reason.BAD_LAYER, "refused layer: it decompresses to more than " + max + " bytes");
+        throw new ImageException(
+            Reason.BAD_LAYER, "refused layer: it decompresses to more than " + max + " bytes");
       }
     }
   }

@@ -13,15 +13,16 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Where a layer entry's names lead inside the snapshot root, never outside it: names are split
- * into plain components (absolute names and {@code ..} refused) and directories are resolved
- * with symlinks followed only while they stay inside root.
+ * Where a layer entry's names lead inside the snapshot root, never outside it: names are split into
+ * plain components (absolute names and {@code ..} refused) and directories are resolved with
+ * symlinks followed only while they stay inside root.
  */
 final class LayerPaths {
   private static final int MAX_SYMLINK_HOPS = 40;
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
 
   private final Path root;
+
   /** The refusal of the entry being unpacked, for a reason. */
   private final Function<String, ImageException> bad;
 
@@ -50,7 +51,9 @@ final class LayerPaths {
     return parts;
   }
 
-  /** name when it is one plain entry of a directory (it is one component of a cleaned name already). */
+  /**
+   * name when it is one plain entry of a directory (it is one component of a cleaned name already).
+   */
   String childName(String name, String what) {
     if (name.isEmpty() || name.equals(".") || name.equals("..")) {
       throw bad.apply(what + " \"" + name + "\" is not a plain name");
@@ -90,7 +93,8 @@ final class LayerPaths {
         }
         String target = Files.readSymbolicLink(next).toString();
         if (target.startsWith("/")) {
-          throw bad.apply("write through absolute symlink " + root.relativize(next) + " -> " + target);
+          throw bad.apply(
+              "write through absolute symlink " + root.relativize(next) + " -> " + target);
         }
         String[] t = target.split("/");
         for (int i = t.length - 1; i >= 0; i--) {

@@ -31,20 +31,27 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Unpacks one layer (gzip, zstd or plain tar, recognised by its magic bytes) into an empty
  * directory that becomes an overlayfs lower dir. OCI whiteouts become 0/0 character devices and
  * opaque markers the {@code trusted.overlay.opaque} xattr. Nothing is ever written or removed
- * outside the directory: an entry whose name, link target or whiteout target leaves it (an
- * absolute name, {@code ..}, a whiteout of {@code .}, {@code ..} or nothing, a write through a
- * symlink that leads out) or whose header checksum is wrong makes the unpack fail with
- * {@link Reason#BAD_LAYER} naming the entry. Overlay xattrs the tar carries are dropped; runs of zeros are written as holes; a
- * layer that expands beyond the cap (tar bytes or file bytes) is refused.
+ * outside the directory: an entry whose name, link target or whiteout target leaves it (an absolute
+ * name, {@code ..}, a whiteout of {@code .}, {@code ..} or nothing, a write through a symlink that
+ * leads out) or whose header checksum is wrong makes the unpack fail with {@link Reason#BAD_LAYER}
+ * naming the entry. Overlay xattrs the tar carries are dropped; runs of zeros are written as holes;
+ * a layer that expands beyond the cap (tar bytes or file bytes) is refused.
  */
 public final class LayerUnpacker {
   private static final String WHITEOUT = ".wh.";
   private static final String OPAQUE = ".wh..wh..opq";
+
   /** aufs bookkeeping (".wh..wh.plnk", ".wh..wh.aufs"): means nothing to overlayfs. */
   private static final String WHITEOUT_META = ".wh..wh.";
+
   private static final String OVERLAY_XATTRS = "trusted.overlay.";
-  /** What one layer may expand to unless the caller says otherwise: tar bytes, and file bytes (holes included). */
+
+  /**
+   * What one layer may expand to unless the caller says otherwise: tar bytes, and file bytes (holes
+   * included).
+   */
   public static final long DEFAULT_MAX_EXPANDED_BYTES = 64L << 30;
+
   private static final int CHUNK = 1 << 16;
   private static final int S_IFIFO = 0010000;
   private static final int S_IFCHR = 0020000;
@@ -69,27 +76,34 @@ public final class LayerUnpacker {
   }
 
   /**
-   * Unpacks the (possibly compressed) layer stream into root, which must exist and be empty.
-   * The stream stays open: the caller may still need what follows the archive.
+   * Unpacks the (possibly compressed) layer stream into root, which must exist and be empty. The
+   * stream stays open: the caller may still need what follows the archive.
    */
   public static Result unpack(InputStream layer, Path root) throws IOException {
     return unpack(layer, root, DEFAULT_MAX_EXPANDED_BYTES);
   }
 
-  /** As {@link #unpack(InputStream, Path)}, refusing the layer once it expands beyond maxExpandedBytes. */
-  public static Result unpack(InputStream layer, Path root, long maxExpandedBytes) throws IOException {
-    return new LayerUnpacker(root, maxExpandedBytes).run(new java.io.FilterInputStream(layer) {
-      @Override
-      public void close() {
-        // the caller's stream
-      }
-    });
+  /**
+   * As {@link #unpack(InputStream, Path)}, refusing the layer once it expands beyond
+   * maxExpandedBytes.
+   */
+  public static Result unpack(InputStream layer, Path root, long maxExpandedBytes)
+      throws IOException {
+    return new LayerUnpacker(root, maxExpandedBytes)
+        .run(
+            new java.io.FilterInputStream(layer) {
+              @Override
+              public void close() {
+                // the caller's stream
+              }
+            });
   }
 
   private Result run(InputStream layer) throws IOException {
     MessageDigest sha = Digests.newSha256();
-    Decompression.CountingInputStream tarBytes = new Decompression.CountingInputStream(
-        new DigestInputStream(Decompression.decompress(layer), sha), maxExpandedBytes);
+    Decompression.CountingInputStream tarBytes =
+        new Decompression.CountingInputStream(
+            new DigestInputStream(Decompression.decompress(layer), sha), maxExpandedBytes);
     try (TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes, 1 << 16)) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
@@ -130,7 +144,8 @@ public final class LayerUnpacker {
       return;
     }
     if (base.startsWith(WHITEOUT)) {
-      Path hidden = dir.resolve(paths.childName(base.substring(WHITEOUT.length()), "whiteout target"));
+      Path hidden =
+          dir.resolve(paths.childName(base.substring(WHITEOUT.length()), "whiteout target"));
       removeExisting(hidden);
       Syscalls.mknod(hidden, S_IFCHR, 0, 0);
       return;
@@ -152,7 +167,8 @@ public final class LayerUnpacker {
       if (linkParts.isEmpty()) {
         throw bad("hard link has no target");
       }
-      Path source = paths.directory(linkParts.subList(0, linkParts.size() - 1)).resolve(linkParts.getLast());
+      Path source =
+          paths.directory(linkParts.subList(0, linkParts.size() - 1)).resolve(linkParts.getLast());
       BasicFileAttributes a = LayerPaths.attributes(source);
       if (a == null || a.isDirectory()) {
         throw bad("hard link to " + e.getLinkName() + ", which is not a file of this layer");
@@ -169,7 +185,11 @@ public final class LayerUnpacker {
     } else if (e.isFIFO()) {
       Syscalls.mknod(target, S_IFIFO | 0600, 0, 0);
     } else if (e.isCharacterDevice() || e.isBlockDevice()) {
-      Syscalls.mknod(target, (e.isCharacterDevice() ? S_IFCHR : S_IFBLK) | 0600, e.getDevMajor(), e.getDevMinor());
+      Syscalls.mknod(
+          target,
+          (e.isCharacterDevice() ? S_IFCHR : S_IFBLK) | 0600,
+          e.getDevMajor(),
+          e.getDevMinor());
     } else if (e.isFile()) {
       writeFile(target, e.getRealSize(), content);
     } else {
@@ -185,8 +205,12 @@ public final class LayerUnpacker {
     if (fileBytes > maxExpandedBytes) {
       throw bad("the layer's files exceed " + maxExpandedBytes + " bytes");
     }
-    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS)) {
+    try (FileChannel out =
+        FileChannel.open(
+            target,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
       long position = 0;
       int n;
       while ((n = content.read(chunk)) > 0) {
@@ -196,7 +220,8 @@ public final class LayerUnpacker {
         position += n;
       }
       if (out.size() < position) {
-        out.write(ByteBuffer.wrap(ZEROS, 0, 1), position - 1); // a trailing hole still counts in the size
+        out.write(
+            ByteBuffer.wrap(ZEROS, 0, 1), position - 1); // a trailing hole still counts in the size
       }
     }
   }
@@ -204,8 +229,12 @@ public final class LayerUnpacker {
   private void setMetadata(Path path, TarArchiveEntry e) throws IOException {
     Syscalls.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
     for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
-      String xattr = h.getKey().startsWith("SCHILY.xattr.") ? h.getKey().substring("SCHILY.xattr.".length()) : null;
-      // overlay's own xattrs (redirect, metacopy, opaque) would steer the mount: only whiteouts may set them
+      String xattr =
+          h.getKey().startsWith("SCHILY.xattr.")
+              ? h.getKey().substring("SCHILY.xattr.".length())
+              : null;
+      // overlay's own xattrs (redirect, metacopy, opaque) would steer the mount: only whiteouts may
+      // set them
       if (xattr != null && !xattr.startsWith(OVERLAY_XATTRS)) {
         Syscalls.lsetxattr(path, xattr, h.getValue().getBytes(StandardCharsets.ISO_8859_1));
       }
@@ -216,7 +245,10 @@ public final class LayerUnpacker {
     }
   }
 
-  /** utimensat(AT_SYMLINK_NOFOLLOW): Java's setTimes opens the file, which blocks on a FIFO and follows links. */
+  /**
+   * utimensat(AT_SYMLINK_NOFOLLOW): Java's setTimes opens the file, which blocks on a FIFO and
+   * follows links.
+   */
   private static void setTimes(Path path, FileTime mtime) throws SysException {
     Syscalls.setTimesNoFollow(path, mtime.toInstant());
   }

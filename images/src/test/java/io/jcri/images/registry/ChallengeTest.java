@@ -19,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ChallengeTest {
   @Test
   void bearerWithQuotedCommas() {
-    Challenge c = Challenge.parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
-        + "scope=\"repository:library/busybox:pull,push\"");
+    Challenge c =
+        Challenge.parse(
+            "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+                + "scope=\"repository:library/busybox:pull,push\"");
     assertEquals("bearer", c.scheme());
     assertEquals("https://auth.docker.io/token", c.param("realm"));
     assertEquals("registry.docker.io", c.param("service"));
@@ -39,7 +41,9 @@ class ChallengeTest {
   @Test
   void authFileMatchesHostsAndUrls(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("auth.json");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         {"auths": {"https://index.docker.io/v1/": {"auth": "dTpw"},
                    "127.0.0.1:5000": {"username": "a", "password": "b"}}}""");
     AuthFile auth = new AuthFile(f);
@@ -51,17 +55,30 @@ class ChallengeTest {
 
   @Test
   void endpointsPutMirrorsFirstAndUseHttpForLoopbackOnly() {
-    ImageOptions o = new ImageOptions(Map.of("gcr.io", new RegistryHost(List.of(URI.create("http://localhost:5000/")),
-        false), "insecure.example", new RegistryHost(List.of(), true)), null, "linux", "amd64", "",
-        java.time.Duration.ofSeconds(5), 2);
+    ImageOptions o =
+        new ImageOptions(
+            Map.of(
+                "gcr.io",
+                new RegistryHost(List.of(URI.create("http://localhost:5000/")), false),
+                "insecure.example",
+                new RegistryHost(List.of(), true)),
+            null,
+            "linux",
+            "amd64",
+            "",
+            java.time.Duration.ofSeconds(5),
+            2);
     RegistryClient client = new RegistryClient(o);
     List<RegistryClient.Endpoint> gcr = client.endpoints("gcr.io");
     assertEquals(URI.create("http://localhost:5000"), gcr.get(0).base());
     assertTrue(gcr.get(0).mirror());
     assertEquals(URI.create("https://gcr.io"), gcr.get(1).base());
-    assertEquals(URI.create("http://127.0.0.1:5000"), client.endpoints("127.0.0.1:5000").getFirst().base());
+    assertEquals(
+        URI.create("http://127.0.0.1:5000"), client.endpoints("127.0.0.1:5000").getFirst().base());
     assertEquals(URI.create("http://[::1]:5000"), client.endpoints("[::1]:5000").getFirst().base());
-    assertEquals(URI.create("https://registry-1.docker.io"), client.endpoints("docker.io").getFirst().base());
+    assertEquals(
+        URI.create("https://registry-1.docker.io"),
+        client.endpoints("docker.io").getFirst().base());
     List<RegistryClient.Endpoint> insecure = client.endpoints("insecure.example");
     assertTrue(insecure.get(0).unverifiedTls());
     assertEquals("http", insecure.get(1).base().getScheme());

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LayerUnpackerTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private Path root() throws Exception {
     return Files.createDirectories(tmp.resolve("root"));
@@ -31,13 +30,24 @@ class LayerUnpackerTest {
 
   @Test
   void preservesOwnershipModesTimesLinksNodesAndXattrs() throws Exception {
-    byte[] tar = new TestTar().dir("./", 0755).dir("bin", 0755).file("bin/tool", 04755, 1000, 1001, "x")
-        .hardlink("bin/same", "bin/tool").symlink("bin/ln", "tool").dir("tmp", 01777)
-        .node("dev-null", TarConstants.LF_CHR, 1, 3).node("fifo", TarConstants.LF_FIFO, 0, 0)
-        .xattrFile("ping", "security.capability", "\u0001\u0000\u0000\u0002\u0000\u0020\u0000\u0000"
-            + "\u0000".repeat(12)).bytes();
+    byte[] tar =
+        new TestTar()
+            .dir("./", 0755)
+            .dir("bin", 0755)
+            .file("bin/tool", 04755, 1000, 1001, "x")
+            .hardlink("bin/same", "bin/tool")
+            .symlink("bin/ln", "tool")
+            .dir("tmp", 01777)
+            .node("dev-null", TarConstants.LF_CHR, 1, 3)
+            .node("fifo", TarConstants.LF_FIFO, 0, 0)
+            .xattrFile(
+                "ping",
+                "security.capability",
+                "\u0001\u0000\u0000\u0002\u0000\u0020\u0000\u0000" + "\u0000".repeat(12))
+            .bytes();
     Path root = root();
-    LayerUnpacker.Result r = LayerUnpacker.unpack(new ByteArrayInputStream(TestTar.gzip(tar)), root);
+    LayerUnpacker.Result r =
+        LayerUnpacker.unpack(new ByteArrayInputStream(TestTar.gzip(tar)), root);
     assertEquals(Digests.sha256(tar), r.diffId());
     assertEquals(tar.length, r.tarBytes());
     Path tool = root.resolve("bin/tool");
@@ -46,34 +56,52 @@ class LayerUnpackerTest {
     assertEquals(04755, (int) Files.getAttribute(tool, "unix:mode") & 07777);
     assertEquals(01777, (int) Files.getAttribute(root.resolve("tmp"), "unix:mode") & 07777);
     assertEquals(TestTar.MTIME.getTime(), Files.getLastModifiedTime(tool).toMillis());
-    assertEquals(TestTar.MTIME.getTime(), Files.getLastModifiedTime(root.resolve("bin")).toMillis());
-    assertEquals(Files.getAttribute(tool, "unix:ino"), Files.getAttribute(root.resolve("bin/same"), "unix:ino"));
+    assertEquals(
+        TestTar.MTIME.getTime(), Files.getLastModifiedTime(root.resolve("bin")).toMillis());
+    assertEquals(
+        Files.getAttribute(tool, "unix:ino"),
+        Files.getAttribute(root.resolve("bin/same"), "unix:ino"));
     assertEquals(Path.of("tool"), Files.readSymbolicLink(root.resolve("bin/ln")));
     int devMode = (int) Files.getAttribute(root.resolve("dev-null"), "unix:mode");
     assertEquals(0020000, devMode & 0170000);
-    assertEquals(0x103L, ((Number) Files.getAttribute(root.resolve("dev-null"), "unix:rdev")).longValue());
+    assertEquals(
+        0x103L, ((Number) Files.getAttribute(root.resolve("dev-null"), "unix:rdev")).longValue());
     assertEquals(0010000, (int) Files.getAttribute(root.resolve("fifo"), "unix:mode") & 0170000);
     assertTrue(Syscalls.lgetxattr(root.resolve("ping"), "security.capability") != null);
   }
 
   @Test
   void whiteoutsBecomeOverlayWhiteoutsAndOpaqueDirs() throws Exception {
-    byte[] tar = new TestTar().dir("etc", 0755).file("etc/.wh.gone", "").dir("var", 0755)
-        .file("var/.wh..wh..opq", "").file("var/kept", "k").bytes();
+    byte[] tar =
+        new TestTar()
+            .dir("etc", 0755)
+            .file("etc/.wh.gone", "")
+            .dir("var", 0755)
+            .file("var/.wh..wh..opq", "")
+            .file("var/kept", "k")
+            .bytes();
     Path root = root();
     LayerUnpacker.unpack(new ByteArrayInputStream(Zstd.compress(tar)), root);
     Path gone = root.resolve("etc/gone");
-    assertEquals(0020000, (int) Files.getAttribute(gone, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000);
+    assertEquals(
+        0020000, (int) Files.getAttribute(gone, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000);
     assertEquals(0L, ((Number) Files.getAttribute(gone, "unix:rdev")).longValue());
-    assertArrayEquals("y".getBytes(), Syscalls.lgetxattr(root.resolve("var"), "trusted.overlay.opaque"));
+    assertArrayEquals(
+        "y".getBytes(), Syscalls.lgetxattr(root.resolve("var"), "trusted.overlay.opaque"));
     assertEquals("k", Files.readString(root.resolve("var/kept")));
     assertFalse(Files.exists(root.resolve("var/.wh..wh..opq")));
   }
 
   @Test
   void followsSymlinksThatStayInside() throws Exception {
-    byte[] tar = new TestTar().dir("usr/lib", 0755).symlink("lib", "usr/lib").file("lib/x.so", "so")
-        .symlink("usr/up", "../lib").file("usr/up/y.so", "y").bytes();
+    byte[] tar =
+        new TestTar()
+            .dir("usr/lib", 0755)
+            .symlink("lib", "usr/lib")
+            .file("lib/x.so", "so")
+            .symlink("usr/up", "../lib")
+            .file("usr/up/y.so", "y")
+            .bytes();
     Path root = root();
     LayerUnpacker.unpack(new ByteArrayInputStream(tar), root);
     assertEquals("so", Files.readString(root.resolve("usr/lib/x.so")));
@@ -82,8 +110,14 @@ class LayerUnpackerTest {
 
   @Test
   void laterEntriesReplaceEarlierOnes() throws Exception {
-    byte[] tar = new TestTar().file("a", "1").file("a", "2").dir("d", 0755).file("d/f", "x").file("d", "now a file")
-        .bytes();
+    byte[] tar =
+        new TestTar()
+            .file("a", "1")
+            .file("a", "2")
+            .dir("d", 0755)
+            .file("d/f", "x")
+            .file("d", "now a file")
+            .bytes();
     Path root = root();
     LayerUnpacker.unpack(new ByteArrayInputStream(tar), root);
     assertEquals("2", Files.readString(root.resolve("a")));
@@ -107,7 +141,8 @@ class LayerUnpackerTest {
 
   @Test
   void refusesWritesThroughRelativeSymlinksThatClimbOut() throws Exception {
-    assertRefused(new TestTar().dir("a", 0755).symlink("a/up", "../..").file("a/up/escaped", "x").bytes());
+    assertRefused(
+        new TestTar().dir("a", 0755).symlink("a/up", "../..").file("a/up/escaped", "x").bytes());
   }
 
   @Test
@@ -121,17 +156,25 @@ class LayerUnpackerTest {
   void truncatedLayerFails() throws Exception {
     byte[] gz = TestTar.gzip(new TestTar().file("a", "x".repeat(100_000)).bytes());
     byte[] cut = java.util.Arrays.copyOf(gz, gz.length / 2);
-    assertThrows(java.io.IOException.class, () -> LayerUnpacker.unpack(new ByteArrayInputStream(cut), root()));
+    assertThrows(
+        java.io.IOException.class,
+        () -> LayerUnpacker.unpack(new ByteArrayInputStream(cut), root()));
   }
 
   @Test
   void refusesWhiteoutsOfTheDirectoryItselfOrItsParent() throws Exception {
     Path store = Files.createDirectories(tmp.resolve("snapshots"));
-    Path other = Files.writeString(Files.createDirectories(store.resolve("other")).resolve("f"), "kept");
+    Path other =
+        Files.writeString(Files.createDirectories(store.resolve("other")).resolve("f"), "kept");
     for (String name : List.of(".wh...", ".wh..", ".wh.", "d/.wh...")) {
       Path root = Files.createDirectories(store.resolve(".tmp-" + name.length()));
-      ImageException e = assertThrows(ImageException.class, () -> LayerUnpacker.unpack(
-          new ByteArrayInputStream(new TestTar().dir("d", 0755).file(name, "").bytes()), root));
+      ImageException e =
+          assertThrows(
+              ImageException.class,
+              () ->
+                  LayerUnpacker.unpack(
+                      new ByteArrayInputStream(new TestTar().dir("d", 0755).file(name, "").bytes()),
+                      root));
       assertEquals(ImageException.Reason.BAD_LAYER, e.reason());
       assertTrue(e.getMessage().contains("\"" + name + "\""), e.getMessage());
       assertEquals("kept", Files.readString(other));
@@ -142,21 +185,29 @@ class LayerUnpackerTest {
   @Test
   void decompressionBombStopsAtTheCap() throws Exception {
     byte[] tar = new TestTar().file("a", "x").bytes();
-    byte[] bomb = TestTar.gzip(java.util.Arrays.copyOf(tar, tar.length + (64 << 20))); // zeros after the archive
+    byte[] bomb =
+        TestTar.gzip(
+            java.util.Arrays.copyOf(tar, tar.length + (64 << 20))); // zeros after the archive
     assertTrue(bomb.length < 1 << 20);
-    ImageException e = assertThrows(ImageException.class,
-        () -> LayerUnpacker.unpack(new ByteArrayInputStream(bomb), root(), 1 << 20));
+    ImageException e =
+        assertThrows(
+            ImageException.class,
+            () -> LayerUnpacker.unpack(new ByteArrayInputStream(bomb), root(), 1 << 20));
     assertEquals(ImageException.Reason.BAD_LAYER, e.reason());
     assertTrue(e.getMessage().contains("decompresses to more than 1048576 bytes"), e.getMessage());
   }
 
   @Test
   void filesBeyondTheCapAreRefusedBeforeTheyAreWritten() throws Exception {
-    byte[] tar = new TestTar().file("small", "x".repeat(1000)).file("big", "y".repeat(2 << 20)).bytes();
+    byte[] tar =
+        new TestTar().file("small", "x".repeat(1000)).file("big", "y".repeat(2 << 20)).bytes();
     Path root = root();
-    ImageException e = assertThrows(ImageException.class,
-        () -> LayerUnpacker.unpack(new ByteArrayInputStream(TestTar.gzip(tar)), root, 1 << 20));
-    assertTrue(e.getMessage().contains("\"big\": the layer's files exceed 1048576 bytes"), e.getMessage());
+    ImageException e =
+        assertThrows(
+            ImageException.class,
+            () -> LayerUnpacker.unpack(new ByteArrayInputStream(TestTar.gzip(tar)), root, 1 << 20));
+    assertTrue(
+        e.getMessage().contains("\"big\": the layer's files exceed 1048576 bytes"), e.getMessage());
     assertFalse(Files.exists(root.resolve("big")));
   }
 
@@ -172,8 +223,9 @@ class LayerUnpackerTest {
 
   private void assertRefused(byte[] tar) throws Exception {
     Path root = Files.createDirectories(tmp.resolve("r" + System.nanoTime()));
-    ImageException e = assertThrows(ImageException.class,
-        () -> LayerUnpacker.unpack(new ByteArrayInputStream(tar), root));
+    ImageException e =
+        assertThrows(
+            ImageException.class, () -> LayerUnpacker.unpack(new ByteArrayInputStream(tar), root));
     assertEquals(ImageException.Reason.BAD_LAYER, e.reason());
     assertFalse(Files.exists(tmp.resolve("escaped")), "nothing written outside");
     try (Stream<Path> s = Files.list(tmp)) {

@@ -9,16 +9,28 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where jcrid's time goes, from its own log: every line with an event and a duration (ms=),
- * grouped by event (helper execs by program, runc verb or CNI command), with count, p50 and sum.
+ * Where jcrid's time goes, from its own log: every line with an event and a duration (ms=), grouped
+ * by event (helper execs by program, runc verb or CNI command), with count, p50 and sum.
  */
 public final class LogBreakdown {
   private static final Pattern EVENT = Pattern.compile("event=(\\S+)");
   private static final Pattern PHASE = Pattern.compile(" phase=(\\S+)");
   private static final Pattern MS = Pattern.compile(" ms=(\\d+)");
-  private static final Pattern ARGV = Pattern.compile("argv=(\\S+)(.*?) (?:cni_command=(\\S+) )?exit=");
-  private static final List<String> RUNC_VERBS = List.of("create", "start", "kill", "delete", "exec", "state", "update",
-      "pause", "resume", "features", "ps");
+  private static final Pattern ARGV =
+      Pattern.compile("argv=(\\S+)(.*?) (?:cni_command=(\\S+) )?exit=");
+  private static final List<String> RUNC_VERBS =
+      List.of(
+          "create",
+          "start",
+          "kill",
+          "delete",
+          "exec",
+          "state",
+          "update",
+          "pause",
+          "resume",
+          "features",
+          "ps");
 
   private LogBreakdown() {}
 
@@ -28,16 +40,23 @@ public final class LogBreakdown {
       Matcher event = EVENT.matcher(line);
       Matcher ms = MS.matcher(line);
       if (event.find() && ms.find()) {
-        byStep.computeIfAbsent(step(event.group(1), line), k -> new ArrayList<>()).add(Long.parseLong(ms.group(1)));
+        byStep
+            .computeIfAbsent(step(event.group(1), line), k -> new ArrayList<>())
+            .add(Long.parseLong(ms.group(1)));
       }
     }
     System.out.println("| jcrid log event | n | p50 ms | total ms |");
     System.out.println("|---|---|---|---|");
-    byStep.forEach((step, values) -> {
-      Collections.sort(values);
-      System.out.printf("| %s | %d | %d | %d |%n", step, values.size(), values.get((values.size() - 1) / 2),
-          values.stream().mapToLong(Long::longValue).sum());
-    });
+    byStep.forEach(
+        (step, values) -> {
+          Collections.sort(values);
+          System.out.printf(
+              "| %s | %d | %d | %d |%n",
+              step,
+              values.size(),
+              values.get((values.size() - 1) / 2),
+              values.stream().mapToLong(Long::longValue).sum());
+        });
   }
 
   private static String step(String event, String line) {

@@ -17,7 +17,8 @@ import java.util.Random;
 /**
  * Pull+unpack of a ~100 MiB, 5-layer image from a loopback registry: jcrid (PullImage) against
  * {@code skopeo copy} + {@code umoci unpack} of the same image. Not a test; run its main (see
- * docs/performance.md for the command line). Args: [runs, default 5] [images.max_parallel_layers, default 3].
+ * docs/performance.md for the command line). Args: [runs, default 5] [images.max_parallel_layers,
+ * default 3].
  */
 public final class PullBenchmark {
   private static final int LAYERS = 5;
@@ -41,16 +42,32 @@ public final class PullBenchmark {
         d.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec).build());
       }
       // the daemon's own account of the last pull: one line per layer, then the image
-      List<String> lines = d.log().lines().filter(l -> l.contains("event=layer_pulled") || l.contains("event=image_pulled"))
-          .toList();
-      lines.subList(Math.max(0, lines.size() - LAYERS - 1), lines.size()).forEach(System.out::println);
+      List<String> lines =
+          d.log()
+              .lines()
+              .filter(l -> l.contains("event=layer_pulled") || l.contains("event=image_pulled"))
+              .toList();
+      lines
+          .subList(Math.max(0, lines.size() - LAYERS - 1), lines.size())
+          .forEach(System.out::println);
     }
     List<Double> skopeoUmoci = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       Path work = Files.createTempDirectory("jcri-bench");
       long t0 = System.nanoTime();
-      run("skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://" + ref, "oci:" + work.resolve("oci") + ":v1");
-      run("umoci", "unpack", "--image", work.resolve("oci") + ":v1", work.resolve("bundle").toString());
+      run(
+          "skopeo",
+          "copy",
+          "--quiet",
+          "--src-tls-verify=false",
+          "docker://" + ref,
+          "oci:" + work.resolve("oci") + ":v1");
+      run(
+          "umoci",
+          "unpack",
+          "--image",
+          work.resolve("oci") + ":v1",
+          work.resolve("bundle").toString());
       skopeoUmoci.add((System.nanoTime() - t0) / 1e9);
       run("rm", "-rf", work.toString());
     }
@@ -58,7 +75,10 @@ public final class PullBenchmark {
     System.out.println("skopeo copy + umoci unpack    : " + summary(skopeoUmoci));
   }
 
-  /** Builds the 5-layer image (100 MiB uncompressed) and pushes it as bench/big:v1; returns its reference. */
+  /**
+   * Builds the 5-layer image (100 MiB uncompressed) and pushes it as bench/big:v1; returns its
+   * reference.
+   */
   public static String pushBigImage(LocalRegistry registry) {
     TestImages.ImageBuilder image = TestImages.image(registry, "bench/big");
     long blobBytes = 0;
@@ -73,8 +93,12 @@ public final class PullBenchmark {
       image.layer(layer);
     }
     String ref = image.push("v1").reference();
-    System.out.printf("image %s: %d layers, %.1f MiB uncompressed, %.1f MiB compressed%n", ref, LAYERS,
-        LAYERS * FILES_PER_LAYER * (double) FILE_BYTES / (1 << 20), blobBytes / (double) (1 << 20));
+    System.out.printf(
+        "image %s: %d layers, %.1f MiB uncompressed, %.1f MiB compressed%n",
+        ref,
+        LAYERS,
+        LAYERS * FILES_PER_LAYER * (double) FILE_BYTES / (1 << 20),
+        blobBytes / (double) (1 << 20));
     return ref;
   }
 
@@ -92,8 +116,9 @@ public final class PullBenchmark {
   private static String summary(List<Double> seconds) {
     List<Double> sorted = new ArrayList<>(seconds);
     Collections.sort(sorted);
-    return String.format("median %.2f s, min %.2f s, max %.2f s over %d runs %s", sorted.get(sorted.size() / 2),
-        sorted.getFirst(), sorted.getLast(), sorted.size(), seconds);
+    return String.format(
+        "median %.2f s, min %.2f s, max %.2f s over %d runs %s",
+        sorted.get(sorted.size() / 2), sorted.getFirst(), sorted.getLast(), sorted.size(), seconds);
   }
 
   private static void run(String... argv) throws Exception {

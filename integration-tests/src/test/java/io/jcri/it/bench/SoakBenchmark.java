@@ -32,11 +32,11 @@ import java.util.stream.Stream;
 
 /**
  * A day of a kubelet's load compressed into minutes: pods created and removed, an exec probe on
- * every container every second, logs written, stats and lists polled as kubelet's relist does,
- * and jcrid killed with SIGKILL and restarted at random. Prints the daemon's fds, threads and RSS
- * and the node's mounts, cgroups and processes of this run at the start and at the end, with the
- * same number of pods running, and once more after everything is removed. Every count should be
- * flat. Run with {@code hack/bench.sh SoakBenchmark [minutes=30] [pods=6]}.
+ * every container every second, logs written, stats and lists polled as kubelet's relist does, and
+ * jcrid killed with SIGKILL and restarted at random. Prints the daemon's fds, threads and RSS and
+ * the node's mounts, cgroups and processes of this run at the start and at the end, with the same
+ * number of pods running, and once more after everything is removed. Every count should be flat.
+ * Run with {@code hack/bench.sh SoakBenchmark [minutes=30] [pods=6]}.
  */
 public final class SoakBenchmark {
   private static final String CGROUP_PARENT = "/jcri-soak";
@@ -94,12 +94,15 @@ public final class SoakBenchmark {
       }
       Thread.sleep(2000);
       Map<String, Long> after = soak.counts();
-      System.out.printf("soak: %d min, %d pods at a time, %d pods created, %d exec probes (%d failed), %d jcrid kill -9 + restart%n",
+      System.out.printf(
+          "soak: %d min, %d pods at a time, %d pods created, %d exec probes (%d failed), %d jcrid kill -9 + restart%n",
           minutes, podCount, soak.created, soak.probes, soak.probeFailures, soak.restarts);
-      System.out.printf("%-22s %10s %10s %10s %12s%n", "", "no pods", "start", "end", "all removed");
+      System.out.printf(
+          "%-22s %10s %10s %10s %12s%n", "", "no pods", "start", "end", "all removed");
       for (String key : start.keySet()) {
-        System.out.printf("%-22s %10d %10d %10d %12d%n", key, empty.get(key), start.get(key), finish.get(key),
-            after.get(key));
+        System.out.printf(
+            "%-22s %10d %10d %10d %12d%n",
+            key, empty.get(key), start.get(key), finish.get(key), after.get(key));
       }
     }
   }
@@ -111,21 +114,37 @@ public final class SoakBenchmark {
 
   private void addPod() {
     String name = "soak-" + created++;
-    PodSandboxConfig.Builder builder = Pods.pod(name).setLogDirectory(daemon.home().resolve("logs/" + name).toString());
-    builder.setLinux(LinuxPodSandboxConfig.newBuilder(builder.getLinux()).setCgroupParent(CGROUP_PARENT));
+    PodSandboxConfig.Builder builder =
+        Pods.pod(name).setLogDirectory(daemon.home().resolve("logs/" + name).toString());
+    builder.setLinux(
+        LinuxPodSandboxConfig.newBuilder(builder.getLinux()).setCgroupParent(CGROUP_PARENT));
     PodSandboxConfig config = builder.build();
     String sandboxId = Pods.run(daemon, config.toBuilder());
     // a log line every 100 ms: the CRI log writer and its rotation never rest
-    String containerId = Pods.create(daemon, sandboxId, config, Pods.container("app", image, "sh", "-c",
-        "i=0; while true; do echo \"line $i of a container that logs\"; i=$((i+1)); sleep 0.1; done"));
+    String containerId =
+        Pods.create(
+            daemon,
+            sandboxId,
+            config,
+            Pods.container(
+                "app",
+                image,
+                "sh",
+                "-c",
+                "i=0; while true; do echo \"line $i of a container that logs\"; i=$((i+1)); sleep 0.1; done"));
     Pods.start(daemon, containerId);
     pods.addLast(new Pod(sandboxId, containerId, config));
   }
 
   private void removeOldestPod() {
     Pod pod = pods.removeFirst();
-    daemon.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.sandboxId).build());
-    daemon.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.sandboxId).build());
+    daemon
+        .runtime()
+        .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.sandboxId).build());
+    daemon
+        .runtime()
+        .removePodSandbox(
+            RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.sandboxId).build());
   }
 
   /** One second of kubelet: a probe per container, a relist, stats of everything. */
@@ -134,23 +153,49 @@ public final class SoakBenchmark {
       long t0 = System.nanoTime();
       for (Pod pod : pods) {
         probes++;
-        ExecSyncResponse r = daemon.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(pod.containerId)
-            .addCmd("cat").addCmd("/proc/uptime").setTimeout(5).build());
+        ExecSyncResponse r =
+            daemon
+                .runtime()
+                .execSync(
+                    ExecSyncRequest.newBuilder()
+                        .setContainerId(pod.containerId)
+                        .addCmd("cat")
+                        .addCmd("/proc/uptime")
+                        .setTimeout(5)
+                        .build());
         if (r.getExitCode() != 0) {
           probeFailures++;
         }
       }
       daemon.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance());
-      long running = daemon.runtime().listContainers(ListContainersRequest.newBuilder()
-          .setFilter(ContainerFilter.newBuilder().setState(io.jcri.cri.v1.ContainerStateValue.newBuilder()
-              .setState(ContainerState.CONTAINER_RUNNING))).build()).getContainersCount();
+      long running =
+          daemon
+              .runtime()
+              .listContainers(
+                  ListContainersRequest.newBuilder()
+                      .setFilter(
+                          ContainerFilter.newBuilder()
+                              .setState(
+                                  io.jcri.cri.v1.ContainerStateValue.newBuilder()
+                                      .setState(ContainerState.CONTAINER_RUNNING)))
+                      .build())
+              .getContainersCount();
       if (running != pods.size()) {
-        throw new IllegalStateException(running + " containers running, " + pods.size() + " expected");
+        throw new IllegalStateException(
+            running + " containers running, " + pods.size() + " expected");
       }
-      daemon.runtime().listContainerStats(ListContainerStatsRequest.newBuilder()
-          .setFilter(ContainerStatsFilter.getDefaultInstance()).build());
-      daemon.runtime().listPodSandboxStats(ListPodSandboxStatsRequest.newBuilder()
-          .setFilter(PodSandboxStatsFilter.getDefaultInstance()).build());
+      daemon
+          .runtime()
+          .listContainerStats(
+              ListContainerStatsRequest.newBuilder()
+                  .setFilter(ContainerStatsFilter.getDefaultInstance())
+                  .build());
+      daemon
+          .runtime()
+          .listPodSandboxStats(
+              ListPodSandboxStatsRequest.newBuilder()
+                  .setFilter(PodSandboxStatsFilter.getDefaultInstance())
+                  .build());
       long left = 1000 - (System.nanoTime() - t0) / 1_000_000;
       if (left > 0) {
         Thread.sleep(left);
@@ -162,10 +207,11 @@ public final class SoakBenchmark {
     daemon.kill9();
     daemon.restart();
     restarts++;
-    long sandboxes = daemon.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount();
+    long sandboxes =
+        daemon.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount();
     if (sandboxes != pods.size()) {
-      throw new IllegalStateException("after restart " + restarts + ": " + sandboxes + " pods, " + pods.size()
-          + " expected");
+      throw new IllegalStateException(
+          "after restart " + restarts + ": " + sandboxes + " pods, " + pods.size() + " expected");
     }
   }
 
@@ -179,11 +225,15 @@ public final class SoakBenchmark {
     c.put("jcrid threads", statusField(pid, "Threads:"));
     c.put("jcrid RSS MB", statusField(pid, "VmRSS:") / 1024);
     String home = daemon.home().toString();
-    c.put("mounts under root/state", Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-        .filter(l -> l.split(" ")[4].startsWith(home)).count());
+    c.put(
+        "mounts under root/state",
+        Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+            .filter(l -> l.split(" ")[4].startsWith(home))
+            .count());
     c.put("cgroups (all hierarchies)", cgroups());
-    c.put("conmon processes", processes(cmdline -> cmdline.startsWith("conmon") || cmdline.contains("/conmon"),
-        home));
+    c.put(
+        "conmon processes",
+        processes(cmdline -> cmdline.startsWith("conmon") || cmdline.contains("/conmon"), home));
     c.put("processes in pod cgroups", processesInCgroups());
     c.put("bridge ports (veths)", bridgePorts());
     return c;
@@ -215,7 +265,8 @@ public final class SoakBenchmark {
     return n;
   }
 
-  private static long processes(java.util.function.Predicate<String> command, String mentions) throws IOException {
+  private static long processes(java.util.function.Predicate<String> command, String mentions)
+      throws IOException {
     long n = 0;
     for (Path proc : procs()) {
       String cmdline = read(proc.resolve("cmdline")).replace('\0', ' ');
@@ -248,7 +299,8 @@ public final class SoakBenchmark {
 
   private static List<Path> procs() throws IOException {
     try (Stream<Path> all = Files.list(Path.of("/proc"))) {
-      return all.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList();
+      return all.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+          .toList();
     }
   }
 

@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * The streaming path through the real daemon: exec round trip of {@code true} over SPDY (Exec RPC,
  * upgrade, streams, until the exit status arrives) and the throughput of one forwarded connection
- * reading from {@code nc} in a pod. Run with {@code hack/bench.sh StreamingBenchmark [execRuns] [MiB]}.
+ * reading from {@code nc} in a pod. Run with {@code hack/bench.sh StreamingBenchmark [execRuns]
+ * [MiB]}.
  */
 public final class StreamingBenchmark {
   private static final List<String> SPDY_V4 = List.of("v4.channel.k8s.io");
@@ -36,14 +37,28 @@ public final class StreamingBenchmark {
       d.writeBridgeNetwork();
       String image = TestImages.busybox();
       Pods.pull(d, image);
-      PodSandboxConfig pod = Pods.pod("bench-stream").setLogDirectory(d.home().resolve("logs").toString()).build();
+      PodSandboxConfig pod =
+          Pods.pod("bench-stream").setLogDirectory(d.home().resolve("logs").toString()).build();
       String podId = Pods.run(d, pod.toBuilder());
       try {
-        String sleeper = Pods.create(d, podId, pod, Pods.container("sleeper", image, "sleep", "3600"));
+        String sleeper =
+            Pods.create(d, podId, pod, Pods.container("sleeper", image, "sleep", "3600"));
         Pods.start(d, sleeper);
-        String source = Pods.create(d, podId, pod, Pods.container("source", image, "sh", "-c",
-            "while true; do dd if=/dev/zero bs=1M count=" + mib + " 2>/dev/null | nc -l -p " + SOURCE_PORT
-                + "; done"));
+        String source =
+            Pods.create(
+                d,
+                podId,
+                pod,
+                Pods.container(
+                    "source",
+                    image,
+                    "sh",
+                    "-c",
+                    "while true; do dd if=/dev/zero bs=1M count="
+                        + mib
+                        + " 2>/dev/null | nc -l -p "
+                        + SOURCE_PORT
+                        + "; done"));
         Pods.start(d, source);
 
         for (int i = 0; i < WARM_UP; i++) {
@@ -54,28 +69,45 @@ public final class StreamingBenchmark {
           micros.add(execTrue(d, sleeper));
         }
         Collections.sort(micros);
-        System.out.printf("exec true via SPDY (Exec RPC + upgrade + streams + exit status): p50 %.1f ms, "
-                + "p95 %.1f ms, min %.1f ms, max %.1f ms (n=%d)%n", percentile(micros, 50) / 1000.0,
-            percentile(micros, 95) / 1000.0, micros.getFirst() / 1000.0, micros.getLast() / 1000.0, execRuns);
+        System.out.printf(
+            "exec true via SPDY (Exec RPC + upgrade + streams + exit status): p50 %.1f ms, "
+                + "p95 %.1f ms, min %.1f ms, max %.1f ms (n=%d)%n",
+            percentile(micros, 50) / 1000.0,
+            percentile(micros, 95) / 1000.0,
+            micros.getFirst() / 1000.0,
+            micros.getLast() / 1000.0,
+            execRuns);
 
         List<Double> rates = new ArrayList<>();
         for (int i = 0; i < THROUGHPUT_RUNS; i++) {
           rates.add(pull(d, podId, (long) mib << 20));
         }
         Collections.sort(rates);
-        System.out.printf("port-forward, one SPDY connection reading %d MiB from nc in the pod: median %.0f MiB/s "
-            + "(runs: %s)%n", mib, rates.get(rates.size() / 2), rates);
+        System.out.printf(
+            "port-forward, one SPDY connection reading %d MiB from nc in the pod: median %.0f MiB/s "
+                + "(runs: %s)%n",
+            mib, rates.get(rates.size() / 2), rates);
       } finally {
-        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
-        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+        d.runtime()
+            .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+        d.runtime()
+            .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
       }
     }
   }
 
   private static long execTrue(Jcrid d, String containerId) throws Exception {
     long t0 = System.nanoTime();
-    String url = d.runtime().exec(ExecRequest.newBuilder().setContainerId(containerId).addCmd("true")
-        .setStdout(true).setStderr(true).build()).getUrl();
+    String url =
+        d.runtime()
+            .exec(
+                ExecRequest.newBuilder()
+                    .setContainerId(containerId)
+                    .addCmd("true")
+                    .setStdout(true)
+                    .setStderr(true)
+                    .build())
+            .getUrl();
     try (SpdyTestClient client = SpdyTestClient.connect(url, SPDY_V4)) {
       int error = client.openStream("error");
       client.openStream("stdout");
@@ -89,12 +121,19 @@ public final class StreamingBenchmark {
     }
   }
 
-  /** One forwarded connection reading until nc closes; returns MiB/s, retrying while nc is between listens. */
+  /**
+   * One forwarded connection reading until nc closes; returns MiB/s, retrying while nc is between
+   * listens.
+   */
   private static double pull(Jcrid d, String podId, long expected) throws Exception {
     for (int attempt = 0; attempt < 50; attempt++) {
-      String url = d.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(podId).build()).getUrl();
+      String url =
+          d.runtime()
+              .portForward(PortForwardRequest.newBuilder().setPodSandboxId(podId).build())
+              .getUrl();
       try (SpdyTestClient client = SpdyTestClient.connect(url, List.of("portforward.k8s.io"))) {
-        Map<String, String> headers = Map.of("port", Integer.toString(SOURCE_PORT), "requestid", "0");
+        Map<String, String> headers =
+            Map.of("port", Integer.toString(SOURCE_PORT), "requestid", "0");
         long t0 = System.nanoTime();
         int error = client.openStream(with(headers, "error"));
         int data = client.openStream(with(headers, "data"));
@@ -106,8 +145,8 @@ public final class StreamingBenchmark {
           return Math.round(bytes / (1024.0 * 1024.0) / seconds * 10) / 10.0;
         }
         if (bytes != 0) {
-          throw new IllegalStateException("read " + bytes + " of " + expected + " bytes; error stream: "
-              + client.text(error));
+          throw new IllegalStateException(
+              "read " + bytes + " of " + expected + " bytes; error stream: " + client.text(error));
         }
       }
       Thread.sleep(100); // nc was not listening yet

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * critest, the CRI validation suite, against the real daemon — only when a critest binary is on
- * PATH and the offline image environment (../shared/critest-env) is beside the checkout. The
- * one spec that cannot pass offline is the fixed-digest image pull.
+ * PATH and the offline image environment (../shared/critest-env) is beside the checkout. The one
+ * spec that cannot pass offline is the fixed-digest image pull.
  */
 class CritestIT {
   private static final String DIGEST_SPEC = "public image with digest should be pulled and removed";
@@ -25,18 +25,28 @@ class CritestIT {
   @Test
   void passesEverySpecThatCanPassOffline() throws Exception {
     Path critest = onPath("critest");
-    Path env = Path.of(System.getProperty("jcri.repo", "..")).resolve("../shared/critest-env").normalize();
+    Path env =
+        Path.of(System.getProperty("jcri.repo", "..")).resolve("../shared/critest-env").normalize();
     assumeTrue(critest != null, "critest is not on PATH");
     assumeTrue(Files.isExecutable(env.resolve("run-critest.sh")), "no critest-env at " + env);
     run(List.of(env.resolve("registry.sh").toString(), "start"));
     run(List.of(env.resolve("build-images.sh").toString()));
 
-    String mirrors = Stream.of("registry.k8s.io", "gcr.io", "public.ecr.aws")
-        .map(h -> "[registries.\"" + h + "\"]\nmirrors = [\"http://localhost:5000\"]\n").reduce("", String::concat);
+    String mirrors =
+        Stream.of("registry.k8s.io", "gcr.io", "public.ecr.aws")
+            .map(h -> "[registries.\"" + h + "\"]\nmirrors = [\"http://localhost:5000\"]\n")
+            .reduce("", String::concat);
     try (Jcrid d = Jcrid.start(mirrors)) {
       Path out = d.home().resolve("critest");
-      ProcessBuilder pb = new ProcessBuilder(env.resolve("run-critest.sh").toString(), "-e", d.endpoint(), "-o",
-          out.toString()).redirectErrorStream(true).redirectOutput(d.home().resolve("critest.out").toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  env.resolve("run-critest.sh").toString(),
+                  "-e",
+                  d.endpoint(),
+                  "-o",
+                  out.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(d.home().resolve("critest.out").toFile());
       pb.environment().put("CRITOOLS_BIN", critest.getParent().toString());
       Process p = pb.start();
       assertTrue(p.waitFor(30, TimeUnit.MINUTES), "critest finished within 30 minutes");
@@ -44,8 +54,10 @@ class CritestIT {
       Matcher counts = Pattern.compile("passed: (\\d+)\\s+failed: (\\d+)").matcher(summary);
       assertTrue(counts.find(), summary);
       List<String> failures = summary.lines().filter(l -> l.startsWith("FAIL")).toList();
-      assertTrue(failures.stream().allMatch(f -> f.contains(DIGEST_SPEC)), String.join("\n", failures));
-      assertTrue(Integer.parseInt(counts.group(1)) >= 79, summary.lines().limit(3).toList().toString());
+      assertTrue(
+          failures.stream().allMatch(f -> f.contains(DIGEST_SPEC)), String.join("\n", failures));
+      assertTrue(
+          Integer.parseInt(counts.group(1)) >= 79, summary.lines().limit(3).toList().toString());
       assertEquals(failures.size(), Integer.parseInt(counts.group(2)));
     }
   }

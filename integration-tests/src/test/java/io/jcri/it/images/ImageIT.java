@@ -42,10 +42,13 @@ class ImageIT {
   @BeforeAll
   static void start() throws Exception {
     LocalRegistry registry = LocalRegistry.shared();
-    jcrid = Jcrid.start("""
+    jcrid =
+        Jcrid.start(
+            """
         [registries."%s"]
         mirrors = ["http://%s"]
-        """.formatted(MIRRORED_HOST, registry.host()));
+        """
+                .formatted(MIRRORED_HOST, registry.host()));
   }
 
   @AfterAll
@@ -54,11 +57,17 @@ class ImageIT {
   }
 
   private static String pull(String ref) {
-    return jcrid.images().pullImage(PullImageRequest.newBuilder().setImage(spec(ref)).build()).getImageRef();
+    return jcrid
+        .images()
+        .pullImage(PullImageRequest.newBuilder().setImage(spec(ref)).build())
+        .getImageRef();
   }
 
   private static ImageStatusResponse status(String ref, boolean verbose) {
-    return jcrid.images().imageStatus(ImageStatusRequest.newBuilder().setImage(spec(ref)).setVerbose(verbose).build());
+    return jcrid
+        .images()
+        .imageStatus(
+            ImageStatusRequest.newBuilder().setImage(spec(ref)).setVerbose(verbose).build());
   }
 
   private static void remove(String ref) {
@@ -70,15 +79,25 @@ class ImageIT {
   }
 
   private static List<Image> list(String filter) {
-    return jcrid.images().listImages(ListImagesRequest.newBuilder()
-        .setFilter(ImageFilter.newBuilder().setImage(spec(filter))).build()).getImagesList();
+    return jcrid
+        .images()
+        .listImages(
+            ListImagesRequest.newBuilder()
+                .setFilter(ImageFilter.newBuilder().setImage(spec(filter)))
+                .build())
+        .getImagesList();
   }
 
   @Test
   void pullStatusListRemoveBusybox() throws Exception {
     // a repository of its own: other tests share TestImages.busybox()
-    String ref = TestImages.image(LocalRegistry.shared(), "test/busybox-crud").layer(TestImages.busyboxLayer())
-        .cmd("sh").label("test", "crud").push("latest").reference();
+    String ref =
+        TestImages.image(LocalRegistry.shared(), "test/busybox-crud")
+            .layer(TestImages.busyboxLayer())
+            .cmd("sh")
+            .label("test", "crud")
+            .push("latest")
+            .reference();
     String id = pull(ref);
     assertTrue(id.startsWith("sha256:"));
     Image image = status(ref, false).getImage();
@@ -99,7 +118,8 @@ class ImageIT {
     assertEquals(id, pull(ref), "pulling again gives the same ID");
     remove(ref);
     assertFalse(status(ref, false).hasImage(), "unknown image: empty status, no error");
-    assertFalse(Files.exists(jcrid.root().resolve("images/blobs/sha256/" + id.substring(7))),
+    assertFalse(
+        Files.exists(jcrid.root().resolve("images/blobs/sha256/" + id.substring(7))),
         "last reference removed: its config blob is freed (the busybox snapshot stays: other images share it)");
     assertTrue(list(ref).isEmpty());
     remove(ref); // removing an unknown image succeeds
@@ -108,10 +128,18 @@ class ImageIT {
   @Test
   void userOfTheImageGivesUidOrUsername() {
     LocalRegistry r = LocalRegistry.shared();
-    String numeric = TestImages.image(r, "test/user-numeric").layer(TestImages.busyboxLayer()).user("1000:1000")
-        .push("v1").reference();
-    String named = TestImages.image(r, "test/user-named").layer(TestImages.busyboxLayer()).user("jcri").push("v1")
-        .reference();
+    String numeric =
+        TestImages.image(r, "test/user-numeric")
+            .layer(TestImages.busyboxLayer())
+            .user("1000:1000")
+            .push("v1")
+            .reference();
+    String named =
+        TestImages.image(r, "test/user-named")
+            .layer(TestImages.busyboxLayer())
+            .user("jcri")
+            .push("v1")
+            .reference();
     pull(numeric);
     pull(named);
     assertEquals(1000, status(numeric, false).getImage().getUid().getValue());
@@ -123,32 +151,54 @@ class ImageIT {
   void multiLayerImageWithWhiteoutsAndZstd() throws Exception {
     LocalRegistry r = LocalRegistry.shared();
     Layer base = TestImages.busyboxLayer();
-    Layer middle = Layer.builder().dir("data", 0755).file("data/old", 0644, "old\n").file("data/keep", 0644, "k\n")
-        .dir("cache", 0755).file("cache/junk", 0644, "j\n").build(Layer.Compression.ZSTD);
-    Layer top = Layer.builder().whiteout("data/old").opaque("cache").file("cache/fresh", 0644, "f\n")
-        .build(Layer.Compression.NONE);
-    TestImages.Pushed pushed = TestImages.image(r, "test/layers").layer(base).layer(middle).layer(top).push("v1");
+    Layer middle =
+        Layer.builder()
+            .dir("data", 0755)
+            .file("data/old", 0644, "old\n")
+            .file("data/keep", 0644, "k\n")
+            .dir("cache", 0755)
+            .file("cache/junk", 0644, "j\n")
+            .build(Layer.Compression.ZSTD);
+    Layer top =
+        Layer.builder()
+            .whiteout("data/old")
+            .opaque("cache")
+            .file("cache/fresh", 0644, "f\n")
+            .build(Layer.Compression.NONE);
+    TestImages.Pushed pushed =
+        TestImages.image(r, "test/layers").layer(base).layer(middle).layer(top).push("v1");
     assertEquals(pushed.imageId(), pull(pushed.reference()));
-    JsonNode layers = JSON.readTree(status(pushed.reference(), true).getInfoOrThrow("info")).path("layers");
+    JsonNode layers =
+        JSON.readTree(status(pushed.reference(), true).getInfoOrThrow("info")).path("layers");
     assertEquals(3, layers.size());
     Path topDir = Path.of(layers.path(2).path("snapshot").asText());
     Path whiteout = topDir.resolve("data/old");
-    assertEquals(0020000, (int) Files.getAttribute(whiteout, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000);
+    assertEquals(
+        0020000,
+        (int) Files.getAttribute(whiteout, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000);
     assertEquals("f\n", Files.readString(topDir.resolve("cache/fresh")));
-    assertEquals("k\n", Files.readString(Path.of(layers.path(1).path("snapshot").asText()).resolve("data/keep")));
+    assertEquals(
+        "k\n",
+        Files.readString(Path.of(layers.path(1).path("snapshot").asText()).resolve("data/keep")));
   }
 
   @Test
   void indexResolvesToLinuxAmd64() {
     LocalRegistry r = LocalRegistry.shared();
-    TestImages.Pushed arm = TestImages.image(r, "test/multi").layer(TestImages.fileLayer("arch", "arm64"))
-        .platform("linux", "arm64", "v8").push(null);
-    TestImages.Pushed amd = TestImages.image(r, "test/multi").layer(TestImages.fileLayer("arch", "amd64"))
-        .push(null);
+    TestImages.Pushed arm =
+        TestImages.image(r, "test/multi")
+            .layer(TestImages.fileLayer("arch", "arm64"))
+            .platform("linux", "arm64", "v8")
+            .push(null);
+    TestImages.Pushed amd =
+        TestImages.image(r, "test/multi").layer(TestImages.fileLayer("arch", "amd64")).push(null);
     TestImages.Pushed index = TestImages.pushIndex(r, "test/multi", "v1", false, List.of(arm, amd));
     assertEquals(amd.imageId(), pull(index.reference()));
-    assertEquals(List.of(index.digestReference()), status(index.reference(), false).getImage().getRepoDigestsList());
-    TestImages.Pushed list = TestImages.pushIndex(r, "test/multi", "docker", true, List.of(arm, amd));
+    assertEquals(
+        List.of(index.digestReference()),
+        status(index.reference(), false).getImage().getRepoDigestsList());
+    TestImages.Pushed list =
+        TestImages.pushIndex(r, "test/multi", "docker", true, List.of(arm, amd));
     assertEquals(amd.imageId(), pull(list.reference()));
   }
 
@@ -160,18 +210,33 @@ class ImageIT {
     Image image = status(name, false).getImage();
     assertEquals(id, image.getId());
     assertTrue(image.getRepoTagsList().contains(name));
-    assertTrue(image.getRepoDigestsList().stream().anyMatch(d -> d.startsWith(MIRRORED_HOST + "/test/busybox@")));
+    assertTrue(
+        image.getRepoDigestsList().stream()
+            .anyMatch(d -> d.startsWith(MIRRORED_HOST + "/test/busybox@")));
   }
 
   @Test
   void basicAuthRegistryNeedsTheRequestCredentials() throws Exception {
     LocalRegistry r = LocalRegistry.withBasicAuth();
-    String ref = TestImages.image(r, "private/busybox").layer(TestImages.busyboxLayer()).push("v1").reference();
+    String ref =
+        TestImages.image(r, "private/busybox")
+            .layer(TestImages.busyboxLayer())
+            .push("v1")
+            .reference();
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> pull(ref));
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
-    String id = jcrid.images().pullImage(PullImageRequest.newBuilder().setImage(spec(ref))
-        .setAuth(AuthConfig.newBuilder().setUsername(LocalRegistry.USERNAME).setPassword(LocalRegistry.PASSWORD))
-        .build()).getImageRef();
+    String id =
+        jcrid
+            .images()
+            .pullImage(
+                PullImageRequest.newBuilder()
+                    .setImage(spec(ref))
+                    .setAuth(
+                        AuthConfig.newBuilder()
+                            .setUsername(LocalRegistry.USERNAME)
+                            .setPassword(LocalRegistry.PASSWORD))
+                    .build())
+            .getImageRef();
     assertEquals(id, status(ref, false).getImage().getId());
     assertFalse(jcrid.log().contains(LocalRegistry.PASSWORD), "credentials never logged");
   }
@@ -180,12 +245,20 @@ class ImageIT {
   void hostileLayersFailCleanly() throws Exception {
     LocalRegistry r = LocalRegistry.shared();
     Path outside = Files.createTempDirectory("jcri-outside");
-    List<Layer> hostile = List.of(TestImages.dotDotLayer("jcri-dotdot-escape"),
-        TestImages.absolutePathLayer(outside.resolve("absolute")), TestImages.symlinkEscapeLayer(outside),
-        TestImages.relativeSymlinkEscapeLayer(outside), TestImages.hardlinkOutsideLayer());
+    List<Layer> hostile =
+        List.of(
+            TestImages.dotDotLayer("jcri-dotdot-escape"),
+            TestImages.absolutePathLayer(outside.resolve("absolute")),
+            TestImages.symlinkEscapeLayer(outside),
+            TestImages.relativeSymlinkEscapeLayer(outside),
+            TestImages.hardlinkOutsideLayer());
     for (int i = 0; i < hostile.size(); i++) {
-      String ref = TestImages.image(r, "hostile/h" + i).layer(TestImages.busyboxLayer()).layer(hostile.get(i))
-          .push("v1").reference();
+      String ref =
+          TestImages.image(r, "hostile/h" + i)
+              .layer(TestImages.busyboxLayer())
+              .layer(hostile.get(i))
+              .push("v1")
+              .reference();
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> pull(ref), ref);
       assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getMessage());
       assertFalse(status(ref, false).hasImage());
@@ -197,7 +270,9 @@ class ImageIT {
     assertFalse(Files.exists(images.resolve("../jcri-dotdot-escape")));
     assertFalse(Files.exists(jcrid.root().resolve("jcri-dotdot-escape")));
     try (Stream<Path> s = Files.list(images.resolve("snapshots"))) {
-      assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".tmp-")), "no partial snapshot left");
+      assertTrue(
+          s.noneMatch(p -> p.getFileName().toString().startsWith(".tmp-")),
+          "no partial snapshot left");
     }
     try (Stream<Path> s = Files.list(images.resolve("tmp"))) {
       assertEquals(0, s.count(), "no partial blob left");
@@ -206,10 +281,13 @@ class ImageIT {
 
   @Test
   void invalidAndMissingReferences() {
-    StatusRuntimeException invalid = assertThrows(StatusRuntimeException.class, () -> pull("docker.io/UPPER/case"));
+    StatusRuntimeException invalid =
+        assertThrows(StatusRuntimeException.class, () -> pull("docker.io/UPPER/case"));
     assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode());
-    StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
-        () -> pull(LocalRegistry.shared().host() + "/no/such:image"));
+    StatusRuntimeException missing =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> pull(LocalRegistry.shared().host() + "/no/such:image"));
     assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
   }
 
@@ -220,14 +298,18 @@ class ImageIT {
     ImageFsInfoResponse fs = jcrid.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance());
     assertTrue(fs.getImageFilesystems(0).getUsedBytes().getValue() > 500_000);
     assertTrue(fs.getImageFilesystems(0).getInodesUsed().getValue() > 5);
-    assertTrue(fs.getImageFilesystems(0).getFsId().getMountpoint().startsWith(jcrid.root().toString()));
+    assertTrue(
+        fs.getImageFilesystems(0).getFsId().getMountpoint().startsWith(jcrid.root().toString()));
     assertEquals(1, fs.getContainerFilesystemsCount());
   }
 
   @Test
   void imagesSurviveARestart() throws Exception {
-    String ref = TestImages.image(LocalRegistry.shared(), "test/restart").layer(TestImages.busyboxLayer())
-        .push("v1").reference();
+    String ref =
+        TestImages.image(LocalRegistry.shared(), "test/restart")
+            .layer(TestImages.busyboxLayer())
+            .push("v1")
+            .reference();
     String id = pull(ref);
     jcrid.restart();
     assertEquals(id, status(ref, false).getImage().getId());

@@ -20,15 +20,16 @@ import java.util.regex.Pattern;
 /**
  * A real kubelet in standalone mode (static pods from a directory, no API server) against a CRI
  * socket, and a client of its HTTPS API. The binary is whatever {@code kubelet} is on PATH; it is
- * never built or shipped by this project. Its configuration is the one ../shared/kubelet runs
- * with (cgroupfs driver, QoS cgroups under /kubepods, loopback-only anonymous API), plus the
- * knobs the tests need: small log rotation size and image GC that removes any unused image (imageMinimumGCAge
+ * never built or shipped by this project. Its configuration is the one ../shared/kubelet runs with
+ * (cgroupfs driver, QoS cgroups under /kubepods, loopback-only anonymous API), plus the knobs the
+ * tests need: small log rotation size and image GC that removes any unused image (imageMinimumGCAge
  * 1s: zero would mean kubelet's default of 2 minutes).
  */
 final class Kubelet implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PORT = 10450;
   private static final int HEALTHZ_PORT = 10448;
+
   /** jcrid's default pause image, built locally and pinned. */
   static final String PAUSE_IMAGE = "jcri.local/pause:catatonit";
 
@@ -46,8 +47,11 @@ final class Kubelet implements AutoCloseable {
     this.endpoint = endpoint;
     this.minor = minor;
     // kubelet serves a self-signed certificate on loopback
-    this.http = HttpClient.newBuilder().sslContext(TrustAllCertificates.context()).connectTimeout(Duration.ofSeconds(5))
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .sslContext(TrustAllCertificates.context())
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   /** The kubelet binary on PATH, or null. */
@@ -62,7 +66,8 @@ final class Kubelet implements AutoCloseable {
   }
 
   static Kubelet start(Path binary, Path home, String endpoint) throws Exception {
-    Process v = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+    Process v =
+        new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
     String version = new String(v.getInputStream().readAllBytes()).strip();
     v.waitFor();
     Matcher m = Pattern.compile("v1\\.(\\d+)\\.").matcher(version);
@@ -131,29 +136,45 @@ final class Kubelet implements AutoCloseable {
           memory.available: "1Mi"
           nodefs.available: "1%%"
           imagefs.available: "1%%"
-        %s""".formatted(manifests(), PORT, HEALTHZ_PORT, home.resolve("root/volume-plugins"), runtimeEndpoint);
+        %s"""
+        .formatted(
+            manifests(), PORT, HEALTHZ_PORT, home.resolve("root/volume-plugins"), runtimeEndpoint);
   }
 
   private void launch() throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--config=" + home.resolve("kubelet-config.yaml"),
-        "--root-dir=" + home.resolve("root"), "--cert-dir=" + home.resolve("root/pki"),
-        "--hostname-override=" + nodeName(), "--v=2"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                binary.toString(),
+                "--config=" + home.resolve("kubelet-config.yaml"),
+                "--root-dir=" + home.resolve("root"),
+                "--cert-dir=" + home.resolve("root/pki"),
+                "--hostname-override=" + nodeName(),
+                "--v=2"));
     if (minor < 27) {
       cmd.add("--container-runtime-endpoint=" + endpoint);
       // kubelets before 1.27 ignore CRI's pinned flag: they keep the sandbox image they are told of
       cmd.add("--pod-infra-container-image=" + PAUSE_IMAGE);
     }
     cmd.addAll(extraArgs);
-    process = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
+    process =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("kubelet exited with " + process.exitValue() + ":\n" + tail());
+        throw new IllegalStateException(
+            "kubelet exited with " + process.exitValue() + ":\n" + tail());
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HEALTHZ_PORT + "/healthz"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HEALTHZ_PORT + "/healthz"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200 && r.body().equals("ok")) {
           return;
         }
@@ -173,8 +194,12 @@ final class Kubelet implements AutoCloseable {
 
   /** GET on the kubelet's HTTPS API; the body, or an exception naming the status. */
   String get(String path) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + PORT + path))
-        .timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + PORT + path))
+                .timeout(Duration.ofSeconds(15))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("GET " + path + ": " + r.statusCode() + " " + r.body());
     }

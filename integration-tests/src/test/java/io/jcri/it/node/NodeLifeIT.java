@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a node meets over months: a reboot, monitors (conmon, the infra process) that die under a
- * running jcrid, removals that must not wait on exits, probes that leave children behind. Each
- * test runs its own daemon.
+ * running jcrid, removals that must not wait on exits, probes that leave children behind. Each test
+ * runs its own daemon.
  */
 class NodeLifeIT {
   private Jcrid d;
@@ -57,9 +57,14 @@ class NodeLifeIT {
   void stop() throws Exception {
     try {
       if (d.isAlive()) {
-        for (PodSandbox pod : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-          d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
-          d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+        for (PodSandbox pod :
+            d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+          d.runtime()
+              .stopPodSandbox(
+                  StopPodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
+          d.runtime()
+              .removePodSandbox(
+                  RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod.getId()).build());
         }
       }
     } finally {
@@ -69,7 +74,8 @@ class NodeLifeIT {
 
   private PodSandboxConfig pod(String name, NamespaceMode pid) {
     return Pods.withNamespaces(Pods.pod(name), NamespaceMode.POD, pid, NamespaceMode.POD)
-        .setLogDirectory(d.home().resolve("logs/" + name).toString()).build();
+        .setLogDirectory(d.home().resolve("logs/" + name).toString())
+        .build();
   }
 
   private String runContainer(String podId, PodSandboxConfig pod, String name, String... cmd) {
@@ -79,12 +85,15 @@ class NodeLifeIT {
   }
 
   private PodSandboxState podState(String id) {
-    return d.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
-        .getStatus().getState();
+    return d.runtime()
+        .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
+        .getStatus()
+        .getState();
   }
 
   @Test
-  @Disabled("reboot not detected yet: no boot ID recorded with the state, old sandboxes stay READY, no CNI DEL from the cache, #12")
+  @Disabled(
+      "reboot not detected yet: no boot ID recorded with the state, old sandboxes stay READY, no CNI DEL from the cache, #12")
   void afterARebootNoPodIsReadyAndKubeletCanRecreateThem() throws Exception {
     PodSandboxConfig shared = pod("reboot-infra", NamespaceMode.POD);
     PodSandboxConfig plain = pod("reboot-plain", NamespaceMode.CONTAINER);
@@ -100,23 +109,30 @@ class NodeLifeIT {
     d.restart();
 
     for (String id : List.of(sharedId, plainId)) {
-      assertEquals(PodSandboxState.SANDBOX_NOTREADY, podState(id), "pod " + id + " after the reboot");
+      assertEquals(
+          PodSandboxState.SANDBOX_NOTREADY, podState(id), "pod " + id + " after the reboot");
     }
     for (String id : List.of(c1, c2)) {
       ContainerStatus s = Pods.status(d, id);
-      assertEquals(ContainerState.CONTAINER_EXITED, s.getState(), "container " + id + " after the reboot");
+      assertEquals(
+          ContainerState.CONTAINER_EXITED, s.getState(), "container " + id + " after the reboot");
       assertFalse(s.getReason().isEmpty(), "an exit reason after the reboot");
     }
-    assertTrue(ipamFiles().isEmpty(), "the old pods' IPs are released (CNI DEL from the cache): " + ipamFiles());
+    assertTrue(
+        ipamFiles().isEmpty(),
+        "the old pods' IPs are released (CNI DEL from the cache): " + ipamFiles());
 
     // kubelet: stop and remove the dead pods, then create them again under the same names
     for (String id : List.of(sharedId, plainId)) {
       d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-      d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+      d.runtime()
+          .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     }
     for (PodSandboxConfig old : List.of(shared, plain)) {
-      PodSandboxConfig again = old.toBuilder().setMetadata(PodSandboxMetadata.newBuilder(old.getMetadata())
-          .setAttempt(1)).build();
+      PodSandboxConfig again =
+          old.toBuilder()
+              .setMetadata(PodSandboxMetadata.newBuilder(old.getMetadata()).setAttempt(1))
+              .build();
       String id = Pods.run(d, again.toBuilder());
       assertEquals(PodSandboxState.SANDBOX_READY, podState(id));
       String c = runContainer(id, again, "app", "sleep", "600");
@@ -125,7 +141,8 @@ class NodeLifeIT {
   }
 
   @Test
-  @Disabled("sandbox recovery does not check its namespace pins yet: a pod whose netns pin vanished stays READY, #12")
+  @Disabled(
+      "sandbox recovery does not check its namespace pins yet: a pod whose netns pin vanished stays READY, #12")
   void aPodWhoseNamespacePinsAreGoneIsNotReadyAfterARestart() throws Exception {
     PodSandboxConfig lost = pod("pins-lost", NamespaceMode.CONTAINER);
     PodSandboxConfig kept = pod("pins-kept", NamespaceMode.CONTAINER);
@@ -136,12 +153,14 @@ class NodeLifeIT {
     new ProcessBuilder("umount", netns.toString()).inheritIO().start().waitFor();
     Files.deleteIfExists(netns);
     d.restart();
-    assertEquals(PodSandboxState.SANDBOX_NOTREADY, podState(lostId), "its network namespace is gone");
+    assertEquals(
+        PodSandboxState.SANDBOX_NOTREADY, podState(lostId), "its network namespace is gone");
     assertEquals(PodSandboxState.SANDBOX_READY, podState(keptId));
   }
 
   @Test
-  @Disabled("conmon processes are not watched yet: the container stays RUNNING after its conmon died, #12")
+  @Disabled(
+      "conmon processes are not watched yet: the container stays RUNNING after its conmon died, #12")
   void aContainerWhoseConmonDiesIsReportedExitedAndCanBeRemoved() throws Exception {
     PodSandboxConfig pod = pod("conmon-dies", NamespaceMode.CONTAINER);
     String podId = Pods.run(d, pod.toBuilder());
@@ -149,17 +168,24 @@ class NodeLifeIT {
     long conmon = processes(cmd -> cmd.contains("conmon") && cmd.contains(id)).getFirst();
     new ProcessBuilder("kill", "-9", Long.toString(conmon)).start().waitFor();
     ContainerStatus s = awaitState(id, ContainerState.CONTAINER_EXITED, 15_000);
-    assertEquals(ContainerState.CONTAINER_EXITED, s.getState(), "conmon died: the container is not RUNNING forever");
+    assertEquals(
+        ContainerState.CONTAINER_EXITED,
+        s.getState(),
+        "conmon died: the container is not RUNNING forever");
     assertFalse(s.getReason().isEmpty(), "a reason says why");
-    d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
+    d.runtime()
+        .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
     d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
-    assertTrue(processes(cmd -> cmd.contains(id)).isEmpty(), "nothing of the container is left running");
+    assertTrue(
+        processes(cmd -> cmd.contains(id)).isEmpty(), "nothing of the container is left running");
     String again = runContainer(podId, pod, "app", "sleep", "600");
-    assertEquals(ContainerState.CONTAINER_RUNNING, Pods.status(d, again).getState(), "kubelet restarts it");
+    assertEquals(
+        ContainerState.CONTAINER_RUNNING, Pods.status(d, again).getState(), "kubelet restarts it");
   }
 
   @Test
-  @Disabled("infra processes are not watched yet: the sandbox stays READY after its infra died, #12")
+  @Disabled(
+      "infra processes are not watched yet: the sandbox stays READY after its infra died, #12")
   void aPodWhoseInfraProcessDiesBecomesNotReadyAndRefusesNewContainers() throws Exception {
     PodSandboxConfig pod = pod("infra-dies", NamespaceMode.POD);
     String podId = Pods.run(d, pod.toBuilder());
@@ -167,10 +193,14 @@ class NodeLifeIT {
     assertTrue(infra > 0, "the pod has an infra process");
     new ProcessBuilder("kill", "-9", Integer.toString(infra)).start().waitFor();
     long deadline = System.currentTimeMillis() + 15_000;
-    while (podState(podId) == PodSandboxState.SANDBOX_READY && System.currentTimeMillis() < deadline) {
+    while (podState(podId) == PodSandboxState.SANDBOX_READY
+        && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }
-    assertEquals(PodSandboxState.SANDBOX_NOTREADY, podState(podId), "the pod's PID namespace died with its infra");
+    assertEquals(
+        PodSandboxState.SANDBOX_NOTREADY,
+        podState(podId),
+        "the pod's PID namespace died with its infra");
     try {
       runContainer(podId, pod, "late", "sleep", "600");
       throw new AssertionError("a container was started in a PID namespace that is gone");
@@ -185,16 +215,24 @@ class NodeLifeIT {
     String podId = Pods.run(d, pod.toBuilder());
     String created = Pods.create(d, podId, pod, Pods.container("created", image, "sleep", "600"));
     long t0 = System.nanoTime();
-    d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(created).build());
+    d.runtime()
+        .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(created).build());
     long removeCreatedMs = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(removeCreatedMs < 2000, "RemoveContainer of a created container took " + removeCreatedMs + " ms");
+    assertTrue(
+        removeCreatedMs < 2000,
+        "RemoveContainer of a created container took " + removeCreatedMs + " ms");
 
     String running = runContainer(podId, pod, "running", "sleep", "600");
     String exits = runContainer(podId, pod, "exits", "sh", "-c", "sleep 1; exit 3");
-    CompletableFuture<Void> removal = CompletableFuture.runAsync(() -> d.runtime()
-        .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(running).build()));
+    CompletableFuture<Void> removal =
+        CompletableFuture.runAsync(
+            () ->
+                d.runtime()
+                    .removeContainer(
+                        RemoveContainerRequest.newBuilder().setContainerId(running).build()));
     ContainerStatus s = awaitState(exits, ContainerState.CONTAINER_EXITED, 3000);
-    assertEquals(ContainerState.CONTAINER_EXITED, s.getState(), "an exit is recorded while a removal runs");
+    assertEquals(
+        ContainerState.CONTAINER_EXITED, s.getState(), "an exit is recorded while a removal runs");
     assertEquals(3, s.getExitCode());
     removal.join();
   }
@@ -214,21 +252,30 @@ class NodeLifeIT {
       assertTrue(ms < 4000, "ExecSync with timeout 2 s took " + ms + " ms");
     }
     Thread.sleep(1000);
-    assertTrue(threads(d.pid()) <= threads + 2, "jcrid threads " + threads + " -> " + threads(d.pid()));
+    assertTrue(
+        threads(d.pid()) <= threads + 2, "jcrid threads " + threads + " -> " + threads(d.pid()));
     assertTrue(fds(d.pid()) <= fds + 2, "jcrid fds " + fds + " -> " + fds(d.pid()));
   }
 
   /** A probe whose shell starts a background child that keeps stdout and stderr open. */
   private void probe(String containerId) {
     try {
-      d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(containerId).setTimeout(2)
-          .addCmd("sh").addCmd("-c").addCmd("sleep 30 & echo probed").build());
+      d.runtime()
+          .execSync(
+              ExecSyncRequest.newBuilder()
+                  .setContainerId(containerId)
+                  .setTimeout(2)
+                  .addCmd("sh")
+                  .addCmd("-c")
+                  .addCmd("sleep 30 & echo probed")
+                  .build());
     } catch (StatusRuntimeException e) {
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getMessage());
     }
   }
 
-  private ContainerStatus awaitState(String id, ContainerState state, long millis) throws InterruptedException {
+  private ContainerStatus awaitState(String id, ContainerState state, long millis)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
     ContainerStatus s = Pods.status(d, id);
     while (s.getState() != state && System.currentTimeMillis() < deadline) {
@@ -265,18 +312,21 @@ class NodeLifeIT {
   private List<Path> podCgroupProcs() throws IOException {
     List<Path> procs = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(Path.of("/sys/fs/cgroup/pids"))) {
-      walk.filter(p -> p.getFileName().toString().equals("cgroup.procs")).forEach(p -> {
-        try {
-          for (String pid : Files.readAllLines(p)) {
-            if (!pid.isBlank() && cmdline(Long.parseLong(pid.trim())).contains("sleep 600")) {
-              procs.add(p);
-              return;
-            }
-          }
-        } catch (IOException gone) {
-          // the cgroup went away while we walked
-        }
-      });
+      walk.filter(p -> p.getFileName().toString().equals("cgroup.procs"))
+          .forEach(
+              p -> {
+                try {
+                  for (String pid : Files.readAllLines(p)) {
+                    if (!pid.isBlank()
+                        && cmdline(Long.parseLong(pid.trim())).contains("sleep 600")) {
+                      procs.add(p);
+                      return;
+                    }
+                  }
+                } catch (IOException gone) {
+                  // the cgroup went away while we walked
+                }
+              });
     }
     return procs;
   }
@@ -291,12 +341,14 @@ class NodeLifeIT {
     }
   }
 
-  private static List<Long> processes(java.util.function.Predicate<String> command) throws IOException {
+  private static List<Long> processes(java.util.function.Predicate<String> command)
+      throws IOException {
     List<Long> pids = new ArrayList<>();
     try (Stream<Path> all = Files.list(Path.of("/proc"))) {
       for (Path p : all.toList()) {
         String name = p.getFileName().toString();
-        if (name.chars().allMatch(Character::isDigit) && command.test(cmdline(Long.parseLong(name)))) {
+        if (name.chars().allMatch(Character::isDigit)
+            && command.test(cmdline(Long.parseLong(name)))) {
           pids.add(Long.parseLong(name));
         }
       }
@@ -314,8 +366,11 @@ class NodeLifeIT {
   }
 
   private static long threads(long pid) throws IOException {
-    return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("Threads:"))
-        .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
+    return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+        .filter(l -> l.startsWith("Threads:"))
+        .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static long fds(long pid) throws IOException {

@@ -26,47 +26,78 @@ import org.junit.jupiter.api.Test;
  * Skipped where dpkg is absent or a jcri package is already installed (it is not ours to remove).
  */
 class DebIT {
-  private static final Path TARGET = Path.of(System.getProperty("jcri.dist", "../packaging/target/jcri-0.1.0")).getParent();
+  private static final Path TARGET =
+      Path.of(System.getProperty("jcri.dist", "../packaging/target/jcri-0.1.0")).getParent();
   private static final List<String> RUNTIME_DEPENDENCIES =
       List.of("runc", "conmon", "catatonit", "containernetworking-plugins", "iptables");
-  private static final List<Path> INSTALLED = List.of(Path.of("/usr/lib/jcri"), Path.of("/usr/bin/jcrid"),
-      Path.of("/etc/jcri"), Path.of("/lib/systemd/system/jcrid.service"), Path.of("/usr/share/doc/jcri"));
+  private static final List<Path> INSTALLED =
+      List.of(
+          Path.of("/usr/lib/jcri"),
+          Path.of("/usr/bin/jcrid"),
+          Path.of("/etc/jcri"),
+          Path.of("/lib/systemd/system/jcrid.service"),
+          Path.of("/usr/share/doc/jcri"));
 
   @Test
   void installsRunsJcridOnItsOwnRuntimeAndPurgesCleanly() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/dpkg")), "dpkg is absent");
     assumeFalse(installed("jcri"), "a jcri package is installed already");
     Path deb = theDeb();
-    Set<String> depends = new TreeSet<>(Arrays.asList(run("dpkg-deb", "-f", deb.toString(), "Depends").strip().split(", ")));
+    Set<String> depends =
+        new TreeSet<>(
+            Arrays.asList(run("dpkg-deb", "-f", deb.toString(), "Depends").strip().split(", ")));
     assertEquals(new TreeSet<>(RUNTIME_DEPENDENCIES), depends);
     try {
-      run("apt-get", "install", "-y", "-q", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=120", deb.toString());
+      run(
+          "apt-get",
+          "install",
+          "-y",
+          "-q",
+          "--no-install-recommends",
+          "-o",
+          "DPkg::Lock::Timeout=120",
+          deb.toString());
       assertTrue(installed("jcri"));
-      assertEquals("/etc/jcri/jcri.toml", run("dpkg-query", "-W", "-f=${Conffiles}", "jcri").trim().split(" ")[0]);
+      assertEquals(
+          "/etc/jcri/jcri.toml",
+          run("dpkg-query", "-W", "-f=${Conffiles}", "jcri").trim().split(" ")[0]);
       assertEquals(Path.of("/usr/lib/jcri/bin/jcrid"), Path.of("/usr/bin/jcrid").toRealPath());
-      assertEquals(run("/usr/bin/jcrid", "config", "default"), Files.readString(Path.of("/etc/jcri/jcri.toml")));
-      assertTrue(Files.readString(Path.of("/lib/systemd/system/jcrid.service"))
-          .contains("\nExecStart=/usr/bin/jcrid --config /etc/jcri/jcri.toml\n"));
-      assertTrue(Files.isRegularFile(Path.of("/usr/lib/jcri/lib/jcrid.aot")), "postinst built the AOT cache");
+      assertEquals(
+          run("/usr/bin/jcrid", "config", "default"),
+          Files.readString(Path.of("/etc/jcri/jcri.toml")));
+      assertTrue(
+          Files.readString(Path.of("/lib/systemd/system/jcrid.service"))
+              .contains("\nExecStart=/usr/bin/jcrid --config /etc/jcri/jcri.toml\n"));
+      assertTrue(
+          Files.isRegularFile(Path.of("/usr/lib/jcri/lib/jcrid.aot")),
+          "postinst built the AOT cache");
       if (!Files.isDirectory(Path.of("/run/systemd/system"))) {
-        assertFalse(Files.exists(Path.of("/etc/systemd/system/multi-user.target.wants/jcrid.service")),
+        assertFalse(
+            Files.exists(Path.of("/etc/systemd/system/multi-user.target.wants/jcrid.service")),
             "not enabled without systemd");
       }
-      assertTrue(runtimeModules().containsAll(jdepsModules()),
-          "the jlinked runtime " + runtimeModules() + " lacks modules jdeps finds: " + jdepsModules());
+      assertTrue(
+          runtimeModules().containsAll(jdepsModules()),
+          "the jlinked runtime "
+              + runtimeModules()
+              + " lacks modules jdeps finds: "
+              + jdepsModules());
 
       try (Jcrid d = Jcrid.startWith(Path.of("/usr/bin/jcrid"), "")) {
         VersionResponse v = d.runtime().version(VersionRequest.getDefaultInstance());
         assertEquals("jcri", v.getRuntimeName());
         assertEquals("0.1.0", v.getRuntimeVersion());
-        assertEquals(Path.of("/usr/lib/jcri/runtime/bin/java"), Path.of("/proc/" + d.pid() + "/exe").toRealPath());
+        assertEquals(
+            Path.of("/usr/lib/jcri/runtime/bin/java"),
+            Path.of("/proc/" + d.pid() + "/exe").toRealPath());
         assertEquals(0, d.stop());
       }
 
       run("dpkg", "--purge", "jcri");
       assertFalse(installed("jcri"));
       for (Path p : INSTALLED) {
-        assertFalse(Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS), p + " left after purge");
+        assertFalse(
+            Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS), p + " left after purge");
       }
       for (String dependency : RUNTIME_DEPENDENCIES) {
         assertTrue(installed(dependency), dependency + " was removed with jcri");
@@ -80,8 +111,12 @@ class DebIT {
 
   private static Path theDeb() throws IOException {
     try (Stream<Path> files = Files.list(TARGET)) {
-      List<Path> debs = files.filter(p -> p.getFileName().toString().matches("jcri_.*_amd64\\.deb")).toList();
-      assertEquals(1, debs.size(), "one .deb in " + TARGET + " (mvn package builds it where dpkg-deb exists): " + debs);
+      List<Path> debs =
+          files.filter(p -> p.getFileName().toString().matches("jcri_.*_amd64\\.deb")).toList();
+      assertEquals(
+          1,
+          debs.size(),
+          "one .deb in " + TARGET + " (mvn package builds it where dpkg-deb exists): " + debs);
       return debs.get(0).toAbsolutePath();
     }
   }
@@ -90,7 +125,8 @@ class DebIT {
   private static Set<String> runtimeModules() throws IOException {
     for (String line : Files.readAllLines(Path.of("/usr/lib/jcri/runtime/release"))) {
       if (line.startsWith("MODULES=")) {
-        return new TreeSet<>(Arrays.asList(line.substring("MODULES=".length()).replace("\"", "").split(" ")));
+        return new TreeSet<>(
+            Arrays.asList(line.substring("MODULES=".length()).replace("\"", "").split(" ")));
       }
     }
     throw new AssertionError("no MODULES in /usr/lib/jcri/runtime/release");
@@ -99,18 +135,32 @@ class DebIT {
   /** The JDK modules jcrid's jars use, as jdeps finds them. */
   private static Set<String> jdepsModules() throws IOException, InterruptedException {
     String jdeps = Path.of(System.getProperty("java.home"), "bin", "jdeps").toString();
-    List<String> cmd = new java.util.ArrayList<>(List.of(jdeps, "--ignore-missing-deps", "--multi-release", "25",
-        "--print-module-deps", "--class-path", "/usr/lib/jcri/lib/*"));
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(
+                jdeps,
+                "--ignore-missing-deps",
+                "--multi-release",
+                "25",
+                "--print-module-deps",
+                "--class-path",
+                "/usr/lib/jcri/lib/*"));
     try (Stream<Path> jars = Files.list(Path.of("/usr/lib/jcri/lib"))) {
-      jars.filter(p -> p.toString().endsWith(".jar")).map(Path::toString).sorted().forEach(cmd::add);
+      jars.filter(p -> p.toString().endsWith(".jar"))
+          .map(Path::toString)
+          .sorted()
+          .forEach(cmd::add);
     }
     String out = run(cmd.toArray(String[]::new)).strip();
-    String last = out.substring(out.lastIndexOf('\n') + 1);  // after jdeps' split-package warnings
+    String last = out.substring(out.lastIndexOf('\n') + 1); // after jdeps' split-package warnings
     return new TreeSet<>(Arrays.asList(last.split(",")));
   }
 
   private static boolean installed(String pkg) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Status}", pkg).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("dpkg-query", "-W", "-f=${Status}", pkg)
+            .redirectErrorStream(true)
+            .start();
     String status = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return p.waitFor() == 0 && status.contains("install ok installed");
   }

@@ -30,10 +30,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Containers run by conmon + runc in a real pod, from an image pulled from a real local registry. */
+/**
+ * Containers run by conmon + runc in a real pod, from an image pulled from a real local registry.
+ */
 class ContainerIT {
-  private static final Pattern CRI_LOG_LINE = Pattern.compile(
-      "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d) (stdout|stderr) [PF] .*");
+  private static final Pattern CRI_LOG_LINE =
+      Pattern.compile(
+          "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d) (stdout|stderr) [PF] .*");
   private static Jcrid d;
   private static String image;
   private static PodSandboxConfig pod;
@@ -52,7 +55,8 @@ class ContainerIT {
   @AfterAll
   static void stop() throws Exception {
     d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
-    d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+    d.runtime()
+        .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
     d.close();
   }
 
@@ -81,7 +85,8 @@ class ContainerIT {
     assertTrue(lines.stream().anyMatch(l -> l.matches(".* stdout F hello")), lines.toString());
     assertTrue(lines.stream().anyMatch(l -> l.matches(".* stderr F oops")), lines.toString());
     remove(id);
-    StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> Pods.status(d, id));
+    StatusRuntimeException gone =
+        assertThrows(StatusRuntimeException.class, () -> Pods.status(d, id));
     assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
     remove(id); // idempotent
   }
@@ -99,17 +104,23 @@ class ContainerIT {
   void stopSendsTheSignalThenKillsAfterTheTimeout() throws Exception {
     String polite = run("polite", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
     Thread.sleep(300);
-    d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(polite).setTimeout(10).build());
+    d.runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(polite).setTimeout(10).build());
     assertEquals(0, Pods.status(d, polite).getExitCode());
     String stubborn = run("stubborn", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done");
     Thread.sleep(300);
     long t0 = System.nanoTime();
-    d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(stubborn).setTimeout(1).build());
+    d.runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(stubborn).setTimeout(1).build());
     ContainerStatus s = Pods.status(d, stubborn);
     assertEquals(ContainerState.CONTAINER_EXITED, s.getState());
     assertEquals(137, s.getExitCode());
     assertTrue(System.nanoTime() - t0 < 8_000_000_000L);
-    d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(stubborn).setTimeout(1).build());
+    d.runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(stubborn).setTimeout(1).build());
     remove(polite);
     remove(stubborn);
   }
@@ -118,14 +129,29 @@ class ContainerIT {
   void execSyncReturnsOutputAndExitCodeAndEnforcesItsTimeout() throws Exception {
     String id = run("exec", "sleep", "300");
     try {
-      ExecSyncResponse ok = d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id)
-          .addAllCmd(List.of("sh", "-c", "echo out; echo err >&2; exit 3")).setTimeout(10).build());
+      ExecSyncResponse ok =
+          d.runtime()
+              .execSync(
+                  ExecSyncRequest.newBuilder()
+                      .setContainerId(id)
+                      .addAllCmd(List.of("sh", "-c", "echo out; echo err >&2; exit 3"))
+                      .setTimeout(10)
+                      .build());
       assertEquals(3, ok.getExitCode());
       assertEquals("out\n", ok.getStdout().toStringUtf8());
       assertEquals("err\n", ok.getStderr().toStringUtf8());
       long t0 = System.nanoTime();
-      StatusRuntimeException slow = assertThrows(StatusRuntimeException.class, () -> d.runtime().execSync(
-          ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("sleep", "30")).setTimeout(1).build()));
+      StatusRuntimeException slow =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  d.runtime()
+                      .execSync(
+                          ExecSyncRequest.newBuilder()
+                              .setContainerId(id)
+                              .addAllCmd(List.of("sleep", "30"))
+                              .setTimeout(1)
+                              .build()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, slow.getStatus().getCode());
       assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
     } finally {
@@ -135,13 +161,26 @@ class ContainerIT {
 
   @Test
   void securityContextShapesTheProcess() throws Exception {
-    String id = Pods.create(d, podId, pod, Pods.container("secure", image, "sh", "-c",
-        "id -u; id -g; grep CapEff /proc/self/status; touch /x && echo writable || echo readonly; "
-            + "hostname newname 2>/dev/null && echo renamed || echo cannot-rename")
-        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-            .setRunAsUser(io.jcri.cri.v1.Int64Value.newBuilder().setValue(1234))
-            .setRunAsGroup(io.jcri.cri.v1.Int64Value.newBuilder().setValue(5678))
-            .setReadonlyRootfs(true))));
+    String id =
+        Pods.create(
+            d,
+            podId,
+            pod,
+            Pods.container(
+                    "secure",
+                    image,
+                    "sh",
+                    "-c",
+                    "id -u; id -g; grep CapEff /proc/self/status; touch /x && echo writable || echo readonly; "
+                        + "hostname newname 2>/dev/null && echo renamed || echo cannot-rename")
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setSecurityContext(
+                            LinuxContainerSecurityContext.newBuilder()
+                                .setRunAsUser(io.jcri.cri.v1.Int64Value.newBuilder().setValue(1234))
+                                .setRunAsGroup(
+                                    io.jcri.cri.v1.Int64Value.newBuilder().setValue(5678))
+                                .setReadonlyRootfs(true))));
     Pods.start(d, id);
     ContainerStatus s = Pods.awaitExit(d, id);
     String log = String.join("\n", Files.readAllLines(Path.of(s.getLogPath())));
@@ -156,9 +195,17 @@ class ContainerIT {
 
   @Test
   void anOomKillIsReportedAsOomKilled() throws Exception {
-    String id = Pods.create(d, podId, pod, Pods.container("oom", image, "dd", "if=/dev/zero", "of=/dev/null",
-        "bs=128M", "count=1").setLinux(LinuxContainerConfig.newBuilder().setResources(
-            io.jcri.cri.v1.LinuxContainerResources.newBuilder().setMemoryLimitInBytes(32L << 20))));
+    String id =
+        Pods.create(
+            d,
+            podId,
+            pod,
+            Pods.container("oom", image, "dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1")
+                .setLinux(
+                    LinuxContainerConfig.newBuilder()
+                        .setResources(
+                            io.jcri.cri.v1.LinuxContainerResources.newBuilder()
+                                .setMemoryLimitInBytes(32L << 20))));
     Pods.start(d, id);
     ContainerStatus s = Pods.awaitExit(d, id);
     assertEquals("OOMKilled", s.getReason());
@@ -168,34 +215,63 @@ class ContainerIT {
 
   @Test
   void resourcesUpdateStatsAndLogReopenOnARunningContainer() throws Exception {
-    String id = run("tuned", "sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done");
+    String id =
+        run("tuned", "sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done");
     try {
-      d.runtime().updateContainerResources(io.jcri.cri.v1.UpdateContainerResourcesRequest.newBuilder()
-          .setContainerId(id).setLinux(io.jcri.cri.v1.LinuxContainerResources.newBuilder()
-              .setMemoryLimitInBytes(96L << 20).setCpuShares(512)).build());
-      String limit = d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id)
-          .addAllCmd(List.of("cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")).setTimeout(10).build())
-          .getStdout().toStringUtf8().strip();
+      d.runtime()
+          .updateContainerResources(
+              io.jcri.cri.v1.UpdateContainerResourcesRequest.newBuilder()
+                  .setContainerId(id)
+                  .setLinux(
+                      io.jcri.cri.v1.LinuxContainerResources.newBuilder()
+                          .setMemoryLimitInBytes(96L << 20)
+                          .setCpuShares(512))
+                  .build());
+      String limit =
+          d.runtime()
+              .execSync(
+                  ExecSyncRequest.newBuilder()
+                      .setContainerId(id)
+                      .addAllCmd(List.of("cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+                      .setTimeout(10)
+                      .build())
+              .getStdout()
+              .toStringUtf8()
+              .strip();
       assertEquals(String.valueOf(96L << 20), limit);
-      assertEquals(96L << 20, Pods.status(d, id).getResources().getLinux().getMemoryLimitInBytes(),
+      assertEquals(
+          96L << 20,
+          Pods.status(d, id).getResources().getLinux().getMemoryLimitInBytes(),
           "ContainerStatus shows the resources now in force");
 
       Thread.sleep(1200); // two CPU samples a second apart give a rate
-      d.runtime().containerStats(io.jcri.cri.v1.ContainerStatsRequest.newBuilder().setContainerId(id).build());
-      var stats = d.runtime().containerStats(io.jcri.cri.v1.ContainerStatsRequest.newBuilder().setContainerId(id)
-          .build()).getStats();
+      d.runtime()
+          .containerStats(
+              io.jcri.cri.v1.ContainerStatsRequest.newBuilder().setContainerId(id).build());
+      var stats =
+          d.runtime()
+              .containerStats(
+                  io.jcri.cri.v1.ContainerStatsRequest.newBuilder().setContainerId(id).build())
+              .getStats();
       assertEquals(id, stats.getAttributes().getId());
       assertTrue(stats.getCpu().getUsageCoreNanoSeconds().getValue() > 0);
       assertTrue(stats.getMemory().getWorkingSetBytes().getValue() > 0);
-      var podStats = d.runtime().podSandboxStats(io.jcri.cri.v1.PodSandboxStatsRequest.newBuilder()
-          .setPodSandboxId(podId).build()).getStats();
-      assertTrue(podStats.getLinux().getNetwork().getInterfacesList().stream()
-          .anyMatch(i -> i.getName().equals("eth0")), podStats.toString());
+      var podStats =
+          d.runtime()
+              .podSandboxStats(
+                  io.jcri.cri.v1.PodSandboxStatsRequest.newBuilder().setPodSandboxId(podId).build())
+              .getStats();
+      assertTrue(
+          podStats.getLinux().getNetwork().getInterfacesList().stream()
+              .anyMatch(i -> i.getName().equals("eth0")),
+          podStats.toString());
 
       Path log = Path.of(Pods.status(d, id).getLogPath());
       Path rotated = log.resolveSibling(log.getFileName() + ".1");
       Files.move(log, rotated);
-      d.runtime().reopenContainerLog(io.jcri.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+      d.runtime()
+          .reopenContainerLog(
+              io.jcri.cri.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
       Thread.sleep(500);
       assertTrue(Files.exists(log), "conmon reopened the log at its path");
       assertTrue(Files.readAllLines(log).stream().anyMatch(l -> l.contains("stdout F line")));
@@ -206,31 +282,77 @@ class ContainerIT {
 
   @Test
   void badInputIsRejectedAndLeavesNothing() throws Exception {
-    StatusRuntimeException noImage = assertThrows(StatusRuntimeException.class,
-        () -> Pods.create(d, podId, pod, Pods.container("noimage", "127.0.0.1:1/not/there:1", "true")));
+    StatusRuntimeException noImage =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                Pods.create(
+                    d, podId, pod, Pods.container("noimage", "127.0.0.1:1/not/there:1", "true")));
     assertEquals(Status.Code.NOT_FOUND, noImage.getStatus().getCode());
-    StatusRuntimeException noPod = assertThrows(StatusRuntimeException.class,
-        () -> Pods.create(d, "f".repeat(64), pod, Pods.container("nopod", image, "true")));
+    StatusRuntimeException noPod =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> Pods.create(d, "f".repeat(64), pod, Pods.container("nopod", image, "true")));
     assertEquals(Status.Code.NOT_FOUND, noPod.getStatus().getCode());
-    StatusRuntimeException relative = assertThrows(StatusRuntimeException.class,
-        () -> Pods.create(d, podId, pod, Pods.container("relmount", image, "true")
-            .addMounts(Mount.newBuilder().setHostPath("relative/dir").setContainerPath("/data"))));
+    StatusRuntimeException relative =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                Pods.create(
+                    d,
+                    podId,
+                    pod,
+                    Pods.container("relmount", image, "true")
+                        .addMounts(
+                            Mount.newBuilder()
+                                .setHostPath("relative/dir")
+                                .setContainerPath("/data"))));
     assertEquals(Status.Code.INVALID_ARGUMENT, relative.getStatus().getCode());
-    StatusRuntimeException seccomp = assertThrows(StatusRuntimeException.class,
-        () -> Pods.create(d, podId, pod, Pods.container("seccomp", image, "true").setLinux(LinuxContainerConfig
-            .newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder().setSeccomp(
-                io.jcri.cri.v1.SecurityProfile.newBuilder().setProfileType(
-                    io.jcri.cri.v1.SecurityProfile.ProfileType.Localhost).setLocalhostRef("/nonexistent/profile.json"))))));
-    assertTrue(seccomp.getStatus().getDescription().contains("/nonexistent/profile.json"),
+    StatusRuntimeException seccomp =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                Pods.create(
+                    d,
+                    podId,
+                    pod,
+                    Pods.container("seccomp", image, "true")
+                        .setLinux(
+                            LinuxContainerConfig.newBuilder()
+                                .setSecurityContext(
+                                    LinuxContainerSecurityContext.newBuilder()
+                                        .setSeccomp(
+                                            io.jcri.cri.v1.SecurityProfile.newBuilder()
+                                                .setProfileType(
+                                                    io.jcri.cri.v1.SecurityProfile.ProfileType
+                                                        .Localhost)
+                                                .setLocalhostRef("/nonexistent/profile.json"))))));
+    assertTrue(
+        seccomp.getStatus().getDescription().contains("/nonexistent/profile.json"),
         seccomp.getStatus().getDescription());
-    var left = d.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList().stream()
-        .filter(c -> List.of("noimage", "nopod", "relmount", "seccomp").contains(c.getMetadata().getName())).toList();
+    var left =
+        d
+            .runtime()
+            .listContainers(ListContainersRequest.getDefaultInstance())
+            .getContainersList()
+            .stream()
+            .filter(
+                c ->
+                    List.of("noimage", "nopod", "relmount", "seccomp")
+                        .contains(c.getMetadata().getName()))
+            .toList();
     assertTrue(left.isEmpty(), left.toString());
     String mounts = String.join("\n", Files.readAllLines(Path.of("/proc/self/mountinfo")));
     try (var bundles = Files.list(d.state().resolve("containers"))) {
       for (Path b : bundles.toList()) {
-        assertTrue(d.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList().stream()
-            .anyMatch(c -> c.getId().equals(b.getFileName().toString())), "bundle of a failed create left: " + b);
+        assertTrue(
+            d
+                .runtime()
+                .listContainers(ListContainersRequest.getDefaultInstance())
+                .getContainersList()
+                .stream()
+                .anyMatch(c -> c.getId().equals(b.getFileName().toString())),
+            "bundle of a failed create left: " + b);
       }
     }
     assertFalse(mounts.contains("relmount"));
@@ -238,7 +360,12 @@ class ContainerIT {
 
   @Test
   void containersAndTheirExitsSurviveAJcridCrash() throws Exception {
-    String running = run("survivor", "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done");
+    String running =
+        run(
+            "survivor",
+            "sh",
+            "-c",
+            "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done");
     String exitsLater = run("exits-later", "sh", "-c", "sleep 2; exit 42");
     String created = Pods.create(d, podId, pod, Pods.container("created-only", image, "true"));
     Thread.sleep(500);
@@ -253,7 +380,9 @@ class ContainerIT {
     Thread.sleep(600);
     long ticksAfter = Files.readAllLines(Path.of(Pods.status(d, running).getLogPath())).size();
     assertTrue(ticksAfter > ticksBefore, "logs keep flowing after the restart");
-    d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(running).setTimeout(1).build());
+    d.runtime()
+        .stopContainer(
+            StopContainerRequest.newBuilder().setContainerId(running).setTimeout(1).build());
     assertEquals(ContainerState.CONTAINER_EXITED, Pods.status(d, running).getState());
     for (String id : List.of(running, exitsLater, created)) {
       remove(id);

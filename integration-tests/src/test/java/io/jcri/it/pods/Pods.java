@@ -35,26 +35,47 @@ public final class Pods {
 
   /** A pod as kubelet sends one: own network and IPC, one PID namespace per container. */
   public static PodSandboxConfig.Builder pod(String name) {
-    return withNamespaces(PodSandboxConfig.newBuilder()
-        .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("it")
-            .setUid(UUID.randomUUID().toString()).setAttempt(0))
-        .setHostname(name)
-        .putLabels("test", name), NamespaceMode.POD, NamespaceMode.CONTAINER, NamespaceMode.POD);
+    return withNamespaces(
+        PodSandboxConfig.newBuilder()
+            .setMetadata(
+                PodSandboxMetadata.newBuilder()
+                    .setName(name)
+                    .setNamespace("it")
+                    .setUid(UUID.randomUUID().toString())
+                    .setAttempt(0))
+            .setHostname(name)
+            .putLabels("test", name),
+        NamespaceMode.POD,
+        NamespaceMode.CONTAINER,
+        NamespaceMode.POD);
   }
 
-  public static PodSandboxConfig.Builder withNamespaces(PodSandboxConfig.Builder pod, NamespaceMode network,
-      NamespaceMode pid, NamespaceMode ipc) {
-    return pod.setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
-        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(network).setPid(pid).setIpc(ipc))));
+  public static PodSandboxConfig.Builder withNamespaces(
+      PodSandboxConfig.Builder pod, NamespaceMode network, NamespaceMode pid, NamespaceMode ipc) {
+    return pod.setLinux(
+        LinuxPodSandboxConfig.newBuilder()
+            .setSecurityContext(
+                LinuxSandboxSecurityContext.newBuilder()
+                    .setNamespaceOptions(
+                        NamespaceOption.newBuilder().setNetwork(network).setPid(pid).setIpc(ipc))));
   }
 
   public static String run(Jcrid d, PodSandboxConfig.Builder pod) {
-    return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+    return d.runtime()
+        .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
+        .getPodSandboxId();
   }
 
   public static JsonNode info(Jcrid d, String sandboxId) throws IOException {
-    return JSON.readTree(d.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId)
-        .setVerbose(true).build()).getInfoMap().get("info"));
+    return JSON.readTree(
+        d.runtime()
+            .podSandboxStatus(
+                PodSandboxStatusRequest.newBuilder()
+                    .setPodSandboxId(sandboxId)
+                    .setVerbose(true)
+                    .build())
+            .getInfoMap()
+            .get("info"));
   }
 
   /** Runs a command on the host inside the pod's network namespace; returns its output. */
@@ -68,27 +89,40 @@ public final class Pods {
   }
 
   public static String pull(Jcrid d, String image) {
-    return d.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build())
+    return d.images()
+        .pullImage(
+            PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build())
         .getImageRef();
   }
 
   public static ContainerConfig.Builder container(String name, String image, String... command) {
-    return ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
-        .setImage(ImageSpec.newBuilder().setImage(image)).addAllCommand(List.of(command))
+    return ContainerConfig.newBuilder()
+        .setMetadata(ContainerMetadata.newBuilder().setName(name))
+        .setImage(ImageSpec.newBuilder().setImage(image))
+        .addAllCommand(List.of(command))
         .setLogPath(name + ".log");
   }
 
-  public static String create(Jcrid d, String sandboxId, PodSandboxConfig sandboxConfig, ContainerConfig.Builder c) {
-    return d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(sandboxId)
-        .setConfig(c).setSandboxConfig(sandboxConfig).build()).getContainerId();
+  public static String create(
+      Jcrid d, String sandboxId, PodSandboxConfig sandboxConfig, ContainerConfig.Builder c) {
+    return d.runtime()
+        .createContainer(
+            CreateContainerRequest.newBuilder()
+                .setPodSandboxId(sandboxId)
+                .setConfig(c)
+                .setSandboxConfig(sandboxConfig)
+                .build())
+        .getContainerId();
   }
 
   public static void start(Jcrid d, String containerId) {
-    d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(containerId).build());
+    d.runtime()
+        .startContainer(StartContainerRequest.newBuilder().setContainerId(containerId).build());
   }
 
   public static ContainerStatus status(Jcrid d, String containerId) {
-    return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId).build())
+    return d.runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId).build())
         .getStatus();
   }
 
@@ -96,7 +130,8 @@ public final class Pods {
   public static ContainerStatus awaitExit(Jcrid d, String containerId) throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     ContainerStatus s = status(d, containerId);
-    while (s.getState() != io.jcri.cri.v1.ContainerState.CONTAINER_EXITED && System.nanoTime() < deadline) {
+    while (s.getState() != io.jcri.cri.v1.ContainerState.CONTAINER_EXITED
+        && System.nanoTime() < deadline) {
       Thread.sleep(50);
       s = status(d, containerId);
     }

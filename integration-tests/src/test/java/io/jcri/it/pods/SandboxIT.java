@@ -51,7 +51,9 @@ class SandboxIT {
   }
 
   private static PodSandboxStatus status(String id) {
-    return d.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()).getStatus();
+    return d.runtime()
+        .podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build())
+        .getStatus();
   }
 
   private static void stopAndRemove(String id) {
@@ -60,14 +62,24 @@ class SandboxIT {
   }
 
   private static String mountsUnder(Path dir) throws Exception {
-    return String.join("\n", Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-        .filter(l -> l.split(" ")[4].startsWith(dir.toString())).toList());
+    return String.join(
+        "\n",
+        Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+            .filter(l -> l.split(" ")[4].startsWith(dir.toString()))
+            .toList());
   }
 
   @Test
   void runStatusStopRemoveLeavesNothingBehind() throws Exception {
-    String id = Pods.run(d, Pods.pod("life").setDnsConfig(DNSConfig.newBuilder().addServers("10.96.0.10")
-        .addSearches("it.svc.cluster.local").addOptions("ndots:5")));
+    String id =
+        Pods.run(
+            d,
+            Pods.pod("life")
+                .setDnsConfig(
+                    DNSConfig.newBuilder()
+                        .addServers("10.96.0.10")
+                        .addSearches("it.svc.cluster.local")
+                        .addOptions("ndots:5")));
     assertEquals(64, id.length());
     PodSandboxStatus s = status(id);
     assertEquals(PodSandboxState.SANDBOX_READY, s.getState());
@@ -90,18 +102,27 @@ class SandboxIT {
     d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     assertEquals(PodSandboxState.SANDBOX_NOTREADY, status(id).getState());
     assertFalse(Files.exists(allocation), "CNI DEL released the IP");
-    d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build()); // idempotent
+    d.runtime()
+        .stopPodSandbox(
+            StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build()); // idempotent
 
     d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     assertEquals("", mountsUnder(d.state().resolve("sandboxes").resolve(id)));
     assertFalse(Files.exists(netns));
     assertFalse(Files.exists(d.state().resolve("sandboxes").resolve(id)));
-    String veths = new String(new ProcessBuilder("ip", "-o", "link", "show", "master", "jcriit0").start()
-        .getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String veths =
+        new String(
+            new ProcessBuilder("ip", "-o", "link", "show", "master", "jcriit0")
+                .start()
+                .getInputStream()
+                .readAllBytes(),
+            StandardCharsets.UTF_8);
     assertEquals("", veths.strip(), "no veth left on the bridge");
     StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> status(id));
     assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
-    d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build()); // idempotent
+    d.runtime()
+        .removePodSandbox(
+            RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build()); // idempotent
   }
 
   @Test
@@ -113,7 +134,9 @@ class SandboxIT {
       String ipB = status(b).getNetwork().getIp();
       assertNotEquals(ipA, ipB);
       Path netnsA = Path.of(Pods.info(d, a).get("netnsPath").asText());
-      assertTrue(Pods.inNetns(netnsA, "busybox", "ping", "-c", "1", "-W", "5", ipB).contains("1 packets received"));
+      assertTrue(
+          Pods.inNetns(netnsA, "busybox", "ping", "-c", "1", "-W", "5", ipB)
+              .contains("1 packets received"));
     } finally {
       stopAndRemove(a);
       stopAndRemove(b);
@@ -122,11 +145,26 @@ class SandboxIT {
 
   @Test
   void aHostPortReachesAListenerInThePodAndIsRemovedAtStop() throws Exception {
-    String id = Pods.run(d, Pods.pod("ports").addPortMappings(PortMapping.newBuilder().setContainerPort(8080)
-        .setHostPort(18080)));
+    String id =
+        Pods.run(
+            d,
+            Pods.pod("ports")
+                .addPortMappings(
+                    PortMapping.newBuilder().setContainerPort(8080).setHostPort(18080)));
     Path netns = Path.of(Pods.info(d, id).get("netnsPath").asText());
-    Process listener = new ProcessBuilder("nsenter", "--net=" + netns, "busybox", "nc", "-l", "-p", "8080", "-e",
-        "echo", "hello-from-pod").start();
+    Process listener =
+        new ProcessBuilder(
+                "nsenter",
+                "--net=" + netns,
+                "busybox",
+                "nc",
+                "-l",
+                "-p",
+                "8080",
+                "-e",
+                "echo",
+                "hello-from-pod")
+            .start();
     try {
       String reply = "";
       for (int i = 0; i < 50 && reply.isEmpty(); i++) {
@@ -143,18 +181,30 @@ class SandboxIT {
       listener.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       stopAndRemove(id);
     }
-    String rules = new String(new ProcessBuilder("iptables-save", "-t", "nat").start().getInputStream().readAllBytes(),
-        StandardCharsets.UTF_8);
+    String rules =
+        new String(
+            new ProcessBuilder("iptables-save", "-t", "nat")
+                .start()
+                .getInputStream()
+                .readAllBytes(),
+            StandardCharsets.UTF_8);
     assertFalse(rules.contains(id), "portmap rules of the pod removed");
   }
 
   @Test
   void hostNetworkPodsSeeTheHostsInterfacesAndGetNoNetns() throws Exception {
-    String id = Pods.run(d, Pods.withNamespaces(Pods.pod("hostnet"), NamespaceMode.NODE, NamespaceMode.CONTAINER,
-        NamespaceMode.POD));
+    String id =
+        Pods.run(
+            d,
+            Pods.withNamespaces(
+                Pods.pod("hostnet"),
+                NamespaceMode.NODE,
+                NamespaceMode.CONTAINER,
+                NamespaceMode.POD));
     try {
       assertEquals("", Pods.info(d, id).get("netnsPath").asText());
-      assertEquals(NamespaceMode.NODE, status(id).getLinux().getNamespaces().getOptions().getNetwork());
+      assertEquals(
+          NamespaceMode.NODE, status(id).getLinux().getNamespaces().getOptions().getNetwork());
       assertEquals(PodSandboxState.SANDBOX_READY, status(id).getState());
     } finally {
       stopAndRemove(id);
@@ -163,17 +213,24 @@ class SandboxIT {
 
   @Test
   void networkSysctlsApplyInsideThePodOnly() throws Exception {
-    String host = Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip();
+    String host =
+        Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip();
     var pod = Pods.pod("sysctl");
-    pod.getLinuxBuilder().putSysctls("net.ipv4.ip_unprivileged_port_start", "53")
+    pod.getLinuxBuilder()
+        .putSysctls("net.ipv4.ip_unprivileged_port_start", "53")
         // the slash form (sysctl.d(5)) names the same kind of file
         .putSysctls("net/ipv4/ip_local_port_range", "40000\t50000");
     String id = Pods.run(d, pod);
     try {
       Path netns = Path.of(Pods.info(d, id).get("netnsPath").asText());
-      assertEquals("53", Pods.inNetns(netns, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").strip());
-      assertEquals("40000\t50000", Pods.inNetns(netns, "cat", "/proc/sys/net/ipv4/ip_local_port_range").strip());
-      assertEquals(host, Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip());
+      assertEquals(
+          "53",
+          Pods.inNetns(netns, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").strip());
+      assertEquals(
+          "40000\t50000",
+          Pods.inNetns(netns, "cat", "/proc/sys/net/ipv4/ip_local_port_range").strip());
+      assertEquals(
+          host, Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).strip());
     } finally {
       stopAndRemove(id);
     }
@@ -181,15 +238,24 @@ class SandboxIT {
 
   @Test
   void aPodSharingItsPidNamespaceGetsAnInfraProcess() throws Exception {
-    String id = Pods.run(d, Pods.withNamespaces(Pods.pod("infra"), NamespaceMode.POD, NamespaceMode.POD,
-        NamespaceMode.POD));
+    String id =
+        Pods.run(
+            d,
+            Pods.withNamespaces(
+                Pods.pod("infra"), NamespaceMode.POD, NamespaceMode.POD, NamespaceMode.POD));
     int pid;
     try {
       pid = Pods.info(d, id).get("pid").asInt();
       assertTrue(pid > 0, "infra pid");
-      assertEquals("pause", Files.readString(Path.of("/proc/" + pid + "/comm")).strip(), "catatonit runs as /pause");
+      assertEquals(
+          "pause",
+          Files.readString(Path.of("/proc/" + pid + "/comm")).strip(),
+          "catatonit runs as /pause");
       String noInfra = Pods.run(d, Pods.pod("noinfra"));
-      assertEquals(0, Pods.info(d, noInfra).get("pid").asInt(), "no infra when the PID namespace is not shared");
+      assertEquals(
+          0,
+          Pods.info(d, noInfra).get("pid").asInt(),
+          "no infra when the PID namespace is not shared");
       stopAndRemove(noInfra);
     } finally {
       stopAndRemove(id);
@@ -199,14 +265,26 @@ class SandboxIT {
 
   @Test
   void theBuiltInPauseImageIsPinnedAgainstRemoval() throws Exception {
-    io.grpc.StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
-        io.grpc.StatusRuntimeException.class, () -> d.images().removeImage(io.jcri.cri.v1.RemoveImageRequest
-            .newBuilder().setImage(io.jcri.cri.v1.ImageSpec.newBuilder().setImage("jcri.local/pause:catatonit"))
-            .build()));
+    io.grpc.StatusRuntimeException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.grpc.StatusRuntimeException.class,
+            () ->
+                d.images()
+                    .removeImage(
+                        io.jcri.cri.v1.RemoveImageRequest.newBuilder()
+                            .setImage(
+                                io.jcri.cri.v1.ImageSpec.newBuilder()
+                                    .setImage("jcri.local/pause:catatonit"))
+                            .build()));
     assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode());
-    assertTrue(refused.getStatus().getDescription().contains("pinned"), refused.getStatus().getDescription());
-    String id = Pods.run(d, Pods.withNamespaces(Pods.pod("pause-again"), NamespaceMode.POD, NamespaceMode.POD,
-        NamespaceMode.POD));
+    assertTrue(
+        refused.getStatus().getDescription().contains("pinned"),
+        refused.getStatus().getDescription());
+    String id =
+        Pods.run(
+            d,
+            Pods.withNamespaces(
+                Pods.pod("pause-again"), NamespaceMode.POD, NamespaceMode.POD, NamespaceMode.POD));
     try {
       assertTrue(Pods.info(d, id).get("pid").asInt() > 0);
     } finally {
@@ -216,18 +294,37 @@ class SandboxIT {
 
   @Test
   void aPauseImageFromARegistryIsPulledOnFirstUse() throws Exception {
-    var pause = io.jcri.it.registry.TestImages.image(io.jcri.it.registry.LocalRegistry.shared(), "test/pause")
-        .layer(io.jcri.it.registry.TestImages.busyboxLayer()).entrypoint("sleep", "3600").push("1");
+    var pause =
+        io.jcri.it.registry.TestImages.image(
+                io.jcri.it.registry.LocalRegistry.shared(), "test/pause")
+            .layer(io.jcri.it.registry.TestImages.busyboxLayer())
+            .entrypoint("sleep", "3600")
+            .push("1");
     try (Jcrid custom = Jcrid.start("[sandbox]\npause_image = \"" + pause.reference() + "\"\n")) {
       custom.writeBridgeNetwork();
-      String id = Pods.run(custom, Pods.withNamespaces(Pods.pod("pulled-pause"), NamespaceMode.POD, NamespaceMode.POD,
-          NamespaceMode.POD));
+      String id =
+          Pods.run(
+              custom,
+              Pods.withNamespaces(
+                  Pods.pod("pulled-pause"),
+                  NamespaceMode.POD,
+                  NamespaceMode.POD,
+                  NamespaceMode.POD));
       int pid = Pods.info(custom, id).get("pid").asInt();
       assertEquals("sleep", Files.readString(Path.of("/proc/" + pid + "/comm")).strip());
-      assertTrue(custom.images().listImages(io.jcri.cri.v1.ListImagesRequest.getDefaultInstance()).getImagesList()
-          .stream().anyMatch(i -> i.getRepoTagsList().contains(pause.reference())));
-      custom.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-      custom.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+      assertTrue(
+          custom
+              .images()
+              .listImages(io.jcri.cri.v1.ListImagesRequest.getDefaultInstance())
+              .getImagesList()
+              .stream()
+              .anyMatch(i -> i.getRepoTagsList().contains(pause.reference())));
+      custom
+          .runtime()
+          .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+      custom
+          .runtime()
+          .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     }
   }
 
@@ -237,15 +334,37 @@ class SandboxIT {
     String b = Pods.run(d, Pods.pod("list-b").putLabels("group", "y"));
     try {
       d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(b).build());
-      var byLabel = d.runtime().listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(PodSandboxFilter
-          .newBuilder().putLabelSelector("group", "x")).build()).getItemsList();
+      var byLabel =
+          d.runtime()
+              .listPodSandbox(
+                  ListPodSandboxRequest.newBuilder()
+                      .setFilter(PodSandboxFilter.newBuilder().putLabelSelector("group", "x"))
+                      .build())
+              .getItemsList();
       assertEquals(List.of(a), byLabel.stream().map(p -> p.getId()).toList());
-      var ready = d.runtime().listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(PodSandboxFilter
-          .newBuilder().setState(PodSandboxStateValue.newBuilder().setState(PodSandboxState.SANDBOX_READY))).build())
-          .getItemsList().stream().map(p -> p.getId()).toList();
+      var ready =
+          d
+              .runtime()
+              .listPodSandbox(
+                  ListPodSandboxRequest.newBuilder()
+                      .setFilter(
+                          PodSandboxFilter.newBuilder()
+                              .setState(
+                                  PodSandboxStateValue.newBuilder()
+                                      .setState(PodSandboxState.SANDBOX_READY)))
+                      .build())
+              .getItemsList()
+              .stream()
+              .map(p -> p.getId())
+              .toList();
       assertTrue(ready.contains(a) && !ready.contains(b), ready.toString());
-      var byPrefix = d.runtime().listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(PodSandboxFilter
-          .newBuilder().setId(b.substring(0, 12))).build()).getItemsList();
+      var byPrefix =
+          d.runtime()
+              .listPodSandbox(
+                  ListPodSandboxRequest.newBuilder()
+                      .setFilter(PodSandboxFilter.newBuilder().setId(b.substring(0, 12)))
+                      .build())
+              .getItemsList();
       assertEquals(b, byPrefix.get(0).getId());
     } finally {
       stopAndRemove(a);
@@ -255,24 +374,52 @@ class SandboxIT {
 
   @Test
   void badInputGetsAClearStatusAndLeavesNothing() throws Exception {
-    StatusRuntimeException noUid = assertThrows(StatusRuntimeException.class, () -> d.runtime().runPodSandbox(
-        RunPodSandboxRequest.newBuilder().setConfig(Pods.pod("x").setMetadata(
-            io.jcri.cri.v1.PodSandboxMetadata.newBuilder().setName("x").setNamespace("it"))).build()));
+    StatusRuntimeException noUid =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                d.runtime()
+                    .runPodSandbox(
+                        RunPodSandboxRequest.newBuilder()
+                            .setConfig(
+                                Pods.pod("x")
+                                    .setMetadata(
+                                        io.jcri.cri.v1.PodSandboxMetadata.newBuilder()
+                                            .setName("x")
+                                            .setNamespace("it")))
+                            .build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, noUid.getStatus().getCode());
-    assertTrue(noUid.getStatus().getDescription().contains("uid"), noUid.getStatus().getDescription());
+    assertTrue(
+        noUid.getStatus().getDescription().contains("uid"), noUid.getStatus().getDescription());
 
-    StatusRuntimeException handler = assertThrows(StatusRuntimeException.class, () -> d.runtime().runPodSandbox(
-        RunPodSandboxRequest.newBuilder().setConfig(Pods.pod("x")).setRuntimeHandler("kata").build()));
+    StatusRuntimeException handler =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                d.runtime()
+                    .runPodSandbox(
+                        RunPodSandboxRequest.newBuilder()
+                            .setConfig(Pods.pod("x"))
+                            .setRuntimeHandler("kata")
+                            .build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, handler.getStatus().getCode());
-    assertTrue(handler.getStatus().getDescription().contains("kata"), handler.getStatus().getDescription());
+    assertTrue(
+        handler.getStatus().getDescription().contains("kata"),
+        handler.getStatus().getDescription());
 
     PodSandboxConfig twice = Pods.pod("twice").build();
     String first = Pods.run(d, twice.toBuilder());
-    StatusRuntimeException dup = assertThrows(StatusRuntimeException.class, () -> Pods.run(d, twice.toBuilder()));
+    StatusRuntimeException dup =
+        assertThrows(StatusRuntimeException.class, () -> Pods.run(d, twice.toBuilder()));
     assertEquals(Status.Code.ALREADY_EXISTS, dup.getStatus().getCode());
     stopAndRemove(first);
-    assertTrue(d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList().stream()
-        .noneMatch(p -> p.getId().equals(first)));
+    assertTrue(
+        d
+            .runtime()
+            .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+            .getItemsList()
+            .stream()
+            .noneMatch(p -> p.getId().equals(first)));
   }
 
   @Test
@@ -280,20 +427,31 @@ class SandboxIT {
     Path bin = d.home().resolve("badbin");
     Files.createDirectories(bin);
     Path fail = bin.resolve("always-fails");
-    Files.writeString(fail, "#!/bin/sh\ncat >/dev/null\necho '{\"cniVersion\":\"1.0.0\",\"code\":11,\"msg\":\"no addresses left\"}'\nexit 1\n");
+    Files.writeString(
+        fail,
+        "#!/bin/sh\ncat >/dev/null\necho '{\"cniVersion\":\"1.0.0\",\"code\":11,\"msg\":\"no addresses left\"}'\nexit 1\n");
     fail.toFile().setExecutable(true);
     try (Jcrid bad = Jcrid.start("", "--cni-bin-dir", bin.toString())) {
-      Files.writeString(bad.cniConfDir().resolve("10-bad.conflist"),
+      Files.writeString(
+          bad.cniConfDir().resolve("10-bad.conflist"),
           "{\"cniVersion\":\"1.0.0\",\"name\":\"bad\",\"plugins\":[{\"type\":\"always-fails\"}]}");
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> Pods.run(bad, Pods.pod("doomed")));
-      assertTrue(e.getStatus().getDescription().contains("no addresses left"), e.getStatus().getDescription());
-      assertTrue(bad.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList().isEmpty());
+      StatusRuntimeException e =
+          assertThrows(StatusRuntimeException.class, () -> Pods.run(bad, Pods.pod("doomed")));
+      assertTrue(
+          e.getStatus().getDescription().contains("no addresses left"),
+          e.getStatus().getDescription());
+      assertTrue(
+          bad.runtime()
+              .listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+              .getItemsList()
+              .isEmpty());
       assertEquals("", mountsUnder(bad.state()));
       try (var left = Files.list(bad.state().resolve("sandboxes"))) {
         assertEquals(0, left.count(), "no sandbox directory left");
       }
       // the same name can be used again: the failed attempt released it
-      StatusRuntimeException again = assertThrows(StatusRuntimeException.class, () -> Pods.run(bad, Pods.pod("doomed")));
+      StatusRuntimeException again =
+          assertThrows(StatusRuntimeException.class, () -> Pods.run(bad, Pods.pod("doomed")));
       assertNotEquals(Status.Code.ALREADY_EXISTS, again.getStatus().getCode());
     }
   }
@@ -301,8 +459,11 @@ class SandboxIT {
   @Test
   void podsSurviveAJcridCrash() throws Exception {
     String plain = Pods.run(d, Pods.pod("crash-plain"));
-    String infra = Pods.run(d, Pods.withNamespaces(Pods.pod("crash-infra"), NamespaceMode.POD, NamespaceMode.POD,
-        NamespaceMode.POD));
+    String infra =
+        Pods.run(
+            d,
+            Pods.withNamespaces(
+                Pods.pod("crash-infra"), NamespaceMode.POD, NamespaceMode.POD, NamespaceMode.POD));
     String ip = status(plain).getNetwork().getIp();
     int infraPid = Pods.info(d, infra).get("pid").asInt();
     d.kill9();
@@ -310,7 +471,8 @@ class SandboxIT {
     assertEquals(PodSandboxState.SANDBOX_READY, status(plain).getState());
     assertEquals(ip, status(plain).getNetwork().getIp());
     assertEquals(PodSandboxState.SANDBOX_READY, status(infra).getState());
-    assertTrue(Files.exists(Path.of("/proc/" + infraPid)), "infra kept running while jcrid was down");
+    assertTrue(
+        Files.exists(Path.of("/proc/" + infraPid)), "infra kept running while jcrid was down");
     Path allocation = d.home().resolve("ipam/jcri-it").resolve(ip);
     stopAndRemove(plain);
     stopAndRemove(infra);

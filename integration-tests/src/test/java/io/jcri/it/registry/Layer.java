@@ -15,11 +15,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * One image layer written by the test itself: a tar (entries in the order added), compressed
- * as asked. {@code digest} names the blob, {@code diffId} the uncompressed tar.
+ * One image layer written by the test itself: a tar (entries in the order added), compressed as
+ * asked. {@code digest} names the blob, {@code diffId} the uncompressed tar.
  */
 public record Layer(byte[] blob, String mediaType, String digest, String diffId) {
-  public enum Compression { GZIP, ZSTD, NONE }
+  public enum Compression {
+    GZIP,
+    ZSTD,
+    NONE
+  }
 
   private static final Instant MTIME = Instant.parse("2024-01-01T00:00:00Z");
 
@@ -32,7 +36,8 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
     private final List<byte[]> contents = new ArrayList<>();
 
     public Builder dir(String path, int mode) {
-      TarArchiveEntry e = new TarArchiveEntry(path.endsWith("/") ? path : path + "/", TarConstants.LF_DIR);
+      TarArchiveEntry e =
+          new TarArchiveEntry(path.endsWith("/") ? path : path + "/", TarConstants.LF_DIR);
       e.setMode(mode);
       return add(e, null);
     }
@@ -60,11 +65,17 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
       return add(e, null);
     }
 
-    /** A hard link whose header carries the target's mode, as tar writes it (containerd applies that mode). */
+    /**
+     * A hard link whose header carries the target's mode, as tar writes it (containerd applies that
+     * mode).
+     */
     public Builder hardlink(String path, String target) {
       TarArchiveEntry e = new TarArchiveEntry(path, TarConstants.LF_LINK);
       e.setLinkName(target);
-      entries.stream().filter(t -> t.getName().equals(target)).findFirst().ifPresent(t -> e.setMode(t.getMode()));
+      entries.stream()
+          .filter(t -> t.getName().equals(target))
+          .findFirst()
+          .ifPresent(t -> e.setMode(t.getMode()));
       return add(e, null);
     }
 
@@ -85,7 +96,8 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
     /** An OCI whiteout: the lower layers' {@code path} is deleted. */
     public Builder whiteout(String path) {
       int slash = path.lastIndexOf('/');
-      return file(path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1), 0644, new byte[0]);
+      return file(
+          path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1), 0644, new byte[0]);
     }
 
     /** An OCI opaque marker: the lower layers' content of {@code dir} is hidden. */
@@ -102,7 +114,8 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
     }
 
     /** A file entry with a PAX extended attribute (e.g. {@code security.capability}). */
-    public Builder fileWithXattr(String path, int mode, byte[] content, String xattr, String value) {
+    public Builder fileWithXattr(
+        String path, int mode, byte[] content, String xattr, String value) {
       TarArchiveEntry e = new TarArchiveEntry(path);
       e.setMode(mode);
       e.setSize(content.length);
@@ -143,11 +156,12 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
     public Layer build(Compression compression) {
       byte[] tar = tar();
       byte[] blob = compress(tar, compression);
-      String mediaType = switch (compression) {
-        case GZIP -> "application/vnd.oci.image.layer.v1.tar+gzip";
-        case ZSTD -> "application/vnd.oci.image.layer.v1.tar+zstd";
-        case NONE -> "application/vnd.oci.image.layer.v1.tar";
-      };
+      String mediaType =
+          switch (compression) {
+            case GZIP -> "application/vnd.oci.image.layer.v1.tar+gzip";
+            case ZSTD -> "application/vnd.oci.image.layer.v1.tar+zstd";
+            case NONE -> "application/vnd.oci.image.layer.v1.tar";
+          };
       return new Layer(blob, mediaType, LocalRegistry.sha256(blob), LocalRegistry.sha256(tar));
     }
   }
@@ -157,8 +171,10 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
       return tar;
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    try (OutputStream out = compression == Compression.GZIP ? new GZIPOutputStream(buf, 1 << 16)
-        : new ZstdOutputStream(buf)) {
+    try (OutputStream out =
+        compression == Compression.GZIP
+            ? new GZIPOutputStream(buf, 1 << 16)
+            : new ZstdOutputStream(buf)) {
       out.write(tar);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -168,6 +184,8 @@ public record Layer(byte[] blob, String mediaType, String digest, String diffId)
 
   /** The Docker schema2 media type of this layer (gzip only in Docker images). */
   public String dockerMediaType() {
-    return mediaType.endsWith("+gzip") ? "application/vnd.docker.image.rootfs.diff.tar.gzip" : mediaType;
+    return mediaType.endsWith("+gzip")
+        ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
+        : mediaType;
   }
 }

@@ -20,15 +20,17 @@ import java.util.HexFormat;
 import java.util.stream.Stream;
 
 /**
- * Debian's {@code docker-registry} (distribution v2) on a free 127.0.0.1 port, plain HTTP, with
- * its storage in a temporary directory. Each variant starts once per JVM and stops at exit.
- * Pushes go through the registry's HTTP API, so nothing but the registry binary is needed.
+ * Debian's {@code docker-registry} (distribution v2) on a free 127.0.0.1 port, plain HTTP, with its
+ * storage in a temporary directory. Each variant starts once per JVM and stops at exit. Pushes go
+ * through the registry's HTTP API, so nothing but the registry binary is needed.
  */
 public final class LocalRegistry {
   public static final String USERNAME = "jcri";
   public static final String PASSWORD = "secret";
-  // bcrypt (cost 4) of PASSWORD: the registry's htpasswd accepts bcrypt only and Debian ships no htpasswd tool
-  private static final String PASSWORD_BCRYPT = "$2b$04$bHx.cevESGjx7ofXxWCrP.w4PlylxO4FSusUSnaP2EjwJO9Z.KSES";
+  // bcrypt (cost 4) of PASSWORD: the registry's htpasswd accepts bcrypt only and Debian ships no
+  // htpasswd tool
+  private static final String PASSWORD_BCRYPT =
+      "$2b$04$bHx.cevESGjx7ofXxWCrP.w4PlylxO4FSusUSnaP2EjwJO9Z.KSES";
   private static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
   private static LocalRegistry open;
@@ -36,7 +38,8 @@ public final class LocalRegistry {
 
   private final String host;
   private final String authorization;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private LocalRegistry(String host, String authorization) {
     this.host = host;
@@ -80,14 +83,18 @@ public final class LocalRegistry {
       String auth = "";
       if (withAuth) {
         Files.writeString(dir.resolve("htpasswd"), USERNAME + ":" + PASSWORD_BCRYPT + "\n");
-        auth = """
+        auth =
+            """
             auth:
               htpasswd:
                 realm: jcri-test
                 path: %s
-            """.formatted(dir.resolve("htpasswd"));
+            """
+                .formatted(dir.resolve("htpasswd"));
       }
-      Files.writeString(dir.resolve("config.yml"), """
+      Files.writeString(
+          dir.resolve("config.yml"),
+          """
           version: 0.1
           log:
             level: warn
@@ -101,22 +108,31 @@ public final class LocalRegistry {
           http:
             addr: %s
             secret: jcri-test-secret
-          %s""".formatted(dir.resolve("data"), host, auth));
-      ProcessBuilder pb = new ProcessBuilder(BINARY.toString(), "serve", dir.resolve("config.yml").toString());
+          %s"""
+              .formatted(dir.resolve("data"), host, auth));
+      ProcessBuilder pb =
+          new ProcessBuilder(BINARY.toString(), "serve", dir.resolve("config.yml").toString());
       pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_"));
       pb.redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile());
       Process process = pb.start();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        process.destroy();
-        try {
-          process.waitFor();
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
-        }
-        deleteTree(dir);
-      }));
-      String authorization = withAuth ? "Basic " + Base64.getEncoder()
-          .encodeToString((USERNAME + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)) : null;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    process.destroy();
+                    try {
+                      process.waitFor();
+                    } catch (InterruptedException ignored) {
+                      Thread.currentThread().interrupt();
+                    }
+                    deleteTree(dir);
+                  }));
+      String authorization =
+          withAuth
+              ? "Basic "
+                  + Base64.getEncoder()
+                      .encodeToString((USERNAME + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8))
+              : null;
       LocalRegistry registry = new LocalRegistry(host, authorization);
       registry.awaitReady(process, dir.resolve("registry.log"));
       return registry;
@@ -132,8 +148,11 @@ public final class LocalRegistry {
         throw new IOException("docker-registry exited: " + Files.readString(log));
       }
       try {
-        int status = http.send(HttpRequest.newBuilder(base().resolve("/v2/")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode();
+        int status =
+            http.send(
+                    HttpRequest.newBuilder(base().resolve("/v2/")).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode();
         if (status == 200 || status == 401) {
           return;
         }
@@ -148,22 +167,29 @@ public final class LocalRegistry {
     throw new IOException("docker-registry did not answer on " + host);
   }
 
-  /** Uploads a blob (monolithic upload) unless the repository has it already; returns its digest. */
+  /**
+   * Uploads a blob (monolithic upload) unless the repository has it already; returns its digest.
+   */
   public String putBlob(String repository, byte[] content) {
     String digest = sha256(content);
-    if (send(request("/v2/" + repository + "/blobs/" + digest).method("HEAD", HttpRequest.BodyPublishers.noBody()))
-        .statusCode() == 200) {
+    if (send(request("/v2/" + repository + "/blobs/" + digest)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()))
+            .statusCode()
+        == 200) {
       return digest;
     }
-    HttpResponse<String> started = send(request("/v2/" + repository + "/blobs/uploads/")
-        .POST(HttpRequest.BodyPublishers.noBody()));
+    HttpResponse<String> started =
+        send(
+            request("/v2/" + repository + "/blobs/uploads/")
+                .POST(HttpRequest.BodyPublishers.noBody()));
     expect(started, 202, "start upload");
     String location = started.headers().firstValue("Location").orElseThrow();
     URI upload = base().resolve(location);
     String sep = upload.getRawQuery() == null ? "?" : "&";
-    HttpRequest.Builder put = HttpRequest.newBuilder(URI.create(upload + sep + "digest=" + digest))
-        .header("Content-Type", "application/octet-stream")
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(content));
+    HttpRequest.Builder put =
+        HttpRequest.newBuilder(URI.create(upload + sep + "digest=" + digest))
+            .header("Content-Type", "application/octet-stream")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(content));
     expect(send(authorize(put)), 201, "finish upload of " + digest);
     return digest;
   }
@@ -171,21 +197,26 @@ public final class LocalRegistry {
   /** PUTs a manifest under a tag or, with tag null, under its digest; returns its digest. */
   public String putManifest(String repository, String tag, String mediaType, byte[] manifest) {
     String digest = sha256(manifest);
-    HttpRequest.Builder put = request("/v2/" + repository + "/manifests/" + (tag == null ? digest : tag))
-        .header("Content-Type", mediaType)
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest));
+    HttpRequest.Builder put =
+        request("/v2/" + repository + "/manifests/" + (tag == null ? digest : tag))
+            .header("Content-Type", mediaType)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest));
     expect(send(put), 201, "put manifest " + repository + ":" + tag);
     return digest;
   }
 
   /** Deletes a manifest by digest (the registry has deletes enabled). */
   public void deleteManifest(String repository, String digest) {
-    expect(send(request("/v2/" + repository + "/manifests/" + digest).DELETE()), 202, "delete " + digest);
+    expect(
+        send(request("/v2/" + repository + "/manifests/" + digest).DELETE()),
+        202,
+        "delete " + digest);
   }
 
   public static String sha256(byte[] content) {
     try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -212,7 +243,8 @@ public final class LocalRegistry {
 
   private static void expect(HttpResponse<String> response, int status, String what) {
     if (response.statusCode() != status) {
-      throw new IllegalStateException(what + ": HTTP " + response.statusCode() + " " + response.body());
+      throw new IllegalStateException(
+          what + ": HTTP " + response.statusCode() + " " + response.body());
     }
   }
 

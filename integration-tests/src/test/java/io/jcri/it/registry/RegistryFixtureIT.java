@@ -20,12 +20,24 @@ class RegistryFixtureIT {
     TestImages.busybox();
     String name = TestImages.busybox();
     Path work = Files.createTempDirectory("jcri-fixture");
-    run("skopeo", "copy", "--src-tls-verify=false", "docker://" + name, "oci:" + work.resolve("oci") + ":latest");
-    run("umoci", "unpack", "--image", work.resolve("oci") + ":latest", work.resolve("bundle").toString());
+    run(
+        "skopeo",
+        "copy",
+        "--src-tls-verify=false",
+        "docker://" + name,
+        "oci:" + work.resolve("oci") + ":latest");
+    run(
+        "umoci",
+        "unpack",
+        "--image",
+        work.resolve("oci") + ":latest",
+        work.resolve("bundle").toString());
     Path rootfs = work.resolve("bundle/rootfs");
     assertTrue(Files.isSymbolicLink(rootfs.resolve("bin/ls")));
-    assertEquals(Files.getAttribute(rootfs.resolve("bin/busybox"), "unix:ino"),
-        Files.getAttribute(rootfs.resolve("bin/sh"), "unix:ino"), "sh is a hard link to busybox");
+    assertEquals(
+        Files.getAttribute(rootfs.resolve("bin/busybox"), "unix:ino"),
+        Files.getAttribute(rootfs.resolve("bin/sh"), "unix:ino"),
+        "sh is a hard link to busybox");
     assertTrue(Files.readString(rootfs.resolve("etc/passwd")).contains("jcri:x:1000:1000"));
     run("rm", "-rf", work.toString());
   }
@@ -33,11 +45,17 @@ class RegistryFixtureIT {
   @Test
   void basicAuthRegistryRefusesAnonymousAndAcceptsThePushCredentials() throws Exception {
     LocalRegistry registry = LocalRegistry.withBasicAuth();
-    TestImages.Pushed pushed = TestImages.image(registry, "private/one")
-        .layer(TestImages.fileLayer("hello", "hi\n")).push("v1");
-    HttpResponse<Void> anonymous = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://" + registry.host() + "/v2/private/one/manifests/v1")).build(),
-        HttpResponse.BodyHandlers.discarding());
+    TestImages.Pushed pushed =
+        TestImages.image(registry, "private/one")
+            .layer(TestImages.fileLayer("hello", "hi\n"))
+            .push("v1");
+    HttpResponse<Void> anonymous =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://" + registry.host() + "/v2/private/one/manifests/v1"))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
     assertEquals(401, anonymous.statusCode());
     assertTrue(pushed.reference().endsWith("/private/one:v1"));
   }

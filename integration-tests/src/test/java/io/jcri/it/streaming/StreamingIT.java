@@ -72,11 +72,18 @@ class StreamingIT {
     String web = run(podId, pod, Pods.container("web", image, "sh", "-c", webServer(WEB_PORT)));
     awaitServing(web, WEB_PORT);
 
-    PodSandboxConfig hostPod = Pods.withNamespaces(Pods.pod("streaming-hostnet"), NamespaceMode.NODE,
-        NamespaceMode.CONTAINER, NamespaceMode.POD).setLogDirectory(d.home().resolve("logs-host").toString()).build();
+    PodSandboxConfig hostPod =
+        Pods.withNamespaces(
+                Pods.pod("streaming-hostnet"),
+                NamespaceMode.NODE,
+                NamespaceMode.CONTAINER,
+                NamespaceMode.POD)
+            .setLogDirectory(d.home().resolve("logs-host").toString())
+            .build();
     hostPodId = Pods.run(d, hostPod.toBuilder());
     hostPort = freeHostPort();
-    String hostWeb = run(hostPodId, hostPod, Pods.container("hostweb", image, "sh", "-c", webServer(hostPort)));
+    String hostWeb =
+        run(hostPodId, hostPod, Pods.container("hostweb", image, "sh", "-c", webServer(hostPort)));
     awaitServing(hostWeb, hostPort);
   }
 
@@ -88,25 +95,39 @@ class StreamingIT {
     for (String id : new String[] {podId, hostPodId}) {
       if (id != null) {
         d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        d.runtime()
+            .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
       }
     }
     d.close();
   }
 
-  private static String run(String sandboxId, PodSandboxConfig config, io.jcri.cri.v1.ContainerConfig.Builder c) {
+  private static String run(
+      String sandboxId, PodSandboxConfig config, io.jcri.cri.v1.ContainerConfig.Builder c) {
     String id = Pods.create(d, sandboxId, config, c);
     Pods.start(d, id);
     return id;
   }
 
   private static String webServer(int port) {
-    return "mkdir -p /www && echo '" + PAGE + "' > /www/index.html && exec httpd -f -p " + port + " -h /www";
+    return "mkdir -p /www && echo '"
+        + PAGE
+        + "' > /www/index.html && exec httpd -f -p "
+        + port
+        + " -h /www";
   }
 
   private static void awaitServing(String containerId, int port) throws InterruptedException {
-    waitFor(() -> execSync(containerId, "wget", "-q", "-O", "-", "http://127.0.0.1:" + port + "/index.html")
-        .contains(PAGE));
+    waitFor(
+        () ->
+            execSync(
+                    containerId,
+                    "wget",
+                    "-q",
+                    "-O",
+                    "-",
+                    "http://127.0.0.1:" + port + "/index.html")
+                .contains(PAGE));
   }
 
   private static int freeHostPort() throws IOException {
@@ -116,13 +137,29 @@ class StreamingIT {
   }
 
   private static String execSync(String containerId, String... cmd) {
-    return d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(containerId).addAllCmd(List.of(cmd))
-        .setTimeout(10).build()).getStdout().toStringUtf8();
+    return d.runtime()
+        .execSync(
+            ExecSyncRequest.newBuilder()
+                .setContainerId(containerId)
+                .addAllCmd(List.of(cmd))
+                .setTimeout(10)
+                .build())
+        .getStdout()
+        .toStringUtf8();
   }
 
   private static String execUrl(boolean stdin, boolean tty, String... cmd) {
-    return d.runtime().exec(ExecRequest.newBuilder().setContainerId(sleeper).addAllCmd(List.of(cmd))
-        .setStdin(stdin).setStdout(true).setStderr(!tty).setTty(tty).build()).getUrl();
+    return d.runtime()
+        .exec(
+            ExecRequest.newBuilder()
+                .setContainerId(sleeper)
+                .addAllCmd(List.of(cmd))
+                .setStdin(stdin)
+                .setStdout(true)
+                .setStderr(!tty)
+                .setTty(tty)
+                .build())
+        .getUrl();
   }
 
   private static String portForwardUrl(String sandboxId, int... ports) {
@@ -142,7 +179,8 @@ class StreamingIT {
 
   @Test
   void spdyExecEchoPrintsAndSucceeds() throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(execUrl(false, false, "echo", "hi"), SPDY_V4)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(execUrl(false, false, "echo", "hi"), SPDY_V4)) {
       assertEquals(101, client.status());
       assertEquals("v4.channel.k8s.io", client.protocol());
       int error = client.openStream("error");
@@ -157,7 +195,8 @@ class StreamingIT {
   @ParameterizedTest
   @ValueSource(strings = {"v4.channel.k8s.io", "v5.channel.k8s.io"})
   void webSocketExecEchoPrintsAndSucceeds(String protocol) throws Exception {
-    try (WsTestClient client = WsTestClient.connect(execUrl(false, false, "echo", "hi"), protocol)) {
+    try (WsTestClient client =
+        WsTestClient.connect(execUrl(false, false, "echo", "hi"), protocol)) {
       assertEquals(protocol, client.protocol());
       assertTrue(client.awaitClosed(WAIT), "the server closes the session when the process exits");
       assertEquals("hi\n", client.text(1));
@@ -167,7 +206,8 @@ class StreamingIT {
 
   @Test
   void spdyExecExitCodeTravelsOnTheErrorStream() throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(execUrl(false, false, "sh", "-c", "exit 3"), SPDY_V4)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(execUrl(false, false, "sh", "-c", "exit 3"), SPDY_V4)) {
       int error = client.openStream("error");
       client.openStream("stdout");
       client.openStream("stderr");
@@ -177,8 +217,9 @@ class StreamingIT {
 
   @Test
   void webSocketExecExitCodeAndStderr() throws Exception {
-    try (WsTestClient client = WsTestClient.connect(execUrl(false, false, "sh", "-c", "echo oops >&2; exit 3"),
-        "v5.channel.k8s.io")) {
+    try (WsTestClient client =
+        WsTestClient.connect(
+            execUrl(false, false, "sh", "-c", "echo oops >&2; exit 3"), "v5.channel.k8s.io")) {
       assertTrue(client.awaitClosed(WAIT));
       assertEquals("oops\n", client.text(2));
       assertEquals("3", exitCode(status(client.text(3))));
@@ -188,8 +229,8 @@ class StreamingIT {
   @Test
   void spdyTtyResizeReachesTheTerminal() throws Exception {
     // the shell waits for a line, so the resize is applied before stty looks
-    try (SpdyTestClient client = SpdyTestClient.connect(execUrl(true, true, "sh", "-c", "read line; stty size"),
-        SPDY_V4)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(execUrl(true, true, "sh", "-c", "read line; stty size"), SPDY_V4)) {
       int error = client.openStream("error");
       int stdin = client.openStream("stdin");
       int stdout = client.openStream("stdout");
@@ -204,8 +245,9 @@ class StreamingIT {
 
   @Test
   void webSocketTtyResizeReachesTheTerminal() throws Exception {
-    try (WsTestClient client = WsTestClient.connect(execUrl(true, true, "sh", "-c", "read line; stty size"),
-        "v5.channel.k8s.io")) {
+    try (WsTestClient client =
+        WsTestClient.connect(
+            execUrl(true, true, "sh", "-c", "read line; stty size"), "v5.channel.k8s.io")) {
       client.send(4, "{\"Width\":77,\"Height\":22}");
       Thread.sleep(300);
       client.send(0, "go\n");
@@ -232,7 +274,8 @@ class StreamingIT {
 
   @Test
   void webSocketV5CloseSignalEndsStdin() throws Exception {
-    try (WsTestClient client = WsTestClient.connect(execUrl(true, false, "cat"), "v5.channel.k8s.io")) {
+    try (WsTestClient client =
+        WsTestClient.connect(execUrl(true, false, "cat"), "v5.channel.k8s.io")) {
       client.send(0, "through cat");
       client.sendRaw(new byte[] {(byte) 255, 0});
       assertTrue(client.awaitClosed(WAIT), "cat ends at end of file and the session closes");
@@ -243,9 +286,15 @@ class StreamingIT {
 
   @Test
   void attachEchoesStdinAndDetachingLeavesTheContainerRunning() throws Exception {
-    AttachRequest attach = AttachRequest.newBuilder().setContainerId(echoer).setStdin(true).setStdout(true)
-        .setStderr(true).build();
-    try (SpdyTestClient client = SpdyTestClient.connect(d.runtime().attach(attach).getUrl(), SPDY_V4)) {
+    AttachRequest attach =
+        AttachRequest.newBuilder()
+            .setContainerId(echoer)
+            .setStdin(true)
+            .setStdout(true)
+            .setStderr(true)
+            .build();
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(d.runtime().attach(attach).getUrl(), SPDY_V4)) {
       assertEquals(101, client.status());
       client.openStream("error");
       int stdin = client.openStream("stdin");
@@ -255,7 +304,8 @@ class StreamingIT {
       waitFor(() -> client.text(stdout).contains("over spdy\n"));
     }
     assertEquals(ContainerState.CONTAINER_RUNNING, Pods.status(d, echoer).getState());
-    try (WsTestClient client = WsTestClient.connect(d.runtime().attach(attach).getUrl(), "v4.channel.k8s.io")) {
+    try (WsTestClient client =
+        WsTestClient.connect(d.runtime().attach(attach).getUrl(), "v4.channel.k8s.io")) {
       client.send(0, "over websocket\n");
       waitFor(() -> client.text(1).contains("over websocket\n"));
     }
@@ -274,7 +324,8 @@ class StreamingIT {
   }
 
   private static String spdyGet(String sandboxId, int port) throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(portForwardUrl(sandboxId), SPDY_PORT_FORWARD)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(portForwardUrl(sandboxId), SPDY_PORT_FORWARD)) {
       assertEquals(101, client.status());
       Map<String, String> headers = Map.of("port", Integer.toString(port), "requestid", "0");
       int error = client.openStream(with(headers, "streamtype", "error"));
@@ -291,10 +342,12 @@ class StreamingIT {
 
   @Test
   void webSocketPortForwardReachesAListenerInThePod() throws Exception {
-    try (WsTestClient client = WsTestClient.connect(portForwardUrl(podId, WEB_PORT), "v4.portforward.k8s.io")) {
+    try (WsTestClient client =
+        WsTestClient.connect(portForwardUrl(podId, WEB_PORT), "v4.portforward.k8s.io")) {
       byte[] prefix = {(byte) WEB_PORT, (byte) (WEB_PORT >> 8)};
       client.send(0, "GET /index.html HTTP/1.0\r\n\r\n");
-      assertTrue(client.awaitClosed(WAIT), "httpd closes after its answer, and so does the session");
+      assertTrue(
+          client.awaitClosed(WAIT), "httpd closes after its answer, and so does the session");
       byte[] data = client.bytes(0);
       assertArrayEquals(prefix, Arrays.copyOf(data, 2));
       String response = new String(data, 2, data.length - 2, StandardCharsets.UTF_8);
@@ -317,14 +370,23 @@ class StreamingIT {
   @Test
   void anExpiredTokenIsNotFound() throws Exception {
     try (Jcrid shortLived = Jcrid.start("[streaming]\ntoken_ttl = \"500ms\"\n")) {
-      PodSandboxConfig config = Pods.withNamespaces(Pods.pod("expiry"), NamespaceMode.NODE, NamespaceMode.CONTAINER,
-          NamespaceMode.POD).setLogDirectory(shortLived.home().resolve("logs").toString()).build();
+      PodSandboxConfig config =
+          Pods.withNamespaces(
+                  Pods.pod("expiry"),
+                  NamespaceMode.NODE,
+                  NamespaceMode.CONTAINER,
+                  NamespaceMode.POD)
+              .setLogDirectory(shortLived.home().resolve("logs").toString())
+              .build();
       Pods.pull(shortLived, image);
       String sandbox = Pods.run(shortLived, config.toBuilder());
       try {
-        String c = Pods.create(shortLived, sandbox, config, Pods.container("sleeper", image, "sleep", "3600"));
+        String c =
+            Pods.create(
+                shortLived, sandbox, config, Pods.container("sleeper", image, "sleep", "3600"));
         Pods.start(shortLived, c);
-        ExecRequest exec = ExecRequest.newBuilder().setContainerId(c).addCmd("true").setStdout(true).build();
+        ExecRequest exec =
+            ExecRequest.newBuilder().setContainerId(c).addCmd("true").setStdout(true).build();
         String fresh = shortLived.runtime().exec(exec).getUrl();
         try (SpdyTestClient client = SpdyTestClient.connect(fresh, SPDY_V4)) {
           assertEquals(101, client.status(), "a fresh token is served");
@@ -335,8 +397,13 @@ class StreamingIT {
           assertEquals(404, client.status());
         }
       } finally {
-        shortLived.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(sandbox).build());
-        shortLived.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(sandbox).build());
+        shortLived
+            .runtime()
+            .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(sandbox).build());
+        shortLived
+            .runtime()
+            .removePodSandbox(
+                RemovePodSandboxRequest.newBuilder().setPodSandboxId(sandbox).build());
       }
     }
   }
@@ -351,28 +418,67 @@ class StreamingIT {
     client.close();
     long closedAt = System.nanoTime();
     waitFor(() -> !execSync(sleeper, "ps").contains("sleep 61"));
-    assertTrue(System.nanoTime() - closedAt < Duration.ofSeconds(5).toNanos(), "the sleep is gone within 5 s");
+    assertTrue(
+        System.nanoTime() - closedAt < Duration.ofSeconds(5).toNanos(),
+        "the sleep is gone within 5 s");
   }
 
   @Test
   void rpcValidation() throws Exception {
-    StatusRuntimeException ttyAndStderr = assertThrows(StatusRuntimeException.class, () -> d.runtime().exec(
-        ExecRequest.newBuilder().setContainerId(sleeper).addCmd("sh").setStdin(true).setStdout(true).setStderr(true)
-            .setTty(true).build()));
+    StatusRuntimeException ttyAndStderr =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                d.runtime()
+                    .exec(
+                        ExecRequest.newBuilder()
+                            .setContainerId(sleeper)
+                            .addCmd("sh")
+                            .setStdin(true)
+                            .setStdout(true)
+                            .setStderr(true)
+                            .setTty(true)
+                            .build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, ttyAndStderr.getStatus().getCode());
 
     String done = run(podId, pod, Pods.container("done", image, "true"));
     assertEquals(ContainerState.CONTAINER_EXITED, Pods.awaitExit(d, done).getState());
-    StatusRuntimeException stopped = assertThrows(StatusRuntimeException.class, () -> d.runtime().exec(
-        ExecRequest.newBuilder().setContainerId(done).addCmd("true").setStdout(true).build()));
+    StatusRuntimeException stopped =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                d.runtime()
+                    .exec(
+                        ExecRequest.newBuilder()
+                            .setContainerId(done)
+                            .addCmd("true")
+                            .setStdout(true)
+                            .build()));
     assertEquals(Status.Code.FAILED_PRECONDITION, stopped.getStatus().getCode());
-    StatusRuntimeException attachStopped = assertThrows(StatusRuntimeException.class, () -> d.runtime().attach(
-        AttachRequest.newBuilder().setContainerId(done).setStdout(true).build()));
+    StatusRuntimeException attachStopped =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                d.runtime()
+                    .attach(
+                        AttachRequest.newBuilder().setContainerId(done).setStdout(true).build()));
     assertEquals(Status.Code.FAILED_PRECONDITION, attachStopped.getStatus().getCode());
-    StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> d.runtime().exec(
-        ExecRequest.newBuilder().setContainerId("nosuchcontainer").addCmd("true").setStdout(true).build()));
+    StatusRuntimeException unknown =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                d.runtime()
+                    .exec(
+                        ExecRequest.newBuilder()
+                            .setContainerId("nosuchcontainer")
+                            .addCmd("true")
+                            .setStdout(true)
+                            .build()));
     assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
-    assertEquals(ContainerState.CONTAINER_RUNNING, Pods.status(d, sleeper).getState(), "refusals change nothing");
+    assertEquals(
+        ContainerState.CONTAINER_RUNNING,
+        Pods.status(d, sleeper).getState(),
+        "refusals change nothing");
   }
 
   private static Map<String, String> with(Map<String, String> headers, String key, String value) {

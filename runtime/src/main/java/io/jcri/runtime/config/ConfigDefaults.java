@@ -11,24 +11,27 @@ import java.util.Map;
 public final class ConfigDefaults {
   public static final String PAUSE_IMAGE = "jcri.local/pause:catatonit";
 
-  static final JcriConfig DEFAULTS = new JcriConfig(
-      "unix:///run/jcri/jcri.sock",
-      Path.of("/var/lib/jcri"),
-      Path.of("/run/jcri"),
-      "info",
-      "text",
-      "cgroupfs",
-      Duration.ofSeconds(10),
-      new JcriConfig.Cni(Path.of("/etc/cni/net.d"), List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin")),
-          Duration.ofSeconds(30)),
-      new JcriConfig.Runtimes("runc", defaultHandlers()),
-      new JcriConfig.Sandbox(PAUSE_IMAGE, Path.of("/usr/bin/catatonit"), true, 64L << 20),
-      new JcriConfig.Images(null, "linux/amd64", Duration.ofMinutes(1), 3, List.of()),
-      Map.of(),
-      new JcriConfig.Streaming("127.0.0.1", 0, Duration.ofMinutes(1), null, null),
-      new JcriConfig.Monitor(Path.of("/usr/bin/conmon")),
-      new JcriConfig.Cdi(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"))),
-      new JcriConfig.Metrics(false, "127.0.0.1", 9095));
+  static final JcriConfig DEFAULTS =
+      new JcriConfig(
+          "unix:///run/jcri/jcri.sock",
+          Path.of("/var/lib/jcri"),
+          Path.of("/run/jcri"),
+          "info",
+          "text",
+          "cgroupfs",
+          Duration.ofSeconds(10),
+          new JcriConfig.Cni(
+              Path.of("/etc/cni/net.d"),
+              List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin")),
+              Duration.ofSeconds(30)),
+          new JcriConfig.Runtimes("runc", defaultHandlers()),
+          new JcriConfig.Sandbox(PAUSE_IMAGE, Path.of("/usr/bin/catatonit"), true, 64L << 20),
+          new JcriConfig.Images(null, "linux/amd64", Duration.ofMinutes(1), 3, List.of()),
+          Map.of(),
+          new JcriConfig.Streaming("127.0.0.1", 0, Duration.ofMinutes(1), null, null),
+          new JcriConfig.Monitor(Path.of("/usr/bin/conmon")),
+          new JcriConfig.Cdi(List.of(Path.of("/etc/cdi"), Path.of("/var/run/cdi"))),
+          new JcriConfig.Metrics(false, "127.0.0.1", 9095));
 
   private ConfigDefaults() {}
 

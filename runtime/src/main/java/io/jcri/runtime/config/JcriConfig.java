@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The whole configuration of jcrid. Every key of /etc/jcri/jcri.toml is optional; {@link #defaults()}
- * is what runs with no file at all, and {@link ConfigDefaults#toml()} prints it.
+ * The whole configuration of jcrid. Every key of /etc/jcri/jcri.toml is optional; {@link
+ * #defaults()} is what runs with no file at all, and {@link ConfigDefaults#toml()} prints it.
  */
 public record JcriConfig(
     String listen,
@@ -36,11 +36,19 @@ public record JcriConfig(
   /** The OCI runtime binary of one RuntimeClass handler. */
   public record Handler(Path path) {}
 
-  public record Sandbox(String pauseImage, Path pauseBinary, boolean dropInfra, long shmSizeBytes) {}
+  public record Sandbox(
+      String pauseImage, Path pauseBinary, boolean dropInfra, long shmSizeBytes) {}
 
-  /** pinned: image references RemoveImage refuses and List/ImageStatus report pinned (the pause image always is). */
-  public record Images(Path authFile, String platform, Duration stallTimeout, int maxParallelLayers,
-                       List<String> pinned) {}
+  /**
+   * pinned: image references RemoveImage refuses and List/ImageStatus report pinned (the pause
+   * image always is).
+   */
+  public record Images(
+      Path authFile,
+      String platform,
+      Duration stallTimeout,
+      int maxParallelLayers,
+      List<String> pinned) {}
 
   /** [registries."host"]: mirrors tried first, and whether the host may be plain HTTP. */
   public record RegistrySettings(List<URI> mirrors, boolean insecure) {}
@@ -49,10 +57,16 @@ public record JcriConfig(
 
   public record Monitor(Path conmon) {}
 
-  /** Where CDI spec files are looked up; a later directory wins over an earlier one for the same device. */
+  /**
+   * Where CDI spec files are looked up; a later directory wins over an earlier one for the same
+   * device.
+   */
   public record Cdi(List<Path> specDirs) {}
 
-  /** The Prometheus /metrics endpoint: off unless enabled, then on address:port (port 0 picks a free one). */
+  /**
+   * The Prometheus /metrics endpoint: off unless enabled, then on address:port (port 0 picks a free
+   * one).
+   */
   public record Metrics(boolean enabled, String address, int port) {}
 
   public Path socketPath() {

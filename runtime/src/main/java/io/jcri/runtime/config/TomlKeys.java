@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * Typed reads of the keys of one parsed TOML file: each read records its key as known, a value of
- * the wrong type is an error naming the key and its line, and {@link #rejectUnknown} refuses
- * every key that was never read.
+ * the wrong type is an error naming the key and its line, and {@link #rejectUnknown} refuses every
+ * key that was never read.
  */
 final class TomlKeys {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
@@ -131,8 +131,7 @@ final class TomlKeys {
 
   void rejectUnknown(JsonNode node, String prefix) throws ConfigException {
     for (var e : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
-      String key = prefix + (prefix.equals("registries.")
-          ? "\"" + e.getKey() + "\"" : e.getKey());
+      String key = prefix + (prefix.equals("registries.") ? "\"" + e.getKey() + "\"" : e.getKey());
       if (!known.contains(key)) {
         throw error(key, "unknown key (see `jcrid config default` for every key)");
       }
@@ -152,14 +151,17 @@ final class TomlKeys {
 
   ConfigException error(String key, String problem) {
     int line = lineOf(key);
-    return new ConfigException(file + (line > 0 ? ":" + line : "") + ": key " + key + ": " + problem);
+    return new ConfigException(
+        file + (line > 0 ? ":" + line : "") + ": key " + key + ": " + problem);
   }
 
   /** The line that sets key: a `name =` line inside the key's table, or the table header itself. */
   private int lineOf(String key) {
     String leaf = leaf(key);
-    String table = key.length() > leaf.length() + (key.endsWith("\"") ? 2 : 0)
-        ? key.substring(0, key.length() - leaf.length() - (key.endsWith("\"") ? 3 : 1)) : "";
+    String table =
+        key.length() > leaf.length() + (key.endsWith("\"") ? 2 : 0)
+            ? key.substring(0, key.length() - leaf.length() - (key.endsWith("\"") ? 3 : 1))
+            : "";
     String current = "";
     for (int i = 0; i < lines.size(); i++) {
       String l = lines.get(i).strip();

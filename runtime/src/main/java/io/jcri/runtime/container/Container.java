@@ -17,7 +17,8 @@ public final class Container implements Registry.Entry<ContainerRecord> {
   Container(ContainerRecord record) {
     this.record = record;
     try {
-      this.config = ContainerConfig.parseFrom(Base64.getDecoder().decode(record.metadata().configBase64()));
+      this.config =
+          ContainerConfig.parseFrom(Base64.getDecoder().decode(record.metadata().configBase64()));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("container " + record.id() + " has a corrupt config", e);
     }
@@ -39,7 +40,10 @@ public final class Container implements Registry.Entry<ContainerRecord> {
     return config;
   }
 
-  /** The container's resources: the last UpdateContainerResources, else what CreateContainer asked for. */
+  /**
+   * The container's resources: the last UpdateContainerResources, else what CreateContainer asked
+   * for.
+   */
   public io.jcri.cri.v1.LinuxContainerResources resources() {
     String applied = record.status().resourcesBase64();
     if (applied == null) {
@@ -52,7 +56,10 @@ public final class Container implements Registry.Entry<ContainerRecord> {
     }
   }
 
-  /** The signal StopContainer sends first: the configured one, else the image's STOPSIGNAL, else SIGTERM. */
+  /**
+   * The signal StopContainer sends first: the configured one, else the image's STOPSIGNAL, else
+   * SIGTERM.
+   */
   public io.jcri.cri.v1.Signal stopSignal() {
     return Signals.cri(Signals.number(record.metadata().stopSignal()));
   }

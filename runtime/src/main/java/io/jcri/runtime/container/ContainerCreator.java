@@ -1,9 +1,9 @@
 package io.jcri.runtime.container;
 
-import static io.jcri.sys.Trees.delete;
-import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.runtime.store.Steps.perform;
 import static io.jcri.runtime.store.Steps.step;
+import static io.jcri.sys.Timestamps.nowNanos;
+import static io.jcri.sys.Trees.delete;
 
 import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.images.Image;
@@ -35,8 +35,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -57,9 +57,16 @@ public final class ContainerCreator {
   private final Layout layout;
   private final LifecycleEvents events;
 
-  public ContainerCreator(Containers containers, Sandboxes sandboxes, RuntimeHandlers handlers,
-      ContainerRuntime runtime, Function<String, Optional<ImageLease>> images, LayerMounts mounts, OciOptions ociOptions,
-      Layout layout, LifecycleEvents events) {
+  public ContainerCreator(
+      Containers containers,
+      Sandboxes sandboxes,
+      RuntimeHandlers handlers,
+      ContainerRuntime runtime,
+      Function<String, Optional<ImageLease>> images,
+      LayerMounts mounts,
+      OciOptions ociOptions,
+      Layout layout,
+      LifecycleEvents events) {
     this.containers = containers;
     this.sandboxes = sandboxes;
     this.handlers = handlers;
@@ -71,23 +78,44 @@ public final class ContainerCreator {
     this.events = events;
   }
 
-  /** config has passed the request checks of RuntimeServer; what is left to refuse depends on the node's state. */
+  /**
+   * config has passed the request checks of RuntimeServer; what is left to refuse depends on the
+   * node's state.
+   */
   public String create(String sandboxId, ContainerConfig config) {
     Sandbox sandbox = sandboxes.require(sandboxId);
     if (!sandbox.ready()) {
-      throw Failure.precondition("pod sandbox " + sandbox.id() + " is not ready; create the container in a running pod");
+      throw Failure.precondition(
+          "pod sandbox " + sandbox.id() + " is not ready; create the container in a running pod");
     }
     String imageRef = config.getImage().getImage();
-    // held until the container is registered (then usesImage holds it): RemoveImage cannot take its snapshots
+    // held until the container is registered (then usesImage holds it): RemoveImage cannot take its
+    // snapshots
     Map<Integer, ImageLease> volumes = new TreeMap<>();
-    try (ImageLease lease = images.apply(imageRef).orElseThrow(() -> Failure.notFound("image \"" + imageRef
-        + "\" is not present on this node; pull it first (PullImage)"))) {
+    try (ImageLease lease =
+        images
+            .apply(imageRef)
+            .orElseThrow(
+                () ->
+                    Failure.notFound(
+                        "image \""
+                            + imageRef
+                            + "\" is not present on this node; pull it first (PullImage)"))) {
       for (int i = 0; i < config.getMountsCount(); i++) {
         String volumeRef = config.getMounts(i).getImage().getImage();
         if (!volumeRef.isEmpty()) {
           String field = "mounts[" + i + "].image";
-          volumes.put(i, images.apply(volumeRef).orElseThrow(() -> Failure.notFound(field + ": image \"" + volumeRef
-              + "\" is not present on this node; pull it first (PullImage)")));
+          volumes.put(
+              i,
+              images
+                  .apply(volumeRef)
+                  .orElseThrow(
+                      () ->
+                          Failure.notFound(
+                              field
+                                  + ": image \""
+                                  + volumeRef
+                                  + "\" is not present on this node; pull it first (PullImage)")));
         }
       }
       return create(sandbox, config, imageRef, lease, volumes);
@@ -96,16 +124,31 @@ public final class ContainerCreator {
     }
   }
 
-  private String create(Sandbox sandbox, ContainerConfig config, String imageRef, ImageLease lease,
+  private String create(
+      Sandbox sandbox,
+      ContainerConfig config,
+      String imageRef,
+      ImageLease lease,
       Map<Integer, ImageLease> volumes) {
     Image image = lease.image();
     var pod = sandbox.record();
-    String unique = config.getMetadata().getName() + "_" + pod.metadata().name() + "_" + pod.metadata().namespace() + "_" + pod.metadata().uid() + "_"
-        + config.getMetadata().getAttempt();
+    String unique =
+        config.getMetadata().getName()
+            + "_"
+            + pod.metadata().name()
+            + "_"
+            + pod.metadata().namespace()
+            + "_"
+            + pod.metadata().uid()
+            + "_"
+            + config.getMetadata().getAttempt();
     requireFeatures(config, pod.metadata().runtimeHandler());
-    PodUserNamespace.requireSameAsPod(config.getLinux().getSecurityContext().getNamespaceOptions(), sandbox.config());
-    PodUserNamespace.requireMountMappings(config.getMountsList(),
-        PodUserNamespace.podModeOptions(sandbox.config().getLinux().getSecurityContext().getNamespaceOptions()));
+    PodUserNamespace.requireSameAsPod(
+        config.getLinux().getSecurityContext().getNamespaceOptions(), sandbox.config());
+    PodUserNamespace.requireMountMappings(
+        config.getMountsList(),
+        PodUserNamespace.podModeOptions(
+            sandbox.config().getLinux().getSecurityContext().getNamespaceOptions()));
     var userns = sandbox.userNamespace();
     if (userns.isPresent()) {
       PodUserNamespace.requireNoImageVolumes(config);
@@ -119,64 +162,130 @@ public final class ContainerCreator {
     Path layer = layout.containerLayer(id);
     try (Rollback rollback = new Rollback("container " + id)) {
       rollback.onFailure(() -> containers.releaseName(unique, id));
-      rollback.onFailure(() -> {
-        delete(bundle);
-        delete(layer);
-      });
-      perform("mount the container rootfs", () -> {
-        if (userns.isPresent()) {
-          mounts.mountIdMapped(lease.lowerDirs(), layer, rootfs, userns.get(), bundle.resolve("layers"));
-        } else {
-          mounts.mount(lease.lowerDirs(), layer, rootfs);
-        }
-      });
+      rollback.onFailure(
+          () -> {
+            delete(bundle);
+            delete(layer);
+          });
+      perform(
+          "mount the container rootfs",
+          () -> {
+            if (userns.isPresent()) {
+              mounts.mountIdMapped(
+                  lease.lowerDirs(), layer, rootfs, userns.get(), bundle.resolve("layers"));
+            } else {
+              mounts.mount(lease.lowerDirs(), layer, rootfs);
+            }
+          });
       rollback.onFailure(() -> mounts.unmount(rootfs));
       Map<Integer, Path> imageVolumes = new TreeMap<>();
       rollback.onFailure(() -> mounts.unmountAll(bundle.resolve("image-volumes")));
       for (var v : volumes.entrySet()) {
         Path at = bundle.resolve("image-volumes").resolve(String.valueOf(v.getKey()));
-        perform("mount the image of mounts[" + v.getKey() + "]", () -> mounts.mountReadOnly(v.getValue().lowerDirs(), at));
+        perform(
+            "mount the image of mounts[" + v.getKey() + "]",
+            () -> mounts.mountReadOnly(v.getValue().lowerDirs(), at));
         imageVolumes.put(v.getKey(), at);
       }
       var ic = image.config();
-      ImageDefaults defaults = new ImageDefaults(ic.user(), ic.env(), ic.entrypoint(), ic.cmd(), ic.workingDir(),
-          ic.volumes(), ic.stopSignal());
+      ImageDefaults defaults =
+          new ImageDefaults(
+              ic.user(),
+              ic.env(),
+              ic.entrypoint(),
+              ic.cmd(),
+              ic.workingDir(),
+              ic.volumes(),
+              ic.stopSignal());
       OciSpec built;
       try {
-        built = ContainerSpecs.build(config, sandbox.config(), sandbox.context(), defaults, id, rootfs,
-            layer.resolve("volumes"), imageVolumes, ociOptions);
+        built =
+            ContainerSpecs.build(
+                config,
+                sandbox.config(),
+                sandbox.context(),
+                defaults,
+                id,
+                rootfs,
+                layer.resolve("volumes"),
+                imageVolumes,
+                ociOptions);
       } catch (OciSpecException e) {
         throw Steps.specFailure("CreateContainer " + config.getMetadata().getName(), e);
       }
       Path binds = bundle.resolve("idmapped");
       rollback.onFailure(() -> mounts.unmountAll(binds));
-      OciSpec spec = userns.isEmpty() ? built : step("ID-map the container's bind mounts",
-          () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
-      // rshared/rslave container mounts only propagate when the host mount holding the source is shared
+      OciSpec spec =
+          userns.isEmpty()
+              ? built
+              : step(
+                  "ID-map the container's bind mounts",
+                  () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
+      // rshared/rslave container mounts only propagate when the host mount holding the source is
+      // shared
       for (Path hostMount : spec.hostPropagation().keySet()) {
-        perform("make host mount " + hostMount + " shared", () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));
+        perform(
+            "make host mount " + hostMount + " shared",
+            () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));
       }
-      perform("write the OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
+      perform(
+          "write the OCI spec",
+          () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
       Path logPath = logPath(sandbox, config, bundle);
-      CreatedContainer created = step("create the container (conmon + " + oci.handler() + ")",
-          () -> runtime.create(oci, id, bundle, logPath, config.getStdin(), config.getStdinOnce(), config.getTty(),
-              CREATE_TIMEOUT));
+      CreatedContainer created =
+          step(
+              "create the container (conmon + " + oci.handler() + ")",
+              () ->
+                  runtime.create(
+                      oci,
+                      id,
+                      bundle,
+                      logPath,
+                      config.getStdin(),
+                      config.getStdinOnce(),
+                      config.getTty(),
+                      CREATE_TIMEOUT));
       rollback.onFailure(() -> runtime.delete(oci, id, true));
       var user = spec.user();
-      ContainerRecord record = new ContainerRecord(new ContainerRecord.Metadata(id, sandbox.id(),
-          config.getMetadata().getName(), config.getMetadata().getAttempt(), unique, imageRef, image.id(),
-          imageRefOf(image), oci.handler(), nowNanos(), created.pid(), logPath.toString(),
-          stopSignal(config, ic.stopSignal()), user.uid(), user.gid(), user.supplementalGroups(),
-          Base64.getEncoder().encodeToString(config.toByteArray()),
-          volumes.values().stream().map(v -> v.image().id()).distinct().toList()), ContainerRecord.Status.created());
+      ContainerRecord record =
+          new ContainerRecord(
+              new ContainerRecord.Metadata(
+                  id,
+                  sandbox.id(),
+                  config.getMetadata().getName(),
+                  config.getMetadata().getAttempt(),
+                  unique,
+                  imageRef,
+                  image.id(),
+                  imageRefOf(image),
+                  oci.handler(),
+                  nowNanos(),
+                  created.pid(),
+                  logPath.toString(),
+                  stopSignal(config, ic.stopSignal()),
+                  user.uid(),
+                  user.gid(),
+                  user.supplementalGroups(),
+                  Base64.getEncoder().encodeToString(config.toByteArray()),
+                  volumes.values().stream().map(v -> v.image().id()).distinct().toList()),
+              ContainerRecord.Status.created());
       Container container = new Container(record);
       containers.add(container);
       rollback.onFailure(() -> containers.discard(container));
       containers.save(container, record);
       rollback.commit();
       events.publish(id, sandbox.id(), LifecycleEvents.Kind.CREATED);
-      LOG.info("event=container_created container=" + id + " sandbox=" + sandbox.id() + " name="
-          + config.getMetadata().getName() + " image=" + imageRef + " ms=" + (System.nanoTime() - t0) / 1_000_000);
+      LOG.info(
+          "event=container_created container="
+              + id
+              + " sandbox="
+              + sandbox.id()
+              + " name="
+              + config.getMetadata().getName()
+              + " image="
+              + imageRef
+              + " ms="
+              + (System.nanoTime() - t0) / 1_000_000);
       return id;
     }
   }
@@ -184,14 +293,22 @@ public final class ContainerCreator {
   /** A mount the handler cannot make as asked is refused before anything is created. */
   private void requireFeatures(ContainerConfig config, String handler) {
     for (int i = 0; i < config.getMountsCount(); i++) {
-      if (config.getMounts(i).getRecursiveReadOnly() && !handlers.features(handler).recursiveReadOnlyMounts()) {
-        throw Failure.invalid("mounts[" + i + "].recursive_read_only: runtime handler \"" + handlers.canonical(handler)
-            + "\" does not support recursive read-only mounts on this node (see RuntimeHandlerFeatures in Status)");
+      if (config.getMounts(i).getRecursiveReadOnly()
+          && !handlers.features(handler).recursiveReadOnlyMounts()) {
+        throw Failure.invalid(
+            "mounts["
+                + i
+                + "].recursive_read_only: runtime handler \""
+                + handlers.canonical(handler)
+                + "\" does not support recursive read-only mounts on this node (see RuntimeHandlerFeatures in Status)");
       }
     }
   }
 
-  /** The configured stop signal (as the CRI names it), else the image's STOPSIGNAL; empty means SIGTERM. */
+  /**
+   * The configured stop signal (as the CRI names it), else the image's STOPSIGNAL; empty means
+   * SIGTERM.
+   */
   private static String stopSignal(ContainerConfig config, String imageStopSignal) {
     if (config.getStopSignal() != io.jcri.cri.v1.Signal.RUNTIME_DEFAULT) {
       return config.getStopSignal().name();

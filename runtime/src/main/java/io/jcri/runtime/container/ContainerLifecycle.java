@@ -1,8 +1,8 @@
 package io.jcri.runtime.container;
 
-import static io.jcri.sys.Trees.delete;
-import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.runtime.store.Steps.perform;
+import static io.jcri.sys.Timestamps.nowNanos;
+import static io.jcri.sys.Trees.delete;
 
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ContainerRuntime;
@@ -38,8 +38,14 @@ public final class ContainerLifecycle implements PodContainers {
   private final Layout layout;
   private final LifecycleEvents events;
 
-  public ContainerLifecycle(Containers containers, ContainerExits exits, RuntimeHandlers handlers,
-      ContainerRuntime runtime, LayerMounts mounts, Layout layout, LifecycleEvents events) {
+  public ContainerLifecycle(
+      Containers containers,
+      ContainerExits exits,
+      RuntimeHandlers handlers,
+      ContainerRuntime runtime,
+      LayerMounts mounts,
+      Layout layout,
+      LifecycleEvents events) {
     this.containers = containers;
     this.exits = exits;
     this.handlers = handlers;
@@ -55,11 +61,16 @@ public final class ContainerLifecycle implements PodContainers {
     try {
       ContainerRecord r = c.record();
       if (!r.state().equals(ContainerRecord.State.CREATED)) {
-        throw Failure.precondition("container " + r.id() + " is " + r.state().name().toLowerCase()
-            + "; only a created container can be started");
+        throw Failure.precondition(
+            "container "
+                + r.id()
+                + " is "
+                + r.state().name().toLowerCase()
+                + "; only a created container can be started");
       }
       OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
-      // taken before runc start: a container that exits at once must not look finished before it started
+      // taken before runc start: a container that exits at once must not look finished before it
+      // started
       long startedAt = nowNanos();
       perform("start the container", () -> runtime.start(oci, r.id()));
       if (c.record().state().equals(ContainerRecord.State.CREATED)) {
@@ -74,7 +85,8 @@ public final class ContainerLifecycle implements PodContainers {
 
   /** Idempotent: a container that is already gone (or never was) needs no stopping. */
   public void stop(String id, long timeoutSeconds) {
-    containers.findIfStillThere(id, "container_id")
+    containers
+        .findIfStillThere(id, "container_id")
         .ifPresent(c -> stop(c, Duration.ofSeconds(Math.max(0, timeoutSeconds))));
   }
 
@@ -91,11 +103,22 @@ public final class ContainerLifecycle implements PodContainers {
       if (killAndWait(c, signal, grace)) {
         return;
       }
-      LOG.info("event=container_stop_timeout container=" + r.id() + " signal=" + signal + " grace_s=" + grace.toSeconds());
+      LOG.info(
+          "event=container_stop_timeout container="
+              + r.id()
+              + " signal="
+              + signal
+              + " grace_s="
+              + grace.toSeconds());
     }
     if (!killAndWait(c, Signals.SIGKILL, KILL_WAIT)) {
-      throw new Failure(Failure.Kind.DEADLINE, "container " + r.id() + " did not exit after SIGKILL within "
-          + KILL_WAIT.toSeconds() + " s");
+      throw new Failure(
+          Failure.Kind.DEADLINE,
+          "container "
+              + r.id()
+              + " did not exit after SIGKILL within "
+              + KILL_WAIT.toSeconds()
+              + " s");
     }
   }
 
@@ -106,7 +129,14 @@ public final class ContainerLifecycle implements PodContainers {
     try {
       runtime.kill(oci, r.id(), signal, signal == Signals.SIGKILL);
     } catch (IOException e) {
-      LOG.info("event=container_kill_failed container=" + r.id() + " signal=" + signal + " error=\"" + e.getMessage() + "\"");
+      LOG.info(
+          "event=container_kill_failed container="
+              + r.id()
+              + " signal="
+              + signal
+              + " error=\""
+              + e.getMessage()
+              + "\"");
     }
     return awaitExit(c, oci, wait);
   }
@@ -155,7 +185,8 @@ public final class ContainerLifecycle implements PodContainers {
         return true;
       }
     } catch (IOException e) {
-      LOG.info("event=container_state_failed container=" + r.id() + " error=\"" + e.getMessage() + "\"");
+      LOG.info(
+          "event=container_state_failed container=" + r.id() + " error=\"" + e.getMessage() + "\"");
     }
     return false;
   }
@@ -171,15 +202,22 @@ public final class ContainerLifecycle implements PodContainers {
     try {
       ContainerRecord r = c.record();
       OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
-      perform("delete the container from " + oci.handler(), () -> runtime.delete(oci, r.id(), true));
+      perform(
+          "delete the container from " + oci.handler(), () -> runtime.delete(oci, r.id(), true));
       Path bundle = layout.containerBundle(r.id());
       perform("unmount the container rootfs", () -> mounts.unmount(bundle.resolve("rootfs")));
-      perform("unmount the container's image volumes", () -> mounts.unmountAll(bundle.resolve("image-volumes")));
-      perform("unmount the container's ID-mapped binds", () -> mounts.unmountAll(bundle.resolve("idmapped")));
-      perform("delete the container's files", () -> {
-        delete(bundle);
-        delete(layout.containerLayer(r.id()));
-      });
+      perform(
+          "unmount the container's image volumes",
+          () -> mounts.unmountAll(bundle.resolve("image-volumes")));
+      perform(
+          "unmount the container's ID-mapped binds",
+          () -> mounts.unmountAll(bundle.resolve("idmapped")));
+      perform(
+          "delete the container's files",
+          () -> {
+            delete(bundle);
+            delete(layout.containerLayer(r.id()));
+          });
       containers.forget(c);
       events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.DELETED);
       LOG.info("event=container_removed container=" + r.id());

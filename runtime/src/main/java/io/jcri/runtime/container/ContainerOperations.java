@@ -28,7 +28,8 @@ public final class ContainerOperations {
   private final ContainerRuntime runtime;
   private final Layout layout;
 
-  public ContainerOperations(Containers containers, RuntimeHandlers handlers, ContainerRuntime runtime, Layout layout) {
+  public ContainerOperations(
+      Containers containers, RuntimeHandlers handlers, ContainerRuntime runtime, Layout layout) {
     this.containers = containers;
     this.handlers = handlers;
     this.runtime = runtime;
@@ -42,10 +43,18 @@ public final class ContainerOperations {
     }
     Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(1);
     OciRuntime oci = handlers.ociRuntime(c.record().metadata().runtimeHandler());
-    ExecResult result = step("exec in container " + c.id(), () -> runtime.execSync(oci, c.id(), cmd, timeout));
+    ExecResult result =
+        step("exec in container " + c.id(), () -> runtime.execSync(oci, c.id(), cmd, timeout));
     if (result.timedOut()) {
-      throw new Failure(Failure.Kind.DEADLINE, "command " + cmd + " in container " + c.id()
-          + " timed out after " + timeoutSeconds + " s and was killed");
+      throw new Failure(
+          Failure.Kind.DEADLINE,
+          "command "
+              + cmd
+              + " in container "
+              + c.id()
+              + " timed out after "
+              + timeoutSeconds
+              + " s and was killed");
     }
     return result;
   }
@@ -53,30 +62,38 @@ public final class ContainerOperations {
   public void updateResources(String id, LinuxContainerResources resources) {
     Container c = containers.require(id);
     if (c.record().state().equals(ContainerRecord.State.EXITED)) {
-      throw Failure.precondition("container " + c.id() + " has exited; its resources cannot change");
+      throw Failure.precondition(
+          "container " + c.id() + " has exited; its resources cannot change");
     }
     OciRuntime oci = handlers.ociRuntime(c.record().metadata().runtimeHandler());
     byte[] json = ContainerSpecs.resourcesJson(resources, c.id());
     c.lock().lock();
     try {
       perform("update the container's resources", () -> runtime.update(oci, c.id(), json));
-      containers.save(c, c.record().withResources(Base64.getEncoder().encodeToString(resources.toByteArray())));
+      containers.save(
+          c, c.record().withResources(Base64.getEncoder().encodeToString(resources.toByteArray())));
     } finally {
       c.lock().unlock();
     }
     LOG.info("event=container_resources_updated container=" + c.id());
   }
 
-  /** Returns once conmon has reopened the log: kubelet's log rotation checks the new file right away. */
+  /**
+   * Returns once conmon has reopened the log: kubelet's log rotation checks the new file right
+   * away.
+   */
   public void reopenLog(String id) {
     Container c = containers.requireRunning(id, "ReopenContainerLog");
-    perform("reopen the container log", () -> runtime.reopenLog(c.id(), layout.containerBundle(c.id())));
+    perform(
+        "reopen the container log",
+        () -> runtime.reopenLog(c.id(), layout.containerBundle(c.id())));
     Path log = Path.of(c.record().metadata().logPath());
     long deadline = System.nanoTime() + REOPEN_WAIT.toNanos();
     while (!Files.exists(log)) {
       if (System.nanoTime() > deadline || !c.running()) {
-        throw new Failure(Failure.Kind.DEADLINE, "conmon did not reopen " + log + " within "
-            + REOPEN_WAIT.toMillis() + " ms");
+        throw new Failure(
+            Failure.Kind.DEADLINE,
+            "conmon did not reopen " + log + " within " + REOPEN_WAIT.toMillis() + " ms");
       }
       try {
         Thread.sleep(5);

@@ -2,27 +2,47 @@ package io.jcri.runtime.container;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jcri.runtime.store.Registry;
 import io.jcri.runtime.store.RecordJson;
+import io.jcri.runtime.store.Registry;
 import java.util.List;
 
 /**
- * What jcri remembers of a container, persisted as JSON: what CreateContainer fixed
- * ({@link Metadata}, never changed) and what changes after ({@link Status}). {@code version} is
- * the schema; records of the first release (one flat object, no version) load as version 1.
+ * What jcri remembers of a container, persisted as JSON: what CreateContainer fixed ({@link
+ * Metadata}, never changed) and what changes after ({@link Status}). {@code version} is the schema;
+ * records of the first release (one flat object, no version) load as version 1.
  */
-public record ContainerRecord(int version, Metadata metadata, Status status) implements Registry.Record {
+public record ContainerRecord(int version, Metadata metadata, Status status)
+    implements Registry.Record {
   public static final int VERSION = 1;
 
-  public enum State { CREATED, RUNNING, EXITED }
+  public enum State {
+    CREATED,
+    RUNNING,
+    EXITED
+  }
 
   /**
-   * Fixed at creation. The CRI config is kept as protobuf bytes (base64); pid is the init
-   * process; stopSignal is empty for SIGTERM.
+   * Fixed at creation. The CRI config is kept as protobuf bytes (base64); pid is the init process;
+   * stopSignal is empty for SIGTERM.
    */
-  public record Metadata(String id, String sandboxId, String name, int attempt, String uniqueName, String imageName,
-      String imageId, String imageRef, String runtimeHandler, long createdAtNanos, int pid, String logPath,
-      String stopSignal, long uid, long gid, List<Long> supplementalGroups, String configBase64,
+  public record Metadata(
+      String id,
+      String sandboxId,
+      String name,
+      int attempt,
+      String uniqueName,
+      String imageName,
+      String imageId,
+      String imageRef,
+      String runtimeHandler,
+      long createdAtNanos,
+      int pid,
+      String logPath,
+      String stopSignal,
+      long uid,
+      long gid,
+      List<Long> supplementalGroups,
+      String configBase64,
       List<String> volumeImageIds) {
     public Metadata {
       supplementalGroups = supplementalGroups == null ? List.of() : List.copyOf(supplementalGroups);
@@ -30,9 +50,18 @@ public record ContainerRecord(int version, Metadata metadata, Status status) imp
     }
   }
 
-  /** The container's state and exit; resourcesBase64 holds the last UpdateContainerResources (null before any). */
-  public record Status(State state, long startedAtNanos, long finishedAtNanos, int exitCode, String reason,
-      String message, String resourcesBase64) {
+  /**
+   * The container's state and exit; resourcesBase64 holds the last UpdateContainerResources (null
+   * before any).
+   */
+  public record Status(
+      State state,
+      long startedAtNanos,
+      long finishedAtNanos,
+      int exitCode,
+      String reason,
+      String message,
+      String resourcesBase64) {
     static Status created() {
       return new Status(State.CREATED, 0, 0, 0, "", "", null);
     }
@@ -47,7 +76,8 @@ public record ContainerRecord(int version, Metadata metadata, Status status) imp
   static ContainerRecord fromJson(JsonNode json) {
     JsonNode m = RecordJson.part(json, "metadata", VERSION);
     JsonNode s = RecordJson.part(json, "status", VERSION);
-    return new ContainerRecord(RecordJson.read(m, Metadata.class), RecordJson.read(s, Status.class));
+    return new ContainerRecord(
+        RecordJson.read(m, Metadata.class), RecordJson.read(s, Status.class));
   }
 
   @Override
@@ -67,18 +97,36 @@ public record ContainerRecord(int version, Metadata metadata, Status status) imp
   /** The resources last applied by UpdateContainerResources (protobuf, base64). */
   ContainerRecord withResources(String applied) {
     Status s = status;
-    return new ContainerRecord(metadata, new Status(s.state(), s.startedAtNanos(), s.finishedAtNanos(), s.exitCode(),
-        s.reason(), s.message(), applied));
+    return new ContainerRecord(
+        metadata,
+        new Status(
+            s.state(),
+            s.startedAtNanos(),
+            s.finishedAtNanos(),
+            s.exitCode(),
+            s.reason(),
+            s.message(),
+            applied));
   }
 
   ContainerRecord started(long at) {
     Status s = status;
-    return new ContainerRecord(metadata, new Status(State.RUNNING, at, s.finishedAtNanos(), s.exitCode(), s.reason(),
-        s.message(), s.resourcesBase64()));
+    return new ContainerRecord(
+        metadata,
+        new Status(
+            State.RUNNING,
+            at,
+            s.finishedAtNanos(),
+            s.exitCode(),
+            s.reason(),
+            s.message(),
+            s.resourcesBase64()));
   }
 
   ContainerRecord exited(long at, int code, String why, String text) {
-    return new ContainerRecord(metadata, new Status(State.EXITED, status.startedAtNanos(), at, code, why, text,
-        status.resourcesBase64()));
+    return new ContainerRecord(
+        metadata,
+        new Status(
+            State.EXITED, status.startedAtNanos(), at, code, why, text, status.resourcesBase64()));
   }
 }

@@ -21,7 +21,10 @@ public final class ContainerRecovery {
   private final RuntimeHandlers handlers;
   private final ContainerRuntime runtime;
 
-  public ContainerRecovery(Containers containers, ContainerExits exits, RuntimeHandlers handlers,
+  public ContainerRecovery(
+      Containers containers,
+      ContainerExits exits,
+      RuntimeHandlers handlers,
       ContainerRuntime runtime) {
     this.containers = containers;
     this.exits = exits;
@@ -46,11 +49,17 @@ public final class ContainerRecovery {
         var state = runtime.state(handlers.ociRuntime(r.metadata().runtimeHandler()), r.id());
         if (state.isEmpty()) {
           exits.lost(c);
-        } else if (state.get().status() == RuncState.Status.RUNNING && r.state().equals(ContainerRecord.State.CREATED)) {
+        } else if (state.get().status() == RuncState.Status.RUNNING
+            && r.state().equals(ContainerRecord.State.CREATED)) {
           containers.save(c, r.started(nowNanos()));
         }
       } catch (IOException | IllegalArgumentException e) {
-        LOG.warning("event=container_recover_failed container=" + r.id() + " error=\"" + e.getMessage() + "\"");
+        LOG.warning(
+            "event=container_recover_failed container="
+                + r.id()
+                + " error=\""
+                + e.getMessage()
+                + "\"");
       }
     }
     LOG.info("event=containers_recovered count=" + loaded.size());

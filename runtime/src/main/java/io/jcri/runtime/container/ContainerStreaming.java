@@ -3,10 +3,10 @@ package io.jcri.runtime.container;
 import io.jcri.runtime.monitor.Attachment;
 import io.jcri.runtime.monitor.ContainerRuntime;
 import io.jcri.runtime.monitor.InteractiveExec;
-import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
+import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.streaming.StreamIo;
 import io.jcri.runtime.streaming.StreamingBackend;
 import io.jcri.runtime.streaming.TerminalSize;
@@ -20,7 +20,10 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The streaming server's view of containers: exec and attach through the monitor, port-forward in the pod netns. */
+/**
+ * The streaming server's view of containers: exec and attach through the monitor, port-forward in
+ * the pod netns.
+ */
 public final class ContainerStreaming implements StreamingBackend {
   private final Containers containers;
   private final Sandboxes sandboxes;
@@ -28,8 +31,12 @@ public final class ContainerStreaming implements StreamingBackend {
   private final RuntimeHandlers handlers;
   private final Layout layout;
 
-  public ContainerStreaming(Containers containers, Sandboxes sandboxes, ContainerRuntime monitor,
-      RuntimeHandlers handlers, Layout layout) {
+  public ContainerStreaming(
+      Containers containers,
+      Sandboxes sandboxes,
+      ContainerRuntime monitor,
+      RuntimeHandlers handlers,
+      Layout layout) {
     this.layout = layout;
     this.containers = containers;
     this.sandboxes = sandboxes;
@@ -40,13 +47,20 @@ public final class ContainerStreaming implements StreamingBackend {
   @Override
   public int exec(String containerId, List<String> cmd, boolean tty, StreamIo io) throws Exception {
     Container c = containers.requireRunning(containerId, "Exec");
-    try (InteractiveExec exec = monitor.exec(handlers.ociRuntime(c.record().metadata().runtimeHandler()), c.id(), cmd, tty,
-        io.stdin() != null)) {
+    try (InteractiveExec exec =
+        monitor.exec(
+            handlers.ociRuntime(c.record().metadata().runtimeHandler()),
+            c.id(),
+            cmd,
+            tty,
+            io.stdin() != null)) {
       Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), exec.stdin(), true);
-      Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, exec::resize)) : null;
+      Thread resizes =
+          tty ? Thread.ofVirtual().start(() -> forwardResizes(io, exec::resize)) : null;
       Thread out = copyOutput(exec.stdout(), io.stdout(), exec);
       Thread err = copyOutput(exec.stderr(), io.stderr(), exec);
-      // wait here, not in a read of the process's pipe (which an interrupt does not end), so a client
+      // wait here, not in a read of the process's pipe (which an interrupt does not end), so a
+      // client
       // that disconnects interrupts this wait and the process is killed on the way out
       int code = exec.waitFor();
       out.join();
@@ -61,10 +75,15 @@ public final class ContainerStreaming implements StreamingBackend {
     Container c = containers.requireRunning(containerId, "Attach");
     try (Attachment attachment = monitor.attach(c.id(), layout.containerBundle(c.id()))) {
       // the client's EOF reaches conmon, which closes the container's stdin only for stdin_once
-      Thread in = io.stdin() == null ? null : copyInBackground(io.stdin(), attachment.stdin(), true);
-      Thread resizes = tty ? Thread.ofVirtual().start(() -> forwardResizes(io, attachment::resize)) : null;
-      Thread err = io.stderr() == null ? null : copyInBackground(attachment.stderr(), io.stderr(), false);
-      attachment.stdout().transferTo(io.stdout() != null ? io.stdout() : OutputStream.nullOutputStream());
+      Thread in =
+          io.stdin() == null ? null : copyInBackground(io.stdin(), attachment.stdin(), true);
+      Thread resizes =
+          tty ? Thread.ofVirtual().start(() -> forwardResizes(io, attachment::resize)) : null;
+      Thread err =
+          io.stderr() == null ? null : copyInBackground(attachment.stderr(), io.stderr(), false);
+      attachment
+          .stdout()
+          .transferTo(io.stdout() != null ? io.stdout() : OutputStream.nullOutputStream());
       if (err != null) {
         err.join();
       }
@@ -73,21 +92,27 @@ public final class ContainerStreaming implements StreamingBackend {
   }
 
   @Override
-  public void portForward(String sandboxId, int port, InputStream fromClient, OutputStream toClient) throws Exception {
+  public void portForward(String sandboxId, int port, InputStream fromClient, OutputStream toClient)
+      throws Exception {
     Sandbox sandbox = sandboxes.require(sandboxId);
     String netns = sandbox.record().metadata().netnsPath();
     // a socket belongs to the netns it was created in, so only the connect needs the pod's netns
-    Socket socket = netns.isEmpty() ? connect(port)
-        : Namespaces.runIn(Path.of(netns), LibC.CLONE_NEWNET, () -> connect(port));
+    Socket socket =
+        netns.isEmpty()
+            ? connect(port)
+            : Namespaces.runIn(Path.of(netns), LibC.CLONE_NEWNET, () -> connect(port));
     try (socket) {
-      Thread up = Thread.ofVirtual().start(() -> {
-        try {
-          fromClient.transferTo(socket.getOutputStream());
-          socket.shutdownOutput();
-        } catch (IOException ignored) {
-          // the pod side closed first; the download direction ends the session
-        }
-      });
+      Thread up =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      fromClient.transferTo(socket.getOutputStream());
+                      socket.shutdownOutput();
+                    } catch (IOException ignored) {
+                      // the pod side closed first; the download direction ends the session
+                    }
+                  });
       socket.getInputStream().transferTo(toClient);
       up.interrupt();
     }
@@ -114,34 +139,41 @@ public final class ContainerStreaming implements StreamingBackend {
     }
   }
 
-  /** Copies the process's output to the client; a client that cannot take it any more ends the process. */
+  /**
+   * Copies the process's output to the client; a client that cannot take it any more ends the
+   * process.
+   */
   private static Thread copyOutput(InputStream from, OutputStream to, InteractiveExec exec) {
-    return Thread.ofVirtual().start(() -> {
-      try {
-        from.transferTo(to != null ? to : OutputStream.nullOutputStream());
-      } catch (IOException e) {
-        exec.kill();
-      }
-    });
+    return Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                from.transferTo(to != null ? to : OutputStream.nullOutputStream());
+              } catch (IOException e) {
+                exec.kill();
+              }
+            });
   }
 
   private static Thread copyInBackground(InputStream from, OutputStream to, boolean closeAtEnd) {
-    return Thread.ofVirtual().start(() -> {
-      try {
-        from.transferTo(to);
-        to.flush();
-      } catch (IOException ignored) {
-        // either side went away; the main direction decides when the session ends
-      } finally {
-        if (closeAtEnd) {
-          try {
-            to.close();
-          } catch (IOException ignored) {
-            // already closed
-          }
-        }
-      }
-    });
+    return Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                from.transferTo(to);
+                to.flush();
+              } catch (IOException ignored) {
+                // either side went away; the main direction decides when the session ends
+              } finally {
+                if (closeAtEnd) {
+                  try {
+                    to.close();
+                  } catch (IOException ignored) {
+                    // already closed
+                  }
+                }
+              }
+            });
   }
 
   private static void interrupt(Thread... threads) {

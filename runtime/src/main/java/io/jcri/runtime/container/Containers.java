@@ -19,8 +19,13 @@ public final class Containers extends Registry<Container, ContainerRecord> {
   public Container requireRunning(String id, String what) {
     Container c = require(id);
     if (!c.running()) {
-      throw Failure.precondition(what + ": container " + c.id() + " is not running (state "
-          + c.record().state().name().toLowerCase() + ")");
+      throw Failure.precondition(
+          what
+              + ": container "
+              + c.id()
+              + " is not running (state "
+              + c.record().state().name().toLowerCase()
+              + ")");
     }
     return c;
   }
@@ -29,9 +34,15 @@ public final class Containers extends Registry<Container, ContainerRecord> {
     return all().stream().filter(c -> c.record().metadata().sandboxId().equals(sandboxId)).toList();
   }
 
-  /** Whether any container was created from the image or mounts it as a volume (RemoveImage refuses then). */
+  /**
+   * Whether any container was created from the image or mounts it as a volume (RemoveImage refuses
+   * then).
+   */
   public boolean usesImage(String imageId) {
-    return all().stream().anyMatch(c -> c.record().metadata().imageId().equals(imageId)
-        || c.record().metadata().volumeImageIds().contains(imageId));
+    return all().stream()
+        .anyMatch(
+            c ->
+                c.record().metadata().imageId().equals(imageId)
+                    || c.record().metadata().volumeImageIds().contains(imageId));
   }
 }

@@ -6,13 +6,18 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Container and sandbox lifecycle changes, fanned out to GetContainerEvents subscribers
- * (kubelet's evented PLEG). Publishing never blocks on a subscriber.
+ * Container and sandbox lifecycle changes, fanned out to GetContainerEvents subscribers (kubelet's
+ * evented PLEG). Publishing never blocks on a subscriber.
  */
 public final class LifecycleEvents {
   private static final Logger LOG = Logger.getLogger(LifecycleEvents.class.getName());
 
-  public enum Kind { CREATED, STARTED, STOPPED, DELETED }
+  public enum Kind {
+    CREATED,
+    STARTED,
+    STOPPED,
+    DELETED
+  }
 
   /** containerId is the sandbox ID for a sandbox's own events. */
   public record Event(String containerId, String sandboxId, Kind kind, long atNanos) {}
@@ -30,7 +35,9 @@ public final class LifecycleEvents {
     }
   }
 
-  /** Publishes a change that happens now; containerId is the sandbox ID for a sandbox's own events. */
+  /**
+   * Publishes a change that happens now; containerId is the sandbox ID for a sandbox's own events.
+   */
   public void publish(String containerId, String sandboxId, Kind kind) {
     publish(new Event(containerId, sandboxId, kind, io.jcri.sys.Timestamps.nowNanos()));
   }

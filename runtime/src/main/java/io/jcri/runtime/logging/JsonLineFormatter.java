@@ -13,7 +13,10 @@ import java.util.Set;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 
-/** log_format = "json": one JSON object per event with the text line's fields (time, level, component, pairs). */
+/**
+ * log_format = "json": one JSON object per event with the text line's fields (time, level,
+ * component, pairs).
+ */
 public final class JsonLineFormatter extends Formatter {
   private static final JsonFactory JSON = new JsonFactory();
 

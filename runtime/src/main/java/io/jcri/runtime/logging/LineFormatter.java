@@ -7,15 +7,23 @@ import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
-/** log_format = "text": one line per event: time, level, component, then the event's key=value pairs. */
+/**
+ * log_format = "text": one line per event: time, level, component, then the event's key=value
+ * pairs.
+ */
 public final class LineFormatter extends Formatter {
   @Override
   public String format(LogRecord r) {
-    StringBuilder line = new StringBuilder(160)
-        .append(Instant.ofEpochMilli(r.getMillis())).append(' ')
-        .append(levelName(r.getLevel())).append(' ')
-        .append(component(r)).append(' ')
-        .append(formatMessage(r)).append('\n');
+    StringBuilder line =
+        new StringBuilder(160)
+            .append(Instant.ofEpochMilli(r.getMillis()))
+            .append(' ')
+            .append(levelName(r.getLevel()))
+            .append(' ')
+            .append(component(r))
+            .append(' ')
+            .append(formatMessage(r))
+            .append('\n');
     if (r.getThrown() != null) {
       StringWriter sw = new StringWriter();
       r.getThrown().printStackTrace(new PrintWriter(sw));

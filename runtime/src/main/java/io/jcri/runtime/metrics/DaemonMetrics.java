@@ -15,47 +15,100 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * jcrid's Prometheus metrics: the registry and every metric in it, fed by the listeners the
- * image store, the CNI manager and the container monitor call (so those need no Prometheus
- * library). Served by {@link MetricsEndpoint}; the names are listed in the README.
+ * jcrid's Prometheus metrics: the registry and every metric in it, fed by the listeners the image
+ * store, the CNI manager and the container monitor call (so those need no Prometheus library).
+ * Served by {@link MetricsEndpoint}; the names are listed in the README.
  */
 public final class DaemonMetrics implements PullListener, PluginListener, MonitorListener {
-  private static final double[] EXEC_BUCKETS = {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60};
+  private static final double[] EXEC_BUCKETS = {
+    .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60
+  };
   private static final double[] PULL_BUCKETS = {.1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Histogram rpcSeconds = Histogram.builder().name("jcri_grpc_request_duration_seconds")
-      .help("CRI RPC latency by method").labelNames("method").classicOnly().classicUpperBounds(EXEC_BUCKETS)
-      .register(registry);
-  private final Counter rpcs = Counter.builder().name("jcri_grpc_requests_total")
-      .help("CRI RPCs answered, by method and gRPC status code (errors are the codes other than OK)")
-      .labelNames("method", "code").register(registry);
-  private final Counter pulls = Counter.builder().name("jcri_image_pulls_total")
-      .help("Image pulls finished successfully, by registry host").labelNames("registry").register(registry);
-  private final Counter pullFailures = Counter.builder().name("jcri_image_pull_failures_total")
-      .help("Image pulls that failed, by registry host and reason").labelNames("registry", "reason").register(registry);
-  private final Counter pullBytes = Counter.builder().name("jcri_image_pull_bytes_total")
-      .help("Bytes of the images pulled (config and compressed layers), by registry host; rate() of it is the "
-          + "pull throughput").labelNames("registry").register(registry);
-  private final Histogram pullSeconds = Histogram.builder().name("jcri_image_pull_duration_seconds")
-      .help("Image pull duration, successful or not, by registry host").labelNames("registry").classicOnly()
-      .classicUpperBounds(PULL_BUCKETS).register(registry);
-  private final Gauge pullsInFlight = Gauge.builder().name("jcri_image_pulls_in_flight")
-      .help("Image pulls running now, by registry host").labelNames("registry").register(registry);
-  private final Histogram cniSeconds = Histogram.builder().name("jcri_cni_plugin_duration_seconds")
-      .help("CNI plugin exec latency by plugin and command").labelNames("plugin", "command").classicOnly()
-      .classicUpperBounds(EXEC_BUCKETS).register(registry);
-  private final Counter cniFailures = Counter.builder().name("jcri_cni_plugin_failures_total")
-      .help("CNI plugin execs that failed, by plugin and command").labelNames("plugin", "command")
-      .register(registry);
-  private final Histogram ociSeconds = Histogram.builder().name("jcri_oci_runtime_duration_seconds")
-      .help("OCI runtime call latency by runtime handler and operation (create runs through conmon)")
-      .labelNames("runtime", "operation").classicOnly().classicUpperBounds(EXEC_BUCKETS).register(registry);
-  private final Counter ociFailures = Counter.builder().name("jcri_oci_runtime_failures_total")
-      .help("OCI runtime calls that failed, by runtime handler and operation").labelNames("runtime", "operation")
-      .register(registry);
-  private final Counter ooms = Counter.builder().name("jcri_container_oom_events_total")
-      .help("Containers whose exit the kernel's OOM killer caused").register(registry);
+  private final Histogram rpcSeconds =
+      Histogram.builder()
+          .name("jcri_grpc_request_duration_seconds")
+          .help("CRI RPC latency by method")
+          .labelNames("method")
+          .classicOnly()
+          .classicUpperBounds(EXEC_BUCKETS)
+          .register(registry);
+  private final Counter rpcs =
+      Counter.builder()
+          .name("jcri_grpc_requests_total")
+          .help(
+              "CRI RPCs answered, by method and gRPC status code (errors are the codes other than OK)")
+          .labelNames("method", "code")
+          .register(registry);
+  private final Counter pulls =
+      Counter.builder()
+          .name("jcri_image_pulls_total")
+          .help("Image pulls finished successfully, by registry host")
+          .labelNames("registry")
+          .register(registry);
+  private final Counter pullFailures =
+      Counter.builder()
+          .name("jcri_image_pull_failures_total")
+          .help("Image pulls that failed, by registry host and reason")
+          .labelNames("registry", "reason")
+          .register(registry);
+  private final Counter pullBytes =
+      Counter.builder()
+          .name("jcri_image_pull_bytes_total")
+          .help(
+              "Bytes of the images pulled (config and compressed layers), by registry host; rate() of it is the "
+                  + "pull throughput")
+          .labelNames("registry")
+          .register(registry);
+  private final Histogram pullSeconds =
+      Histogram.builder()
+          .name("jcri_image_pull_duration_seconds")
+          .help("Image pull duration, successful or not, by registry host")
+          .labelNames("registry")
+          .classicOnly()
+          .classicUpperBounds(PULL_BUCKETS)
+          .register(registry);
+  private final Gauge pullsInFlight =
+      Gauge.builder()
+          .name("jcri_image_pulls_in_flight")
+          .help("Image pulls running now, by registry host")
+          .labelNames("registry")
+          .register(registry);
+  private final Histogram cniSeconds =
+      Histogram.builder()
+          .name("jcri_cni_plugin_duration_seconds")
+          .help("CNI plugin exec latency by plugin and command")
+          .labelNames("plugin", "command")
+          .classicOnly()
+          .classicUpperBounds(EXEC_BUCKETS)
+          .register(registry);
+  private final Counter cniFailures =
+      Counter.builder()
+          .name("jcri_cni_plugin_failures_total")
+          .help("CNI plugin execs that failed, by plugin and command")
+          .labelNames("plugin", "command")
+          .register(registry);
+  private final Histogram ociSeconds =
+      Histogram.builder()
+          .name("jcri_oci_runtime_duration_seconds")
+          .help(
+              "OCI runtime call latency by runtime handler and operation (create runs through conmon)")
+          .labelNames("runtime", "operation")
+          .classicOnly()
+          .classicUpperBounds(EXEC_BUCKETS)
+          .register(registry);
+  private final Counter ociFailures =
+      Counter.builder()
+          .name("jcri_oci_runtime_failures_total")
+          .help("OCI runtime calls that failed, by runtime handler and operation")
+          .labelNames("runtime", "operation")
+          .register(registry);
+  private final Counter ooms =
+      Counter.builder()
+          .name("jcri_container_oom_events_total")
+          .help("Containers whose exit the kernel's OOM killer caused")
+          .register(registry);
 
   public DaemonMetrics() {
     JvmMetrics.builder().register(registry);
@@ -66,25 +119,62 @@ public final class DaemonMetrics implements PullListener, PluginListener, Monito
   }
 
   /** Gauges of pod sandboxes and containers by state, read from the suppliers at each scrape. */
-  public void countObjects(Supplier<Map<String, Long>> podsByState, Supplier<Map<String, Long>> containersByState) {
-    GaugeWithCallback.builder().name("jcri_pod_sandboxes").help("Pod sandboxes by state (ready, notready)")
-        .labelNames("state").callback(cb -> podsByState.get().forEach((state, n) -> cb.call(n, state)))
+  public void countObjects(
+      Supplier<Map<String, Long>> podsByState, Supplier<Map<String, Long>> containersByState) {
+    GaugeWithCallback.builder()
+        .name("jcri_pod_sandboxes")
+        .help("Pod sandboxes by state (ready, notready)")
+        .labelNames("state")
+        .callback(cb -> podsByState.get().forEach((state, n) -> cb.call(n, state)))
         .register(registry);
-    GaugeWithCallback.builder().name("jcri_containers").help("Containers by state (created, running, exited)")
-        .labelNames("state").callback(cb -> containersByState.get().forEach((state, n) -> cb.call(n, state)))
+    GaugeWithCallback.builder()
+        .name("jcri_containers")
+        .help("Containers by state (created, running, exited)")
+        .labelNames("state")
+        .callback(cb -> containersByState.get().forEach((state, n) -> cb.call(n, state)))
         .register(registry);
   }
 
   /** Per-layer gauges of the pulls in flight (gone when the pull ends), read at each scrape. */
   public void countPullProgress(Supplier<List<PullProgress.Pull>> inFlight) {
-    GaugeWithCallback.builder().name("jcri_image_pull_layer_received_bytes")
+    GaugeWithCallback.builder()
+        .name("jcri_image_pull_layer_received_bytes")
         .help("Compressed bytes of a layer received so far, per pull in flight")
-        .labelNames("registry", "image", "layer").callback(cb -> inFlight.get().forEach(p -> p.layers().forEach(
-            l -> cb.call(l.doneBytes(), p.registry(), p.reference(), l.digest())))).register(registry);
-    GaugeWithCallback.builder().name("jcri_image_pull_layer_size_bytes")
+        .labelNames("registry", "image", "layer")
+        .callback(
+            cb ->
+                inFlight
+                    .get()
+                    .forEach(
+                        p ->
+                            p.layers()
+                                .forEach(
+                                    l ->
+                                        cb.call(
+                                            l.doneBytes(),
+                                            p.registry(),
+                                            p.reference(),
+                                            l.digest()))))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("jcri_image_pull_layer_size_bytes")
         .help("Compressed size of a layer, per pull in flight")
-        .labelNames("registry", "image", "layer").callback(cb -> inFlight.get().forEach(p -> p.layers().forEach(
-            l -> cb.call(l.totalBytes(), p.registry(), p.reference(), l.digest())))).register(registry);
+        .labelNames("registry", "image", "layer")
+        .callback(
+            cb ->
+                inFlight
+                    .get()
+                    .forEach(
+                        p ->
+                            p.layers()
+                                .forEach(
+                                    l ->
+                                        cb.call(
+                                            l.totalBytes(),
+                                            p.registry(),
+                                            p.reference(),
+                                            l.digest()))))
+        .register(registry);
   }
 
   /** One answered RPC. */

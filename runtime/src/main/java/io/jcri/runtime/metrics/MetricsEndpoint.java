@@ -23,20 +23,34 @@ public final class MetricsEndpoint implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** Serves as settings say: started when enabled, stopped when not, rebound when the address changed. */
+  /**
+   * Serves as settings say: started when enabled, stopped when not, rebound when the address
+   * changed.
+   */
   public synchronized void apply(JcriConfig.Metrics settings) {
     close();
     if (!settings.enabled()) {
       return;
     }
     try {
-      server = HTTPServer.builder().inetAddress(InetAddress.getByName(settings.address())).port(settings.port())
-          .registry(registry).executorService(Executors.newVirtualThreadPerTaskExecutor()).buildAndStart();
+      server =
+          HTTPServer.builder()
+              .inetAddress(InetAddress.getByName(settings.address()))
+              .port(settings.port())
+              .registry(registry)
+              .executorService(Executors.newVirtualThreadPerTaskExecutor())
+              .buildAndStart();
     } catch (IOException e) {
-      throw new UncheckedIOException("metrics endpoint " + settings.address() + ":" + settings.port() + ": "
-          + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "metrics endpoint " + settings.address() + ":" + settings.port() + ": " + e.getMessage(),
+          e);
     }
-    LOG.info("event=metrics_serving address=" + settings.address() + " port=" + server.getPort() + " path=/metrics");
+    LOG.info(
+        "event=metrics_serving address="
+            + settings.address()
+            + " port="
+            + server.getPort()
+            + " path=/metrics");
   }
 
   /** The bound port (useful with port 0), or -1 when not serving. */

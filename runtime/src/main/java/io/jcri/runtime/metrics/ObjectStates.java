@@ -8,7 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Pod sandboxes and containers counted by state, every state present (zero included), for the gauges. */
+/**
+ * Pod sandboxes and containers counted by state, every state present (zero included), for the
+ * gauges.
+ */
 public final class ObjectStates {
   private ObjectStates() {}
 

@@ -12,9 +12,9 @@ import java.util.Arrays;
 import java.util.logging.Logger;
 
 /**
- * A connection to a running container's stdio through conmon's attach socket. Detaching
- * ({@link #close}) leaves the container running. Closing {@link #stdin()} closes the container's
- * stdin only when it was created with stdin_once; otherwise conmon keeps it open for the next client.
+ * A connection to a running container's stdio through conmon's attach socket. Detaching ({@link
+ * #close}) leaves the container running. Closing {@link #stdin()} closes the container's stdin only
+ * when it was created with stdin_once; otherwise conmon keeps it open for the next client.
  */
 public final class Attachment implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Attachment.class.getName());
@@ -35,27 +35,37 @@ public final class Attachment implements AutoCloseable {
     this.bundle = bundle;
     this.socket = socket;
     this.stdin = socket.output(() -> shutdown(LibC.SHUT_WR));
-    socket.pump("attach-" + id, this::demultiplex, () -> {
-      stdout.end();
-      stderr.end();
-    });
+    socket.pump(
+        "attach-" + id,
+        this::demultiplex,
+        () -> {
+          stdout.end();
+          stderr.end();
+        });
   }
 
   static Attachment connect(String id, Path socketPath, Path bundle) throws MonitorException {
     if (socketPath.toString().getBytes(StandardCharsets.UTF_8).length <= SUN_PATH_MAX) {
       return connect(id, socketPath.toString(), socketPath, bundle);
     }
-    // a path longer than sun_path (a deep state dir) is reached through a descriptor of its directory,
+    // a path longer than sun_path (a deep state dir) is reached through a descriptor of its
+    // directory,
     // as conmon itself binds it
     int dir;
     try {
       dir = LibC.INSTANCE.open(socketPath.getParent().toString(), LibC.O_PATH | LibC.O_CLOEXEC);
     } catch (LastErrorException e) {
-      throw new MonitorException("attach to container " + id + ": open " + socketPath.getParent() + ": errno "
-          + e.getErrorCode());
+      throw new MonitorException(
+          "attach to container "
+              + id
+              + ": open "
+              + socketPath.getParent()
+              + ": errno "
+              + e.getErrorCode());
     }
     try {
-      return connect(id, "/proc/self/fd/" + dir + "/" + socketPath.getFileName(), socketPath, bundle);
+      return connect(
+          id, "/proc/self/fd/" + dir + "/" + socketPath.getFileName(), socketPath, bundle);
     } finally {
       FdIo.closeQuietly(dir);
     }
@@ -77,8 +87,14 @@ public final class Attachment implements AutoCloseable {
       LibC.INSTANCE.connect(fd, address, 2 + path.length + 1);
     } catch (LastErrorException e) {
       FdIo.closeQuietly(fd);
-      throw new MonitorException("attach to container " + id + " at " + socketPath + ": errno " + e.getErrorCode()
-          + " (is its conmon running?)");
+      throw new MonitorException(
+          "attach to container "
+              + id
+              + " at "
+              + socketPath
+              + ": errno "
+              + e.getErrorCode()
+              + " (is its conmon running?)");
     }
     LOG.fine("event=attached container=" + id);
     return new Attachment(id, bundle, new FdIo.Descriptor(fd, true));

@@ -27,9 +27,10 @@ final class ConmonCtl {
       // non-blocking: with no conmon reading, open fails (ENXIO) instead of waiting forever
       fd = LibC.INSTANCE.open(fifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
     } catch (LastErrorException e) {
-      throw new MonitorException(e.getErrorCode() == LibC.ENXIO || e.getErrorCode() == 2
-          ? "conmon is not running for bundle " + bundle
-          : "open " + fifo + ": errno " + e.getErrorCode());
+      throw new MonitorException(
+          e.getErrorCode() == LibC.ENXIO || e.getErrorCode() == 2
+              ? "conmon is not running for bundle " + bundle
+              : "open " + fifo + ": errno " + e.getErrorCode());
     }
     try {
       byte[] bytes = line.getBytes(StandardCharsets.US_ASCII);

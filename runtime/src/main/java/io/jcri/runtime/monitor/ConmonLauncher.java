@@ -27,12 +27,12 @@ import java.util.logging.Logger;
 
 /**
  * Launches one conmon per container, which runs {@code <runtime> create}, then holds the
- * container's stdio, writes the CRI log, serves the attach socket and ctl fifo and writes the
- * exit code — so containers and their logs outlive a jcrid restart. Also owns conmon's files.
+ * container's stdio, writes the CRI log, serves the attach socket and ctl fifo and writes the exit
+ * code — so containers and their logs outlive a jcrid restart. Also owns conmon's files.
  *
- * <p>Files: {@code <persistDir>/<id>/} holds conmon's pid file, its early stderr ({@code conmon.log}),
- * its exit/oom markers and exec pid files; {@code <attachDir>/<id>} is conmon's link to the bundle
- * (keeping the attach socket path short); {@code <exitDir>/<id>} holds the exit code.
+ * <p>Files: {@code <persistDir>/<id>/} holds conmon's pid file, its early stderr ({@code
+ * conmon.log}), its exit/oom markers and exec pid files; {@code <attachDir>/<id>} is conmon's link
+ * to the bundle (keeping the attach socket path short); {@code <exitDir>/<id>} holds the exit code.
  * Container ids must not contain '.', which marks conmon's temporary exit files.
  */
 final class ConmonLauncher {
@@ -46,7 +46,10 @@ final class ConmonLauncher {
    */
   private static final String SYNC_PIPE_LAUNCHER = "exec 3>\"$1\" || exit 1; shift; exec \"$@\"";
 
-  /** conmon did not report within the timeout; it has been killed, the runtime's container may remain. */
+  /**
+   * conmon did not report within the timeout; it has been killed, the runtime's container may
+   * remain.
+   */
   static final class TimedOut extends MonitorException {
     TimedOut(String message) {
       super(message);
@@ -69,8 +72,16 @@ final class ConmonLauncher {
    * Starts conmon, which runs {@code <runtime> create} for the bundle (config.json written), and
    * returns once the container is CREATED. logPath receives the CRI log (kubelet format).
    */
-  CreatedContainer create(OciRuntime rt, String id, Path bundle, Path logPath, boolean stdin,
-      boolean stdinOnce, boolean tty, Duration timeout) throws MonitorException {
+  CreatedContainer create(
+      OciRuntime rt,
+      String id,
+      Path bundle,
+      Path logPath,
+      boolean stdin,
+      boolean stdinOnce,
+      boolean tty,
+      Duration timeout)
+      throws MonitorException {
     Path dir = persistDir.resolve(id);
     Path sync = dir.resolve("sync");
     try {
@@ -78,7 +89,8 @@ final class ConmonLauncher {
       Files.createDirectories(exitDir);
       Files.createDirectories(attachDir);
       Files.createDirectories(logPath.toAbsolutePath().getParent());
-      for (Path stale : List.of(exitDir.resolve(id), dir.resolve("exit"), dir.resolve("oom"), sync)) {
+      for (Path stale :
+          List.of(exitDir.resolve(id), dir.resolve("exit"), dir.resolve("oom"), sync)) {
         Files.deleteIfExists(stale);
       }
       LibC.INSTANCE.mkfifo(sync.toString(), 0600);
@@ -86,20 +98,45 @@ final class ConmonLauncher {
       throw new MonitorException("preparing conmon files for " + id + ": " + e.getMessage(), e);
     }
 
-    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", SYNC_PIPE_LAUNCHER, "conmon-launcher",
-        sync.toString(), conmon.toString(),
-        "--api-version", "1",
-        "-c", id, "-u", id, "-n", id,
-        "-r", rt.binary().toString(),
-        "--runtime-arg", "--root", "--runtime-arg", rt.root().toString(),
-        "-b", bundle.toString(),
-        "-p", bundle.resolve("pidfile").toString(),
-        "-P", dir.resolve("conmon.pid").toString(),
-        "-l", "k8s-file:" + logPath,
-        "--exit-dir", exitDir.toString(),
-        "--socket-dir-path", attachDir.toString(),
-        "--persist-dir", dir.toString(),
-        "--log-level", "info"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "/bin/sh",
+                "-c",
+                SYNC_PIPE_LAUNCHER,
+                "conmon-launcher",
+                sync.toString(),
+                conmon.toString(),
+                "--api-version",
+                "1",
+                "-c",
+                id,
+                "-u",
+                id,
+                "-n",
+                id,
+                "-r",
+                rt.binary().toString(),
+                "--runtime-arg",
+                "--root",
+                "--runtime-arg",
+                rt.root().toString(),
+                "-b",
+                bundle.toString(),
+                "-p",
+                bundle.resolve("pidfile").toString(),
+                "-P",
+                dir.resolve("conmon.pid").toString(),
+                "-l",
+                "k8s-file:" + logPath,
+                "--exit-dir",
+                exitDir.toString(),
+                "--socket-dir-path",
+                attachDir.toString(),
+                "--persist-dir",
+                dir.toString(),
+                "--log-level",
+                "info"));
     if (stdin) {
       argv.add("--stdin");
       if (!stdinOnce) {
@@ -111,8 +148,12 @@ final class ConmonLauncher {
     }
     Redirect conmonLog = Redirect.appendTo(dir.resolve("conmon.log").toFile());
     // conmon's cwd is its persist dir: it drops an "oom" marker into its cwd
-    ProcessBuilder builder = new ProcessBuilder(argv).directory(dir.toFile())
-        .redirectInput(Redirect.from(new File("/dev/null"))).redirectOutput(conmonLog).redirectError(conmonLog);
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .directory(dir.toFile())
+            .redirectInput(Redirect.from(new File("/dev/null")))
+            .redirectOutput(conmonLog)
+            .redirectError(conmonLog);
     builder.environment().put("_OCI_SYNCPIPE", "3");
 
     CompletableFuture<String> reply = readFirstLine(sync);
@@ -123,7 +164,8 @@ final class ConmonLauncher {
     } catch (TimeoutException e) {
       unblockFifo(sync);
       killConmon(id);
-      throw new TimedOut("container " + id + " was not created within " + timeout.toMillis() + " ms");
+      throw new TimedOut(
+          "container " + id + " was not created within " + timeout.toMillis() + " ms");
     } catch (IOException | ExecutionException e) {
       unblockFifo(sync);
       throw new MonitorException("starting conmon for " + id + ": " + e.getMessage(), e);
@@ -137,7 +179,8 @@ final class ConmonLauncher {
     return createdFrom(rt, id, line);
   }
 
-  private CreatedContainer createdFrom(OciRuntime rt, String id, String line) throws MonitorException {
+  private CreatedContainer createdFrom(OciRuntime rt, String id, String line)
+      throws MonitorException {
     int pid = -1;
     String message = null;
     if (line != null) {
@@ -153,13 +196,26 @@ final class ConmonLauncher {
       if (message == null) {
         message = "conmon exited without reporting a pid: " + conmonLog(id);
       }
-      LOG.warning("event=container_create_failed id=" + id + " runtime=" + rt.handler() + " error="
-          + message.strip().replace('\n', ' '));
+      LOG.warning(
+          "event=container_create_failed id="
+              + id
+              + " runtime="
+              + rt.handler()
+              + " error="
+              + message.strip().replace('\n', ' '));
       removeFiles(id);
       throw new MonitorException(rt.handler() + " create " + id + ": " + message.strip());
     }
     int conmonPid = readPid(persistDir.resolve(id).resolve("conmon.pid")).orElse(-1);
-    LOG.info("event=container_created id=" + id + " runtime=" + rt.handler() + " pid=" + pid + " conmon_pid=" + conmonPid);
+    LOG.info(
+        "event=container_created id="
+            + id
+            + " runtime="
+            + rt.handler()
+            + " pid="
+            + pid
+            + " conmon_pid="
+            + conmonPid);
     return new CreatedContainer(id, pid, conmonPid);
   }
 
@@ -176,7 +232,9 @@ final class ConmonLauncher {
     LOG.info("event=container_log_reopened id=" + id);
   }
 
-  /** After the runtime deleted the container: lets its conmon finish, then removes conmon's files. */
+  /**
+   * After the runtime deleted the container: lets its conmon finish, then removes conmon's files.
+   */
   void cleanUp(String id) {
     // conmon writes the exit file as it leaves; let it finish so no stale file reappears
     awaitConmonExit(id);
@@ -184,13 +242,21 @@ final class ConmonLauncher {
   }
 
   private void killConmon(String id) {
-    readPid(persistDir.resolve(id).resolve("conmon.pid")).ifPresent(pid -> {
-      try {
-        Syscalls.kill(pid, LibC.SIGKILL);
-      } catch (IOException e) {
-        LOG.warning("event=conmon_kill_failed id=" + id + " pid=" + pid + " error=" + e.getMessage());
-      }
-    });
+    readPid(persistDir.resolve(id).resolve("conmon.pid"))
+        .ifPresent(
+            pid -> {
+              try {
+                Syscalls.kill(pid, LibC.SIGKILL);
+              } catch (IOException e) {
+                LOG.warning(
+                    "event=conmon_kill_failed id="
+                        + id
+                        + " pid="
+                        + pid
+                        + " error="
+                        + e.getMessage());
+              }
+            });
   }
 
   private void awaitConmonExit(String id) {
@@ -217,7 +283,9 @@ final class ConmonLauncher {
     try {
       String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
       int close = stat.lastIndexOf(')');
-      return stat.contains("(conmon)") && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z';
+      return stat.contains("(conmon)")
+          && close + 2 < stat.length()
+          && stat.charAt(close + 2) != 'Z';
     } catch (IOException e) {
       return false;
     }
@@ -258,21 +326,27 @@ final class ConmonLauncher {
    */
   static CompletableFuture<String> readFirstLine(Path fifo) {
     CompletableFuture<String> line = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().name("conmon-sync").start(() -> {
-      try (BufferedReader reader = new BufferedReader(
-          new InputStreamReader(Files.newInputStream(fifo), StandardCharsets.UTF_8))) {
-        line.complete(reader.readLine());
-      } catch (IOException e) {
-        line.completeExceptionally(e);
-      }
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .name("conmon-sync")
+        .start(
+            () -> {
+              try (BufferedReader reader =
+                  new BufferedReader(
+                      new InputStreamReader(Files.newInputStream(fifo), StandardCharsets.UTF_8))) {
+                line.complete(reader.readLine());
+              } catch (IOException e) {
+                line.completeExceptionally(e);
+              }
+            });
     return line;
   }
 
   /** Releases a reader blocked opening the fifo when no writer will ever come. */
   static void unblockFifo(Path fifo) {
     try {
-      FdIo.closeQuietly(LibC.INSTANCE.open(fifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC));
+      FdIo.closeQuietly(
+          LibC.INSTANCE.open(fifo.toString(), LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC));
     } catch (LastErrorException e) {
       // no reader waiting (ENXIO) or the fifo is gone: nothing to release
     }

@@ -9,9 +9,9 @@ import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 /**
- * The real {@link ContainerRuntime}: conmon launches and watches each container
- * ({@link ConmonLauncher}), the runtime's CLI does the rest ({@link RuncClient}), exits come from
- * conmon's exit files ({@link ExitWatcher}). The one place that runs conmon and the OCI runtime.
+ * The real {@link ContainerRuntime}: conmon launches and watches each container ({@link
+ * ConmonLauncher}), the runtime's CLI does the rest ({@link RuncClient}), exits come from conmon's
+ * exit files ({@link ExitWatcher}). The one place that runs conmon and the OCI runtime.
  */
 public final class ConmonRuntime implements ContainerRuntime {
   private static final Logger LOG = Logger.getLogger(ConmonRuntime.class.getName());
@@ -21,7 +21,10 @@ public final class ConmonRuntime implements ContainerRuntime {
   private final ExitWatcher exits;
   private volatile MonitorListener listener = MonitorListener.NONE;
 
-  /** exitDir receives exit codes, persistDir conmon's per-container files, attachDir its attach links. */
+  /**
+   * exitDir receives exit codes, persistDir conmon's per-container files, attachDir its attach
+   * links.
+   */
   public ConmonRuntime(Path conmonBinary, Path exitDir, Path persistDir, Path attachDir) {
     this.conmon = new ConmonLauncher(conmonBinary, exitDir, persistDir, attachDir);
     this.runc = new RuncClient(persistDir);
@@ -51,15 +54,27 @@ public final class ConmonRuntime implements ContainerRuntime {
   }
 
   @Override
-  public CreatedContainer create(OciRuntime rt, String id, Path bundle, Path logPath, boolean stdin,
-      boolean stdinOnce, boolean tty, Duration timeout) throws MonitorException {
+  public CreatedContainer create(
+      OciRuntime rt,
+      String id,
+      Path bundle,
+      Path logPath,
+      boolean stdin,
+      boolean stdinOnce,
+      boolean tty,
+      Duration timeout)
+      throws MonitorException {
     try {
-      return timed(rt, "create", () -> conmon.create(rt, id, bundle, logPath, stdin, stdinOnce, tty, timeout));
+      return timed(
+          rt,
+          "create",
+          () -> conmon.create(rt, id, bundle, logPath, stdin, stdinOnce, tty, timeout));
     } catch (ConmonLauncher.TimedOut e) {
       try {
         delete(rt, id, true);
       } catch (MonitorException cleanup) {
-        LOG.warning("event=container_create_cleanup_failed id=" + id + " error=" + cleanup.getMessage());
+        LOG.warning(
+            "event=container_create_cleanup_failed id=" + id + " error=" + cleanup.getMessage());
       }
       throw e;
     }
@@ -67,10 +82,13 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void start(OciRuntime rt, String id) throws MonitorException {
-    timed(rt, "start", () -> {
-      runc.start(rt, id);
-      return null;
-    });
+    timed(
+        rt,
+        "start",
+        () -> {
+          runc.start(rt, id);
+          return null;
+        });
   }
 
   @Override
@@ -86,10 +104,13 @@ public final class ConmonRuntime implements ContainerRuntime {
   /** {@code <runtime> delete}, then conmon's files for the container, the exit file included. */
   @Override
   public void delete(OciRuntime rt, String id, boolean force) throws MonitorException {
-    timed(rt, "delete", () -> {
-      runc.delete(rt, id, force);
-      return null;
-    });
+    timed(
+        rt,
+        "delete",
+        () -> {
+          runc.delete(rt, id, force);
+          return null;
+        });
     conmon.cleanUp(id);
     exits.forget(id);
     LOG.info("event=container_deleted id=" + id + " force=" + force);
@@ -97,19 +118,24 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void update(OciRuntime rt, String id, byte[] resourcesJson) throws MonitorException {
-    timed(rt, "update", () -> {
-      runc.update(rt, id, resourcesJson);
-      return null;
-    });
+    timed(
+        rt,
+        "update",
+        () -> {
+          runc.update(rt, id, resourcesJson);
+          return null;
+        });
   }
 
   @Override
-  public ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout) throws MonitorException {
+  public ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout)
+      throws MonitorException {
     return timed(rt, "exec", () -> runc.execSync(rt, id, cmd, timeout));
   }
 
   @Override
-  public InteractiveExec exec(OciRuntime rt, String id, List<String> cmd, boolean tty, boolean stdin)
+  public InteractiveExec exec(
+      OciRuntime rt, String id, List<String> cmd, boolean tty, boolean stdin)
       throws MonitorException {
     return runc.exec(rt, id, cmd, tty, stdin);
   }

@@ -9,13 +9,21 @@ import java.util.function.BiConsumer;
 
 /**
  * What the lifecycle services need from an OCI runtime under a monitor: create, start, signal,
- * delete, update and exec containers, and learn their exits. {@link ConmonRuntime} is the real
- * one (conmon + the runtime's CLI); unit tests run the services over a fake.
+ * delete, update and exec containers, and learn their exits. {@link ConmonRuntime} is the real one
+ * (conmon + the runtime's CLI); unit tests run the services over a fake.
  */
 public interface ContainerRuntime extends AutoCloseable {
   /** Creates the container of a bundle (config.json written); returns once it is CREATED. */
-  CreatedContainer create(OciRuntime rt, String id, Path bundle, Path logPath, boolean stdin, boolean stdinOnce,
-      boolean tty, Duration timeout) throws MonitorException;
+  CreatedContainer create(
+      OciRuntime rt,
+      String id,
+      Path bundle,
+      Path logPath,
+      boolean stdin,
+      boolean stdinOnce,
+      boolean tty,
+      Duration timeout)
+      throws MonitorException;
 
   /** The created container's process begins to run. */
   void start(OciRuntime rt, String id) throws MonitorException;
@@ -26,14 +34,17 @@ public interface ContainerRuntime extends AutoCloseable {
   /** Signals the init process (every process with all); false when there is nothing to signal. */
   boolean kill(OciRuntime rt, String id, int signal, boolean all) throws MonitorException;
 
-  /** Deletes the container (force: kills it first) and every file kept for it; unknown is no error. */
+  /**
+   * Deletes the container (force: kills it first) and every file kept for it; unknown is no error.
+   */
   void delete(OciRuntime rt, String id, boolean force) throws MonitorException;
 
   /** Applies an OCI LinuxResources JSON document to the running container. */
   void update(OciRuntime rt, String id, byte[] resourcesJson) throws MonitorException;
 
   /** Runs cmd in the container and collects its output; killed at the deadline. */
-  ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout) throws MonitorException;
+  ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout)
+      throws MonitorException;
 
   /** Starts cmd in the container with streamed stdio (a terminal with tty). */
   InteractiveExec exec(OciRuntime rt, String id, List<String> cmd, boolean tty, boolean stdin)

@@ -13,14 +13,15 @@ import java.util.stream.Stream;
 
 /**
  * Ends one ExecSync on time. The runtime's exec (run through setsid, so it leads a process group)
- * relays the command's output until every holder of its pipes closed them: a command that leaves
- * a child behind would hold ExecSync, a thread and two pipes. So once the exec'd process exited
- * (and its output had a short drain), or at the deadline, every other process of the group is
- * killed; the runtime then returns the command's own exit status.
+ * relays the command's output until every holder of its pipes closed them: a command that leaves a
+ * child behind would hold ExecSync, a thread and two pipes. So once the exec'd process exited (and
+ * its output had a short drain), or at the deadline, every other process of the group is killed;
+ * the runtime then returns the command's own exit status.
  */
 final class ExecDeadline {
   private static final Logger LOG = Logger.getLogger(ExecDeadline.class.getName());
   private static final Duration POLL = Duration.ofMillis(50);
+
   /** How long output is still read after the exec'd process exited, before its leftovers die. */
   static final Duration DRAIN = Duration.ofMillis(250);
 
@@ -39,7 +40,10 @@ final class ExecDeadline {
     return timedOut;
   }
 
-  /** Watches the exec whose runtime process (and group leader) is pgid; returns when interrupted or done. */
+  /**
+   * Watches the exec whose runtime process (and group leader) is pgid; returns when interrupted or
+   * done.
+   */
   void watch(long pgid) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Optional<Integer> execPid = Optional.empty();
@@ -62,15 +66,16 @@ final class ExecDeadline {
   }
 
   /**
-   * SIGKILL to every process of the runtime's group but the runtime itself, which then reports
-   * the exit, and to the group the exec'd process leads if the runtime made it a session of its own.
+   * SIGKILL to every process of the runtime's group but the runtime itself, which then reports the
+   * exit, and to the group the exec'd process leads if the runtime made it a session of its own.
    */
   private void killFollowers(long pgid, long execPid, String why) {
     int killed = 0;
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path proc : procs.toList()) {
         String name = proc.getFileName().toString();
-        if (name.chars().allMatch(Character::isDigit) && Long.parseLong(name) != pgid
+        if (name.chars().allMatch(Character::isDigit)
+            && Long.parseLong(name) != pgid
             && (groupOf(proc) == pgid || groupOf(proc) == execPid)) {
           killed += Syscalls.kill(Integer.parseInt(name), LibC.SIGKILL) ? 1 : 0;
         }

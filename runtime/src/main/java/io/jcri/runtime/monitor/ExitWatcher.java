@@ -19,8 +19,8 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Reads the exits conmon records (exit directory, oom marker) and delivers each once as it
- * appears: inotify on the exit directory, no runtime polling.
+ * Reads the exits conmon records (exit directory, oom marker) and delivers each once as it appears:
+ * inotify on the exit directory, no runtime polling.
  */
 final class ExitWatcher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ExitWatcher.class.getName());
@@ -41,7 +41,8 @@ final class ExitWatcher implements AutoCloseable {
     try {
       int code = Integer.parseInt(Files.readString(file).trim());
       Instant finished = Files.getLastModifiedTime(file).toInstant();
-      return Optional.of(new Exit(code, finished, Files.exists(persistDir.resolve(id).resolve("oom"))));
+      return Optional.of(
+          new Exit(code, finished, Files.exists(persistDir.resolve(id).resolve("oom"))));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | NumberFormatException e) {
@@ -56,8 +57,8 @@ final class ExitWatcher implements AutoCloseable {
   }
 
   /**
-   * Calls onExit for every exit already recorded, then for each new one as conmon writes it.
-   * Each exit is delivered once.
+   * Calls onExit for every exit already recorded, then for each new one as conmon writes it. Each
+   * exit is delivered once.
    */
   synchronized void watch(BiConsumer<String, Exit> onExit) throws IOException {
     if (exitWatch != null) {
@@ -65,7 +66,8 @@ final class ExitWatcher implements AutoCloseable {
     }
     Files.createDirectories(exitDir);
     WatchService watch = FileSystems.getDefault().newWatchService();
-    exitDir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+    exitDir.register(
+        watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
     exitWatch = watch;
     Thread.ofVirtual().name("exit-watch").start(() -> watchLoop(watch, onExit));
   }
@@ -104,17 +106,25 @@ final class ExitWatcher implements AutoCloseable {
     if (id.contains(".")) {
       return; // conmon's temporary file, renamed into place when complete
     }
-    exitOf(id).ifPresent(exit -> {
-      if (exit.finishedAt().equals(deliveredExits.put(id, exit.finishedAt()))) {
-        return;
-      }
-      LOG.info("event=container_exited id=" + id + " exit_code=" + exit.code() + " oom=" + exit.oomKilled());
-      try {
-        onExit.accept(id, exit);
-      } catch (RuntimeException e) {
-        LOG.warning("event=exit_handler_failed id=" + id + " error=" + e);
-      }
-    });
+    exitOf(id)
+        .ifPresent(
+            exit -> {
+              if (exit.finishedAt().equals(deliveredExits.put(id, exit.finishedAt()))) {
+                return;
+              }
+              LOG.info(
+                  "event=container_exited id="
+                      + id
+                      + " exit_code="
+                      + exit.code()
+                      + " oom="
+                      + exit.oomKilled());
+              try {
+                onExit.accept(id, exit);
+              } catch (RuntimeException e) {
+                LOG.warning("event=exit_handler_failed id=" + id + " error=" + e);
+              }
+            });
   }
 
   @Override

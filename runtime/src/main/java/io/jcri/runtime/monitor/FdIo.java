@@ -41,33 +41,37 @@ final class FdIo {
     }
 
     /**
-     * Starts a platform thread reading until end of input or an error (EIO: a pty whose slave
-     * side closed); each chunk goes to sink, then onEnd runs and the descriptor is closed.
+     * Starts a platform thread reading until end of input or an error (EIO: a pty whose slave side
+     * closed); each chunk goes to sink, then onEnd runs and the descriptor is closed.
      */
     void pump(String name, Consumer<byte[]> sink, Runnable onEnd) {
-      Thread.ofPlatform().daemon().name(name).start(() -> {
-        byte[] buf = new byte[READ_BUFFER];
-        try {
-          while (true) {
-            long n;
-            try {
-              n = LibC.INSTANCE.read(fd, buf, buf.length);
-            } catch (LastErrorException e) {
-              if (e.getErrorCode() == LibC.EINTR) {
-                continue;
-              }
-              return;
-            }
-            if (n <= 0) {
-              return;
-            }
-            sink.accept(Arrays.copyOf(buf, (int) n));
-          }
-        } finally {
-          onEnd.run();
-          close();
-        }
-      });
+      Thread.ofPlatform()
+          .daemon()
+          .name(name)
+          .start(
+              () -> {
+                byte[] buf = new byte[READ_BUFFER];
+                try {
+                  while (true) {
+                    long n;
+                    try {
+                      n = LibC.INSTANCE.read(fd, buf, buf.length);
+                    } catch (LastErrorException e) {
+                      if (e.getErrorCode() == LibC.EINTR) {
+                        continue;
+                      }
+                      return;
+                    }
+                    if (n <= 0) {
+                      return;
+                    }
+                    sink.accept(Arrays.copyOf(buf, (int) n));
+                  }
+                } finally {
+                  onEnd.run();
+                  close();
+                }
+              });
     }
 
     /** Writes all of data; on a SOCK_SEQPACKET socket in messages conmon reads whole. */
@@ -80,8 +84,10 @@ final class FdIo {
       while (done < len) {
         byte[] chunk = Arrays.copyOfRange(data, off + done, off + Math.min(len, done + maxChunk));
         try {
-          long n = socket ? LibC.INSTANCE.send(fd, chunk, chunk.length, LibC.MSG_NOSIGNAL)
-              : LibC.INSTANCE.write(fd, chunk, chunk.length);
+          long n =
+              socket
+                  ? LibC.INSTANCE.send(fd, chunk, chunk.length, LibC.MSG_NOSIGNAL)
+                  : LibC.INSTANCE.write(fd, chunk, chunk.length);
           done += (int) n;
         } catch (LastErrorException e) {
           if (e.getErrorCode() != LibC.EINTR) {
@@ -136,7 +142,10 @@ final class FdIo {
     }
   }
 
-  /** A stream the pumping thread feeds with {@link ChunkInput#put}: it waits while the reader is 4 MiB behind. */
+  /**
+   * A stream the pumping thread feeds with {@link ChunkInput#put}: it waits while the reader is 4
+   * MiB behind.
+   */
   static ChunkInput chunks() {
     return new ChunkInput(CHUNKS_HIGH_WATER, ChunkInput.Backpressure.NONE);
   }

@@ -35,7 +35,9 @@ final class Pty {
       while (len < name.length && name[len] != 0) {
         len++;
       }
-      return new Pty(new FdIo.Descriptor(fd, false), Path.of(new String(name, 0, len, StandardCharsets.US_ASCII)));
+      return new Pty(
+          new FdIo.Descriptor(fd, false),
+          Path.of(new String(name, 0, len, StandardCharsets.US_ASCII)));
     } catch (LastErrorException e) {
       FdIo.closeQuietly(fd);
       throw new MonitorException("allocating a pty: errno " + e.getErrorCode());
@@ -50,7 +52,9 @@ final class Pty {
     return slave;
   }
 
-  /** Sets the window size; the kernel signals SIGWINCH to the terminal's foreground process group. */
+  /**
+   * Sets the window size; the kernel signals SIGWINCH to the terminal's foreground process group.
+   */
   void resize(int cols, int rows) throws IOException {
     short[] winsize = {(short) rows, (short) cols, 0, 0};
     try {

@@ -2,9 +2,7 @@ package io.jcri.runtime.monitor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jcri.sys.LibC;
 import io.jcri.sys.Command;
-import io.jcri.sys.Syscalls;
 import java.io.File;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -53,10 +51,16 @@ final class RuncClient {
     try {
       JsonNode s = JSON.readTree(result.stdout());
       String created = s.path("created").asText(null);
-      return Optional.of(new RuncState(s.path("id").asText(id), RuncState.Status.parse(s.path("status").asText()),
-          s.path("pid").asInt(0), Path.of(s.path("bundle").asText("")), created == null ? null : Instant.parse(created)));
+      return Optional.of(
+          new RuncState(
+              s.path("id").asText(id),
+              RuncState.Status.parse(s.path("status").asText()),
+              s.path("pid").asInt(0),
+              Path.of(s.path("bundle").asText("")),
+              created == null ? null : Instant.parse(created)));
     } catch (IOException | RuntimeException e) {
-      throw new MonitorException(rt.handler() + " state " + id + ": unreadable output: " + result.out(), e);
+      throw new MonitorException(
+          rt.handler() + " state " + id + ": unreadable output: " + result.out(), e);
     }
   }
 
@@ -70,7 +74,9 @@ final class RuncClient {
     Command.Result result = runtime(rt, null, args.toArray(String[]::new));
     if (!result.ok()) {
       String err = result.err().toLowerCase(Locale.ROOT);
-      if (isMissing(err) || err.contains("not running") || err.contains("process already finished")) {
+      if (isMissing(err)
+          || err.contains("not running")
+          || err.contains("process already finished")) {
         return false;
       }
       throw failure(rt, "kill", id, result);
@@ -81,7 +87,8 @@ final class RuncClient {
 
   /** {@code <runtime> delete}; deleting an unknown container is no error. */
   void delete(OciRuntime rt, String id, boolean force) throws MonitorException {
-    Command.Result result = force ? runtime(rt, null, "delete", "--force", id) : runtime(rt, null, "delete", id);
+    Command.Result result =
+        force ? runtime(rt, null, "delete", "--force", id) : runtime(rt, null, "delete", id);
     if (!result.ok() && !isMissing(result.err())) {
       throw failure(rt, "delete", id, result);
     }
@@ -93,10 +100,11 @@ final class RuncClient {
   }
 
   /**
-   * Runs cmd in the running container and collects its output (each stream capped at 16 MiB).
-   * At the deadline the process is killed and the result says {@code timedOut}.
+   * Runs cmd in the running container and collects its output (each stream capped at 16 MiB). At
+   * the deadline the process is killed and the result says {@code timedOut}.
    */
-  ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout) throws MonitorException {
+  ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout)
+      throws MonitorException {
     Path pidFile = execPidFile(id);
     // a group of its own: whatever the command leaves behind holding its pipes is killed with it
     List<String> argv = new ArrayList<>(List.of(SETSID.toString()));
@@ -106,7 +114,9 @@ final class RuncClient {
     Command.Result result;
     boolean started;
     try {
-      result = Command.run(new ProcessBuilder(argv), null, timeout.plus(EXEC_KILL_GRACE), deadline::watch);
+      result =
+          Command.run(
+              new ProcessBuilder(argv), null, timeout.plus(EXEC_KILL_GRACE), deadline::watch);
       started = Files.exists(pidFile);
     } catch (IOException e) {
       throw new MonitorException(rt.handler() + " exec in " + id + ": " + e.getMessage(), e);
@@ -116,14 +126,20 @@ final class RuncClient {
     if (!started && !result.ok()) {
       throw failure(rt, "exec", id, result);
     }
-    LOG.info("event=exec_sync id=" + id + " exit_code=" + result.exitCode() + " timed_out=" + deadline.timedOut());
+    LOG.info(
+        "event=exec_sync id="
+            + id
+            + " exit_code="
+            + result.exitCode()
+            + " timed_out="
+            + deadline.timedOut());
     return new ExecResult(result.exitCode(), result.stdout(), result.stderr(), deadline.timedOut());
   }
 
   /**
-   * Starts cmd in the running container with streamed stdio. With tty the process gets a
-   * terminal inside the container (the runtime relays it to a host pty jcrid holds, and follows
-   * its size); without, plain pipes.
+   * Starts cmd in the running container with streamed stdio. With tty the process gets a terminal
+   * inside the container (the runtime relays it to a host pty jcrid holds, and follows its size);
+   * without, plain pipes.
    */
   InteractiveExec exec(OciRuntime rt, String id, List<String> cmd, boolean tty, boolean stdin)
       throws MonitorException {
@@ -143,7 +159,9 @@ final class RuncClient {
     ProcessBuilder builder = new ProcessBuilder(argv);
     if (pty != null) {
       File slave = pty.slave().toFile();
-      builder.redirectInput(Redirect.from(slave)).redirectOutput(Redirect.appendTo(slave))
+      builder
+          .redirectInput(Redirect.from(slave))
+          .redirectOutput(Redirect.appendTo(slave))
           .redirectError(Redirect.appendTo(slave));
     } else if (!stdin) {
       builder.redirectInput(Redirect.from(new File("/dev/null")));
@@ -161,12 +179,14 @@ final class RuncClient {
   }
 
   private static List<String> runtimeArgv(OciRuntime rt, String... args) {
-    List<String> argv = new ArrayList<>(List.of(rt.binary().toString(), "--root", rt.root().toString()));
+    List<String> argv =
+        new ArrayList<>(List.of(rt.binary().toString(), "--root", rt.root().toString()));
     argv.addAll(List.of(args));
     return argv;
   }
 
-  private static Command.Result runtime(OciRuntime rt, byte[] stdin, String... args) throws MonitorException {
+  private static Command.Result runtime(OciRuntime rt, byte[] stdin, String... args)
+      throws MonitorException {
     try {
       return Command.run(runtimeArgv(rt, args), Map.of(), stdin, RUNTIME_TIMEOUT);
     } catch (IOException e) {
@@ -174,20 +194,32 @@ final class RuncClient {
     }
   }
 
-  private static void check(OciRuntime rt, Command.Result result, String op, String id) throws MonitorException {
+  private static void check(OciRuntime rt, Command.Result result, String op, String id)
+      throws MonitorException {
     if (!result.ok()) {
       throw failure(rt, op, id, result);
     }
   }
 
-  private static MonitorException failure(OciRuntime rt, String op, String id, Command.Result result) {
-    return new MonitorException(rt.handler() + " " + op + " " + id + " failed (exit " + result.exitCode() + "): "
-        + result.err());
+  private static MonitorException failure(
+      OciRuntime rt, String op, String id, Command.Result result) {
+    return new MonitorException(
+        rt.handler()
+            + " "
+            + op
+            + " "
+            + id
+            + " failed (exit "
+            + result.exitCode()
+            + "): "
+            + result.err());
   }
 
   private static boolean isMissing(String runtimeError) {
     String err = runtimeError.toLowerCase(Locale.ROOT);
-    return err.contains("does not exist") || err.contains("not found") || err.contains("no such file");
+    return err.contains("does not exist")
+        || err.contains("not found")
+        || err.contains("no such file");
   }
 
   private Path execPidFile(String id) throws MonitorException {
@@ -199,5 +231,4 @@ final class RuncClient {
     }
     return dir.resolve("exec-" + UUID.randomUUID() + ".pid");
   }
-
 }

@@ -1,7 +1,7 @@
 package io.jcri.runtime.monitor;
 
-import io.jcri.sys.LibC;
 import io.jcri.sys.ChunkInput;
+import io.jcri.sys.LibC;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +19,8 @@ final class RuncExec implements InteractiveExec {
   private static final byte EOF_CHAR = 4; // ^D: what "closing stdin" means on a terminal
   private static final int SIGWINCH = 28;
   private static final Duration STARTUP = Duration.ofSeconds(2);
-  private static final List<Duration> WINCH_REPEATS = List.of(Duration.ofMillis(200), Duration.ofMillis(800));
+  private static final List<Duration> WINCH_REPEATS =
+      List.of(Duration.ofMillis(200), Duration.ofMillis(800));
 
   private final String containerId;
   private final Process process;
@@ -47,10 +48,14 @@ final class RuncExec implements InteractiveExec {
       stdout = out;
       stderr = InputStream.nullInputStream();
     }
-    exit = process.onExit().thenApply(p -> {
-      cleanUp();
-      return p.exitValue();
-    });
+    exit =
+        process
+            .onExit()
+            .thenApply(
+                p -> {
+                  cleanUp();
+                  return p.exitValue();
+                });
   }
 
   @Override
@@ -137,8 +142,11 @@ final class RuncExec implements InteractiveExec {
     try {
       Files.deleteIfExists(pidFile);
     } catch (IOException e) {
-      LOG.warning("event=exec_pidfile_cleanup_failed container=" + containerId + " error=" + e.getMessage());
+      LOG.warning(
+          "event=exec_pidfile_cleanup_failed container="
+              + containerId
+              + " error="
+              + e.getMessage());
     }
   }
-
 }

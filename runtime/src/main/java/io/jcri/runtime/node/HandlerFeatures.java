@@ -13,22 +13,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What one handler's OCI runtime can do on this kernel, as the CRI's RuntimeHandlerFeatures reports it.
- * userNamespaces: the kernel passed {@link UserNamespaceProbe} and the runtime joins a user namespace
- * by path (jcrid makes the namespace and the ID-mapped mounts itself).
+ * What one handler's OCI runtime can do on this kernel, as the CRI's RuntimeHandlerFeatures reports
+ * it. userNamespaces: the kernel passed {@link UserNamespaceProbe} and the runtime joins a user
+ * namespace by path (jcrid makes the namespace and the ID-mapped mounts itself).
  */
 public record HandlerFeatures(boolean recursiveReadOnlyMounts, boolean userNamespaces) {
   private static final Logger LOG = Logger.getLogger(HandlerFeatures.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
   private static final Pattern KERNEL = Pattern.compile("(\\d+)\\.(\\d+).*");
-  private static final Pattern RUNC_VERSION = Pattern.compile("runc version (\\d+)\\.(\\d+).*", Pattern.DOTALL);
+  private static final Pattern RUNC_VERSION =
+      Pattern.compile("runc version (\\d+)\\.(\\d+).*", Pattern.DOTALL);
 
   static final HandlerFeatures NONE = new HandlerFeatures(false, false);
 
   /**
-   * rro needs mount_setattr (kernel >= 5.12) and a runtime that knows the option: "rro" among the mount
-   * options of `runtime features`, or, for a runc without that subcommand, runc >= 1.1. User
+   * rro needs mount_setattr (kernel >= 5.12) and a runtime that knows the option: "rro" among the
+   * mount options of `runtime features`, or, for a runc without that subcommand, runc >= 1.1. User
    * namespaces need "user" among the namespaces of `runtime features`, or runc.
    *
    * @param kernelUserns whether the kernel and jcri's filesystems passed {@link UserNamespaceProbe}
@@ -47,13 +48,15 @@ public record HandlerFeatures(boolean recursiveReadOnlyMounts, boolean userNames
     try {
       Command.Result features = Command.run(List.of(binary.toString(), "features"), PROBE_TIMEOUT);
       if (features.ok()) {
-        return new HandlerFeatures(rroInFeatures(features.out()), kernelUserns && usernsInFeatures(features.out()));
+        return new HandlerFeatures(
+            rroInFeatures(features.out()), kernelUserns && usernsInFeatures(features.out()));
       }
       Command.Result version = Command.run(List.of(binary.toString(), "--version"), PROBE_TIMEOUT);
       boolean runc = version.ok() && rroByRuncVersion(version.out());
       return new HandlerFeatures(runc, kernelUserns && runc);
     } catch (IOException e) {
-      LOG.warning("event=runtime_features_failed runtime=" + binary + " error=\"" + e.getMessage() + "\"");
+      LOG.warning(
+          "event=runtime_features_failed runtime=" + binary + " error=\"" + e.getMessage() + "\"");
       return NONE;
     }
   }

@@ -20,16 +20,21 @@ public final class RuntimeHandlers {
 
   /**
    * stateRoot holds each handler's own state dir (its --root), e.g. /run/jcri/runtimes/runc;
-   * probeScratch is a directory on the filesystem of jcri's root where the user namespace probe may mount.
+   * probeScratch is a directory on the filesystem of jcri's root where the user namespace probe may
+   * mount.
    */
-  public RuntimeHandlers(JcriConfig.Runtimes config, Path conmon, Path stateRoot, Path probeScratch) {
+  public RuntimeHandlers(
+      JcriConfig.Runtimes config, Path conmon, Path stateRoot, Path probeScratch) {
     this.config = config;
     this.conmon = conmon;
     this.stateRoot = stateRoot;
     this.probeScratch = probeScratch;
   }
 
-  /** Other handlers or default runtime (a config reload); containers already created keep their runtime. */
+  /**
+   * Other handlers or default runtime (a config reload); containers already created keep their
+   * runtime.
+   */
   public void reconfigure(JcriConfig.Runtimes next) {
     config = next;
     features.clear();
@@ -56,10 +61,13 @@ public final class RuntimeHandlers {
     return rt == null ? Optional.empty() : resolveExecutable(rt.path());
   }
 
-  /** What the handler's runtime supports, probed once; nothing for a handler without an executable. */
+  /**
+   * What the handler's runtime supports, probed once; nothing for a handler without an executable.
+   */
   public HandlerFeatures features(String handler) {
     String name = canonical(handler);
-    return binary(name).map(b -> features.computeIfAbsent(name, n -> HandlerFeatures.probe(b, kernelUserns())))
+    return binary(name)
+        .map(b -> features.computeIfAbsent(name, n -> HandlerFeatures.probe(b, kernelUserns())))
         .orElse(HandlerFeatures.NONE);
   }
 
@@ -76,26 +84,44 @@ public final class RuntimeHandlers {
     return known;
   }
 
-  /** The runtime to drive for handler; throws IllegalArgumentException naming the configured handlers. */
+  /**
+   * The runtime to drive for handler; throws IllegalArgumentException naming the configured
+   * handlers.
+   */
   public OciRuntime ociRuntime(String handler) {
     String name = canonical(handler);
     if (!config.handlers().containsKey(name)) {
-      throw new IllegalArgumentException("unknown runtime handler \"" + name + "\"; configured handlers: "
-          + all().keySet());
+      throw new IllegalArgumentException(
+          "unknown runtime handler \"" + name + "\"; configured handlers: " + all().keySet());
     }
-    Path binary = binary(name).orElseThrow(() -> new IllegalArgumentException("runtime handler \"" + name
-        + "\" (" + config.handlers().get(name).path() + ") is not an executable on this node"));
+    Path binary =
+        binary(name)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "runtime handler \""
+                            + name
+                            + "\" ("
+                            + config.handlers().get(name).path()
+                            + ") is not an executable on this node"));
     return new OciRuntime(name, binary, stateRoot.resolve(name));
   }
 
   public Readiness readiness() {
     String def = config.defaultRuntime();
     if (binary(def).isEmpty()) {
-      return new Readiness(false, "OCIRuntimeNotFound",
-          "OCI runtime \"" + def + "\" (" + config.handlers().get(def).path() + ") is not an executable on PATH");
+      return new Readiness(
+          false,
+          "OCIRuntimeNotFound",
+          "OCI runtime \""
+              + def
+              + "\" ("
+              + config.handlers().get(def).path()
+              + ") is not an executable on PATH");
     }
     if (!Files.isExecutable(conmon)) {
-      return new Readiness(false, "ConmonNotFound", "container monitor " + conmon + " is not executable");
+      return new Readiness(
+          false, "ConmonNotFound", "container monitor " + conmon + " is not executable");
     }
     return new Readiness(true, "", "");
   }
@@ -104,7 +130,9 @@ public final class RuntimeHandlers {
     if (path.isAbsolute() || path.getNameCount() > 1) {
       return Files.isExecutable(path) ? Optional.of(path.toAbsolutePath()) : Optional.empty();
     }
-    String searchPath = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    String searchPath =
+        System.getenv()
+            .getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     for (String dir : searchPath.split(":")) {
       Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(path);
       if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {

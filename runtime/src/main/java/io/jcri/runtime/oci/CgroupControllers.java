@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The cgroup controllers runc's manager can use on this node. runc drives either the v1
- * hierarchies (each controller where /proc/self/mountinfo shows it mounted) or, on a pure v2 node,
- * the unified one (the controllers its root offers). On a hybrid node a controller that lives only on
- * the unified hierarchy (hugetlb here) is out of reach of the v1 manager: a limit for it makes runc
+ * The cgroup controllers runc's manager can use on this node. runc drives either the v1 hierarchies
+ * (each controller where /proc/self/mountinfo shows it mounted) or, on a pure v2 node, the unified
+ * one (the controllers its root offers). On a hybrid node a controller that lives only on the
+ * unified hierarchy (hugetlb here) is out of reach of the v1 manager: a limit for it makes runc
  * fail the create, so the spec leaves it out.
  *
  * @param v2 whether runc uses the unified hierarchy (a pure v2 node)
@@ -28,7 +28,11 @@ record CgroupControllers(boolean v2, Set<String> available) {
     try {
       boolean v2 = Files.exists(CGROUP_ROOT.resolve("cgroup.controllers"));
       String v2Controllers = v2 ? Files.readString(CGROUP_ROOT.resolve("cgroup.controllers")) : "";
-      return of(v2, v2Controllers, MountInfo.ofSelf(), kernelControllers(Files.readAllLines(Path.of("/proc/cgroups"))));
+      return of(
+          v2,
+          v2Controllers,
+          MountInfo.ofSelf(),
+          kernelControllers(Files.readAllLines(Path.of("/proc/cgroups"))));
     } catch (IOException e) {
       // no cgroup facts: offer nothing rather than let runc fail every create
       return new CgroupControllers(false, Set.of());
@@ -38,9 +42,11 @@ record CgroupControllers(boolean v2, Set<String> available) {
   /**
    * @param v2Controllers the unified root's cgroup.controllers
    * @param table the mount table, read for v1 hierarchies
-   * @param kernelControllers every controller the kernel has, to tell them from a v1 mount's other options
+   * @param kernelControllers every controller the kernel has, to tell them from a v1 mount's other
+   *     options
    */
-  static CgroupControllers of(boolean v2, String v2Controllers, List<MountInfo> table, Set<String> kernelControllers) {
+  static CgroupControllers of(
+      boolean v2, String v2Controllers, List<MountInfo> table, Set<String> kernelControllers) {
     Set<String> available = new TreeSet<>();
     if (v2) {
       available.addAll(List.of(v2Controllers.trim().split("\\s+")));

@@ -8,7 +8,8 @@ package io.jcri.runtime.oci;
 final class DefaultSeccompProfile {
   private DefaultSeccompProfile() {}
 
-  static final String JSON = """
+  static final String JSON =
+      """
       {
         "defaultAction": "SCMP_ACT_ERRNO",
         "defaultErrnoRet": 1,

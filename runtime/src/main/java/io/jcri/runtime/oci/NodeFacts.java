@@ -9,13 +9,21 @@ import java.util.Set;
 
 /** What this node's kernel and jcrid's own process allow, read once. */
 final class NodeFacts {
-  /** Capabilities in jcrid's bounding set: runc cannot grant any other, so specs never ask for them. */
+  /**
+   * Capabilities in jcrid's bounding set: runc cannot grant any other, so specs never ask for them.
+   */
   static final Set<String> BOUNDING_CAPABILITIES = readBoundingSet();
+
   /** The cgroup controllers runc's manager can set limits in. */
   static final CgroupControllers CGROUPS = CgroupControllers.ofThisNode();
+
   static final boolean CGROUP_V2 = CGROUPS.v2();
-  /** Whether a memory+swap limit can be set (v1 needs swapaccount; v2 always has memory.swap.max). */
-  static final boolean SWAP_LIMIT = CGROUP_V2 || Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"));
+
+  /**
+   * Whether a memory+swap limit can be set (v1 needs swapaccount; v2 always has memory.swap.max).
+   */
+  static final boolean SWAP_LIMIT =
+      CGROUP_V2 || Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"));
 
   private NodeFacts() {}
 

@@ -9,8 +9,9 @@ import java.util.Map;
  *
  * @param user the identity the process runs as, for ContainerStatus.user
  * @param hostPropagation host mount points whose propagation must change before runc create so the
- *     rslave/rshared propagation the CRI mounts ask for actually flows; the value is the propagation to
- *     set ("shared": a private host mount has no master, so sharing is the one change that helps)
+ *     rslave/rshared propagation the CRI mounts ask for actually flows; the value is the
+ *     propagation to set ("shared": a private host mount has no master, so sharing is the one
+ *     change that helps)
  */
 public record OciSpec(RuntimeSpec spec, ResolvedUser user, Map<Path, String> hostPropagation) {
   public OciSpec {

@@ -4,7 +4,12 @@ import io.jcri.sys.Failure;
 
 /** The CRI request cannot be turned into a runtime spec; the message says what to change. */
 public final class OciSpecException extends Failure {
-  public enum Reason { INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, INTERNAL }
+  public enum Reason {
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    FAILED_PRECONDITION,
+    INTERNAL
+  }
 
   private final Reason reason;
 

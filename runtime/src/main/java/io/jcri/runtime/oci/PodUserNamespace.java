@@ -28,7 +28,8 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
     if (!podMode(ns) || userns.getUidsCount() != 1 || userns.getGidsCount() != 1) {
       return Optional.empty();
     }
-    return Optional.of(new PodUserNamespace(pin, idMap(userns.getUids(0)), idMap(userns.getGids(0))));
+    return Optional.of(
+        new PodUserNamespace(pin, idMap(userns.getUids(0)), idMap(userns.getGids(0))));
   }
 
   /** Whether the pod asks for a user namespace of its own. */
@@ -36,7 +37,10 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
     return podMode(pod.getLinux().getSecurityContext().getNamespaceOptions());
   }
 
-  /** Mode POD, stated: without userns_options a pod runs in the node's user namespace, as in containerd and CRI-O. */
+  /**
+   * Mode POD, stated: without userns_options a pod runs in the node's user namespace, as in
+   * containerd and CRI-O.
+   */
   private static boolean podMode(NamespaceOption ns) {
     return ns.hasUsernsOptions() && ns.getUsernsOptions().getMode() == NamespaceMode.POD;
   }
@@ -52,24 +56,33 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
     NamespaceOption podNs = pod.getLinux().getSecurityContext().getNamespaceOptions();
     var podUserns = podNs.getUsernsOptions();
     var own = container.getUsernsOptions();
-    boolean same = podMode(container) == podMode(podNs) && (!podMode(podNs)
-        || (own.getUidsList().equals(podUserns.getUidsList()) && own.getGidsList().equals(podUserns.getGidsList())));
+    boolean same =
+        podMode(container) == podMode(podNs)
+            && (!podMode(podNs)
+                || (own.getUidsList().equals(podUserns.getUidsList())
+                    && own.getGidsList().equals(podUserns.getGidsList())));
     if (!same) {
-      throw Failure.invalid("linux.security_context.namespace_options.userns_options: the container asks for "
-          + describe(podMode(container), own.getUidsList()) + " but its pod runs in "
-          + describe(podMode(podNs), podUserns.getUidsList()) + "; a container shares its pod's user namespace");
+      throw Failure.invalid(
+          "linux.security_context.namespace_options.userns_options: the container asks for "
+              + describe(podMode(container), own.getUidsList())
+              + " but its pod runs in "
+              + describe(podMode(podNs), podUserns.getUidsList())
+              + "; a container shares its pod's user namespace");
     }
   }
 
   /**
-   * Image volumes (Mount.image) of more than one layer are overlays, which jcrid cannot ID-map (only
-   * their layers); they are refused in such a pod rather than shown with the wrong owners.
+   * Image volumes (Mount.image) of more than one layer are overlays, which jcrid cannot ID-map
+   * (only their layers); they are refused in such a pod rather than shown with the wrong owners.
    */
   public static void requireNoImageVolumes(ContainerConfig config) {
     for (int i = 0; i < config.getMountsCount(); i++) {
       if (!config.getMounts(i).getImage().getImage().isEmpty()) {
-        throw Failure.unimplemented("mounts[" + i + "].image: image volumes are not supported in a pod with a user"
-            + " namespace of its own (userns_options mode POD)");
+        throw Failure.unimplemented(
+            "mounts["
+                + i
+                + "].image: image volumes are not supported in a pod with a user"
+                + " namespace of its own (userns_options mode POD)");
       }
     }
   }
@@ -87,23 +100,40 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
   public static void requireMountMappings(List<Mount> mounts, Optional<UserNamespace> pod) {
     for (int i = 0; i < mounts.size(); i++) {
       Mount m = mounts.get(i);
-      mountMapping("mounts[" + i + "].uidMappings", m.getUidMappingsList(), pod.map(UserNamespace::getUidsList));
-      mountMapping("mounts[" + i + "].gidMappings", m.getGidMappingsList(), pod.map(UserNamespace::getGidsList));
+      mountMapping(
+          "mounts[" + i + "].uidMappings",
+          m.getUidMappingsList(),
+          pod.map(UserNamespace::getUidsList));
+      mountMapping(
+          "mounts[" + i + "].gidMappings",
+          m.getGidMappingsList(),
+          pod.map(UserNamespace::getGidsList));
     }
   }
 
-  private static void mountMapping(String field, List<IDMapping> asked, Optional<List<IDMapping>> pod) {
+  private static void mountMapping(
+      String field, List<IDMapping> asked, Optional<List<IDMapping>> pod) {
     if (asked.isEmpty() || pod.filter(asked::equals).isPresent()) {
       return;
     }
-    throw Failure.invalid(field + ": " + asked.stream().map(PodUserNamespace::text).toList() + " is not "
-        + pod.map(p -> "the pod's user namespace mapping " + p.stream().map(PodUserNamespace::text).toList())
-            .orElse("possible: the pod runs in the node's user namespace")
-        + "; jcri ID-maps a mount with its pod's mapping only");
+    throw Failure.invalid(
+        field
+            + ": "
+            + asked.stream().map(PodUserNamespace::text).toList()
+            + " is not "
+            + pod.map(
+                    p ->
+                        "the pod's user namespace mapping "
+                            + p.stream().map(PodUserNamespace::text).toList())
+                .orElse("possible: the pod runs in the node's user namespace")
+            + "; jcri ID-maps a mount with its pod's mapping only");
   }
 
   private static String text(IDMapping m) {
-    return Integer.toUnsignedString(m.getContainerId()) + ":" + Integer.toUnsignedString(m.getHostId()) + ":"
+    return Integer.toUnsignedString(m.getContainerId())
+        + ":"
+        + Integer.toUnsignedString(m.getHostId())
+        + ":"
         + Integer.toUnsignedString(m.getLength());
   }
 
@@ -116,17 +146,39 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
     return (int) gids.hostId();
   }
 
-  /** The spec with its process joined to the pod's user namespace, and that namespace's mappings. */
+  /**
+   * The spec with its process joined to the pod's user namespace, and that namespace's mappings.
+   */
   public OciSpec addTo(OciSpec oci) {
     RuntimeSpec spec = oci.spec();
     SpecLinux l = spec.linux();
     List<SpecLinux.Namespace> namespaces = new ArrayList<>(l.namespaces());
     namespaces.add(new SpecLinux.Namespace("user", pin.toString()));
-    SpecLinux linux = new SpecLinux(namespaces, List.of(mapping(uids)), List.of(mapping(gids)), l.devices(),
-        l.resources(), l.cgroupsPath(), l.sysctl(), l.maskedPaths(), l.readonlyPaths(), l.seccomp(),
-        l.rootfsPropagation());
-    return new OciSpec(new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(), spec.mounts(),
-        spec.hooks(), linux, spec.annotations()), oci.user(), oci.hostPropagation());
+    SpecLinux linux =
+        new SpecLinux(
+            namespaces,
+            List.of(mapping(uids)),
+            List.of(mapping(gids)),
+            l.devices(),
+            l.resources(),
+            l.cgroupsPath(),
+            l.sysctl(),
+            l.maskedPaths(),
+            l.readonlyPaths(),
+            l.seccomp(),
+            l.rootfsPropagation());
+    return new OciSpec(
+        new RuntimeSpec(
+            spec.ociVersion(),
+            spec.process(),
+            spec.root(),
+            spec.hostname(),
+            spec.mounts(),
+            spec.hooks(),
+            linux,
+            spec.annotations()),
+        oci.user(),
+        oci.hostPropagation());
   }
 
   private static SpecLinux.IdMapping mapping(IdMap map) {
@@ -134,12 +186,17 @@ public record PodUserNamespace(Path pin, IdMap uids, IdMap gids) {
   }
 
   private static String describe(boolean podMode, List<IDMapping> uids) {
-    return podMode ? "a user namespace of its own (UIDs " + uids.stream().map(PodUserNamespace::text).toList() + ")"
+    return podMode
+        ? "a user namespace of its own (UIDs "
+            + uids.stream().map(PodUserNamespace::text).toList()
+            + ")"
         : "the node's user namespace";
   }
 
   private static IdMap idMap(IDMapping m) {
-    return new IdMap(Integer.toUnsignedLong(m.getContainerId()), Integer.toUnsignedLong(m.getHostId()),
+    return new IdMap(
+        Integer.toUnsignedLong(m.getContainerId()),
+        Integer.toUnsignedLong(m.getHostId()),
         Integer.toUnsignedLong(m.getLength()));
   }
 }

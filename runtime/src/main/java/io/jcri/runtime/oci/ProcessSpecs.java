@@ -10,23 +10,41 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
-/** Builds the spec's "process" of a container or an infra process: args, env, user, capabilities, OOM score, LSM labels. */
+/**
+ * Builds the spec's "process" of a container or an infra process: args, env, user, capabilities,
+ * OOM score, LSM labels.
+ */
 final class ProcessSpecs {
   private static final Logger LOG = Logger.getLogger(ProcessSpecs.class.getName());
-  static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  /** What the infra process's OOM score would be where the kernel lets it go that low: last to be killed. */
+  static final String DEFAULT_PATH =
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  /**
+   * What the infra process's OOM score would be where the kernel lets it go that low: last to be
+   * killed.
+   */
   private static final int INFRA_OOM_SCORE_ADJ = -998;
+
   private static final AtomicBoolean OOM_CLAMP_LOGGED = new AtomicBoolean();
 
   private ProcessSpecs() {}
 
   /** A container's process; its CDI devices' env entries come last. */
-  static SpecProcess container(ContainerConfig config, ImageDefaults image, String hostname, Users.Identity identity,
-      List<String> caps, List<String> cdiEnv, OciOptions options, String containerId) throws OciSpecException {
+  static SpecProcess container(
+      ContainerConfig config,
+      ImageDefaults image,
+      String hostname,
+      Users.Identity identity,
+      List<String> caps,
+      List<String> cdiEnv,
+      OciOptions options,
+      String containerId)
+      throws OciSpecException {
     LinuxContainerSecurityContext sc = config.getLinux().getSecurityContext();
     List<String> args = processArgs(config, image);
     List<String> ambient = Capabilities.ambient(sc.getCapabilities(), caps);
-    SecurityModules.Labels labels = SecurityModules.labels(sc, sc.getPrivileged(), options, containerId);
+    SecurityModules.Labels labels =
+        SecurityModules.labels(sc, sc.getPrivileged(), options, containerId);
     return new SpecProcess(
         config.getTty(),
         user(identity.user()),
@@ -42,34 +60,57 @@ final class ProcessSpecs {
   }
 
   /** The infra (pause) process: no terminal, no new privileges, the last to be OOM-killed. */
-  static SpecProcess infra(List<String> args, ResolvedUser user, List<String> caps, OciOptions options) {
-    return new SpecProcess(false, user(user), List.copyOf(args), List.of(DEFAULT_PATH), "/",
-        capabilitySets(caps, List.of()), null, true, oomScoreAdj(INFRA_OOM_SCORE_ADJ, options), null, null);
+  static SpecProcess infra(
+      List<String> args, ResolvedUser user, List<String> caps, OciOptions options) {
+    return new SpecProcess(
+        false,
+        user(user),
+        List.copyOf(args),
+        List.of(DEFAULT_PATH),
+        "/",
+        capabilitySets(caps, List.of()),
+        null,
+        true,
+        oomScoreAdj(INFRA_OOM_SCORE_ADJ, options),
+        null,
+        null);
   }
 
   /**
-   * Kubelet's rule: a CRI command replaces the image entrypoint and drops the image cmd; CRI args alone
-   * replace only the image cmd.
+   * Kubelet's rule: a CRI command replaces the image entrypoint and drops the image cmd; CRI args
+   * alone replace only the image cmd.
    */
-  static List<String> processArgs(ContainerConfig config, ImageDefaults image) throws OciSpecException {
+  static List<String> processArgs(ContainerConfig config, ImageDefaults image)
+      throws OciSpecException {
     List<String> args = new ArrayList<>();
     if (config.getCommandCount() > 0) {
       args.addAll(config.getCommandList());
       args.addAll(config.getArgsList());
     } else {
       args.addAll(ContainerSpecs.orEmpty(image.entrypoint()));
-      args.addAll(config.getArgsCount() > 0 ? config.getArgsList() : ContainerSpecs.orEmpty(image.cmd()));
+      args.addAll(
+          config.getArgsCount() > 0 ? config.getArgsList() : ContainerSpecs.orEmpty(image.cmd()));
     }
     if (args.isEmpty()) {
-      throw OciSpecException.invalid("container " + config.getMetadata().getName()
-          + " has no command: neither the container config nor the image sets an entrypoint, cmd, command or args");
+      throw OciSpecException.invalid(
+          "container "
+              + config.getMetadata().getName()
+              + " has no command: neither the container config nor the image sets an entrypoint, cmd, command or args");
     }
     return args;
   }
 
-  /** Image env, then the CRI envs, then the CDI devices' (a later value wins for its key, keeping the first's place). */
-  private static List<String> env(List<String> imageEnv, List<KeyValue> criEnvs, List<String> cdiEnv, String hostname,
-      String home, boolean tty) {
+  /**
+   * Image env, then the CRI envs, then the CDI devices' (a later value wins for its key, keeping
+   * the first's place).
+   */
+  private static List<String> env(
+      List<String> imageEnv,
+      List<KeyValue> criEnvs,
+      List<String> cdiEnv,
+      String hostname,
+      String home,
+      boolean tty) {
     Map<String, String> env = new LinkedHashMap<>();
     putEnv(env, DEFAULT_PATH);
     if (hostname != null && !hostname.isEmpty()) {
@@ -100,19 +141,30 @@ final class ProcessSpecs {
     return new SpecProcess.User(user.uid(), user.gid(), user.supplementalGroups());
   }
 
-  /** Inheritable stays empty unless ambient needs it: file capabilities must not widen what exec'd programs get. */
-  private static SpecProcess.CapabilitySets capabilitySets(List<String> caps, List<String> ambient) {
+  /**
+   * Inheritable stays empty unless ambient needs it: file capabilities must not widen what exec'd
+   * programs get.
+   */
+  private static SpecProcess.CapabilitySets capabilitySets(
+      List<String> caps, List<String> ambient) {
     return new SpecProcess.CapabilitySets(caps, caps, caps, ambient, ambient);
   }
 
-  /** No process may score below jcrid itself: without CAP_SYS_RESOURCE the kernel refuses it and runc create fails. */
+  /**
+   * No process may score below jcrid itself: without CAP_SYS_RESOURCE the kernel refuses it and
+   * runc create fails.
+   */
   private static int oomScoreAdj(long requested, OciOptions options) {
     if (requested >= options.minOomScoreAdj()) {
       return (int) Math.min(requested, 1000);
     }
     if (OOM_CLAMP_LOGGED.compareAndSet(false, true)) {
-      LOG.info("event=oom_score_adj_clamped requested=" + requested + " floor=" + options.minOomScoreAdj()
-          + " reason=below_jcrid_own_score logged=once");
+      LOG.info(
+          "event=oom_score_adj_clamped requested="
+              + requested
+              + " floor="
+              + options.minOomScoreAdj()
+              + " reason=below_jcrid_own_score logged=once");
     }
     return options.minOomScoreAdj();
   }

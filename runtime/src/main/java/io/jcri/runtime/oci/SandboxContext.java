@@ -7,10 +7,13 @@ import java.nio.file.Path;
  * shared by all containers of the pod.
  *
  * @param netnsPath the pinned network namespace; null when the pod uses the host network
- * @param ipcNsPath the pinned IPC namespace; null when none is pinned (then the infra process's, or a new one)
- * @param utsNsPath the pinned UTS namespace; null when none is pinned (then the infra process's, or a new one)
+ * @param ipcNsPath the pinned IPC namespace; null when none is pinned (then the infra process's, or
+ *     a new one)
+ * @param utsNsPath the pinned UTS namespace; null when none is pinned (then the infra process's, or
+ *     a new one)
  * @param infraPid the pod's infra (pause) process; 0 when the pod has none
- * @param cgroupParent a cgroupfs path such as {@code /kubepods/pod<uid>} or a systemd slice; "" for the default
+ * @param cgroupParent a cgroupfs path such as {@code /kubepods/pod<uid>} or a systemd slice; "" for
+ *     the default
  * @param hostsFile may be null (kubelet usually mounts its own /etc/hosts)
  * @param shmPath the pod's /dev/shm; null when the pod uses the host IPC namespace
  */

@@ -14,29 +14,41 @@ import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * Chooses and builds linux.seccomp. Profiles (the built-in default and Localhost files) are read in the
- * widely used format with archMap and per-rule includes/excludes of capabilities and architectures,
- * and written as the OCI form runc reads; a profile already in OCI form passes through the same way.
+ * Chooses and builds linux.seccomp. Profiles (the built-in default and Localhost files) are read in
+ * the widely used format with archMap and per-rule includes/excludes of capabilities and
+ * architectures, and written as the OCI form runc reads; a profile already in OCI form passes
+ * through the same way.
  */
 final class Seccomp {
   private static final Logger LOG = Logger.getLogger(Seccomp.class.getName());
+
   /** Reads profiles; fields runc would ignore are ignored here too. */
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
   private static final JsonNode DEFAULT_PROFILE = parseDefault();
   private static final boolean ARM64 = System.getProperty("os.arch").equals("aarch64");
+
   /** The architecture as profiles name it in includes/excludes, and as libseccomp does. */
   private static final String NATIVE_ARCH = ARM64 ? "arm64" : "amd64";
+
   private static final String NATIVE_SCMP_ARCH = ARM64 ? "SCMP_ARCH_AARCH64" : "SCMP_ARCH_X86_64";
 
   private Seccomp() {}
 
   /**
    * linux.seccomp for a process, or null for none. The profile comes from the structured field when
-   * set, else from the deprecated path string ("runtime/default", "unconfined", "localhost/&lt;file&gt;").
+   * set, else from the deprecated path string ("runtime/default", "unconfined",
+   * "localhost/&lt;file&gt;").
    */
-  static SpecLinux.Seccomp forProcess(SecurityProfile profile, String legacyPath, boolean privileged,
-      List<String> capabilities, OciOptions options, String who) throws OciSpecException {
+  static SpecLinux.Seccomp forProcess(
+      SecurityProfile profile,
+      String legacyPath,
+      boolean privileged,
+      List<String> capabilities,
+      OciOptions options,
+      String who)
+      throws OciSpecException {
     if (privileged) {
       return null;
     }
@@ -45,13 +57,21 @@ final class Seccomp {
       return null;
     }
     if (!options.seccompAvailable()) {
-      LOG.info("event=seccomp_ignored container=" + who + " profile=" + p.getProfileType() + " reason=kernel_without_seccomp");
+      LOG.info(
+          "event=seccomp_ignored container="
+              + who
+              + " profile="
+              + p.getProfileType()
+              + " reason=kernel_without_seccomp");
       return null;
     }
     if (p.getProfileType() == SecurityProfile.ProfileType.RuntimeDefault) {
       return toOci(DEFAULT_PROFILE, capabilities, "the runtime default profile");
     }
-    return toOci(readLocalhost(p.getLocalhostRef(), options.seccompProfileRoot()), capabilities, p.getLocalhostRef());
+    return toOci(
+        readLocalhost(p.getLocalhostRef(), options.seccompProfileRoot()),
+        capabilities,
+        p.getLocalhostRef());
   }
 
   private static SecurityProfile fromLegacyPath(String path) throws OciSpecException {
@@ -59,11 +79,15 @@ final class Seccomp {
       return null;
     }
     if (path.equals("runtime/default") || path.equals("docker/default")) {
-      return SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault).build();
+      return SecurityProfile.newBuilder()
+          .setProfileType(SecurityProfile.ProfileType.RuntimeDefault)
+          .build();
     }
     if (path.startsWith("localhost/")) {
-      return SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
-          .setLocalhostRef(path.substring("localhost/".length())).build();
+      return SecurityProfile.newBuilder()
+          .setProfileType(SecurityProfile.ProfileType.Localhost)
+          .setLocalhostRef(path.substring("localhost/".length()))
+          .build();
     }
     throw OciSpecException.invalid("unknown seccomp profile \"" + path + "\"");
   }
@@ -76,16 +100,20 @@ final class Seccomp {
     try {
       return JSON.readTree(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
-      throw new OciSpecException(OciSpecException.Reason.NOT_FOUND, "seccomp profile " + file + " does not exist");
+      throw new OciSpecException(
+          OciSpecException.Reason.NOT_FOUND, "seccomp profile " + file + " does not exist");
     } catch (JacksonException e) {
-      throw OciSpecException.invalid("seccomp profile " + file + " is not valid JSON: " + e.getOriginalMessage());
+      throw OciSpecException.invalid(
+          "seccomp profile " + file + " is not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw new OciSpecException(OciSpecException.Reason.FAILED_PRECONDITION,
+      throw new OciSpecException(
+          OciSpecException.Reason.FAILED_PRECONDITION,
           "seccomp profile " + file + " cannot be read: " + e.getMessage());
     }
   }
 
-  static SpecLinux.Seccomp toOci(JsonNode profile, List<String> capabilities, String source) throws OciSpecException {
+  static SpecLinux.Seccomp toOci(JsonNode profile, List<String> capabilities, String source)
+      throws OciSpecException {
     JsonNode defaultAction = profile.get("defaultAction");
     if (defaultAction == null || !defaultAction.isTextual()) {
       throw OciSpecException.invalid("seccomp profile " + source + " has no defaultAction");
@@ -113,18 +141,29 @@ final class Seccomp {
         names.add(rule.get("name").asText());
       }
       if (names.isEmpty() || !rule.path("action").isTextual()) {
-        throw OciSpecException.invalid("seccomp profile " + source + " has a rule without names or action: " + rule);
+        throw OciSpecException.invalid(
+            "seccomp profile " + source + " has a rule without names or action: " + rule);
       }
-      syscalls.add(new SpecLinux.Syscall(names, rule.get("action").asText(),
-          optional(rule, "errnoRet", Integer.class, source), optionalList(rule, "args", SpecLinux.SyscallArg.class, source)));
+      syscalls.add(
+          new SpecLinux.Syscall(
+              names,
+              rule.get("action").asText(),
+              optional(rule, "errnoRet", Integer.class, source),
+              optionalList(rule, "args", SpecLinux.SyscallArg.class, source)));
     }
-    return new SpecLinux.Seccomp(defaultAction.asText(), optional(profile, "defaultErrnoRet", Integer.class, source),
-        optionalList(profile, "flags", String.class, source), optional(profile, "listenerPath", String.class, source),
-        optional(profile, "listenerMetadata", String.class, source), arches, syscalls);
+    return new SpecLinux.Seccomp(
+        defaultAction.asText(),
+        optional(profile, "defaultErrnoRet", Integer.class, source),
+        optionalList(profile, "flags", String.class, source),
+        optional(profile, "listenerPath", String.class, source),
+        optional(profile, "listenerMetadata", String.class, source),
+        arches,
+        syscalls);
   }
 
   /** A field of the profile as its OCI type, or null when the profile leaves it out. */
-  private static <T> T optional(JsonNode from, String field, Class<T> type, String source) throws OciSpecException {
+  private static <T> T optional(JsonNode from, String field, Class<T> type, String source)
+      throws OciSpecException {
     JsonNode v = from.get(field);
     if (v == null || v.isNull()) {
       return null;
@@ -132,8 +171,17 @@ final class Seccomp {
     try {
       return JSON.treeToValue(v, type);
     } catch (JacksonException e) {
-      throw OciSpecException.invalid("seccomp profile " + source + ": " + field + " " + v + " is not a "
-          + type.getSimpleName() + ": " + e.getOriginalMessage());
+      throw OciSpecException.invalid(
+          "seccomp profile "
+              + source
+              + ": "
+              + field
+              + " "
+              + v
+              + " is not a "
+              + type.getSimpleName()
+              + ": "
+              + e.getOriginalMessage());
     }
   }
 
@@ -144,21 +192,34 @@ final class Seccomp {
       return null;
     }
     if (!v.isArray()) {
-      throw OciSpecException.invalid("seccomp profile " + source + ": " + field + " " + v + " is not a list");
+      throw OciSpecException.invalid(
+          "seccomp profile " + source + ": " + field + " " + v + " is not a list");
     }
     List<T> out = new ArrayList<>();
     for (JsonNode item : v) {
       try {
         out.add(JSON.treeToValue(item, type));
       } catch (JacksonException e) {
-        throw OciSpecException.invalid("seccomp profile " + source + ": " + field + " entry " + item + " is not a "
-            + type.getSimpleName() + ": " + e.getOriginalMessage());
+        throw OciSpecException.invalid(
+            "seccomp profile "
+                + source
+                + ": "
+                + field
+                + " entry "
+                + item
+                + " is not a "
+                + type.getSimpleName()
+                + ": "
+                + e.getOriginalMessage());
       }
     }
     return out;
   }
 
-  /** A rule applies when the process has every capability and the architecture it includes, and none it excludes. */
+  /**
+   * A rule applies when the process has every capability and the architecture it includes, and none
+   * it excludes.
+   */
   private static boolean applies(JsonNode rule, List<String> capabilities) {
     JsonNode inc = rule.path("includes");
     JsonNode exc = rule.path("excludes");

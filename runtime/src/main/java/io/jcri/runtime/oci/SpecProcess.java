@@ -22,13 +22,21 @@ public record SpecProcess(
     String apparmorProfile,
     String selinuxLabel) {
 
-  /** @param additionalGids starts with the primary gid */
+  /**
+   * @param additionalGids starts with the primary gid
+   */
   public record User(long uid, long gid, List<Long> additionalGids) {}
 
   /** The five capability sets; inheritable stays empty unless ambient needs it. */
-  public record CapabilitySets(List<String> bounding, List<String> effective, List<String> permitted,
-      List<String> inheritable, List<String> ambient) {}
+  public record CapabilitySets(
+      List<String> bounding,
+      List<String> effective,
+      List<String> permitted,
+      List<String> inheritable,
+      List<String> ambient) {}
 
-  /** @param type "RLIMIT_NOFILE" and the like */
+  /**
+   * @param type "RLIMIT_NOFILE" and the like
+   */
   public record Rlimit(String type, long hard, long soft) {}
 }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * linux.resources: the device cgroup rules and the limits of each controller; a limit nobody asked
- * for (or that runc cannot set on this node) is null. Also what {@code runc update --resources} reads.
+ * for (or that runc cannot set on this node) is null. Also what {@code runc update --resources}
+ * reads.
  *
  * @param devices null in an update, which leaves the device rules as they are
  */
@@ -18,20 +19,28 @@ public record SpecResources(
     BlockIo blockIO,
     Map<String, String> unified) {
 
-  /** @param type null, with major and minor, for a rule over every device */
+  /**
+   * @param type null, with major and minor, for a rule over every device
+   */
   public record DeviceRule(boolean allow, String type, Long major, Long minor, String access) {}
 
   public record Cpu(Long shares, Long quota, Long period, String cpus, String mems) {}
 
-  /** @param swap memory plus swap */
+  /**
+   * @param swap memory plus swap
+   */
   public record Memory(long limit, Long swap) {}
 
   public record Pids(long limit) {}
 
   public record HugepageLimit(String pageSize, long limit) {}
 
-  public record BlockIo(Integer weight, List<WeightDevice> weightDevice, List<ThrottleDevice> throttleReadBpsDevice,
-      List<ThrottleDevice> throttleWriteBpsDevice, List<ThrottleDevice> throttleReadIOPSDevice,
+  public record BlockIo(
+      Integer weight,
+      List<WeightDevice> weightDevice,
+      List<ThrottleDevice> throttleReadBpsDevice,
+      List<ThrottleDevice> throttleWriteBpsDevice,
+      List<ThrottleDevice> throttleReadIOPSDevice,
       List<ThrottleDevice> throttleWriteIOPSDevice) {}
 
   public record WeightDevice(long major, long minor, int weight) {}

@@ -25,10 +25,11 @@ public final class Sysctls {
   }
 
   /**
-   * linux.sysctl of a pod's processes, or null for none. A namespaced sysctl is refused where the pod
-   * shares that namespace with the host, since it would change the node.
+   * linux.sysctl of a pod's processes, or null for none. A namespaced sysctl is refused where the
+   * pod shares that namespace with the host, since it would change the node.
    */
-  static Map<String, String> forSpec(Map<String, String> sysctls, SandboxContext s) throws OciSpecException {
+  static Map<String, String> forSpec(Map<String, String> sysctls, SandboxContext s)
+      throws OciSpecException {
     if (sysctls.isEmpty()) {
       return null;
     }
@@ -36,12 +37,19 @@ public final class Sysctls {
     for (Map.Entry<String, String> e : sysctls.entrySet()) {
       String key = dottedName(e.getKey());
       if (key.startsWith("net.") && s.hostNetwork()) {
-        throw OciSpecException.invalid("sysctl " + key + " needs the pod's own network namespace, but the pod uses the host network");
+        throw OciSpecException.invalid(
+            "sysctl "
+                + key
+                + " needs the pod's own network namespace, but the pod uses the host network");
       }
-      boolean ipc = key.startsWith("kernel.shm") || key.startsWith("kernel.msg") || key.equals("kernel.sem")
-          || key.startsWith("fs.mqueue.");
+      boolean ipc =
+          key.startsWith("kernel.shm")
+              || key.startsWith("kernel.msg")
+              || key.equals("kernel.sem")
+              || key.startsWith("fs.mqueue.");
       if (ipc && s.hostIpc()) {
-        throw OciSpecException.invalid("sysctl " + key + " needs the pod's own IPC namespace, but the pod uses the host IPC");
+        throw OciSpecException.invalid(
+            "sysctl " + key + " needs the pod's own IPC namespace, but the pod uses the host IPC");
       }
       out.put(key, e.getValue());
     }

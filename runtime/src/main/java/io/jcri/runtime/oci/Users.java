@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** Resolves the container's user from the CRI security context and the image USER, against the rootfs's passwd/group. */
+/**
+ * Resolves the container's user from the CRI security context and the image USER, against the
+ * rootfs's passwd/group.
+ */
 final class Users {
   /** The resolved identity plus the home directory the process's HOME defaults to. */
   record Identity(ResolvedUser user, String home) {}
@@ -30,25 +33,38 @@ final class Users {
   }
 
   /** run_as_group comes with run_as_user or run_as_username: the request checks refuse it alone. */
-  static Identity resolve(LinuxContainerSecurityContext sc, String imageUser, Path rootfs) throws OciSpecException {
+  static Identity resolve(LinuxContainerSecurityContext sc, String imageUser, Path rootfs)
+      throws OciSpecException {
     Users db;
     try {
-      db = new Users(readPasswd(RootfsPaths.resolve(rootfs, "/etc/passwd")), readGroups(RootfsPaths.resolve(rootfs, "/etc/group")));
+      db =
+          new Users(
+              readPasswd(RootfsPaths.resolve(rootfs, "/etc/passwd")),
+              readGroups(RootfsPaths.resolve(rootfs, "/etc/group")));
     } catch (IOException e) {
-      throw new OciSpecException(OciSpecException.Reason.INTERNAL, "reading the image's /etc/passwd or /etc/group: " + e.getMessage(), e);
+      throw new OciSpecException(
+          OciSpecException.Reason.INTERNAL,
+          "reading the image's /etc/passwd or /etc/group: " + e.getMessage(),
+          e);
     }
     return db.identity(sc, imageUser == null ? "" : imageUser.trim());
   }
 
-  private Identity identity(LinuxContainerSecurityContext sc, String imageUser) throws OciSpecException {
+  private Identity identity(LinuxContainerSecurityContext sc, String imageUser)
+      throws OciSpecException {
     long uid;
     Long gid = null;
     if (sc.hasRunAsUser()) {
       uid = sc.getRunAsUser().getValue();
     } else if (!sc.getRunAsUsername().isEmpty()) {
-      PasswdEntry e = byName(sc.getRunAsUsername())
-          .orElseThrow(() -> OciSpecException.invalid("run_as_username \"" + sc.getRunAsUsername()
-              + "\" is not in the image's /etc/passwd"));
+      PasswdEntry e =
+          byName(sc.getRunAsUsername())
+              .orElseThrow(
+                  () ->
+                      OciSpecException.invalid(
+                          "run_as_username \""
+                              + sc.getRunAsUsername()
+                              + "\" is not in the image's /etc/passwd"));
       uid = e.uid();
       gid = e.gid();
     } else {
@@ -60,15 +76,27 @@ final class Users {
       } else if (isNumber(userPart)) {
         uid = Long.parseLong(userPart);
       } else {
-        PasswdEntry e = byName(userPart)
-            .orElseThrow(() -> OciSpecException.invalid("image USER \"" + userPart + "\" is not in the image's /etc/passwd"));
+        PasswdEntry e =
+            byName(userPart)
+                .orElseThrow(
+                    () ->
+                        OciSpecException.invalid(
+                            "image USER \"" + userPart + "\" is not in the image's /etc/passwd"));
         uid = e.uid();
         gid = e.gid();
       }
       if (!groupPart.isEmpty()) {
-        gid = isNumber(groupPart) ? Long.valueOf(groupPart) : groupByName(groupPart)
-            .orElseThrow(() -> OciSpecException.invalid("image USER group \"" + groupPart + "\" is not in the image's /etc/group"))
-            .gid();
+        gid =
+            isNumber(groupPart)
+                ? Long.valueOf(groupPart)
+                : groupByName(groupPart)
+                    .orElseThrow(
+                        () ->
+                            OciSpecException.invalid(
+                                "image USER group \""
+                                    + groupPart
+                                    + "\" is not in the image's /etc/group"))
+                    .gid();
       }
     }
     Optional<PasswdEntry> entry = byUid(uid);
@@ -78,8 +106,12 @@ final class Users {
     if (sc.hasRunAsGroup()) {
       gid = sc.getRunAsGroup().getValue();
     }
-    // A user without a passwd entry still has a name if it came from run_as_username; memberships need a name.
-    String name = entry.map(PasswdEntry::name).orElse(sc.getRunAsUsername().isEmpty() ? null : sc.getRunAsUsername());
+    // A user without a passwd entry still has a name if it came from run_as_username; memberships
+    // need a name.
+    String name =
+        entry
+            .map(PasswdEntry::name)
+            .orElse(sc.getRunAsUsername().isEmpty() ? null : sc.getRunAsUsername());
     Set<Long> supplemental = new LinkedHashSet<>();
     supplemental.add(gid);
     if (name != null && sc.getSupplementalGroupsPolicy() != SupplementalGroupsPolicy.Strict) {
@@ -115,7 +147,9 @@ final class Users {
     List<PasswdEntry> entries = new ArrayList<>();
     for (String[] f : fields(file)) {
       if (f.length >= 4 && isNumber(f[2]) && isNumber(f[3])) {
-        entries.add(new PasswdEntry(f[0], Long.parseLong(f[2]), Long.parseLong(f[3]), f.length >= 6 ? f[5] : ""));
+        entries.add(
+            new PasswdEntry(
+                f[0], Long.parseLong(f[2]), Long.parseLong(f[3]), f.length >= 6 ? f[5] : ""));
       }
     }
     return entries;
@@ -126,8 +160,11 @@ final class Users {
     List<GroupEntry> entries = new ArrayList<>();
     for (String[] f : fields(file)) {
       if (f.length >= 3 && isNumber(f[2])) {
-        List<String> members = f.length >= 4 && !f[3].isEmpty() ? List.of(f[3].split(",")) : List.of();
-        entries.add(new GroupEntry(f[0], Long.parseLong(f[2]), members.stream().map(String::trim).toList()));
+        List<String> members =
+            f.length >= 4 && !f[3].isEmpty() ? List.of(f[3].split(",")) : List.of();
+        entries.add(
+            new GroupEntry(
+                f[0], Long.parseLong(f[2]), members.stream().map(String::trim).toList()));
       }
     }
     return entries;

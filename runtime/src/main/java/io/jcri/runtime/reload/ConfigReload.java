@@ -9,9 +9,9 @@ import java.util.Objects;
 import java.util.logging.Logger;
 
 /**
- * SIGHUP: re-reads the config file (with the command line's flags), validates it whole, applies
- * the keys that can change live and logs each change; keys that need a restart are logged and
- * left as running. A file that does not load keeps the running config; a reload never stops jcrid.
+ * SIGHUP: re-reads the config file (with the command line's flags), validates it whole, applies the
+ * keys that can change live and logs each change; keys that need a restart are logged and left as
+ * running. A file that does not load keeps the running config; a reload never stops jcrid.
  */
 public final class ConfigReload {
   private static final Logger LOG = Logger.getLogger(ConfigReload.class.getName());
@@ -23,8 +23,12 @@ public final class ConfigReload {
   private final JcriConfig started;
   private JcriConfig applied;
 
-  public ConfigReload(Path file, boolean mustExist, ConfigLoader.Flags flags, JcriConfig running,
-                      List<Setting> settings) {
+  public ConfigReload(
+      Path file,
+      boolean mustExist,
+      ConfigLoader.Flags flags,
+      JcriConfig running,
+      List<Setting> settings) {
     this.file = file;
     this.mustExist = mustExist;
     this.flags = flags;
@@ -35,7 +39,9 @@ public final class ConfigReload {
 
   /** Handles SIGHUP from now on, each on its own thread. */
   public void onSighup() {
-    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> Thread.ofVirtual().name("config-reload").start(this::reload));
+    sun.misc.Signal.handle(
+        new sun.misc.Signal("HUP"),
+        s -> Thread.ofVirtual().name("config-reload").start(this::reload));
   }
 
   /** One reload; true when the file loaded (and its live keys are now applied). */
@@ -44,11 +50,20 @@ public final class ConfigReload {
     try {
       next = ConfigLoader.load(file, mustExist, flags);
     } catch (ConfigException e) {
-      LOG.warning("event=config_reload_failed file=" + file + " error=\"" + e.getMessage()
-          + "\" action=kept_running_config");
+      LOG.warning(
+          "event=config_reload_failed file="
+              + file
+              + " error=\""
+              + e.getMessage()
+              + "\" action=kept_running_config");
       return false;
     } catch (RuntimeException e) {
-      LOG.warning("event=config_reload_failed file=" + file + " error=\"" + e + "\" action=kept_running_config");
+      LOG.warning(
+          "event=config_reload_failed file="
+              + file
+              + " error=\""
+              + e
+              + "\" action=kept_running_config");
       return false;
     }
     int changed = 0;
@@ -61,20 +76,29 @@ public final class ConfigReload {
       }
       if (!s.isLive()) {
         pending++;
-        LOG.warning("event=config_change_needs_restart key=" + s.key() + " running=\"" + from + "\" file=\"" + to
-            + "\"");
+        LOG.warning(
+            "event=config_change_needs_restart key="
+                + s.key()
+                + " running=\""
+                + from
+                + "\" file=\""
+                + to
+                + "\"");
         continue;
       }
       try {
         s.apply().accept(next);
         changed++;
-        LOG.info("event=config_changed key=" + s.key() + " from=\"" + from + "\" to=\"" + to + "\"");
+        LOG.info(
+            "event=config_changed key=" + s.key() + " from=\"" + from + "\" to=\"" + to + "\"");
       } catch (RuntimeException e) {
-        LOG.warning("event=config_change_failed key=" + s.key() + " error=\"" + e.getMessage() + "\"");
+        LOG.warning(
+            "event=config_change_failed key=" + s.key() + " error=\"" + e.getMessage() + "\"");
       }
     }
     applied = next;
-    LOG.info("event=config_reloaded file=" + file + " changed=" + changed + " need_restart=" + pending);
+    LOG.info(
+        "event=config_reloaded file=" + file + " changed=" + changed + " need_restart=" + pending);
     return true;
   }
 }

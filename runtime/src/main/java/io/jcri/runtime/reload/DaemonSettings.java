@@ -14,25 +14,42 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Every config key of jcrid for a reload: the live ones with how each reaches the running
- * services, then the ones read only at start (README "Config reload" lists the same split).
+ * Every config key of jcrid for a reload: the live ones with how each reaches the running services,
+ * then the ones read only at start (README "Config reload" lists the same split).
  */
 public final class DaemonSettings {
   private DaemonSettings() {}
 
-  public static List<Setting> of(ImageStore images, RuntimeHandlers handlers, CniManager cni,
-                                 MetricsEndpoint metrics) {
+  public static List<Setting> of(
+      ImageStore images, RuntimeHandlers handlers, CniManager cni, MetricsEndpoint metrics) {
     return List.of(
-        Setting.live("log_level", JcriConfig::logLevel, c -> LogSetup.configure(c.logLevel(), c.logFormat())),
-        Setting.live("log_format", JcriConfig::logFormat, c -> LogSetup.configure(c.logLevel(), c.logFormat())),
-        Setting.live("registries", JcriConfig::registries, c -> images.reconfigure(imageOptions(c))),
-        Setting.live("images.auth_file", c -> c.images().authFile(), c -> images.reconfigure(imageOptions(c))),
-        Setting.live("images.platform", c -> c.images().platform(), c -> images.reconfigure(imageOptions(c))),
-        Setting.live("images.stall_timeout", c -> c.images().stallTimeout(),
+        Setting.live(
+            "log_level",
+            JcriConfig::logLevel,
+            c -> LogSetup.configure(c.logLevel(), c.logFormat())),
+        Setting.live(
+            "log_format",
+            JcriConfig::logFormat,
+            c -> LogSetup.configure(c.logLevel(), c.logFormat())),
+        Setting.live(
+            "registries", JcriConfig::registries, c -> images.reconfigure(imageOptions(c))),
+        Setting.live(
+            "images.auth_file",
+            c -> c.images().authFile(),
+            c -> images.reconfigure(imageOptions(c))),
+        Setting.live(
+            "images.platform",
+            c -> c.images().platform(),
+            c -> images.reconfigure(imageOptions(c))),
+        Setting.live(
+            "images.stall_timeout",
+            c -> c.images().stallTimeout(),
             c -> images.reconfigure(imageOptions(c))),
         Setting.live("images.pinned", c -> c.images().pinned(), c -> images.setPinned(pinned(c))),
         Setting.live("runtimes", JcriConfig::runtimes, c -> handlers.reconfigure(c.runtimes())),
-        Setting.live("cni", JcriConfig::cni,
+        Setting.live(
+            "cni",
+            JcriConfig::cni,
             c -> cni.reconfigure(c.cni().confDir(), c.cni().binDirs(), c.cni().pluginTimeout())),
         Setting.live("metrics", JcriConfig::metrics, c -> metrics.apply(c.metrics())),
         Setting.restart("listen", JcriConfig::listen),
@@ -50,16 +67,25 @@ public final class DaemonSettings {
   /** The image store's options from the config. */
   public static ImageOptions imageOptions(JcriConfig config) {
     Map<String, RegistryHost> registries = new LinkedHashMap<>();
-    config.registries().forEach((host, r) -> registries.put(host, new RegistryHost(r.mirrors(), r.insecure())));
+    config
+        .registries()
+        .forEach((host, r) -> registries.put(host, new RegistryHost(r.mirrors(), r.insecure())));
     String[] platform = config.images().platform().split("/");
     ImageOptions d = ImageOptions.defaults();
-    return new ImageOptions(registries, config.images().authFile(), platform[0],
-        platform.length > 1 ? platform[1] : d.architecture(), platform.length > 2 ? platform[2] : "",
-        config.images().stallTimeout(), config.images().maxParallelLayers());
+    return new ImageOptions(
+        registries,
+        config.images().authFile(),
+        platform[0],
+        platform.length > 1 ? platform[1] : d.architecture(),
+        platform.length > 2 ? platform[2] : "",
+        config.images().stallTimeout(),
+        config.images().maxParallelLayers());
   }
 
   /** The pinned references: images.pinned and the pause image. */
   public static List<String> pinned(JcriConfig config) {
-    return Stream.concat(config.images().pinned().stream(), Stream.of(config.sandbox().pauseImage())).toList();
+    return Stream.concat(
+            config.images().pinned().stream(), Stream.of(config.sandbox().pauseImage()))
+        .toList();
   }
 }

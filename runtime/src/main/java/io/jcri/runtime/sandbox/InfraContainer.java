@@ -1,8 +1,8 @@
 package io.jcri.runtime.sandbox;
 
-import static io.jcri.sys.Trees.delete;
 import static io.jcri.runtime.store.Steps.perform;
 import static io.jcri.runtime.store.Steps.step;
+import static io.jcri.sys.Trees.delete;
 
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.PodSandboxConfig;
@@ -26,9 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A pod's infra process (the pause image under the OCI runtime, ID = the sandbox's), made only
- * when a container needs the pod's shared PID namespace or infra is not dropped; in a pod of its
- * own user namespace it joins that namespace, over an ID-mapped rootfs and ID-mapped binds.
+ * A pod's infra process (the pause image under the OCI runtime, ID = the sandbox's), made only when
+ * a container needs the pod's shared PID namespace or infra is not dropped; in a pod of its own
+ * user namespace it joins that namespace, over an ID-mapped rootfs and ID-mapped binds.
  */
 public final class InfraContainer {
   private static final Duration INFRA_TIMEOUT = Duration.ofSeconds(60);
@@ -42,8 +42,15 @@ public final class InfraContainer {
   private final Layout layout;
   private final boolean dropInfra;
 
-  public InfraContainer(Sandboxes sandboxes, RuntimeHandlers handlers, ContainerRuntime runtime, PauseImage pause,
-      LayerMounts mounts, OciOptions ociOptions, Layout layout, boolean dropInfra) {
+  public InfraContainer(
+      Sandboxes sandboxes,
+      RuntimeHandlers handlers,
+      ContainerRuntime runtime,
+      PauseImage pause,
+      LayerMounts mounts,
+      OciOptions ociOptions,
+      Layout layout,
+      boolean dropInfra) {
     this.sandboxes = sandboxes;
     this.handlers = handlers;
     this.runtime = runtime;
@@ -57,7 +64,8 @@ public final class InfraContainer {
   /** Starts the infra process when the pod needs one; its ID and pid go into the record. */
   public void startIfNeeded(Sandbox sandbox, Rollback rollback) {
     PodSandboxConfig pod = sandbox.config();
-    boolean sharedPid = pod.getLinux().getSecurityContext().getNamespaceOptions().getPid() == NamespaceMode.POD;
+    boolean sharedPid =
+        pod.getLinux().getSecurityContext().getNamespaceOptions().getPid() == NamespaceMode.POD;
     if (dropInfra && !sharedPid) {
       return;
     }
@@ -68,17 +76,21 @@ public final class InfraContainer {
     Path layer = layout.infraLayer(id);
     Path rootfs = bundle.resolve("rootfs");
     var userns = sandbox.userNamespace();
-    perform("mount the infra rootfs", () -> {
-      if (userns.isPresent()) {
-        mounts.mountIdMapped(pause.lowerDirs(image.id()), layer, rootfs, userns.get(), bundle.resolve("layers"));
-      } else {
-        mounts.mount(pause.lowerDirs(image.id()), layer, rootfs);
-      }
-    });
-    rollback.onFailure(() -> {
-      mounts.unmount(rootfs);
-      delete(layer);
-    });
+    perform(
+        "mount the infra rootfs",
+        () -> {
+          if (userns.isPresent()) {
+            mounts.mountIdMapped(
+                pause.lowerDirs(image.id()), layer, rootfs, userns.get(), bundle.resolve("layers"));
+          } else {
+            mounts.mount(pause.lowerDirs(image.id()), layer, rootfs);
+          }
+        });
+    rollback.onFailure(
+        () -> {
+          mounts.unmount(rootfs);
+          delete(layer);
+        });
     List<String> args = new ArrayList<>(image.config().entrypoint());
     args.addAll(image.config().cmd());
     OciSpec built;
@@ -89,11 +101,28 @@ public final class InfraContainer {
     }
     Path binds = bundle.resolve("idmapped");
     rollback.onFailure(() -> mounts.unmountAll(binds));
-    OciSpec spec = userns.isEmpty() ? built : step("ID-map the infra's bind mounts",
-        () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
-    perform("write the infra OCI spec", () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
-    CreatedContainer infra = step("create the infra container", () -> runtime.create(oci, id, bundle,
-        bundle.resolve("infra.log"), false, false, false, INFRA_TIMEOUT));
+    OciSpec spec =
+        userns.isEmpty()
+            ? built
+            : step(
+                "ID-map the infra's bind mounts",
+                () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
+    perform(
+        "write the infra OCI spec",
+        () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
+    CreatedContainer infra =
+        step(
+            "create the infra container",
+            () ->
+                runtime.create(
+                    oci,
+                    id,
+                    bundle,
+                    bundle.resolve("infra.log"),
+                    false,
+                    false,
+                    false,
+                    INFRA_TIMEOUT));
     rollback.onFailure(() -> runtime.delete(oci, id, true));
     perform("start the infra container", () -> runtime.start(oci, id));
     sandboxes.save(sandbox, sandbox.record().withInfra(id, infra.pid()));
@@ -105,11 +134,17 @@ public final class InfraContainer {
       return;
     }
     OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
-    perform("stop the infra container", () -> {
-      runtime.kill(oci, r.status().infraContainerId(), 9, true);
-      runtime.delete(oci, r.status().infraContainerId(), true);
-    });
-    perform("unmount the infra rootfs", () -> mounts.unmount(layout.infraBundle(r.id()).resolve("rootfs")));
-    perform("unmount the infra's ID-mapped binds", () -> mounts.unmountAll(layout.infraBundle(r.id()).resolve("idmapped")));
+    perform(
+        "stop the infra container",
+        () -> {
+          runtime.kill(oci, r.status().infraContainerId(), 9, true);
+          runtime.delete(oci, r.status().infraContainerId(), true);
+        });
+    perform(
+        "unmount the infra rootfs",
+        () -> mounts.unmount(layout.infraBundle(r.id()).resolve("rootfs")));
+    perform(
+        "unmount the infra's ID-mapped binds",
+        () -> mounts.unmountAll(layout.infraBundle(r.id()).resolve("idmapped")));
   }
 }

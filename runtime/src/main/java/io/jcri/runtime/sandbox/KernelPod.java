@@ -12,26 +12,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** {@link PodKernel} with the real syscalls: unshare + bind-mount pins, tmpfs, /proc/sys in the netns. */
+/**
+ * {@link PodKernel} with the real syscalls: unshare + bind-mount pins, tmpfs, /proc/sys in the
+ * netns.
+ */
 public final class KernelPod implements PodKernel {
   @Override
   public void pinNamespaces(Map<Integer, Path> pins, String hostname) throws IOException {
-    Namespaces.createPinned(pins, () -> {
-      if (pins.containsKey(LibC.CLONE_NEWUTS)) {
-        Syscalls.sethostname(hostname);
-      }
-    });
+    Namespaces.createPinned(
+        pins,
+        () -> {
+          if (pins.containsKey(LibC.CLONE_NEWUTS)) {
+            Syscalls.sethostname(hostname);
+          }
+        });
   }
 
   @Override
-  public void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname) throws IOException {
+  public void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname)
+      throws IOException {
     UserNamespaces.createPinned(userns.uids(), userns.gids(), userns.pin(), pins);
     Path uts = pins.get(LibC.CLONE_NEWUTS);
     if (uts != null) {
-      Namespaces.runIn(uts, LibC.CLONE_NEWUTS, () -> {
-        Syscalls.sethostname(hostname);
-        return null;
-      });
+      Namespaces.runIn(
+          uts,
+          LibC.CLONE_NEWUTS,
+          () -> {
+            Syscalls.sethostname(hostname);
+            return null;
+          });
     }
   }
 
@@ -43,7 +52,11 @@ public final class KernelPod implements PodKernel {
   @Override
   public void mountShm(Path shm, long sizeBytes) throws IOException {
     Files.createDirectories(shm);
-    Syscalls.mount("shm", shm, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC,
+    Syscalls.mount(
+        "shm",
+        shm,
+        "tmpfs",
+        LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC,
         "mode=1777,size=" + sizeBytes);
   }
 
@@ -54,15 +67,19 @@ public final class KernelPod implements PodKernel {
 
   @Override
   public void applyNetSysctls(Map<String, String> sysctls, Path netns) throws IOException {
-    Namespaces.runIn(netns, LibC.CLONE_NEWNET, () -> {
-      for (var e : sysctls.entrySet()) {
-        Path file = Path.of("/proc/sys").resolve(Sysctls.procSysPath(e.getKey()));
-        if (!Files.exists(file)) {
-          throw Failure.invalid("sysctl " + e.getKey() + " does not exist in the pod's network namespace");
-        }
-        Files.writeString(file, e.getValue());
-      }
-      return null;
-    });
+    Namespaces.runIn(
+        netns,
+        LibC.CLONE_NEWNET,
+        () -> {
+          for (var e : sysctls.entrySet()) {
+            Path file = Path.of("/proc/sys").resolve(Sysctls.procSysPath(e.getKey()));
+            if (!Files.exists(file)) {
+              throw Failure.invalid(
+                  "sysctl " + e.getKey() + " does not exist in the pod's network namespace");
+            }
+            Files.writeString(file, e.getValue());
+          }
+          return null;
+        });
   }
 }

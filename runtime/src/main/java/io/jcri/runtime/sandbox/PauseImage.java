@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.logging.Logger;
 
-/** The image of infra containers: the configured one, rebuilt or pulled on first use when missing. */
+/**
+ * The image of infra containers: the configured one, rebuilt or pulled on first use when missing.
+ */
 public interface PauseImage {
   Image resolve();
 
@@ -42,8 +44,13 @@ public interface PauseImage {
           if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
           }
-          throw new Failure(Failure.Kind.UNAVAILABLE, "RunPodSandbox: pause image " + name
-              + " is not present and could not be pulled: " + e.getMessage(), e);
+          throw new Failure(
+              Failure.Kind.UNAVAILABLE,
+              "RunPodSandbox: pause image "
+                  + name
+                  + " is not present and could not be pulled: "
+                  + e.getMessage(),
+              e);
         }
       }
 

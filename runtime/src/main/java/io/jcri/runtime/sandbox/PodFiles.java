@@ -1,8 +1,8 @@
 package io.jcri.runtime.sandbox;
 
-import static io.jcri.sys.Trees.delete;
 import static io.jcri.runtime.store.Steps.perform;
 import static io.jcri.runtime.store.Steps.step;
+import static io.jcri.sys.Trees.delete;
 
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.NamespaceOption;
@@ -22,13 +22,23 @@ import java.util.Optional;
 
 /**
  * A pod's own namespaces (network, IPC, UTS pinned on files, owned by the pod's own user namespace
- * when it asks for one), its /dev/shm, resolv.conf and
- * hostname file, under {@code <state>/sandboxes/<id>}; and their removal.
+ * when it asks for one), its /dev/shm, resolv.conf and hostname file, under {@code
+ * <state>/sandboxes/<id>}; and their removal.
  */
 public final class PodFiles {
   /** What was made for a pod; a null path is a namespace or shm the pod shares with the host. */
-  public record Made(boolean hostNetwork, boolean hostIpc, boolean hostPid, Path netns, Path ipcNs, Path utsNs,
-      Path shm, Path resolvConf, Path hostnameFile, String hostname, Path userns) {}
+  public record Made(
+      boolean hostNetwork,
+      boolean hostIpc,
+      boolean hostPid,
+      Path netns,
+      Path ipcNs,
+      Path utsNs,
+      Path shm,
+      Path resolvConf,
+      Path hostnameFile,
+      String hostname,
+      Path userns) {}
 
   private final PodKernel kernel;
   private final Layout layout;
@@ -40,7 +50,10 @@ public final class PodFiles {
     this.shmSizeBytes = shmSizeBytes;
   }
 
-  /** Makes the pod's directory, files, namespaces and shm; each is undone by rollback on a later failure. */
+  /**
+   * Makes the pod's directory, files, namespaces and shm; each is undone by rollback on a later
+   * failure.
+   */
   public Made create(String id, PodSandboxConfig pod, Rollback rollback) {
     NamespaceOption ns = pod.getLinux().getSecurityContext().getNamespaceOptions();
     boolean hostNetwork = ns.getNetwork() == NamespaceMode.NODE;
@@ -48,7 +61,8 @@ public final class PodFiles {
     boolean hostPid = ns.getPid() == NamespaceMode.NODE;
     Path run = layout.sandboxRun(id);
     // kubelet always names the pod's host; without a name the pod gets the node's, as in containerd
-    String hostname = hostNetwork || pod.getHostname().isEmpty() ? hostHostname() : pod.getHostname();
+    String hostname =
+        hostNetwork || pod.getHostname().isEmpty() ? hostHostname() : pod.getHostname();
     Path netns = hostNetwork ? null : run.resolve("ns/net");
     Path ipcNs = hostIpc ? null : run.resolve("ns/ipc");
     Path utsNs = hostNetwork ? null : run.resolve("ns/uts");
@@ -57,10 +71,12 @@ public final class PodFiles {
 
     step("create the sandbox directory", () -> Files.createDirectories(run));
     rollback.onFailure(() -> delete(run));
-    perform("write resolv.conf and hostname", () -> {
-      writeResolvConf(pod, run.resolve("resolv.conf"));
-      Files.writeString(run.resolve("hostname"), hostname + "\n");
-    });
+    perform(
+        "write resolv.conf and hostname",
+        () -> {
+          writeResolvConf(pod, run.resolve("resolv.conf"));
+          Files.writeString(run.resolve("hostname"), hostname + "\n");
+        });
     Map<Integer, Path> pins = new LinkedHashMap<>();
     if (netns != null) {
       pins.put(LibC.CLONE_NEWNET, netns);
@@ -72,18 +88,20 @@ public final class PodFiles {
       pins.put(LibC.CLONE_NEWUTS, utsNs);
     }
     if (userns.isPresent()) {
-      perform("create the pod namespaces", () -> kernel.pinNamespacesIn(userns.get(), pins, hostname));
+      perform(
+          "create the pod namespaces", () -> kernel.pinNamespacesIn(userns.get(), pins, hostname));
     } else if (!pins.isEmpty()) {
       perform("create the pod namespaces", () -> kernel.pinNamespaces(pins, hostname));
     }
-    rollback.onFailure(() -> {
-      for (Path pin : pins.values()) {
-        kernel.unpin(pin);
-      }
-      if (userns.isPresent()) {
-        kernel.unpin(userns.get().pin());
-      }
-    });
+    rollback.onFailure(
+        () -> {
+          for (Path pin : pins.values()) {
+            kernel.unpin(pin);
+          }
+          if (userns.isPresent()) {
+            kernel.unpin(userns.get().pin());
+          }
+        });
     if (shm != null) {
       perform("mount the pod's /dev/shm", () -> kernel.mountShm(shm, shmSizeBytes));
       rollback.onFailure(() -> kernel.unmountShm(shm));
@@ -91,14 +109,25 @@ public final class PodFiles {
     if (netns != null) {
       perform("apply network sysctls", () -> applyNetSysctls(pod, netns));
     }
-    return new Made(hostNetwork, hostIpc, hostPid, netns, ipcNs, utsNs, shm, run.resolve("resolv.conf"),
-        run.resolve("hostname"), hostname, userns.map(PodUserNamespace::pin).orElse(null));
+    return new Made(
+        hostNetwork,
+        hostIpc,
+        hostPid,
+        netns,
+        ipcNs,
+        utsNs,
+        shm,
+        run.resolve("resolv.conf"),
+        run.resolve("hostname"),
+        hostname,
+        userns.map(PodUserNamespace::pin).orElse(null));
   }
 
   /** StopPodSandbox: the pod's /dev/shm goes; the namespaces stay until the pod is removed. */
   public void unmountShm(SandboxRecord r) {
     if (!r.metadata().shmPath().isEmpty()) {
-      perform("unmount the pod's /dev/shm", () -> kernel.unmountShm(Path.of(r.metadata().shmPath())));
+      perform(
+          "unmount the pod's /dev/shm", () -> kernel.unmountShm(Path.of(r.metadata().shmPath())));
     }
   }
 
@@ -110,10 +139,12 @@ public final class PodFiles {
         perform("remove the namespace pin " + pin, () -> kernel.unpin(Path.of(pin)));
       }
     }
-    perform("delete the sandbox directories", () -> {
-      delete(layout.sandboxRun(r.id()));
-      delete(layout.sandboxData(r.id()));
-    });
+    perform(
+        "delete the sandbox directories",
+        () -> {
+          delete(layout.sandboxRun(r.id()));
+          delete(layout.sandboxData(r.id()));
+        });
   }
 
   private static void writeResolvConf(PodSandboxConfig pod, Path target) throws IOException {
@@ -144,11 +175,14 @@ public final class PodFiles {
 
   private void applyNetSysctls(PodSandboxConfig pod, Path netns) throws IOException {
     Map<String, String> net = new LinkedHashMap<>();
-    pod.getLinux().getSysctlsMap().forEach((k, v) -> {
-      if (Sysctls.procSysPath(k).startsWith("net/")) {
-        net.put(k, v);
-      }
-    });
+    pod.getLinux()
+        .getSysctlsMap()
+        .forEach(
+            (k, v) -> {
+              if (Sysctls.procSysPath(k).startsWith("net/")) {
+                net.put(k, v);
+              }
+            });
     if (net.isEmpty()) {
       return;
     }

@@ -14,10 +14,11 @@ public interface PodKernel {
   void pinNamespaces(Map<Integer, Path> pins, String hostname) throws IOException;
 
   /**
-   * Creates the pod's user namespace (pinned at userns.pin()) first, then the namespaces of pins owned
-   * by it, setting hostname in the new UTS namespace.
+   * Creates the pod's user namespace (pinned at userns.pin()) first, then the namespaces of pins
+   * owned by it, setting hostname in the new UTS namespace.
    */
-  void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname) throws IOException;
+  void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname)
+      throws IOException;
 
   /** Removes a pin; the namespace goes away with its last user. A missing pin is fine. */
   void unpin(Path pin) throws IOException;
@@ -27,6 +28,9 @@ public interface PodKernel {
 
   void unmountShm(Path shm) throws IOException;
 
-  /** Writes the network sysctls (dotted or slash form) inside the pinned network namespace; an unknown one is INVALID. */
+  /**
+   * Writes the network sysctls (dotted or slash form) inside the pinned network namespace; an
+   * unknown one is INVALID.
+   */
   void applyNetSysctls(Map<String, String> sysctls, Path netns) throws IOException;
 }

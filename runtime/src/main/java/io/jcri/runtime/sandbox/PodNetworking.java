@@ -5,7 +5,10 @@ import io.jcri.cni.PodNetwork;
 import io.jcri.cni.PodNetworkResult;
 import java.io.IOException;
 
-/** What a pod needs of the network plugins: ADD and DEL. {@link #cni} is the real one; tests fake it. */
+/**
+ * What a pod needs of the network plugins: ADD and DEL. {@link #cni} is the real one; tests fake
+ * it.
+ */
 public interface PodNetworking {
   PodNetworkResult setUp(PodNetwork pod) throws IOException;
 

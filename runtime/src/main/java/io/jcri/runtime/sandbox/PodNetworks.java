@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A pod's network attachment: CNI ADD into its pinned network namespace (recorded before ADD, so
- * a crash inside ADD still gets its DEL), and CNI DEL when it stops.
+ * A pod's network attachment: CNI ADD into its pinned network namespace (recorded before ADD, so a
+ * crash inside ADD still gets its DEL), and CNI DEL when it stops.
  */
 public final class PodNetworks {
   private final Sandboxes sandboxes;
@@ -35,32 +35,65 @@ public final class PodNetworks {
     try {
       result = cni.setUp(network);
     } catch (IOException e) {
-      throw new Failure(Failure.Kind.UNKNOWN, "RunPodSandbox: CNI ADD for " + pod.getMetadata().getNamespace()
-          + "/" + pod.getMetadata().getName() + " failed: " + e.getMessage(), e);
+      throw new Failure(
+          Failure.Kind.UNKNOWN,
+          "RunPodSandbox: CNI ADD for "
+              + pod.getMetadata().getNamespace()
+              + "/"
+              + pod.getMetadata().getName()
+              + " failed: "
+              + e.getMessage(),
+          e);
     }
     rollback.onFailure(() -> cni.tearDown(network));
-    sandboxes.save(sandbox, sandbox.record().withNetwork(result.primaryIp(), result.additionalIps(),
-        result.resultJson(), true));
+    sandboxes.save(
+        sandbox,
+        sandbox
+            .record()
+            .withNetwork(result.primaryIp(), result.additionalIps(), result.resultJson(), true));
   }
 
-  /** CNI DEL when the pod's network is (or may be) attached; the IPs stay in the record for status. */
+  /**
+   * CNI DEL when the pod's network is (or may be) attached; the IPs stay in the record for status.
+   */
   public void detach(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
     if (r.status().networkAttached()) {
       perform("tear down the pod network (CNI DEL)", () -> cni.tearDown(podNetwork(sandbox)));
-      sandboxes.save(sandbox, sandbox.record().withNetwork(r.status().ip(), r.status().additionalIps(), r.status().cniResult(), false));
+      sandboxes.save(
+          sandbox,
+          sandbox
+              .record()
+              .withNetwork(
+                  r.status().ip(), r.status().additionalIps(), r.status().cniResult(), false));
     }
   }
 
   private static PodNetwork podNetwork(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
     PodSandboxConfig pod = sandbox.config();
-    List<PortMapping> ports = pod.getPortMappingsList().stream().filter(p -> p.getHostPort() > 0)
-        .map(p -> new PortMapping(p.getProtocol().name(), p.getContainerPort(), p.getHostPort(), p.getHostIp()))
-        .toList();
-    return new PodNetwork(r.id(), Path.of(r.metadata().netnsPath()), r.metadata().name(), r.metadata().namespace(), r.metadata().uid(), ports,
+    List<PortMapping> ports =
+        pod.getPortMappingsList().stream()
+            .filter(p -> p.getHostPort() > 0)
+            .map(
+                p ->
+                    new PortMapping(
+                        p.getProtocol().name(),
+                        p.getContainerPort(),
+                        p.getHostPort(),
+                        p.getHostIp()))
+            .toList();
+    return new PodNetwork(
+        r.id(),
+        Path.of(r.metadata().netnsPath()),
+        r.metadata().name(),
+        r.metadata().namespace(),
+        r.metadata().uid(),
+        ports,
         pod.getAnnotationsMap().get("kubernetes.io/ingress-bandwidth"),
         pod.getAnnotationsMap().get("kubernetes.io/egress-bandwidth"),
-        pod.getDnsConfig().getServersList(), pod.getDnsConfig().getSearchesList(), pod.getDnsConfig().getOptionsList());
+        pod.getDnsConfig().getServersList(),
+        pod.getDnsConfig().getSearchesList(),
+        pod.getDnsConfig().getOptionsList());
   }
 }

@@ -20,9 +20,9 @@ import java.util.logging.Logger;
 
 /**
  * UpdatePodSandboxResources (in-place pod resize): the pod-level cgroup (the pod's cgroup_parent,
- * cgroupfs driver) gets the CPU, memory and cpuset limits of the pod's resources plus its
- * overhead; the request is kept in {@code <root>/sandboxes/<id>/resources.json} and reported in
- * verbose PodSandboxStatus. A write the kernel refuses puts back the values already changed.
+ * cgroupfs driver) gets the CPU, memory and cpuset limits of the pod's resources plus its overhead;
+ * the request is kept in {@code <root>/sandboxes/<id>/resources.json} and reported in verbose
+ * PodSandboxStatus. A write the kernel refuses puts back the values already changed.
  */
 public final class PodResources {
   private static final Logger LOG = Logger.getLogger(PodResources.class.getName());
@@ -33,7 +33,10 @@ public final class PodResources {
   private final String driver;
   private final boolean v2;
 
-  /** The file goes in the pod's {@link Layout#sandboxData}; cgroupRoot: /sys/fs/cgroup (fakes in tests). */
+  /**
+   * The file goes in the pod's {@link Layout#sandboxData}; cgroupRoot: /sys/fs/cgroup (fakes in
+   * tests).
+   */
   public PodResources(Layout layout, Path cgroupRoot, String driver) {
     this.layout = layout;
     this.cgroupRoot = cgroupRoot;
@@ -52,25 +55,40 @@ public final class PodResources {
       throw Failure.invalid(field + ".cpu_shares " + r.getCpuShares() + " is outside 2..262144");
     }
     if (r.getCpuPeriod() != 0 && (r.getCpuPeriod() < 1000 || r.getCpuPeriod() > 1_000_000)) {
-      throw Failure.invalid(field + ".cpu_period " + r.getCpuPeriod() + " is outside 1000..1000000 microseconds");
+      throw Failure.invalid(
+          field + ".cpu_period " + r.getCpuPeriod() + " is outside 1000..1000000 microseconds");
     }
     if (r.getCpuQuota() < -1 || r.getCpuQuota() > 0 && r.getCpuQuota() < 1000) {
-      throw Failure.invalid(field + ".cpu_quota " + r.getCpuQuota() + " must be -1, 0 or at least 1000");
+      throw Failure.invalid(
+          field + ".cpu_quota " + r.getCpuQuota() + " must be -1, 0 or at least 1000");
     }
     if (r.getMemoryLimitInBytes() < 0) {
-      throw Failure.invalid(field + ".memory_limit_in_bytes " + r.getMemoryLimitInBytes() + " is negative");
+      throw Failure.invalid(
+          field + ".memory_limit_in_bytes " + r.getMemoryLimitInBytes() + " is negative");
     }
   }
 
-  /** Applies resources + overhead to the cgroup of the pod sandboxId (its cgroup_parent), then records the request. */
-  public void update(String sandboxId, String parent, LinuxContainerResources overhead,
-                     LinuxContainerResources resources) {
+  /**
+   * Applies resources + overhead to the cgroup of the pod sandboxId (its cgroup_parent), then
+   * records the request.
+   */
+  public void update(
+      String sandboxId,
+      String parent,
+      LinuxContainerResources overhead,
+      LinuxContainerResources resources) {
     if (parent.isEmpty()) {
-      throw new Failure(Failure.Kind.PRECONDITION, "pod sandbox " + sandboxId + " has no cgroup_parent to resize");
+      throw new Failure(
+          Failure.Kind.PRECONDITION,
+          "pod sandbox " + sandboxId + " has no cgroup_parent to resize");
     }
     if (!driver.equals("cgroupfs")) {
-      throw new Failure(Failure.Kind.UNIMPLEMENTED, "resizing the pod cgroup is done for the cgroupfs driver only; "
-          + "with the " + driver + " driver kubelet resizes the pod slice itself");
+      throw new Failure(
+          Failure.Kind.UNIMPLEMENTED,
+          "resizing the pod cgroup is done for the cgroupfs driver only; "
+              + "with the "
+              + driver
+              + " driver kubelet resizes the pod slice itself");
     }
     Map<Path, String> writes = files(parent, total(overhead, resources));
     List<Map.Entry<Path, String>> done = new ArrayList<>();
@@ -82,21 +100,36 @@ public final class PodResources {
       }
     } catch (NoSuchFileException e) {
       restore(done);
-      throw new Failure(Failure.Kind.PRECONDITION, "pod cgroup file " + e.getFile() + " does not exist");
+      throw new Failure(
+          Failure.Kind.PRECONDITION, "pod cgroup file " + e.getFile() + " does not exist");
     } catch (IOException e) {
       restore(done);
-      throw Failure.invalid("the kernel refused the pod cgroup limits (" + e.getMessage() + "); nothing changed");
+      throw Failure.invalid(
+          "the kernel refused the pod cgroup limits (" + e.getMessage() + "); nothing changed");
     }
     try {
-      UpdatePodSandboxResourcesRequest kept = UpdatePodSandboxResourcesRequest.newBuilder()
-          .setPodSandboxId(sandboxId).setOverhead(overhead).setResources(resources).build();
-      AtomicFiles.write(layout.sandboxData(sandboxId).resolve(FILE),
+      UpdatePodSandboxResourcesRequest kept =
+          UpdatePodSandboxResourcesRequest.newBuilder()
+              .setPodSandboxId(sandboxId)
+              .setOverhead(overhead)
+              .setResources(resources)
+              .build();
+      AtomicFiles.write(
+          layout.sandboxData(sandboxId).resolve(FILE),
           JsonFormat.printer().print(kept).getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new Failure(Failure.Kind.INTERNAL, "recording the pod resources of " + sandboxId + ": "
-          + e.getMessage(), e);
+      throw new Failure(
+          Failure.Kind.INTERNAL,
+          "recording the pod resources of " + sandboxId + ": " + e.getMessage(),
+          e);
     }
-    LOG.info("event=pod_resources_updated sandbox=" + sandboxId + " cgroup=" + parent + " files=" + writes.size());
+    LOG.info(
+        "event=pod_resources_updated sandbox="
+            + sandboxId
+            + " cgroup="
+            + parent
+            + " files="
+            + writes.size());
   }
 
   /** The last request applied to the pod, as JSON; empty when none was. */
@@ -108,14 +141,20 @@ public final class PodResources {
     }
   }
 
-  /** The pod's total: shares, quota (at the resources' period) and memory add up; cpusets are the resources'. */
-  static LinuxContainerResources total(LinuxContainerResources overhead, LinuxContainerResources resources) {
+  /**
+   * The pod's total: shares, quota (at the resources' period) and memory add up; cpusets are the
+   * resources'.
+   */
+  static LinuxContainerResources total(
+      LinuxContainerResources overhead, LinuxContainerResources resources) {
     LinuxContainerResources.Builder t = resources.toBuilder();
     t.setCpuShares(resources.getCpuShares() + overhead.getCpuShares());
     long period = resources.getCpuPeriod() > 0 ? resources.getCpuPeriod() : overhead.getCpuPeriod();
     if (resources.getCpuQuota() > 0) {
-      long extra = overhead.getCpuQuota() > 0 && overhead.getCpuPeriod() > 0
-          ? overhead.getCpuQuota() * period / overhead.getCpuPeriod() : Math.max(0, overhead.getCpuQuota());
+      long extra =
+          overhead.getCpuQuota() > 0 && overhead.getCpuPeriod() > 0
+              ? overhead.getCpuQuota() * period / overhead.getCpuPeriod()
+              : Math.max(0, overhead.getCpuQuota());
       t.setCpuQuota(resources.getCpuQuota() + extra).setCpuPeriod(period);
     }
     if (resources.getMemoryLimitInBytes() > 0) {
@@ -124,18 +163,23 @@ public final class PodResources {
     return t.build();
   }
 
-  /** The cgroup files to write, in order (the period before the quota), v1 or v2 as this node has. */
+  /**
+   * The cgroup files to write, in order (the period before the quota), v1 or v2 as this node has.
+   */
   Map<Path, String> files(String parent, LinuxContainerResources t) {
     String rel = parent.startsWith("/") ? parent.substring(1) : parent;
     Map<Path, String> out = new LinkedHashMap<>();
     if (v2) {
       Path dir = cgroupRoot.resolve(rel);
       if (t.getCpuShares() > 0) {
-        out.put(dir.resolve("cpu.weight"), Long.toString(1 + ((t.getCpuShares() - 2) * 9999) / 262142));
+        out.put(
+            dir.resolve("cpu.weight"), Long.toString(1 + ((t.getCpuShares() - 2) * 9999) / 262142));
       }
       if (t.getCpuQuota() != 0 || t.getCpuPeriod() > 0) {
         long period = t.getCpuPeriod() > 0 ? t.getCpuPeriod() : 100_000;
-        out.put(dir.resolve("cpu.max"), (t.getCpuQuota() > 0 ? Long.toString(t.getCpuQuota()) : "max") + " " + period);
+        out.put(
+            dir.resolve("cpu.max"),
+            (t.getCpuQuota() > 0 ? Long.toString(t.getCpuQuota()) : "max") + " " + period);
       }
       if (t.getMemoryLimitInBytes() > 0) {
         out.put(dir.resolve("memory.max"), Long.toString(t.getMemoryLimitInBytes()));
@@ -143,16 +187,23 @@ public final class PodResources {
       cpusets(out, dir, t);
     } else {
       if (t.getCpuShares() > 0) {
-        out.put(cgroupRoot.resolve("cpu").resolve(rel).resolve("cpu.shares"), Long.toString(t.getCpuShares()));
+        out.put(
+            cgroupRoot.resolve("cpu").resolve(rel).resolve("cpu.shares"),
+            Long.toString(t.getCpuShares()));
       }
       if (t.getCpuPeriod() > 0) {
-        out.put(cgroupRoot.resolve("cpu").resolve(rel).resolve("cpu.cfs_period_us"), Long.toString(t.getCpuPeriod()));
+        out.put(
+            cgroupRoot.resolve("cpu").resolve(rel).resolve("cpu.cfs_period_us"),
+            Long.toString(t.getCpuPeriod()));
       }
       if (t.getCpuQuota() != 0) {
-        out.put(cgroupRoot.resolve("cpu").resolve(rel).resolve("cpu.cfs_quota_us"), Long.toString(t.getCpuQuota()));
+        out.put(
+            cgroupRoot.resolve("cpu").resolve(rel).resolve("cpu.cfs_quota_us"),
+            Long.toString(t.getCpuQuota()));
       }
       if (t.getMemoryLimitInBytes() > 0) {
-        out.put(cgroupRoot.resolve("memory").resolve(rel).resolve("memory.limit_in_bytes"),
+        out.put(
+            cgroupRoot.resolve("memory").resolve(rel).resolve("memory.limit_in_bytes"),
             Long.toString(t.getMemoryLimitInBytes()));
       }
       cpusets(out, cgroupRoot.resolve("cpuset").resolve(rel), t);
@@ -174,7 +225,12 @@ public final class PodResources {
       try {
         Files.writeString(d.getKey(), d.getValue());
       } catch (IOException e) {
-        LOG.warning("event=pod_resources_restore_failed file=" + d.getKey() + " error=\"" + e.getMessage() + "\"");
+        LOG.warning(
+            "event=pod_resources_restore_failed file="
+                + d.getKey()
+                + " error=\""
+                + e.getMessage()
+                + "\"");
       }
     }
   }

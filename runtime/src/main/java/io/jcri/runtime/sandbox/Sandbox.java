@@ -19,7 +19,8 @@ public final class Sandbox implements Registry.Entry<SandboxRecord> {
   Sandbox(SandboxRecord record) {
     this.record = record;
     try {
-      this.config = PodSandboxConfig.parseFrom(Base64.getDecoder().decode(record.metadata().configBase64()));
+      this.config =
+          PodSandboxConfig.parseFrom(Base64.getDecoder().decode(record.metadata().configBase64()));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("sandbox " + record.id() + " has a corrupt config", e);
     }
@@ -54,9 +55,21 @@ public final class Sandbox implements Registry.Entry<SandboxRecord> {
   /** What the pod provides to each of its containers' OCI specs. */
   public SandboxContext context() {
     SandboxRecord r = record;
-    return new SandboxContext(r.id(), r.metadata().hostname(), r.metadata().hostNetwork(), r.metadata().hostIpc(), r.metadata().hostPid(), path(r.metadata().netnsPath()),
-        path(r.metadata().ipcNsPath()), path(r.metadata().utsNsPath()), r.status().infraPid(), r.metadata().cgroupParent(), path(r.metadata().resolvConf()),
-        path(r.metadata().hostnameFile()), null, path(r.metadata().shmPath()));
+    return new SandboxContext(
+        r.id(),
+        r.metadata().hostname(),
+        r.metadata().hostNetwork(),
+        r.metadata().hostIpc(),
+        r.metadata().hostPid(),
+        path(r.metadata().netnsPath()),
+        path(r.metadata().ipcNsPath()),
+        path(r.metadata().utsNsPath()),
+        r.status().infraPid(),
+        r.metadata().cgroupParent(),
+        path(r.metadata().resolvConf()),
+        path(r.metadata().hostnameFile()),
+        null,
+        path(r.metadata().shmPath()));
   }
 
   /** The pod's own user namespace, when it has one. */

@@ -12,7 +12,6 @@ import io.jcri.sys.Failure;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -21,6 +20,7 @@ import java.util.logging.Logger;
  */
 public final class SandboxOrchestrator {
   private static final Logger LOG = Logger.getLogger(SandboxOrchestrator.class.getName());
+
   /**
    * StopPodSandbox carries no timeout: kubelet has stopped the containers with their own grace
    * periods already, so what is still running is killed at once (as containerd does).
@@ -35,8 +35,14 @@ public final class SandboxOrchestrator {
   private final InfraContainer infra;
   private final LifecycleEvents events;
 
-  public SandboxOrchestrator(Sandboxes sandboxes, PodContainers containers, RuntimeHandlers handlers, PodFiles files,
-      PodNetworks networks, InfraContainer infra, LifecycleEvents events) {
+  public SandboxOrchestrator(
+      Sandboxes sandboxes,
+      PodContainers containers,
+      RuntimeHandlers handlers,
+      PodFiles files,
+      PodNetworks networks,
+      InfraContainer infra,
+      LifecycleEvents events) {
     this.sandboxes = sandboxes;
     this.containers = containers;
     this.handlers = handlers;
@@ -46,21 +52,30 @@ public final class SandboxOrchestrator {
     this.events = events;
   }
 
-  /** pod has passed the request checks of RuntimeServer; what is left to refuse depends on the node's state. */
+  /**
+   * pod has passed the request checks of RuntimeServer; what is left to refuse depends on the
+   * node's state.
+   */
   public String run(PodSandboxConfig pod, String runtimeHandler) {
     var md = pod.getMetadata();
     if (!handlers.exists(runtimeHandler)) {
-      throw Failure.invalid("unknown runtime handler \"" + runtimeHandler + "\"; configured handlers: "
-          + handlers.all().keySet());
+      throw Failure.invalid(
+          "unknown runtime handler \""
+              + runtimeHandler
+              + "\"; configured handlers: "
+              + handlers.all().keySet());
     }
     String handler = handlers.canonical(runtimeHandler);
     if (PodUserNamespace.asked(pod) && !handlers.features(handler).userNamespaces()) {
-      throw Failure.invalid("linux.security_context.namespace_options.userns_options.mode: runtime handler \""
-          + handler + "\" cannot run pods in a user namespace of their own on this node (see RuntimeHandlerFeatures"
-          + " in Status)");
+      throw Failure.invalid(
+          "linux.security_context.namespace_options.userns_options.mode: runtime handler \""
+              + handler
+              + "\" cannot run pods in a user namespace of their own on this node (see RuntimeHandlerFeatures"
+              + " in Status)");
     }
     String id = Ids.random();
-    String unique = SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
+    String unique =
+        SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
     sandboxes.reserveName(unique, id);
     long t0 = System.nanoTime();
     try (Rollback rollback = new Rollback("sandbox " + id)) {
@@ -75,21 +90,51 @@ public final class SandboxOrchestrator {
       rollback.commit();
       events.publish(id, id, LifecycleEvents.Kind.CREATED);
       events.publish(id, id, LifecycleEvents.Kind.STARTED);
-      LOG.info("event=sandbox_ready sandbox=" + id + " pod=" + md.getNamespace() + "/" + md.getName() + " ip="
-          + sandbox.record().status().ip() + " infra=" + !sandbox.record().status().infraContainerId().isEmpty() + " handler=" + handler
-          + " ms=" + (System.nanoTime() - t0) / 1_000_000);
+      LOG.info(
+          "event=sandbox_ready sandbox="
+              + id
+              + " pod="
+              + md.getNamespace()
+              + "/"
+              + md.getName()
+              + " ip="
+              + sandbox.record().status().ip()
+              + " infra="
+              + !sandbox.record().status().infraContainerId().isEmpty()
+              + " handler="
+              + handler
+              + " ms="
+              + (System.nanoTime() - t0) / 1_000_000);
       return id;
     }
   }
 
-  private Sandbox register(String id, String handler, PodSandboxConfig pod, PodFiles.Made made, Rollback rollback) {
-    SandboxRecord record = new SandboxRecord(new SandboxRecord.Metadata(id, pod.getMetadata().getName(),
-        pod.getMetadata().getNamespace(), pod.getMetadata().getUid(), pod.getMetadata().getAttempt(), handler,
-        nowNanos(), made.hostNetwork(), made.hostIpc(), made.hostPid(), str(made.netns()), str(made.ipcNs()),
-        str(made.utsNs()), str(made.shm()), made.resolvConf().toString(), made.hostnameFile().toString(),
-        made.hostname(), pod.getLinux().getCgroupParent(), Base64.getEncoder().encodeToString(pod.toByteArray()),
-        str(made.userns())),
-        SandboxRecord.Status.notReady());
+  private Sandbox register(
+      String id, String handler, PodSandboxConfig pod, PodFiles.Made made, Rollback rollback) {
+    SandboxRecord record =
+        new SandboxRecord(
+            new SandboxRecord.Metadata(
+                id,
+                pod.getMetadata().getName(),
+                pod.getMetadata().getNamespace(),
+                pod.getMetadata().getUid(),
+                pod.getMetadata().getAttempt(),
+                handler,
+                nowNanos(),
+                made.hostNetwork(),
+                made.hostIpc(),
+                made.hostPid(),
+                str(made.netns()),
+                str(made.ipcNs()),
+                str(made.utsNs()),
+                str(made.shm()),
+                made.resolvConf().toString(),
+                made.hostnameFile().toString(),
+                made.hostname(),
+                pod.getLinux().getCgroupParent(),
+                Base64.getEncoder().encodeToString(pod.toByteArray()),
+                str(made.userns())),
+            SandboxRecord.Status.notReady());
     Sandbox sandbox = new Sandbox(record);
     sandboxes.add(sandbox);
     rollback.onFailure(() -> sandboxes.discard(sandbox));

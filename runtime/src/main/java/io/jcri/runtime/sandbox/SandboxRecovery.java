@@ -6,7 +6,10 @@ import io.jcri.runtime.node.RuntimeHandlers;
 import java.io.IOException;
 import java.util.logging.Logger;
 
-/** Start-up: reloads the sandbox records; a pod whose infra process died while jcrid was down becomes NOTREADY. */
+/**
+ * Start-up: reloads the sandbox records; a pod whose infra process died while jcrid was down
+ * becomes NOTREADY.
+ */
 public final class SandboxRecovery {
   private static final Logger LOG = Logger.getLogger(SandboxRecovery.class.getName());
 
@@ -26,8 +29,13 @@ public final class SandboxRecovery {
       if (r.ready() && !r.status().infraContainerId().isEmpty()) {
         boolean alive;
         try {
-          alive = runtime.state(handlers.ociRuntime(r.metadata().runtimeHandler()), r.status().infraContainerId())
-              .map(s -> s.status() == RuncState.Status.RUNNING).orElse(false);
+          alive =
+              runtime
+                  .state(
+                      handlers.ociRuntime(r.metadata().runtimeHandler()),
+                      r.status().infraContainerId())
+                  .map(s -> s.status() == RuncState.Status.RUNNING)
+                  .orElse(false);
         } catch (IOException | IllegalArgumentException e) {
           alive = false;
         }

@@ -14,11 +14,13 @@ final class ConfigReport {
   private final String json;
 
   ConfigReport(JcriConfig config) {
-    ObjectMapper mapper = new ObjectMapper()
-        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-        .registerModule(new SimpleModule()
-            .addSerializer(Path.class, ToStringSerializer.instance)
-            .addSerializer(Duration.class, ToStringSerializer.instance));
+    ObjectMapper mapper =
+        new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .registerModule(
+                new SimpleModule()
+                    .addSerializer(Path.class, ToStringSerializer.instance)
+                    .addSerializer(Duration.class, ToStringSerializer.instance));
     try {
       json = mapper.writerWithDefaultPrettyPrinter().writeValueAsString(config);
     } catch (JsonProcessingException e) {

@@ -37,122 +37,186 @@ final class ContainerRpcs {
     this.events = events;
   }
 
-  void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
-    Rpc.answer("CreateContainer", out, () -> {
-      ContainerChecks.createContainer(request.getConfig(), request.getSandboxConfig());
-      return CreateContainerResponse.newBuilder()
-          .setContainerId(creator.create(request.getPodSandboxId(), request.getConfig())).build();
-    });
+  void createContainer(
+      CreateContainerRequest request, StreamObserver<CreateContainerResponse> out) {
+    Rpc.answer(
+        "CreateContainer",
+        out,
+        () -> {
+          ContainerChecks.createContainer(request.getConfig(), request.getSandboxConfig());
+          return CreateContainerResponse.newBuilder()
+              .setContainerId(creator.create(request.getPodSandboxId(), request.getConfig()))
+              .build();
+        });
   }
 
   void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
-    Rpc.answer("StartContainer", out, () -> {
-      lifecycle.start(request.getContainerId());
-      return StartContainerResponse.getDefaultInstance();
-    });
+    Rpc.answer(
+        "StartContainer",
+        out,
+        () -> {
+          lifecycle.start(request.getContainerId());
+          return StartContainerResponse.getDefaultInstance();
+        });
   }
 
   void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
-    Rpc.answer("StopContainer", out, () -> {
-      lifecycle.stop(request.getContainerId(), request.getTimeout());
-      return StopContainerResponse.getDefaultInstance();
-    });
+    Rpc.answer(
+        "StopContainer",
+        out,
+        () -> {
+          lifecycle.stop(request.getContainerId(), request.getTimeout());
+          return StopContainerResponse.getDefaultInstance();
+        });
   }
 
-  void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
-    Rpc.answer("RemoveContainer", out, () -> {
-      lifecycle.remove(request.getContainerId());
-      return RemoveContainerResponse.getDefaultInstance();
-    });
+  void removeContainer(
+      RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> out) {
+    Rpc.answer(
+        "RemoveContainer",
+        out,
+        () -> {
+          lifecycle.remove(request.getContainerId());
+          return RemoveContainerResponse.getDefaultInstance();
+        });
   }
 
-  void containerStatus(ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> out) {
-    Rpc.answer("ContainerStatus", out, () -> {
-      Container c = containers.require(request.getContainerId());
-      ContainerStatusResponse.Builder response = ContainerStatusResponse.newBuilder()
-          .setStatus(CriViews.containerStatus(c));
-      if (request.getVerbose()) {
-        response.putInfo("info", verbose.of(c));
-      }
-      return response.build();
-    });
+  void containerStatus(
+      ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> out) {
+    Rpc.answer(
+        "ContainerStatus",
+        out,
+        () -> {
+          Container c = containers.require(request.getContainerId());
+          ContainerStatusResponse.Builder response =
+              ContainerStatusResponse.newBuilder().setStatus(CriViews.containerStatus(c));
+          if (request.getVerbose()) {
+            response.putInfo("info", verbose.of(c));
+          }
+          return response.build();
+        });
   }
 
   void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
-    Rpc.answer("ListContainers", out, () -> ListContainersResponse.newBuilder()
-        .addAllContainers(containersMatching(request.getFilter())).build());
+    Rpc.answer(
+        "ListContainers",
+        out,
+        () ->
+            ListContainersResponse.newBuilder()
+                .addAllContainers(containersMatching(request.getFilter()))
+                .build());
   }
 
-  void streamContainers(StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
-    Rpc.stream("StreamContainers", out, containersMatching(request.getFilter()),
+  void streamContainers(
+      StreamContainersRequest request, StreamObserver<StreamContainersResponse> out) {
+    Rpc.stream(
+        "StreamContainers",
+        out,
+        containersMatching(request.getFilter()),
         chunk -> StreamContainersResponse.newBuilder().addAllContainers(chunk).build());
   }
 
   private List<io.jcri.cri.v1.Container> containersMatching(ContainerFilter f) {
     return containers.all().stream()
         .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(
+            c ->
+                f.getPodSandboxId().isEmpty()
+                    || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
         .filter(c -> !f.hasState() || CriViews.state(c.record()) == f.getState().getState())
         .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
-        .map(CriViews::container).toList();
+        .map(CriViews::container)
+        .toList();
   }
 
   void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> out) {
-    Rpc.answer("ExecSync", out, () -> {
-      ExecResult r = operations.execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
-      return ExecSyncResponse.newBuilder().setExitCode(r.exitCode()).setStdout(ByteString.copyFrom(r.stdout()))
-          .setStderr(ByteString.copyFrom(r.stderr())).build();
-    });
+    Rpc.answer(
+        "ExecSync",
+        out,
+        () -> {
+          ExecResult r =
+              operations.execSync(
+                  request.getContainerId(), request.getCmdList(), request.getTimeout());
+          return ExecSyncResponse.newBuilder()
+              .setExitCode(r.exitCode())
+              .setStdout(ByteString.copyFrom(r.stdout()))
+              .setStderr(ByteString.copyFrom(r.stderr()))
+              .build();
+        });
   }
 
-  void updateContainerResources(UpdateContainerResourcesRequest request,
+  void updateContainerResources(
+      UpdateContainerResourcesRequest request,
       StreamObserver<UpdateContainerResourcesResponse> out) {
-    Rpc.answer("UpdateContainerResources", out, () -> {
-      ContainerChecks.resources("linux", request.getLinux());
-      operations.updateResources(request.getContainerId(), request.getLinux());
-      return UpdateContainerResourcesResponse.getDefaultInstance();
-    });
+    Rpc.answer(
+        "UpdateContainerResources",
+        out,
+        () -> {
+          ContainerChecks.resources("linux", request.getLinux());
+          operations.updateResources(request.getContainerId(), request.getLinux());
+          return UpdateContainerResourcesResponse.getDefaultInstance();
+        });
   }
 
-  void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> out) {
-    Rpc.answer("ReopenContainerLog", out, () -> {
-      operations.reopenLog(request.getContainerId());
-      return ReopenContainerLogResponse.getDefaultInstance();
-    });
+  void reopenContainerLog(
+      ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> out) {
+    Rpc.answer(
+        "ReopenContainerLog",
+        out,
+        () -> {
+          operations.reopenLog(request.getContainerId());
+          return ReopenContainerLogResponse.getDefaultInstance();
+        });
   }
 
   /**
    * Not offered: CRIU 3.17 (Debian 12) cannot checkpoint on kernels from 6.13 on ("Unexpected rt
    * vDSO area bounds", fixed upstream in CRIU 4.1). Saying so beats a checkpoint that always fails.
    */
-  void checkpointContainer(CheckpointContainerRequest request, StreamObserver<CheckpointContainerResponse> out) {
-    Rpc.answer("CheckpointContainer", out, () -> {
-      throw Failure.unimplemented("CheckpointContainer is not supported by jcri: it needs "
-          + "CRIU >= 4.1 on this kernel (CRIU 3.17 fails with \"Unexpected rt vDSO area bounds\")");
-    });
+  void checkpointContainer(
+      CheckpointContainerRequest request, StreamObserver<CheckpointContainerResponse> out) {
+    Rpc.answer(
+        "CheckpointContainer",
+        out,
+        () -> {
+          throw Failure.unimplemented(
+              "CheckpointContainer is not supported by jcri: it needs "
+                  + "CRIU >= 4.1 on this kernel (CRIU 3.17 fails with \"Unexpected rt vDSO area bounds\")");
+        });
   }
 
-  /** A stream of lifecycle events until the client cancels; each carries the pod's current status. */
+  /**
+   * A stream of lifecycle events until the client cancels; each carries the pod's current status.
+   */
   void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> out) {
     var call = (io.grpc.stub.ServerCallStreamObserver<ContainerEventResponse>) out;
-    Runnable unsubscribe = events.subscribe(e -> {
-      synchronized (call) {
-        if (!call.isCancelled()) {
-          call.onNext(eventResponse(e));
-        }
-      }
-    });
+    Runnable unsubscribe =
+        events.subscribe(
+            e -> {
+              synchronized (call) {
+                if (!call.isCancelled()) {
+                  call.onNext(eventResponse(e));
+                }
+              }
+            });
     call.setOnCancelHandler(unsubscribe);
   }
 
   private ContainerEventResponse eventResponse(LifecycleEvents.Event e) {
-    ContainerEventResponse.Builder b = ContainerEventResponse.newBuilder().setContainerId(e.containerId())
-        .setContainerEventType(ContainerEventType.forNumber(e.kind().ordinal())).setCreatedAt(e.atNanos());
-    sandboxes.find(e.sandboxId()).ifPresent(s -> {
-      b.setPodSandboxStatus(CriViews.podSandboxStatus(s));
-      containers.all().stream().filter(c -> c.record().metadata().sandboxId().equals(s.id()))
-          .forEach(c -> b.addContainersStatuses(CriViews.containerStatus(c)));
-    });
+    ContainerEventResponse.Builder b =
+        ContainerEventResponse.newBuilder()
+            .setContainerId(e.containerId())
+            .setContainerEventType(ContainerEventType.forNumber(e.kind().ordinal()))
+            .setCreatedAt(e.atNanos());
+    sandboxes
+        .find(e.sandboxId())
+        .ifPresent(
+            s -> {
+              b.setPodSandboxStatus(CriViews.podSandboxStatus(s));
+              containers.all().stream()
+                  .filter(c -> c.record().metadata().sandboxId().equals(s.id()))
+                  .forEach(c -> b.addContainersStatuses(CriViews.containerStatus(c)));
+            });
     return b.build();
   }
 }

@@ -22,7 +22,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
-/** The gRPC server on jcrid's Unix socket: root-only, one event loop, handlers on virtual threads. */
+/**
+ * The gRPC server on jcrid's Unix socket: root-only, one event loop, handlers on virtual threads.
+ */
 public final class GrpcEndpoint implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(GrpcEndpoint.class.getName());
   private static final int MAX_MESSAGE_BYTES = 16 << 20;
@@ -39,25 +41,32 @@ public final class GrpcEndpoint implements AutoCloseable {
     this.handlers = handlers;
   }
 
-  /** Binds socket (replacing a stale socket file, refusing a live one) and starts serving through interceptors. */
-  public static GrpcEndpoint start(Path socket, List<BindableService> services, List<ServerInterceptor> interceptors)
+  /**
+   * Binds socket (replacing a stale socket file, refusing a live one) and starts serving through
+   * interceptors.
+   */
+  public static GrpcEndpoint start(
+      Path socket, List<BindableService> services, List<ServerInterceptor> interceptors)
       throws IOException {
     Files.createDirectories(socket.getParent());
     if (Files.exists(socket)) {
       if (isLive(socket)) {
-        throw new IOException("another process is serving on " + socket + "; stop it or choose another --listen");
+        throw new IOException(
+            "another process is serving on " + socket + "; stop it or choose another --listen");
       }
       Files.delete(socket);
       LOG.info("event=stale_socket_removed path=" + socket);
     }
     EventLoopGroup loop = new EpollEventLoopGroup(1);
-    ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rpc-", 0).factory());
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollServerDomainSocketChannel.class)
-        .bossEventLoopGroup(loop)
-        .workerEventLoopGroup(loop)
-        .executor(handlers)
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+    ExecutorService handlers =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rpc-", 0).factory());
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+            .channelType(EpollServerDomainSocketChannel.class)
+            .bossEventLoopGroup(loop)
+            .workerEventLoopGroup(loop)
+            .executor(handlers)
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     services.forEach(builder::addService);
     interceptors.forEach(builder::intercept);
     Server server = builder.build().start();
@@ -74,12 +83,18 @@ public final class GrpcEndpoint implements AutoCloseable {
     }
   }
 
-  /** Stops accepting, lets in-flight RPCs finish within grace, then cuts the rest and removes the socket. */
+  /**
+   * Stops accepting, lets in-flight RPCs finish within grace, then cuts the rest and removes the
+   * socket.
+   */
   public void shutdown(Duration grace) {
     server.shutdown();
     try {
       if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warning("event=shutdown_forced reason=\"RPCs still running after " + grace.toMillis() + " ms\"");
+        LOG.warning(
+            "event=shutdown_forced reason=\"RPCs still running after "
+                + grace.toMillis()
+                + " ms\"");
         server.shutdownNow();
         server.awaitTermination(2, TimeUnit.SECONDS);
       }
@@ -92,7 +107,8 @@ public final class GrpcEndpoint implements AutoCloseable {
     try {
       Files.deleteIfExists(socket);
     } catch (IOException e) {
-      LOG.warning("event=socket_remove_failed path=" + socket + " error=\"" + e.getMessage() + "\"");
+      LOG.warning(
+          "event=socket_remove_failed path=" + socket + " error=\"" + e.getMessage() + "\"");
     }
   }
 

@@ -20,14 +20,29 @@ public final class GrpcErrors {
     if (error instanceof StatusRuntimeException s) {
       return s;
     }
-    Status mapped = error instanceof Failure f ? codeOf(f.kind()).toStatus()
-        : error instanceof InterruptedException ? Status.CANCELLED : null;
+    Status mapped =
+        error instanceof Failure f
+            ? codeOf(f.kind()).toStatus()
+            : error instanceof InterruptedException ? Status.CANCELLED : null;
     if (mapped != null) {
-      LOG.info("event=rpc_failed rpc=" + rpc + " code=" + mapped.getCode() + " message=\"" + error.getMessage() + "\"");
+      LOG.info(
+          "event=rpc_failed rpc="
+              + rpc
+              + " code="
+              + mapped.getCode()
+              + " message=\""
+              + error.getMessage()
+              + "\"");
       return mapped.withDescription(error.getMessage()).asRuntimeException();
     }
-    LOG.log(Level.WARNING, "event=rpc_failed rpc=" + rpc + " code=INTERNAL error=\"" + error + "\"", error);
-    return Status.INTERNAL.withDescription(rpc + ": " + error.getMessage()).withCause(error).asRuntimeException();
+    LOG.log(
+        Level.WARNING,
+        "event=rpc_failed rpc=" + rpc + " code=INTERNAL error=\"" + error + "\"",
+        error);
+    return Status.INTERNAL
+        .withDescription(rpc + ": " + error.getMessage())
+        .withCause(error)
+        .asRuntimeException();
   }
 
   /** The gRPC code of each domain failure kind: the only place the two vocabularies meet. */

@@ -45,21 +45,27 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
 
   @Override
   public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> observer) {
-    Rpc.answer("PullImage", observer, () -> {
-      ImageChecks.reference("image.image", request.getImage().getImage());
-      Image image = store.pull(request.getImage().getImage(), credentials(request.getAuth()));
-      return PullImageResponse.newBuilder().setImageRef(image.id()).build();
-    });
+    Rpc.answer(
+        "PullImage",
+        observer,
+        () -> {
+          ImageChecks.reference("image.image", request.getImage().getImage());
+          Image image = store.pull(request.getImage().getImage(), credentials(request.getAuth()));
+          return PullImageResponse.newBuilder().setImageRef(image.id()).build();
+        });
   }
 
   @Override
   public void listImages(ListImagesRequest request, StreamObserver<ListImagesResponse> observer) {
-    Rpc.answer("ListImages", observer, () ->
-        ListImagesResponse.newBuilder().addAllImages(matching(request.getFilter())).build());
+    Rpc.answer(
+        "ListImages",
+        observer,
+        () -> ListImagesResponse.newBuilder().addAllImages(matching(request.getFilter())).build());
   }
 
   @Override
-  public void streamImages(StreamImagesRequest request, StreamObserver<StreamImagesResponse> observer) {
+  public void streamImages(
+      StreamImagesRequest request, StreamObserver<StreamImagesResponse> observer) {
     List<io.jcri.cri.v1.Image> all;
     try {
       all = matching(request.getFilter());
@@ -68,45 +74,63 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
       return;
     }
     for (int i = 0; i < all.size(); i += STREAM_CHUNK) {
-      observer.onNext(StreamImagesResponse.newBuilder()
-          .addAllImages(all.subList(i, Math.min(all.size(), i + STREAM_CHUNK))).build());
+      observer.onNext(
+          StreamImagesResponse.newBuilder()
+              .addAllImages(all.subList(i, Math.min(all.size(), i + STREAM_CHUNK)))
+              .build());
     }
     observer.onCompleted();
   }
 
   @Override
-  public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> observer) {
-    Rpc.answer("ImageStatus", observer, () -> {
-      ImageStatusResponse.Builder response = ImageStatusResponse.newBuilder();
-      // an unknown image is an empty answer, not an error: kubelet asks before it pulls
-      ImageChecks.reference("image.image", request.getImage().getImage());
-      store.find(request.getImage().getImage()).ifPresent(image -> response.setImage(toCri(image)));
-      if (request.getVerbose() && response.hasImage()) {
-        response.putInfo("info", store.inspect(store.find(response.getImage().getId()).orElseThrow()));
-      }
-      if (request.getVerbose()) {
-        PullProgressJson.of(store.pullsInFlight(), request.getImage().getImage())
-            .ifPresent(pull -> response.putInfo("pull", pull));
-      }
-      return response.build();
-    });
+  public void imageStatus(
+      ImageStatusRequest request, StreamObserver<ImageStatusResponse> observer) {
+    Rpc.answer(
+        "ImageStatus",
+        observer,
+        () -> {
+          ImageStatusResponse.Builder response = ImageStatusResponse.newBuilder();
+          // an unknown image is an empty answer, not an error: kubelet asks before it pulls
+          ImageChecks.reference("image.image", request.getImage().getImage());
+          store
+              .find(request.getImage().getImage())
+              .ifPresent(image -> response.setImage(toCri(image)));
+          if (request.getVerbose() && response.hasImage()) {
+            response.putInfo(
+                "info", store.inspect(store.find(response.getImage().getId()).orElseThrow()));
+          }
+          if (request.getVerbose()) {
+            PullProgressJson.of(store.pullsInFlight(), request.getImage().getImage())
+                .ifPresent(pull -> response.putInfo("pull", pull));
+          }
+          return response.build();
+        });
   }
 
   @Override
-  public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> observer) {
-    Rpc.answer("RemoveImage", observer, () -> {
-      ImageChecks.reference("image.image", request.getImage().getImage());
-      store.remove(request.getImage().getImage());
-      return RemoveImageResponse.getDefaultInstance();
-    });
+  public void removeImage(
+      RemoveImageRequest request, StreamObserver<RemoveImageResponse> observer) {
+    Rpc.answer(
+        "RemoveImage",
+        observer,
+        () -> {
+          ImageChecks.reference("image.image", request.getImage().getImage());
+          store.remove(request.getImage().getImage());
+          return RemoveImageResponse.getDefaultInstance();
+        });
   }
 
   @Override
-  public void imageFsInfo(ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
-    Rpc.answer("ImageFsInfo", observer, () -> ImageFsInfoResponse.newBuilder()
-        .addImageFilesystems(toCri(store.imageFsUsage()))
-        .addContainerFilesystems(toCri(ImageStore.usage(layout.containerLayers())))
-        .build());
+  public void imageFsInfo(
+      ImageFsInfoRequest request, StreamObserver<ImageFsInfoResponse> observer) {
+    Rpc.answer(
+        "ImageFsInfo",
+        observer,
+        () ->
+            ImageFsInfoResponse.newBuilder()
+                .addImageFilesystems(toCri(store.imageFsUsage()))
+                .addContainerFilesystems(toCri(ImageStore.usage(layout.containerLayers())))
+                .build());
   }
 
   private List<io.jcri.cri.v1.Image> matching(ImageFilter filter) {
@@ -114,19 +138,29 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
     if (!wanted.isEmpty()) {
       ImageChecks.reference("filter.image.image", wanted);
     }
-    List<Image> images = wanted.isEmpty() ? store.list() : store.find(wanted).map(List::of).orElse(List.of());
+    List<Image> images =
+        wanted.isEmpty() ? store.list() : store.find(wanted).map(List::of).orElse(List.of());
     return images.stream().map(ImageServer::toCri).toList();
   }
 
   private static Credentials credentials(AuthConfig auth) {
-    return new Credentials(auth.getUsername(), auth.getPassword(), auth.getAuth(), auth.getIdentityToken(),
+    return new Credentials(
+        auth.getUsername(),
+        auth.getPassword(),
+        auth.getAuth(),
+        auth.getIdentityToken(),
         auth.getRegistryToken());
   }
 
   private static io.jcri.cri.v1.Image toCri(Image image) {
-    io.jcri.cri.v1.Image.Builder b = io.jcri.cri.v1.Image.newBuilder().setId(image.id())
-        .addAllRepoTags(image.repoTags()).addAllRepoDigests(image.repoDigests()).setSize(image.size())
-        .setPinned(image.pinned()).setSpec(ImageSpec.newBuilder().setImage(image.id()));
+    io.jcri.cri.v1.Image.Builder b =
+        io.jcri.cri.v1.Image.newBuilder()
+            .setId(image.id())
+            .addAllRepoTags(image.repoTags())
+            .addAllRepoDigests(image.repoDigests())
+            .setSize(image.size())
+            .setPinned(image.pinned())
+            .setSpec(ImageSpec.newBuilder().setImage(image.id()));
     String user = image.config().user().split(":", 2)[0];
     if (user.matches("[0-9]+")) {
       b.setUid(Int64Value.newBuilder().setValue(Long.parseLong(user)));
@@ -137,9 +171,11 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
   private static FilesystemUsage toCri(FsUsage usage) {
-    return FilesystemUsage.newBuilder().setTimestamp(usage.timestampNanos())
+    return FilesystemUsage.newBuilder()
+        .setTimestamp(usage.timestampNanos())
         .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(usage.mountpoint().toString()))
         .setUsedBytes(UInt64Value.newBuilder().setValue(usage.usedBytes()))
-        .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodesUsed())).build();
+        .setInodesUsed(UInt64Value.newBuilder().setValue(usage.inodesUsed()))
+        .build();
   }
 }

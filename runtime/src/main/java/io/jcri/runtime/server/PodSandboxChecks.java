@@ -25,25 +25,41 @@ import java.util.regex.Pattern;
  */
 final class PodSandboxChecks {
   /** The node's own sysctls, as /proc/sys shows them to jcrid. */
-  static final Predicate<String> KERNEL_SYSCTLS = path -> Files.exists(Path.of("/proc/sys").resolve(path));
+  static final Predicate<String> KERNEL_SYSCTLS =
+      path -> Files.exists(Path.of("/proc/sys").resolve(path));
 
   private static final int MAX_HOSTNAME = 64;
-  private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
-  /** Per-interface network sysctls: the interface exists only inside the pod, so only the pod can tell. */
-  private static final Pattern INTERFACE_SYSCTL = Pattern.compile("net/ipv[46]/(conf|neigh)/(?!all/|default/)[^/]+/.+");
+  private static final Pattern HOSTNAME =
+      Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
+
+  /**
+   * Per-interface network sysctls: the interface exists only inside the pod, so only the pod can
+   * tell.
+   */
+  private static final Pattern INTERFACE_SYSCTL =
+      Pattern.compile("net/ipv[46]/(conf|neigh)/(?!all/|default/)[^/]+/.+");
+
   private static final Pattern SYSCTL_COMPONENT = Pattern.compile("[A-Za-z0-9_.:@+-]+");
 
   private PodSandboxChecks() {}
 
-  /** @param sysctlExists whether the kernel has a sysctl, given its /proc/sys path ("net/ipv4/ip_forward") */
+  /**
+   * @param sysctlExists whether the kernel has a sysctl, given its /proc/sys path
+   *     ("net/ipv4/ip_forward")
+   */
   static void runPodSandbox(PodSandboxConfig pod, Predicate<String> sysctlExists) {
     required("metadata.name", pod.getMetadata().getName());
     required("metadata.namespace", pod.getMetadata().getNamespace());
     required("metadata.uid", pod.getMetadata().getUid());
     String hostname = pod.getHostname();
-    if (!hostname.isEmpty() && (hostname.length() > MAX_HOSTNAME || !HOSTNAME.matcher(hostname).matches())) {
-      throw invalid("hostname", quoted(hostname) + " is not a host name of at most " + MAX_HOSTNAME
-          + " letters, digits, '-', '_' and '.'");
+    if (!hostname.isEmpty()
+        && (hostname.length() > MAX_HOSTNAME || !HOSTNAME.matcher(hostname).matches())) {
+      throw invalid(
+          "hostname",
+          quoted(hostname)
+              + " is not a host name of at most "
+              + MAX_HOSTNAME
+              + " letters, digits, '-', '_' and '.'");
     }
     if (!pod.getLogDirectory().isEmpty()) {
       absolute("log_directory", pod.getLogDirectory());
@@ -53,12 +69,19 @@ final class PodSandboxChecks {
       port("port_mappings[" + i + "]", pod.getPortMappings(i));
     }
     LinuxSandboxSecurityContext sc = pod.getLinux().getSecurityContext();
-    ContainerChecks.ids("linux.security_context", sc.hasRunAsUser() ? sc.getRunAsUser() : null,
-        sc.hasRunAsGroup() ? sc.getRunAsGroup() : null, sc.hasRunAsUser(), "run_as_user",
+    ContainerChecks.ids(
+        "linux.security_context",
+        sc.hasRunAsUser() ? sc.getRunAsUser() : null,
+        sc.hasRunAsGroup() ? sc.getRunAsGroup() : null,
+        sc.hasRunAsUser(),
+        "run_as_user",
         sc.getSupplementalGroupsList());
-    ContainerChecks.supplementalGroupsPolicy("linux.security_context", sc.getSupplementalGroupsPolicy(),
+    ContainerChecks.supplementalGroupsPolicy(
+        "linux.security_context",
+        sc.getSupplementalGroupsPolicy(),
         sc.getSupplementalGroupsPolicyValue());
-    ContainerChecks.namespaces("linux.security_context.namespace_options", sc.getNamespaceOptions(), false);
+    ContainerChecks.namespaces(
+        "linux.security_context.namespace_options", sc.getNamespaceOptions(), false);
     if (sc.hasSeccomp()) {
       ContainerChecks.seccomp("linux.security_context.seccomp", sc.getSeccomp());
     }
@@ -67,7 +90,10 @@ final class PodSandboxChecks {
     ContainerChecks.resources("linux.resources", pod.getLinux().getResources());
   }
 
-  /** Each entry becomes a line of the pod's resolv.conf: a space or newline in one would forge others. */
+  /**
+   * Each entry becomes a line of the pod's resolv.conf: a space or newline in one would forge
+   * others.
+   */
   private static void dns(DNSConfig dns) {
     for (int i = 0; i < dns.getServersCount(); i++) {
       Fields.ipLiteral("dns_config.servers[" + i + "]", dns.getServers(i));
@@ -82,7 +108,8 @@ final class PodSandboxChecks {
 
   private static void port(String field, PortMapping p) {
     if (p.getProtocol() == Protocol.UNRECOGNIZED) {
-      throw invalid(field + ".protocol", p.getProtocolValue() + " is not TCP (0), UDP (1) or SCTP (2)");
+      throw invalid(
+          field + ".protocol", p.getProtocolValue() + " is not TCP (0), UDP (1) or SCTP (2)");
     }
     range(field + ".container_port", p.getContainerPort(), 1, 65535);
     range(field + ".host_port", p.getHostPort(), 0, 65535);
@@ -103,16 +130,23 @@ final class PodSandboxChecks {
       String field = "linux.sysctls[" + quoted(key) + "]";
       String path = Sysctls.procSysPath(key);
       for (String component : path.split("/", -1)) {
-        if (!SYSCTL_COMPONENT.matcher(component).matches() || component.equals(".") || component.equals("..")) {
+        if (!SYSCTL_COMPONENT.matcher(component).matches()
+            || component.equals(".")
+            || component.equals("..")) {
           throw invalid(field, "is not a sysctl name");
         }
       }
       boolean net = path.startsWith("net/");
-      boolean ipc = path.startsWith("kernel/shm") || path.startsWith("kernel/msg") || path.equals("kernel/sem")
-          || path.startsWith("fs/mqueue/");
+      boolean ipc =
+          path.startsWith("kernel/shm")
+              || path.startsWith("kernel/msg")
+              || path.equals("kernel/sem")
+              || path.startsWith("fs/mqueue/");
       if (!net && !ipc) {
-        throw invalid(field, "is not a namespaced sysctl (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*):"
-            + " setting it would change the node");
+        throw invalid(
+            field,
+            "is not a namespaced sysctl (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*):"
+                + " setting it would change the node");
       }
       if (net && ns.getNetwork() == NamespaceMode.NODE) {
         throw invalid(field, "needs the pod's own network namespace, but the pod uses the node's");

@@ -9,7 +9,10 @@ import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.sys.Timestamps;
 import java.util.List;
 
-/** The pod sandbox RPCs (Run, Stop, Remove, Status, List, Stream, UpdateResources): check, call the sandbox service, map. */
+/**
+ * The pod sandbox RPCs (Run, Stop, Remove, Status, List, Stream, UpdateResources): check, call the
+ * sandbox service, map.
+ */
 final class PodSandboxRpcs {
   private final SandboxOrchestrator pods;
   private final Sandboxes sandboxes;
@@ -24,47 +27,73 @@ final class PodSandboxRpcs {
   }
 
   void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> out) {
-    Rpc.answer("RunPodSandbox", out, () -> {
-      PodSandboxChecks.runPodSandbox(request.getConfig(), PodSandboxChecks.KERNEL_SYSCTLS);
-      return RunPodSandboxResponse.newBuilder()
-          .setPodSandboxId(pods.run(request.getConfig(), request.getRuntimeHandler())).build();
-    });
+    Rpc.answer(
+        "RunPodSandbox",
+        out,
+        () -> {
+          PodSandboxChecks.runPodSandbox(request.getConfig(), PodSandboxChecks.KERNEL_SYSCTLS);
+          return RunPodSandboxResponse.newBuilder()
+              .setPodSandboxId(pods.run(request.getConfig(), request.getRuntimeHandler()))
+              .build();
+        });
   }
 
   void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> out) {
-    Rpc.answer("StopPodSandbox", out, () -> {
-      pods.stop(request.getPodSandboxId());
-      return StopPodSandboxResponse.getDefaultInstance();
-    });
+    Rpc.answer(
+        "StopPodSandbox",
+        out,
+        () -> {
+          pods.stop(request.getPodSandboxId());
+          return StopPodSandboxResponse.getDefaultInstance();
+        });
   }
 
-  void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> out) {
-    Rpc.answer("RemovePodSandbox", out, () -> {
-      pods.remove(request.getPodSandboxId());
-      return RemovePodSandboxResponse.getDefaultInstance();
-    });
+  void removePodSandbox(
+      RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> out) {
+    Rpc.answer(
+        "RemovePodSandbox",
+        out,
+        () -> {
+          pods.remove(request.getPodSandboxId());
+          return RemovePodSandboxResponse.getDefaultInstance();
+        });
   }
 
-  void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> out) {
-    Rpc.answer("PodSandboxStatus", out, () -> {
-      Sandbox s = sandboxes.require(request.getPodSandboxId());
-      PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
-          .setStatus(CriViews.podSandboxStatus(s)).setTimestamp(Timestamps.nowNanos());
-      if (request.getVerbose()) {
-        response.putInfo("info", verbose.of(s));
-        podResources.recorded(s.id()).ifPresent(r -> response.putInfo("resources", r));
-      }
-      return response.build();
-    });
+  void podSandboxStatus(
+      PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> out) {
+    Rpc.answer(
+        "PodSandboxStatus",
+        out,
+        () -> {
+          Sandbox s = sandboxes.require(request.getPodSandboxId());
+          PodSandboxStatusResponse.Builder response =
+              PodSandboxStatusResponse.newBuilder()
+                  .setStatus(CriViews.podSandboxStatus(s))
+                  .setTimestamp(Timestamps.nowNanos());
+          if (request.getVerbose()) {
+            response.putInfo("info", verbose.of(s));
+            podResources.recorded(s.id()).ifPresent(r -> response.putInfo("resources", r));
+          }
+          return response.build();
+        });
   }
 
   void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> out) {
-    Rpc.answer("ListPodSandbox", out, () -> ListPodSandboxResponse.newBuilder()
-        .addAllItems(sandboxesMatching(request.getFilter())).build());
+    Rpc.answer(
+        "ListPodSandbox",
+        out,
+        () ->
+            ListPodSandboxResponse.newBuilder()
+                .addAllItems(sandboxesMatching(request.getFilter()))
+                .build());
   }
 
-  void streamPodSandboxes(StreamPodSandboxesRequest request, StreamObserver<StreamPodSandboxesResponse> out) {
-    Rpc.stream("StreamPodSandboxes", out, sandboxesMatching(request.getFilter()),
+  void streamPodSandboxes(
+      StreamPodSandboxesRequest request, StreamObserver<StreamPodSandboxesResponse> out) {
+    Rpc.stream(
+        "StreamPodSandboxes",
+        out,
+        sandboxesMatching(request.getFilter()),
         chunk -> StreamPodSandboxesResponse.newBuilder().addAllPodSandboxes(chunk).build());
   }
 
@@ -73,17 +102,26 @@ final class PodSandboxRpcs {
         .filter(s -> f.getId().isEmpty() || s.id().startsWith(f.getId()))
         .filter(s -> !f.hasState() || CriViews.state(s) == f.getState().getState())
         .filter(s -> CriViews.matches(f.getLabelSelectorMap(), s.config().getLabelsMap()))
-        .map(CriViews::podSandbox).toList();
+        .map(CriViews::podSandbox)
+        .toList();
   }
 
   /** In-place pod resize: {@link PodResources} sets the pod cgroup's limits and records them. */
-  void updatePodSandboxResources(UpdatePodSandboxResourcesRequest request,
+  void updatePodSandboxResources(
+      UpdatePodSandboxResourcesRequest request,
       StreamObserver<UpdatePodSandboxResourcesResponse> out) {
-    Rpc.answer("UpdatePodSandboxResources", out, () -> {
-      Sandbox s = sandboxes.require(request.getPodSandboxId());
-      PodResources.validate(request);
-      podResources.update(s.id(), s.record().metadata().cgroupParent(), request.getOverhead(), request.getResources());
-      return UpdatePodSandboxResourcesResponse.getDefaultInstance();
-    });
+    Rpc.answer(
+        "UpdatePodSandboxResources",
+        out,
+        () -> {
+          Sandbox s = sandboxes.require(request.getPodSandboxId());
+          PodResources.validate(request);
+          podResources.update(
+              s.id(),
+              s.record().metadata().cgroupParent(),
+              request.getOverhead(),
+              request.getResources());
+          return UpdatePodSandboxResourcesResponse.getDefaultInstance();
+        });
   }
 }

@@ -6,9 +6,9 @@ import io.jcri.cri.v1.PodSandboxAttributes;
 import io.jcri.cri.v1.PodSandboxStats;
 import io.jcri.runtime.container.Container;
 import io.jcri.runtime.container.Containers;
-import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.stats.StatsCollector;
+import io.jcri.runtime.store.Layout;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,13 +28,25 @@ public final class PodStats {
 
   ContainerStats container(Container c) {
     var r = c.record();
-    ContainerAttributes attributes = ContainerAttributes.newBuilder().setId(r.id()).setMetadata(CriViews.metadata(r))
-        .putAllLabels(c.config().getLabelsMap()).putAllAnnotations(c.config().getAnnotationsMap()).build();
-    return collector.container(r.id(), attributes, c.running() ? r.metadata().pid() : 0, layout.writableLayer(r.id()),
+    ContainerAttributes attributes =
+        ContainerAttributes.newBuilder()
+            .setId(r.id())
+            .setMetadata(CriViews.metadata(r))
+            .putAllLabels(c.config().getLabelsMap())
+            .putAllAnnotations(c.config().getAnnotationsMap())
+            .build();
+    return collector.container(
+        r.id(),
+        attributes,
+        c.running() ? r.metadata().pid() : 0,
+        layout.writableLayer(r.id()),
         imageFsMountpoint);
   }
 
-  /** OOM kills in the container's cgroup while it runs; once it exited, 1 when the OOM killer ended it. */
+  /**
+   * OOM kills in the container's cgroup while it runs; once it exited, 1 when the OOM killer ended
+   * it.
+   */
   long oomEvents(Container c) {
     var r = c.record();
     if (c.running()) {
@@ -46,10 +58,20 @@ public final class PodStats {
   PodSandboxStats pod(Sandbox s) {
     var r = s.record();
     List<Container> members = containers.inSandbox(r.id());
-    PodSandboxAttributes attributes = PodSandboxAttributes.newBuilder().setId(r.id()).setMetadata(CriViews.metadata(r))
-        .putAllLabels(s.config().getLabelsMap()).putAllAnnotations(s.config().getAnnotationsMap()).build();
-    List<Integer> pids = members.stream().filter(Container::running).map(c -> c.record().metadata().pid()).toList();
-    return collector.pod(attributes, r.metadata().cgroupParent(), pids, r.metadata().netnsPath().isEmpty() ? null : Path.of(r.metadata().netnsPath()),
+    PodSandboxAttributes attributes =
+        PodSandboxAttributes.newBuilder()
+            .setId(r.id())
+            .setMetadata(CriViews.metadata(r))
+            .putAllLabels(s.config().getLabelsMap())
+            .putAllAnnotations(s.config().getAnnotationsMap())
+            .build();
+    List<Integer> pids =
+        members.stream().filter(Container::running).map(c -> c.record().metadata().pid()).toList();
+    return collector.pod(
+        attributes,
+        r.metadata().cgroupParent(),
+        pids,
+        r.metadata().netnsPath().isEmpty() ? null : Path.of(r.metadata().netnsPath()),
         members.stream().map(this::container).toList());
   }
 }

@@ -21,7 +21,10 @@ final class PullProgressJson {
     } catch (RuntimeException notAReference) {
       return Optional.empty();
     }
-    return inFlight.stream().filter(p -> p.reference().equals(wanted)).findFirst().map(PullProgressJson::json);
+    return inFlight.stream()
+        .filter(p -> p.reference().equals(wanted))
+        .findFirst()
+        .map(PullProgressJson::json);
   }
 
   private static String json(PullProgress.Pull pull) {
@@ -32,7 +35,11 @@ final class PullProgressJson {
     n.put("totalBytes", pull.totalBytes());
     var layers = n.putArray("layers");
     for (PullProgress.Layer l : pull.layers()) {
-      layers.addObject().put("digest", l.digest()).put("doneBytes", l.doneBytes()).put("totalBytes", l.totalBytes());
+      layers
+          .addObject()
+          .put("digest", l.digest())
+          .put("doneBytes", l.doneBytes())
+          .put("totalBytes", l.totalBytes());
     }
     return n.toString();
   }

@@ -25,7 +25,8 @@ final class Rpc {
   private static final int CHUNK = 500;
 
   /** Answers a server-streaming list RPC in chunks of at least one item, then completes. */
-  static <I, T> void stream(String rpc, StreamObserver<T> observer, List<I> items, Function<List<I>, T> chunk) {
+  static <I, T> void stream(
+      String rpc, StreamObserver<T> observer, List<I> items, Function<List<I>, T> chunk) {
     try {
       for (int i = 0; i < items.size(); i += CHUNK) {
         observer.onNext(chunk.apply(items.subList(i, Math.min(items.size(), i + CHUNK))));

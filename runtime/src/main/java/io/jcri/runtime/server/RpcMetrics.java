@@ -17,16 +17,18 @@ public final class RpcMetrics implements ServerInterceptor {
   }
 
   @Override
-  public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                     ServerCallHandler<Q, A> next) {
+  public <Q, A> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     long started = System.nanoTime();
     String method = call.getMethodDescriptor().getBareMethodName();
-    return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-      @Override
-      public void close(Status status, Metadata trailers) {
-        metrics.rpc(method, status.getCode().name(), System.nanoTime() - started);
-        super.close(status, trailers);
-      }
-    }, headers);
+    return next.startCall(
+        new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            metrics.rpc(method, status.getCode().name(), System.nanoTime() - started);
+            super.close(status, trailers);
+          }
+        },
+        headers);
   }
 }

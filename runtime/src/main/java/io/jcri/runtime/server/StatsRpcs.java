@@ -21,42 +21,75 @@ final class StatsRpcs {
   }
 
   void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> out) {
-    Rpc.answer("ContainerStats", out, () -> ContainerStatsResponse.newBuilder()
-        .setStats(stats.container(containers.require(request.getContainerId()))).build());
+    Rpc.answer(
+        "ContainerStats",
+        out,
+        () ->
+            ContainerStatsResponse.newBuilder()
+                .setStats(stats.container(containers.require(request.getContainerId())))
+                .build());
   }
 
-  void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
-    Rpc.answer("ListContainerStats", out, () -> ListContainerStatsResponse.newBuilder()
-        .addAllStats(containerStatsMatching(request.getFilter())).build());
+  void listContainerStats(
+      ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> out) {
+    Rpc.answer(
+        "ListContainerStats",
+        out,
+        () ->
+            ListContainerStatsResponse.newBuilder()
+                .addAllStats(containerStatsMatching(request.getFilter()))
+                .build());
   }
 
-  void streamContainerStats(StreamContainerStatsRequest request,
-      StreamObserver<StreamContainerStatsResponse> out) {
-    Rpc.stream("StreamContainerStats", out, containerStatsMatching(request.getFilter()),
+  void streamContainerStats(
+      StreamContainerStatsRequest request, StreamObserver<StreamContainerStatsResponse> out) {
+    Rpc.stream(
+        "StreamContainerStats",
+        out,
+        containerStatsMatching(request.getFilter()),
         chunk -> StreamContainerStatsResponse.newBuilder().addAllContainerStats(chunk).build());
   }
 
   private List<io.jcri.cri.v1.ContainerStats> containerStatsMatching(ContainerStatsFilter f) {
     return containers.all().stream()
         .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(c -> f.getPodSandboxId().isEmpty() || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(
+            c ->
+                f.getPodSandboxId().isEmpty()
+                    || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
         .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
-        .map(stats::container).toList();
+        .map(stats::container)
+        .toList();
   }
 
-  void podSandboxStats(PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> out) {
-    Rpc.answer("PodSandboxStats", out, () -> PodSandboxStatsResponse.newBuilder()
-        .setStats(stats.pod(sandboxes.require(request.getPodSandboxId()))).build());
+  void podSandboxStats(
+      PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> out) {
+    Rpc.answer(
+        "PodSandboxStats",
+        out,
+        () ->
+            PodSandboxStatsResponse.newBuilder()
+                .setStats(stats.pod(sandboxes.require(request.getPodSandboxId())))
+                .build());
   }
 
-  void listPodSandboxStats(ListPodSandboxStatsRequest request, StreamObserver<ListPodSandboxStatsResponse> out) {
-    Rpc.answer("ListPodSandboxStats", out, () -> ListPodSandboxStatsResponse.newBuilder()
-        .addAllStats(podStatsMatching(request.getFilter())).build());
+  void listPodSandboxStats(
+      ListPodSandboxStatsRequest request, StreamObserver<ListPodSandboxStatsResponse> out) {
+    Rpc.answer(
+        "ListPodSandboxStats",
+        out,
+        () ->
+            ListPodSandboxStatsResponse.newBuilder()
+                .addAllStats(podStatsMatching(request.getFilter()))
+                .build());
   }
 
-  void streamPodSandboxStats(StreamPodSandboxStatsRequest request,
-      StreamObserver<StreamPodSandboxStatsResponse> out) {
-    Rpc.stream("StreamPodSandboxStats", out, podStatsMatching(request.getFilter()),
+  void streamPodSandboxStats(
+      StreamPodSandboxStatsRequest request, StreamObserver<StreamPodSandboxStatsResponse> out) {
+    Rpc.stream(
+        "StreamPodSandboxStats",
+        out,
+        podStatsMatching(request.getFilter()),
         chunk -> StreamPodSandboxStatsResponse.newBuilder().addAllPodSandboxStats(chunk).build());
   }
 
@@ -64,25 +97,38 @@ final class StatsRpcs {
     return sandboxes.all().stream()
         .filter(s -> f.getId().isEmpty() || s.id().startsWith(f.getId()))
         .filter(s -> CriViews.matches(f.getLabelSelectorMap(), s.config().getLabelsMap()))
-        .map(stats::pod).toList();
+        .map(stats::pod)
+        .toList();
   }
 
   /** The cAdvisor-named metrics of {@link CriMetrics}. */
-  void listMetricDescriptors(ListMetricDescriptorsRequest request,
-      StreamObserver<ListMetricDescriptorsResponse> out) {
-    Rpc.answer("ListMetricDescriptors", out, () -> ListMetricDescriptorsResponse.newBuilder()
-        .addAllDescriptors(CriMetrics.descriptors()).build());
+  void listMetricDescriptors(
+      ListMetricDescriptorsRequest request, StreamObserver<ListMetricDescriptorsResponse> out) {
+    Rpc.answer(
+        "ListMetricDescriptors",
+        out,
+        () ->
+            ListMetricDescriptorsResponse.newBuilder()
+                .addAllDescriptors(CriMetrics.descriptors())
+                .build());
   }
 
-  void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
-      StreamObserver<ListPodSandboxMetricsResponse> out) {
-    Rpc.answer("ListPodSandboxMetrics", out, () -> ListPodSandboxMetricsResponse.newBuilder()
-        .addAllPodMetrics(criMetrics.all()).build());
+  void listPodSandboxMetrics(
+      ListPodSandboxMetricsRequest request, StreamObserver<ListPodSandboxMetricsResponse> out) {
+    Rpc.answer(
+        "ListPodSandboxMetrics",
+        out,
+        () ->
+            ListPodSandboxMetricsResponse.newBuilder().addAllPodMetrics(criMetrics.all()).build());
   }
 
-  void streamPodSandboxMetrics(StreamPodSandboxMetricsRequest request,
-      StreamObserver<StreamPodSandboxMetricsResponse> out) {
-    Rpc.stream("StreamPodSandboxMetrics", out, criMetrics.all(),
-        chunk -> StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(chunk).build());
+  void streamPodSandboxMetrics(
+      StreamPodSandboxMetricsRequest request, StreamObserver<StreamPodSandboxMetricsResponse> out) {
+    Rpc.stream(
+        "StreamPodSandboxMetrics",
+        out,
+        criMetrics.all(),
+        chunk ->
+            StreamPodSandboxMetricsResponse.newBuilder().addAllPodSandboxMetrics(chunk).build());
   }
 }

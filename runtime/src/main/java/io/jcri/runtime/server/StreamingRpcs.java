@@ -7,7 +7,10 @@ import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.streaming.StreamRequests;
 import io.jcri.runtime.streaming.StreamingServer;
 
-/** Exec, Attach and PortForward: each checks the request and hands out a one-time URL of the streaming server. */
+/**
+ * Exec, Attach and PortForward: each checks the request and hands out a one-time URL of the
+ * streaming server.
+ */
 final class StreamingRpcs {
   private final StreamingServer streaming;
   private final Containers containers;
@@ -20,24 +23,33 @@ final class StreamingRpcs {
   }
 
   void exec(ExecRequest request, StreamObserver<ExecResponse> out) {
-    Rpc.answer("Exec", out, () -> {
-      StreamRequests.validate(request, this::isRunning);
-      return ExecResponse.newBuilder().setUrl(streaming.execUrl(request)).build();
-    });
+    Rpc.answer(
+        "Exec",
+        out,
+        () -> {
+          StreamRequests.validate(request, this::isRunning);
+          return ExecResponse.newBuilder().setUrl(streaming.execUrl(request)).build();
+        });
   }
 
   void attach(AttachRequest request, StreamObserver<AttachResponse> out) {
-    Rpc.answer("Attach", out, () -> {
-      StreamRequests.validate(request, this::isRunning);
-      return AttachResponse.newBuilder().setUrl(streaming.attachUrl(request)).build();
-    });
+    Rpc.answer(
+        "Attach",
+        out,
+        () -> {
+          StreamRequests.validate(request, this::isRunning);
+          return AttachResponse.newBuilder().setUrl(streaming.attachUrl(request)).build();
+        });
   }
 
   void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> out) {
-    Rpc.answer("PortForward", out, () -> {
-      StreamRequests.validate(request, id -> sandboxes.require(id).ready());
-      return PortForwardResponse.newBuilder().setUrl(streaming.portForwardUrl(request)).build();
-    });
+    Rpc.answer(
+        "PortForward",
+        out,
+        () -> {
+          StreamRequests.validate(request, id -> sandboxes.require(id).ready());
+          return PortForwardResponse.newBuilder().setUrl(streaming.portForwardUrl(request)).build();
+        });
   }
 
   private boolean isRunning(String containerId) {

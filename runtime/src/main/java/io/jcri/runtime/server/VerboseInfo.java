@@ -27,7 +27,9 @@ final class VerboseInfo {
     info.put("netnsPath", r.metadata().netnsPath());
     info.put("runtimeHandler", r.metadata().runtimeHandler());
     try {
-      info.set("cniResult", r.status().cniResult().isEmpty() ? null : JSON.readTree(r.status().cniResult()));
+      info.set(
+          "cniResult",
+          r.status().cniResult().isEmpty() ? null : JSON.readTree(r.status().cniResult()));
       info.set("config", JSON.readTree(JsonFormat.printer().print(sandbox.config())));
     } catch (IOException e) {
       info.put("error", e.getMessage());
@@ -42,7 +44,9 @@ final class VerboseInfo {
     info.put("pid", c.record().metadata().pid());
     info.put("runtimeHandler", c.record().metadata().runtimeHandler());
     try {
-      info.set("runtimeSpec", JSON.readTree(layout.containerBundle(c.id()).resolve("config.json").toFile()));
+      info.set(
+          "runtimeSpec",
+          JSON.readTree(layout.containerBundle(c.id()).resolve("config.json").toFile()));
     } catch (IOException e) {
       info.put("runtimeSpecError", e.getMessage());
     }

@@ -12,9 +12,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The cgroup hierarchies of this node as /proc/self/mountinfo shows them (v1 mounts by
- * controller, which may be mounted alone or together, and the v2 mount), and the directories
- * of a process's or a pod's cgroups in them.
+ * The cgroup hierarchies of this node as /proc/self/mountinfo shows them (v1 mounts by controller,
+ * which may be mounted alone or together, and the v2 mount), and the directories of a process's or
+ * a pod's cgroups in them.
  */
 final class CgroupMounts {
   /** Key of the v2 hierarchy in the maps below, where v1 keys are controller names. */
@@ -23,7 +23,10 @@ final class CgroupMounts {
   private record Mount(String root, Path point) {
     /** A cgroup path as /proc/PID/cgroup gives it → its directory under this mount. */
     Path dirOf(String cgroupPath) {
-      String inMount = root.equals("/") || !cgroupPath.startsWith(root) ? cgroupPath : cgroupPath.substring(root.length());
+      String inMount =
+          root.equals("/") || !cgroupPath.startsWith(root)
+              ? cgroupPath
+              : cgroupPath.substring(root.length());
       return point.resolve(inMount.replaceFirst("^/+", ""));
     }
   }
@@ -69,9 +72,9 @@ final class CgroupMounts {
   }
 
   /**
-   * The pod's cgroup: cgroupParent itself when it is a path (cgroupfs driver); for a systemd
-   * slice name, the ancestor of that name of a container's cgroup, so slice names never need
-   * expanding here. Empty when there is no pod cgroup to read.
+   * The pod's cgroup: cgroupParent itself when it is a path (cgroupfs driver); for a systemd slice
+   * name, the ancestor of that name of a container's cgroup, so slice names never need expanding
+   * here. Empty when there is no pod cgroup to read.
    */
   Optional<CgroupDirs> ofPod(String cgroupParent, List<Integer> containerPids) {
     if (cgroupParent.isEmpty()) {
@@ -81,8 +84,14 @@ final class CgroupMounts {
       return ofPath(cgroupParent);
     }
     for (int pid : containerPids) {
-      Optional<String> podPath = cgroupPaths(pid).flatMap(paths -> paths.values().stream()
-          .map(p -> ancestorNamed(p, cgroupParent)).flatMap(Optional::stream).findFirst());
+      Optional<String> podPath =
+          cgroupPaths(pid)
+              .flatMap(
+                  paths ->
+                      paths.values().stream()
+                          .map(p -> ancestorNamed(p, cgroupParent))
+                          .flatMap(Optional::stream)
+                          .findFirst());
       if (podPath.isPresent()) {
         return ofPath(podPath.get());
       }
@@ -97,7 +106,8 @@ final class CgroupMounts {
 
   /** pathIn maps a hierarchy key to the cgroup's path in it (null: not in that hierarchy). */
   private CgroupDirs existing(Function<String, String> pathIn) {
-    return new CgroupDirs(dir("cpuacct", pathIn), dir("memory", pathIn), dir("pids", pathIn), dir(UNIFIED, pathIn));
+    return new CgroupDirs(
+        dir("cpuacct", pathIn), dir("memory", pathIn), dir("pids", pathIn), dir(UNIFIED, pathIn));
   }
 
   private Path dir(String hierarchy, Function<String, String> pathIn) {
@@ -110,7 +120,10 @@ final class CgroupMounts {
     return Files.isDirectory(dir) ? dir : null;
   }
 
-  /** /proc/PID/cgroup as hierarchy key → path: "4:cpu,cpuacct:/a" gives cpu and cpuacct, "0::/a" the v2 one. */
+  /**
+   * /proc/PID/cgroup as hierarchy key → path: "4:cpu,cpuacct:/a" gives cpu and cpuacct, "0::/a" the
+   * v2 one.
+   */
   private static Optional<Map<String, String>> cgroupPaths(int pid) {
     List<String> lines;
     try {

@@ -7,7 +7,8 @@ import java.util.List;
 
 /** Per-interface counters from /proc/net/dev. */
 final class NetDev {
-  // Columns after "name:": rx bytes packets errs drop fifo frame compressed multicast, then tx bytes packets errs ...
+  // Columns after "name:": rx bytes packets errs drop fifo frame compressed multicast, then tx
+  // bytes packets errs ...
   private static final int RX_BYTES = 0;
   private static final int RX_ERRORS = 2;
   private static final int TX_BYTES = 8;
@@ -27,13 +28,14 @@ final class NetDev {
       if (counters.length <= TX_ERRORS) {
         continue;
       }
-      interfaces.add(NetworkInterfaceUsage.newBuilder()
-          .setName(line.substring(0, colon).trim())
-          .setRxBytes(value(counters[RX_BYTES]))
-          .setRxErrors(value(counters[RX_ERRORS]))
-          .setTxBytes(value(counters[TX_BYTES]))
-          .setTxErrors(value(counters[TX_ERRORS]))
-          .build());
+      interfaces.add(
+          NetworkInterfaceUsage.newBuilder()
+              .setName(line.substring(0, colon).trim())
+              .setRxBytes(value(counters[RX_BYTES]))
+              .setRxErrors(value(counters[RX_ERRORS]))
+              .setTxBytes(value(counters[TX_BYTES]))
+              .setTxErrors(value(counters[TX_ERRORS]))
+              .build());
     }
     return interfaces;
   }

@@ -31,18 +31,28 @@ import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
 /**
- * CRI container and pod statistics from the kernel: cgroup counters (v1 or v2), the writable
- * layer on disk and the pod's network namespace. Holds the previous CPU sample of each container
- * and pod, since usage_nano_cores is a rate between two samples.
+ * CRI container and pod statistics from the kernel: cgroup counters (v1 or v2), the writable layer
+ * on disk and the pod's network namespace. Holds the previous CPU sample of each container and pod,
+ * since usage_nano_cores is a rate between two samples.
  */
 public final class StatsCollector {
   private static final Logger LOG = Logger.getLogger(StatsCollector.class.getName());
-  /** The interface kubelet treats as the pod's own (the one CNI plugins create); else the first that is not lo. */
+
+  /**
+   * The interface kubelet treats as the pod's own (the one CNI plugins create); else the first that
+   * is not lo.
+   */
   private static final String DEFAULT_INTERFACE = "eth0";
-  /** Calls closer together than this are measured against the older sample, so a rate is never taken over a few microseconds. */
+
+  /**
+   * Calls closer together than this are measured against the older sample, so a rate is never taken
+   * over a few microseconds.
+   */
   private static final long MIN_RATE_WINDOW = TimeUnit.SECONDS.toNanos(1);
+
   /** Samples of containers and pods not asked about for this long are dropped: they are gone. */
   private static final long STALE_SAMPLE = TimeUnit.MINUTES.toNanos(10);
+
   private static final long PRUNE_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
   private record CpuSample(long timestamp, long cpuNanos) {}
@@ -60,34 +70,48 @@ public final class StatsCollector {
    * left unset), writableLayerDir its overlay upper dir, imageFsMountpoint the filesystem that
    * holds it.
    */
-  public ContainerStats container(String containerId, ContainerAttributes attributes, int pid,
-                                  Path writableLayerDir, String imageFsMountpoint) {
+  public ContainerStats container(
+      String containerId,
+      ContainerAttributes attributes,
+      int pid,
+      Path writableLayerDir,
+      String imageFsMountpoint) {
     long now = nowNanos();
     ContainerStats.Builder stats = ContainerStats.newBuilder().setAttributes(attributes);
     Optional<Usage> usage = pid > 0 ? mounts.ofPid(pid).map(CgroupUsage::read) : Optional.empty();
-    usage.ifPresent(u -> {
-      cpu("container/" + containerId, u, now).ifPresent(stats::setCpu);
-      memory(u, now).ifPresent(stats::setMemory);
-    });
+    usage.ifPresent(
+        u -> {
+          cpu("container/" + containerId, u, now).ifPresent(stats::setCpu);
+          memory(u, now).ifPresent(stats::setMemory);
+        });
     writableLayer(writableLayerDir, imageFsMountpoint, now).ifPresent(stats::setWritableLayer);
     return stats.build();
   }
 
   /**
-   * Stats of a pod: CPU, memory and process count of its cgroup (cgroupParent, a path or a
-   * systemd slice name) or, without one, the sum of its containers' cgroups; network counters
-   * from its pinned netns (null for host network, which gets none); containers as given.
+   * Stats of a pod: CPU, memory and process count of its cgroup (cgroupParent, a path or a systemd
+   * slice name) or, without one, the sum of its containers' cgroups; network counters from its
+   * pinned netns (null for host network, which gets none); containers as given.
    */
-  public PodSandboxStats pod(PodSandboxAttributes attributes, String cgroupParent, List<Integer> containerPids,
-                             Path netnsPin, List<ContainerStats> containers) {
+  public PodSandboxStats pod(
+      PodSandboxAttributes attributes,
+      String cgroupParent,
+      List<Integer> containerPids,
+      Path netnsPin,
+      List<ContainerStats> containers) {
     long now = nowNanos();
-    Usage usage = mounts.ofPod(cgroupParent, containerPids).map(CgroupUsage::read)
-        .orElseGet(() -> containersUsage(containerPids));
-    LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder().addAllContainers(containers);
+    Usage usage =
+        mounts
+            .ofPod(cgroupParent, containerPids)
+            .map(CgroupUsage::read)
+            .orElseGet(() -> containersUsage(containerPids));
+    LinuxPodSandboxStats.Builder linux =
+        LinuxPodSandboxStats.newBuilder().addAllContainers(containers);
     cpu("pod/" + attributes.getId(), usage, now).ifPresent(linux::setCpu);
     memory(usage, now).ifPresent(linux::setMemory);
     if (usage.processes() != null) {
-      linux.setProcess(ProcessUsage.newBuilder().setTimestamp(now).setProcessCount(uint64(usage.processes())));
+      linux.setProcess(
+          ProcessUsage.newBuilder().setTimestamp(now).setProcessCount(uint64(usage.processes())));
     }
     if (netnsPin != null) {
       network(netnsPin, now).ifPresent(linux::setNetwork);
@@ -124,7 +148,8 @@ public final class StatsCollector {
       return Optional.empty();
     }
     long cpuNanos = usage.cpuNanos();
-    CpuUsage.Builder cpu = CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(uint64(cpuNanos));
+    CpuUsage.Builder cpu =
+        CpuUsage.newBuilder().setTimestamp(now).setUsageCoreNanoSeconds(uint64(cpuNanos));
     CpuSample previous = lastCpu.get(key);
     if (previous == null || now - previous.timestamp() >= MIN_RATE_WINDOW) {
       lastCpu.put(key, new CpuSample(now, cpuNanos));
@@ -165,34 +190,49 @@ public final class StatsCollector {
     }
     try {
       var layer = io.jcri.images.ImageStore.usage(dir);
-      return Optional.of(FilesystemUsage.newBuilder()
-          .setTimestamp(now)
-          .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(mountpoint))
-          .setUsedBytes(uint64(layer.usedBytes()))
-          .setInodesUsed(uint64(layer.inodesUsed()))
-          .build());
+      return Optional.of(
+          FilesystemUsage.newBuilder()
+              .setTimestamp(now)
+              .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(mountpoint))
+              .setUsedBytes(uint64(layer.usedBytes()))
+              .setInodesUsed(uint64(layer.inodesUsed()))
+              .build());
     } catch (IOException e) {
       LOG.warning("event=writable_layer_unreadable dir=" + dir + " error=" + e.getMessage());
       return Optional.empty();
     }
   }
 
-  /** /proc/thread-self, not /proc/self: the latter shows the netns of the JVM's main thread, not the one that joined the pod's. */
+  /**
+   * /proc/thread-self, not /proc/self: the latter shows the netns of the JVM's main thread, not the
+   * one that joined the pod's.
+   */
   private static Optional<NetworkUsage> network(Path netnsPin, long now) {
     List<NetworkInterfaceUsage> interfaces;
     try {
-      interfaces = Namespaces.runIn(netnsPin, LibC.CLONE_NEWNET,
-          () -> NetDev.parse(Files.readAllLines(Path.of("/proc/thread-self/net/dev"))));
+      interfaces =
+          Namespaces.runIn(
+              netnsPin,
+              LibC.CLONE_NEWNET,
+              () -> NetDev.parse(Files.readAllLines(Path.of("/proc/thread-self/net/dev"))));
     } catch (IOException e) {
       LOG.fine("event=pod_network_unreadable netns=" + netnsPin + " error=" + e.getMessage());
       return Optional.empty();
     }
-    // No pod interface (a stopped pod's netns keeps only lo): no network figures at all. kubelet 1.26 reads
+    // No pod interface (a stopped pod's netns keeps only lo): no network figures at all. kubelet
+    // 1.26 reads
     // default_interface of every network it gets without a check, and a missing one crashed it.
-    return interfaces.stream().filter(i -> i.getName().equals(DEFAULT_INTERFACE)).findFirst()
+    return interfaces.stream()
+        .filter(i -> i.getName().equals(DEFAULT_INTERFACE))
+        .findFirst()
         .or(() -> interfaces.stream().filter(i -> !i.getName().equals("lo")).findFirst())
-        .map(pod -> NetworkUsage.newBuilder().setTimestamp(now).addAllInterfaces(interfaces).setDefaultInterface(pod)
-            .build());
+        .map(
+            pod ->
+                NetworkUsage.newBuilder()
+                    .setTimestamp(now)
+                    .addAllInterfaces(interfaces)
+                    .setDefaultInterface(pod)
+                    .build());
   }
 
   private static void setIfKnown(Long value, LongConsumer setter) {
@@ -204,5 +244,4 @@ public final class StatsCollector {
   private static UInt64Value uint64(long value) {
     return UInt64Value.newBuilder().setValue(value).build();
   }
-
 }

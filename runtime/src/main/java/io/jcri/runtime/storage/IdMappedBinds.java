@@ -2,8 +2,8 @@ package io.jcri.runtime.storage;
 
 import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.oci.RuntimeSpec;
-import io.jcri.sys.Syscalls;
 import io.jcri.sys.IdMappedMounts;
+import io.jcri.sys.Syscalls;
 import io.jcri.sys.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,15 +22,22 @@ public final class IdMappedBinds {
   private IdMappedBinds() {}
 
   /**
-   * Mounts the container's overlay rootfs over ID-mapped lower layers (overlayfs cannot be ID-mapped
-   * itself, its layers can): one mapped clone of the directory holding every lower layer is attached
-   * under scratch while the overlay is mounted; the overlay keeps a private copy, so it is unmounted
-   * again and scratch removed. The upper layer is not mapped (overlayfs makes its work files as the
-   * node's root, which the mapping lacks): its root is the pod's root's (hostUid, hostGid), and what
-   * the pod writes lands there as the pod's IDs on the node.
+   * Mounts the container's overlay rootfs over ID-mapped lower layers (overlayfs cannot be
+   * ID-mapped itself, its layers can): one mapped clone of the directory holding every lower layer
+   * is attached under scratch while the overlay is mounted; the overlay keeps a private copy, so it
+   * is unmounted again and scratch removed. The upper layer is not mapped (overlayfs makes its work
+   * files as the node's root, which the mapping lacks): its root is the pod's root's (hostUid,
+   * hostGid), and what the pod writes lands there as the pod's IDs on the node.
    */
-  public static void mountRootfs(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint, Path userns,
-      int hostUid, int hostGid, Path scratch) throws IOException {
+  public static void mountRootfs(
+      List<Path> lowerDirsTopFirst,
+      Path layerDir,
+      Path mountPoint,
+      Path userns,
+      int hostUid,
+      int hostGid,
+      Path scratch)
+      throws IOException {
     if (lowerDirsTopFirst.isEmpty()) {
       throw new IOException("image has no layers to mount");
     }
@@ -45,9 +52,16 @@ public final class IdMappedBinds {
     Path lowers = scratch.resolve("lower");
     try {
       IdMappedMounts.bind(common, lowers, userns);
-      String lower = lowerDirsTopFirst.stream().map(l -> lowers.resolve(common.relativize(l)).toString())
-          .collect(Collectors.joining(":"));
-      Syscalls.mount("overlay", mountPoint, "overlay", 0, "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work);
+      String lower =
+          lowerDirsTopFirst.stream()
+              .map(l -> lowers.resolve(common.relativize(l)).toString())
+              .collect(Collectors.joining(":"));
+      Syscalls.mount(
+          "overlay",
+          mountPoint,
+          "overlay",
+          0,
+          "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work);
     } finally {
       Syscalls.unmountIfMounted(lowers);
       Trees.delete(scratch);
@@ -65,7 +79,10 @@ public final class IdMappedBinds {
     return common;
   }
 
-  /** Mounts a mapped clone of each bind source of the spec at dir/&lt;n&gt;; returns the spec binding those. */
+  /**
+   * Mounts a mapped clone of each bind source of the spec at dir/&lt;n&gt;; returns the spec
+   * binding those.
+   */
   public static OciSpec binds(OciSpec oci, Path userns, Path dir) throws IOException {
     RuntimeSpec spec = oci.spec();
     List<RuntimeSpec.Mount> mounts = new ArrayList<>();
@@ -79,17 +96,34 @@ public final class IdMappedBinds {
       try {
         IdMappedMounts.bind(Path.of(m.source()), clone, userns);
       } catch (IOException e) {
-        throw new IOException("ID-mapping the source of the mount at " + m.destination() + ": " + e.getMessage(), e);
+        throw new IOException(
+            "ID-mapping the source of the mount at " + m.destination() + ": " + e.getMessage(), e);
       }
-      mounts.add(new RuntimeSpec.Mount(m.destination(), m.type(), clone.toString(), m.options(), m.uidMappings(),
-          m.gidMappings()));
+      mounts.add(
+          new RuntimeSpec.Mount(
+              m.destination(),
+              m.type(),
+              clone.toString(),
+              m.options(),
+              m.uidMappings(),
+              m.gidMappings()));
     }
-    return new OciSpec(new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(), mounts,
-        spec.hooks(), spec.linux(), spec.annotations()), oci.user(), oci.hostPropagation());
+    return new OciSpec(
+        new RuntimeSpec(
+            spec.ociVersion(),
+            spec.process(),
+            spec.root(),
+            spec.hostname(),
+            mounts,
+            spec.hooks(),
+            spec.linux(),
+            spec.annotations()),
+        oci.user(),
+        oci.hostPropagation());
   }
 
-
   private static boolean isBind(RuntimeSpec.Mount m) {
-    return "bind".equals(m.type()) || (m.options() != null && (m.options().contains("bind") || m.options().contains("rbind")));
+    return "bind".equals(m.type())
+        || (m.options() != null && (m.options().contains("bind") || m.options().contains("rbind")));
   }
 }

@@ -10,15 +10,17 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A container's root filesystem: the image's snapshots as overlay lower layers and a writable
- * upper layer of its own; and the read-only mounts of images used as volumes. The upper/work dirs live under jcri's root (they survive a jcrid
- * restart); the mount point lives in the bundle under the run-time state.
+ * A container's root filesystem: the image's snapshots as overlay lower layers and a writable upper
+ * layer of its own; and the read-only mounts of images used as volumes. The upper/work dirs live
+ * under jcri's root (they survive a jcrid restart); the mount point lives in the bundle under the
+ * run-time state.
  */
 public final class Rootfs {
   private Rootfs() {}
 
   /** Mounts the overlay at mountPoint; layerDir gets upper/ and work/ (created if missing). */
-  public static void mount(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint) throws IOException {
+  public static void mount(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint)
+      throws IOException {
     if (lowerDirsTopFirst.isEmpty()) {
       throw new IOException("image has no layers to mount");
     }
@@ -31,7 +33,11 @@ public final class Rootfs {
       return;
     }
     String lower = lowerDirsTopFirst.stream().map(Path::toString).collect(Collectors.joining(":"));
-    Syscalls.mount("overlay", mountPoint, "overlay", 0,
+    Syscalls.mount(
+        "overlay",
+        mountPoint,
+        "overlay",
+        0,
         "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work);
   }
 
@@ -44,7 +50,8 @@ public final class Rootfs {
    * or, for an image of one layer (overlayfs wants two lower layers without an upper one), a
    * read-only bind of that layer.
    */
-  public static void mountReadOnly(List<Path> lowerDirsTopFirst, Path mountPoint) throws IOException {
+  public static void mountReadOnly(List<Path> lowerDirsTopFirst, Path mountPoint)
+      throws IOException {
     if (lowerDirsTopFirst.isEmpty()) {
       throw new IOException("image has no layers to mount");
     }
@@ -54,9 +61,11 @@ public final class Rootfs {
     }
     if (lowerDirsTopFirst.size() == 1) {
       Syscalls.bindMount(lowerDirsTopFirst.get(0), mountPoint);
-      Syscalls.mount("none", mountPoint, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
+      Syscalls.mount(
+          "none", mountPoint, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
     } else {
-      String lower = lowerDirsTopFirst.stream().map(Path::toString).collect(Collectors.joining(":"));
+      String lower =
+          lowerDirsTopFirst.stream().map(Path::toString).collect(Collectors.joining(":"));
       Syscalls.mount("overlay", mountPoint, "overlay", LibC.MS_RDONLY, "lowerdir=" + lower);
     }
   }

@@ -17,7 +17,10 @@ public record Layout(Path root, Path state) {
     return root.resolve("containers/layers");
   }
 
-  /** {@code <root>/containers/layers/<id>}: the container's overlay upper and work dirs, its volumes. */
+  /**
+   * {@code <root>/containers/layers/<id>}: the container's overlay upper and work dirs, its
+   * volumes.
+   */
   public Path containerLayer(String id) {
     return containerLayers().resolve(id);
   }
@@ -27,7 +30,9 @@ public record Layout(Path root, Path state) {
     return containerLayer(id).resolve("upper");
   }
 
-  /** {@code <state>/containers/<id>}: the bundle (config.json, rootfs mount, image-volumes mounts). */
+  /**
+   * {@code <state>/containers/<id>}: the bundle (config.json, rootfs mount, image-volumes mounts).
+   */
   public Path containerBundle(String id) {
     return state.resolve("containers").resolve(id);
   }
@@ -42,7 +47,10 @@ public record Layout(Path root, Path state) {
     return state.resolve("sandboxes").resolve(id);
   }
 
-  /** {@code <root>/sandboxes/<id>}: the pod's persistent files (the infra container's writable layer). */
+  /**
+   * {@code <root>/sandboxes/<id>}: the pod's persistent files (the infra container's writable
+   * layer).
+   */
   public Path sandboxData(String id) {
     return root.resolve("sandboxes").resolve(id);
   }

@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Unique names (pod or container name + attempt) → ID, so a kubelet retry of the same
- * RunPodSandbox or CreateContainer never creates a twin.
+ * Unique names (pod or container name + attempt) → ID, so a kubelet retry of the same RunPodSandbox
+ * or CreateContainer never creates a twin.
  */
 public final class NameReservations {
   private final Map<String, String> byName = new ConcurrentHashMap<>();

@@ -11,8 +11,8 @@ import java.io.UncheckedIOException;
  * first release (no {@code version}: one flat object), the flat object for both.
  */
 public final class RecordJson {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private RecordJson() {}
 
@@ -23,8 +23,8 @@ public final class RecordJson {
     }
     int version = record.get("version").asInt();
     if (version > newestVersion) {
-      throw new IllegalArgumentException("record version " + version + " is newer than this jcrid reads ("
-          + newestVersion + ")");
+      throw new IllegalArgumentException(
+          "record version " + version + " is newer than this jcrid reads (" + newestVersion + ")");
     }
     return record.path(name);
   }

@@ -14,13 +14,13 @@ import java.util.stream.Stream;
 
 /**
  * Durable records of one kind (sandboxes, containers): one JSON file per ID, each written
- * atomically, all read back at start. A record that cannot be read is logged and skipped,
- * never silently "fixed".
+ * atomically, all read back at start. A record that cannot be read is logged and skipped, never
+ * silently "fixed".
  */
 public final class RecordStore<T> {
   private static final Logger LOG = Logger.getLogger(RecordStore.class.getName());
-  static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final Path dir;
   private final Class<T> type;

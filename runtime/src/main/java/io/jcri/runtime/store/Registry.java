@@ -29,7 +29,8 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     void update(R next);
   }
 
-  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Registry.class.getName());
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(Registry.class.getName());
 
   private final String kind;
   private final Map<String, E> byId = new ConcurrentHashMap<>();
@@ -37,7 +38,10 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
   private final NameReservations names = new NameReservations();
   private final Function<R, E> wrap;
 
-  /** kind names the objects in errors ("pod sandbox", "container"); wrap makes a live object of a loaded record. */
+  /**
+   * kind names the objects in errors ("pod sandbox", "container"); wrap makes a live object of a
+   * loaded record.
+   */
   public Registry(String kind, Path recordDir, Class<R> recordType, Function<R, E> wrap) {
     this.kind = kind;
     this.records = new RecordStore<>(recordDir, recordType);
@@ -61,7 +65,11 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     if (exact != null) {
       return Optional.of(exact);
     }
-    List<E> matches = byId.values().stream().filter(e -> e.record().id().startsWith(idOrPrefix)).limit(2).toList();
+    List<E> matches =
+        byId.values().stream()
+            .filter(e -> e.record().id().startsWith(idOrPrefix))
+            .limit(2)
+            .toList();
     if (matches.size() > 1) {
       throw Failure.invalid(kind + " ID prefix \"" + idOrPrefix + "\" is ambiguous");
     }
@@ -73,7 +81,8 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     if (idOrPrefix.isEmpty()) {
       throw Failure.invalid(field + " is required");
     }
-    return find(idOrPrefix).orElseThrow(() -> Failure.notFound(kind + " " + idOrPrefix + " not found"));
+    return find(idOrPrefix)
+        .orElseThrow(() -> Failure.notFound(kind + " " + idOrPrefix + " not found"));
   }
 
   /**
@@ -96,8 +105,15 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     Optional<String> holder = names.reserve(uniqueName, id);
     if (holder.isPresent()) {
       String noun = kind.substring(kind.lastIndexOf(' ') + 1); // "pod sandbox" → "sandbox"
-      throw Failure.alreadyExists(kind + " name \"" + uniqueName + "\" is reserved by " + holder.get()
-          + "; remove that " + noun + " first or use another attempt number");
+      throw Failure.alreadyExists(
+          kind
+              + " name \""
+              + uniqueName
+              + "\" is reserved by "
+              + holder.get()
+              + "; remove that "
+              + noun
+              + " first or use another attempt number");
     }
   }
 
@@ -126,7 +142,8 @@ public class Registry<E extends Registry.Entry<R>, R extends Registry.Record> {
     try {
       records.delete(r.id());
     } catch (java.io.UncheckedIOException failed) {
-      LOG.warning("event=record_discard_failed id=" + r.id() + " error=\"" + failed.getMessage() + "\"");
+      LOG.warning(
+          "event=record_discard_failed id=" + r.id() + " error=\"" + failed.getMessage() + "\"");
     }
   }
 

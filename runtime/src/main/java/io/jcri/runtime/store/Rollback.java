@@ -42,7 +42,8 @@ public final class Rollback implements AutoCloseable {
       try {
         steps.pop().undo();
       } catch (Exception e) {
-        LOG.warning("event=rollback_step_failed subject=" + subject + " error=\"" + e.getMessage() + "\"");
+        LOG.warning(
+            "event=rollback_step_failed subject=" + subject + " error=\"" + e.getMessage() + "\"");
       }
     }
   }

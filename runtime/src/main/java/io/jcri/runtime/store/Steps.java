@@ -28,13 +28,17 @@ public final class Steps {
   }
 
   public static void perform(String what, VoidStep step) {
-    step(what, () -> {
-      step.run();
-      return null;
-    });
+    step(
+        what,
+        () -> {
+          step.run();
+          return null;
+        });
   }
 
-  /** A CRI request that cannot become a runtime spec, as the failure of the RPC (context names it). */
+  /**
+   * A CRI request that cannot become a runtime spec, as the failure of the RPC (context names it).
+   */
   public static Failure specFailure(String context, Failure e) {
     return new Failure(e.kind(), context + ": " + e.getMessage(), e);
   }

@@ -6,8 +6,8 @@ import io.netty.channel.Channel;
 
 /**
  * Bytes the client sends on one stream or channel, read by a blocking backend thread. When the
- * reader falls behind, the connection stops reading from the socket (TCP pushes back on the
- * client) instead of buffering without bound.
+ * reader falls behind, the connection stops reading from the socket (TCP pushes back on the client)
+ * instead of buffering without bound.
  */
 final class FrameInput extends ChunkInput {
   private static final int HIGH_WATER = 256 * 1024;
@@ -40,7 +40,9 @@ final class FrameInput extends ChunkInput {
     super(HIGH_WATER, gate);
   }
 
-  /** Called on the event loop with bytes the client sent; does not take ownership of {@code data}. */
+  /**
+   * Called on the event loop with bytes the client sent; does not take ownership of {@code data}.
+   */
   void offer(ByteBuf data) {
     if (!data.isReadable()) {
       return;

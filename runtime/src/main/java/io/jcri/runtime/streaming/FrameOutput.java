@@ -8,9 +8,9 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 
 /**
- * Bytes for the client on one stream or channel, framed by the protocol. A write blocks while
- * the connection's outbound buffer is over its high water mark, so a slow client slows the
- * process down rather than growing the heap.
+ * Bytes for the client on one stream or channel, framed by the protocol. A write blocks while the
+ * connection's outbound buffer is over its high water mark, so a slow client slows the process down
+ * rather than growing the heap.
  */
 final class FrameOutput extends OutputStream {
   // kubelet copies in 32 KiB chunks too; a frame this size keeps latency and overhead both low

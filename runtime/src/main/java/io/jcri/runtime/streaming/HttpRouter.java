@@ -30,10 +30,10 @@ import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * The one HTTP request of a streaming connection: {@code /exec/<token>}, {@code /attach/<token>}
- * or {@code /portforward/<token>}. It consumes the token and upgrades the connection to SPDY/3.1
- * or WebSocket; from then on the connection belongs to {@link SpdyConnection} or
- * {@link WebSocketConnection}.
+ * The one HTTP request of a streaming connection: {@code /exec/<token>}, {@code /attach/<token>} or
+ * {@code /portforward/<token>}. It consumes the token and upgrades the connection to SPDY/3.1 or
+ * WebSocket; from then on the connection belongs to {@link SpdyConnection} or {@link
+ * WebSocketConnection}.
  */
 final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = Logger.getLogger(HttpRouter.class.getName());
@@ -87,17 +87,26 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
       }
     }
-    List<String> supported = request instanceof PortForwardRequest ? Protocols.SPDY_PORT_FORWARD
-        : Protocols.SPDY_COMMAND;
+    List<String> supported =
+        request instanceof PortForwardRequest
+            ? Protocols.SPDY_PORT_FORWARD
+            : Protocols.SPDY_COMMAND;
     String protocol = Protocols.negotiate(offered, supported);
     if (protocol == null) {
-      respond(ctx, HttpResponseStatus.FORBIDDEN, "unable to upgrade: none of the requested protocols " + offered
-          + " is supported; supported: " + supported + "\n");
+      respond(
+          ctx,
+          HttpResponseStatus.FORBIDDEN,
+          "unable to upgrade: none of the requested protocols "
+              + offered
+              + " is supported; supported: "
+              + supported
+              + "\n");
       return;
     }
-    FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.SWITCHING_PROTOCOLS);
-    switching.headers()
+    FullHttpResponse switching =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+    switching
+        .headers()
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
         .set(HttpHeaderNames.UPGRADE, "SPDY/3.1")
         .set(PROTOCOL_HEADER, protocol);
@@ -111,26 +120,36 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     LOG.fine("event=stream_upgraded transport=spdy protocol=" + protocol);
   }
 
-  private void upgradeToWebSocket(ChannelHandlerContext ctx, FullHttpRequest req, Object request,
-      QueryStringDecoder uri) {
+  private void upgradeToWebSocket(
+      ChannelHandlerContext ctx, FullHttpRequest req, Object request, QueryStringDecoder uri) {
     List<Integer> ports = List.of();
-    List<String> supported = request instanceof PortForwardRequest ? Protocols.WEBSOCKET_PORT_FORWARD
-        : Protocols.WEBSOCKET_COMMAND;
+    List<String> supported =
+        request instanceof PortForwardRequest
+            ? Protocols.WEBSOCKET_PORT_FORWARD
+            : Protocols.WEBSOCKET_COMMAND;
     if (request instanceof PortForwardRequest pf) {
       try {
-        ports = uri.parameters().containsKey("port")
-            ? uri.parameters().get("port").stream().map(Integer::valueOf).toList() : pf.getPortList();
+        ports =
+            uri.parameters().containsKey("port")
+                ? uri.parameters().get("port").stream().map(Integer::valueOf).toList()
+                : pf.getPortList();
       } catch (NumberFormatException e) {
         ports = List.of();
       }
       if (ports.isEmpty() || ports.stream().anyMatch(port -> port < 1 || port > 65535)) {
-        respond(ctx, HttpResponseStatus.BAD_REQUEST, "port forward over websocket needs valid ports\n");
+        respond(
+            ctx, HttpResponseStatus.BAD_REQUEST, "port forward over websocket needs valid ports\n");
         return;
       }
     }
-    String location = (tls ? "wss://" : "ws://") + req.headers().get(HttpHeaderNames.HOST, "localhost") + uri.path();
-    WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(location,
-        String.join(",", supported), false, MAX_WEBSOCKET_MESSAGE).newHandshaker(req);
+    String location =
+        (tls ? "wss://" : "ws://")
+            + req.headers().get(HttpHeaderNames.HOST, "localhost")
+            + uri.path();
+    WebSocketServerHandshaker handshaker =
+        new WebSocketServerHandshakerFactory(
+                location, String.join(",", supported), false, MAX_WEBSOCKET_MESSAGE)
+            .newHandshaker(req);
     if (handshaker == null) {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
       return;
@@ -139,22 +158,26 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     ChannelPipeline p = ctx.pipeline();
     p.addBefore(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_MESSAGE));
     p.replace(this, "ws-connection", connection);
-    handshaker.handshake(ctx.channel(), req).addListener(f -> {
-      if (!f.isSuccess()) {
-        LOG.info("event=websocket_handshake_failed error=\"" + f.cause() + "\"");
-        ctx.channel().close();
-        return;
-      }
-      String selected = handshaker.selectedSubprotocol();
-      String protocol = selected == null ? supported.getLast() : selected;
-      LOG.fine("event=stream_upgraded transport=websocket protocol=" + protocol);
-      connection.start(protocol);
-    });
+    handshaker
+        .handshake(ctx.channel(), req)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                LOG.info("event=websocket_handshake_failed error=\"" + f.cause() + "\"");
+                ctx.channel().close();
+                return;
+              }
+              String selected = handshaker.selectedSubprotocol();
+              String protocol = selected == null ? supported.getLast() : selected;
+              LOG.fine("event=stream_upgraded transport=websocket protocol=" + protocol);
+              connection.start(protocol);
+            });
   }
 
   private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     HttpUtil.setContentLength(response, response.content().readableBytes());
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -162,7 +185,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.info("event=stream_request_error remote=" + ctx.channel().remoteAddress() + " error=\"" + cause + "\"");
+    LOG.info(
+        "event=stream_request_error remote="
+            + ctx.channel().remoteAddress()
+            + " error=\""
+            + cause
+            + "\"");
     ctx.close();
   }
 }

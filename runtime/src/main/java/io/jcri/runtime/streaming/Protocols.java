@@ -14,16 +14,18 @@ final class Protocols {
 
   /** Preferred first; a client's own order decides among them. */
   static final List<String> SPDY_COMMAND = List.of(V4, V3, V2, V1);
+
   static final List<String> SPDY_PORT_FORWARD = List.of(PORT_FORWARD);
   static final List<String> WEBSOCKET_COMMAND = List.of(V5, V4, V1);
-  // kubelet itself names its port-forward websocket protocol v4.channel.k8s.io; clients also send these
+  // kubelet itself names its port-forward websocket protocol v4.channel.k8s.io; clients also send
+  // these
   static final List<String> WEBSOCKET_PORT_FORWARD = List.of(V4_PORT_FORWARD, PORT_FORWARD, V4, V1);
 
   private Protocols() {}
 
   /**
-   * The first protocol the client offers that the server supports; the oldest one when the
-   * client offers none (clients from before negotiation); null when nothing matches.
+   * The first protocol the client offers that the server supports; the oldest one when the client
+   * offers none (clients from before negotiation); null when nothing matches.
    */
   static String negotiate(List<String> offered, List<String> supported) {
     if (offered.isEmpty()) {
@@ -37,7 +39,10 @@ final class Protocols {
     return null;
   }
 
-  /** v4 and later report every outcome on the error stream as a status object; earlier ones send only an error's text. */
+  /**
+   * v4 and later report every outcome on the error stream as a status object; earlier ones send
+   * only an error's text.
+   */
   static boolean statusAsJson(String protocol) {
     return protocol.equals(V4) || protocol.equals(V5);
   }

@@ -23,10 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * A SPDY/3.1 connection after the upgrade. The client opens every stream (SYN_STREAM with a
- * {@code streamtype} header); the server replies and then reads or writes each one. All state
- * here belongs to the event loop; backend threads only touch the {@link FrameInput}s and
- * {@link FrameOutput}s.
+ * A SPDY/3.1 connection after the upgrade. The client opens every stream (SYN_STREAM with a {@code
+ * streamtype} header); the server replies and then reads or writes each one. All state here belongs
+ * to the event loop; backend threads only touch the {@link FrameInput}s and {@link FrameOutput}s.
  *
  * <p>Flow control: Go's spdystream (kubectl, crictl, kubelet) neither sends nor honours
  * WINDOW_UPDATE, so outbound data ignores the peer's window (TCP paces it); inbound data is
@@ -77,13 +76,22 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     gate = new FrameInput.ReadGate(channel);
     if (!(request instanceof PortForwardRequest)) {
       command = RemoteCommand.Request.of(request);
-      ctx.executor().schedule(() -> {
-        if (!commandStarted && channel.isActive()) {
-          LOG.info("event=stream_setup_timeout kind=" + command.kind() + " container=" + command.containerId()
-              + " streams=" + commandStreams.keySet());
-          channel.close();
-        }
-      }, STREAM_CREATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      ctx.executor()
+          .schedule(
+              () -> {
+                if (!commandStarted && channel.isActive()) {
+                  LOG.info(
+                      "event=stream_setup_timeout kind="
+                          + command.kind()
+                          + " container="
+                          + command.containerId()
+                          + " streams="
+                          + commandStreams.keySet());
+                  channel.close();
+                }
+              },
+              STREAM_CREATION_TIMEOUT_SECONDS,
+              TimeUnit.SECONDS);
     }
   }
 
@@ -97,7 +105,8 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
         // only the client pings: we never do
         case SpdyPingFrame ping -> ctx.write(new DefaultSpdyPingFrame(ping.id()));
         default -> {
-          // SETTINGS, WINDOW_UPDATE, GOAWAY, HEADERS: nothing to act on (the client closes after GOAWAY)
+          // SETTINGS, WINDOW_UPDATE, GOAWAY, HEADERS: nothing to act on (the client closes after
+          // GOAWAY)
         }
       }
     } finally {
@@ -119,7 +128,12 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.info("event=spdy_connection_error remote=" + ctx.channel().remoteAddress() + " error=\"" + cause + "\"");
+    LOG.info(
+        "event=spdy_connection_error remote="
+            + ctx.channel().remoteAddress()
+            + " error=\""
+            + cause
+            + "\"");
     ctx.close();
   }
 
@@ -127,13 +141,16 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     int id = syn.streamId();
     lastClientStream = Math.max(lastClientStream, id);
     String type = syn.headers().getAsString("streamtype");
-    boolean accepted = request instanceof PortForwardRequest pf ? onPortForwardStream(ctx, pf, syn, type)
-        : onCommandStream(type, id);
+    boolean accepted =
+        request instanceof PortForwardRequest pf
+            ? onPortForwardStream(ctx, pf, syn, type)
+            : onCommandStream(type, id);
     if (!accepted) {
       ctx.write(new DefaultSpdyRstStreamFrame(id, SpdyStreamStatus.PROTOCOL_ERROR));
       return;
     }
-    // Netty encodes an empty header block as no bytes at all, which Go's SPDY framer (kubectl, crictl,
+    // Netty encodes an empty header block as no bytes at all, which Go's SPDY framer (kubectl,
+    // crictl,
     // kubelet) cannot parse; one header makes a real, compressed block
     DefaultSpdySynReplyFrame reply = new DefaultSpdySynReplyFrame(id);
     reply.headers().set("streamtype", type);
@@ -172,27 +189,36 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
 
   private void startCommand() {
     commandStarted = true;
-    var streams = new RemoteCommand.Streams(
-        command.stdin() ? inputs.get(commandStreams.get("stdin")) : null,
-        command.stdout() ? outputs.get(commandStreams.get("stdout")) : null,
-        command.stderr() && !command.tty() ? outputs.get(commandStreams.get("stderr")) : null,
-        outputs.get(commandStreams.get("error")),
-        commandStreams.containsKey("resize") ? inputs.get(commandStreams.get("resize")) : null);
+    var streams =
+        new RemoteCommand.Streams(
+            command.stdin() ? inputs.get(commandStreams.get("stdin")) : null,
+            command.stdout() ? outputs.get(commandStreams.get("stdout")) : null,
+            command.stderr() && !command.tty() ? outputs.get(commandStreams.get("stderr")) : null,
+            outputs.get(commandStreams.get("error")),
+            commandStreams.containsKey("resize") ? inputs.get(commandStreams.get("resize")) : null);
     RemoteCommand.start(command, protocol, backend, channel, streams, this::finish);
   }
 
   /** Tells the client the session is over; it closes the connection once it has read everything. */
   private void finish() {
-    channel.eventLoop().execute(() -> {
-      channel.writeAndFlush(new DefaultSpdyGoAwayFrame(lastClientStream));
-      channel.eventLoop().schedule(() -> {
-        channel.close();
-      }, CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
-    });
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              channel.writeAndFlush(new DefaultSpdyGoAwayFrame(lastClientStream));
+              channel
+                  .eventLoop()
+                  .schedule(
+                      () -> {
+                        channel.close();
+                      },
+                      CLOSE_GRACE_SECONDS,
+                      TimeUnit.SECONDS);
+            });
   }
 
-  private boolean onPortForwardStream(ChannelHandlerContext ctx, PortForwardRequest pf, SpdySynStreamFrame syn,
-      String type) {
+  private boolean onPortForwardStream(
+      ChannelHandlerContext ctx, PortForwardRequest pf, SpdySynStreamFrame syn, String type) {
     int id = syn.streamId();
     int port;
     try {
@@ -234,29 +260,45 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     if (pair.errors != null && pair.dataIn != null) {
       pairs.remove(requestId);
       PortPair ready = pair;
-      ForwardedPort.start(backend, pf.getPodSandboxId(), port, channel, pair.dataIn, pair.dataOut, pair.errors,
-          () -> channel.eventLoop().execute(() -> {
-            inputs.remove(ready.dataId);
-            outputs.remove(ready.dataId);
-            outputs.remove(ready.errorId);
-          }));
+      ForwardedPort.start(
+          backend,
+          pf.getPodSandboxId(),
+          port,
+          channel,
+          pair.dataIn,
+          pair.dataOut,
+          pair.errors,
+          () ->
+              channel
+                  .eventLoop()
+                  .execute(
+                      () -> {
+                        inputs.remove(ready.dataId);
+                        outputs.remove(ready.dataId);
+                        outputs.remove(ready.errorId);
+                      }));
     }
     return true;
   }
 
   private void expireIfIncomplete(ChannelHandlerContext ctx, String requestId, PortPair pair) {
-    ctx.executor().schedule(() -> {
-      if (pairs.remove(requestId, pair)) {
-        LOG.info("event=port_forward_setup_timeout port=" + pair.port + " request=" + requestId);
-        if (pair.errors != null) {
-          pair.errors.close();
-        }
-        if (pair.dataOut != null) {
-          pair.dataOut.close();
-          pair.dataIn.close();
-        }
-      }
-    }, STREAM_CREATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    ctx.executor()
+        .schedule(
+            () -> {
+              if (pairs.remove(requestId, pair)) {
+                LOG.info(
+                    "event=port_forward_setup_timeout port=" + pair.port + " request=" + requestId);
+                if (pair.errors != null) {
+                  pair.errors.close();
+                }
+                if (pair.dataOut != null) {
+                  pair.dataOut.close();
+                  pair.dataIn.close();
+                }
+              }
+            },
+            STREAM_CREATION_TIMEOUT_SECONDS,
+            TimeUnit.SECONDS);
   }
 
   private void onData(ChannelHandlerContext ctx, SpdyDataFrame data) {

@@ -17,7 +17,11 @@ public final class StreamIo {
   private final OutputStream stderr;
   private final BlockingQueue<TerminalSize> resizes;
 
-  StreamIo(InputStream stdin, OutputStream stdout, OutputStream stderr, BlockingQueue<TerminalSize> resizes) {
+  StreamIo(
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderr,
+      BlockingQueue<TerminalSize> resizes) {
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
@@ -37,8 +41,8 @@ public final class StreamIo {
   }
 
   /**
-   * Blocks until the client resizes its terminal; null once no more resizes can come (no TTY,
-   * or the session has ended).
+   * Blocks until the client resizes its terminal; null once no more resizes can come (no TTY, or
+   * the session has ended).
    */
   public TerminalSize nextResize() throws InterruptedException {
     if (resizes == null) {

@@ -37,12 +37,14 @@ public final class StreamRequests {
     }
   }
 
-  private static void checkStdio(String rpc, boolean stdin, boolean stdout, boolean stderr, boolean tty) {
+  private static void checkStdio(
+      String rpc, boolean stdin, boolean stdout, boolean stderr, boolean tty) {
     if (!stdin && !stdout && !stderr) {
       throw Failure.invalid(rpc + ": one of stdin, stdout or stderr must be set");
     }
     if (tty && stderr) {
-      throw Failure.invalid(rpc + ": tty and stderr cannot both be set (a terminal merges stderr into stdout)");
+      throw Failure.invalid(
+          rpc + ": tty and stderr cannot both be set (a terminal merges stderr into stdout)");
     }
   }
 

@@ -18,13 +18,17 @@ public interface StreamingBackend {
    */
   int exec(String containerId, List<String> cmd, boolean tty, StreamIo io) throws Exception;
 
-  /** Connects {@code io} to the container's own stdio; returns when the container exits or the client detaches. */
+  /**
+   * Connects {@code io} to the container's own stdio; returns when the container exits or the
+   * client detaches.
+   */
   void attach(String containerId, boolean tty, StreamIo io) throws Exception;
 
   /**
-   * Connects to {@code localhost:port} inside the sandbox's network namespace and copies bytes
-   * both ways: end of file on {@code fromClient} means the client has finished sending. Returns
-   * when the connection in the pod has closed; a thrown exception's message reaches the client.
+   * Connects to {@code localhost:port} inside the sandbox's network namespace and copies bytes both
+   * ways: end of file on {@code fromClient} means the client has finished sending. Returns when the
+   * connection in the pod has closed; a thrown exception's message reaches the client.
    */
-  void portForward(String sandboxId, int port, InputStream fromClient, OutputStream toClient) throws Exception;
+  void portForward(String sandboxId, int port, InputStream fromClient, OutputStream toClient)
+      throws Exception;
 }

@@ -7,9 +7,11 @@ import java.time.Duration;
  * Where the streaming server listens and how long a URL it hands out stays valid.
  *
  * @param port 0 picks any free port
- * @param tlsCert PEM certificate chain; with {@code tlsKey} (PKCS#8 PEM) turns on HTTPS; both null means plain HTTP
+ * @param tlsCert PEM certificate chain; with {@code tlsKey} (PKCS#8 PEM) turns on HTTPS; both null
+ *     means plain HTTP
  */
-public record StreamingOptions(String address, int port, Duration tokenTtl, Path tlsCert, Path tlsKey) {
+public record StreamingOptions(
+    String address, int port, Duration tokenTtl, Path tlsCert, Path tlsKey) {
   public StreamingOptions {
     if (address == null || address.isBlank()) {
       throw new IllegalArgumentException("streaming address is empty");

@@ -43,42 +43,61 @@ public final class StreamingServer implements AutoCloseable {
     this.baseUrl = baseUrl;
   }
 
-  public static StreamingServer start(StreamingOptions options, StreamingBackend backend) throws IOException {
-    SslContext ssl = options.tls()
-        ? SslContextBuilder.forServer(options.tlsCert().toFile(), options.tlsKey().toFile()).build()
-        : null;
+  public static StreamingServer start(StreamingOptions options, StreamingBackend backend)
+      throws IOException {
+    SslContext ssl =
+        options.tls()
+            ? SslContextBuilder.forServer(options.tlsCert().toFile(), options.tlsKey().toFile())
+                .build()
+            : null;
     Tokens tokens = new Tokens(options.tokenTtl());
     // sessions block on virtual threads, never here: one thread per core covers the framing work
-    EventLoopGroup group = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-        new DefaultThreadFactory("jcri-streaming", true));
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            if (ssl != null) {
-              ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
-            }
-            ch.pipeline().addLast("http-codec", new HttpServerCodec());
-            ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(MAX_REQUEST));
-            ch.pipeline().addLast("router", new HttpRouter(tokens, backend, ssl != null));
-          }
-        });
+    EventLoopGroup group =
+        new NioEventLoopGroup(
+            Runtime.getRuntime().availableProcessors(),
+            new DefaultThreadFactory("jcri-streaming", true));
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (ssl != null) {
+                      ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
+                    }
+                    ch.pipeline().addLast("http-codec", new HttpServerCodec());
+                    ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(MAX_REQUEST));
+                    ch.pipeline().addLast("router", new HttpRouter(tokens, backend, ssl != null));
+                  }
+                });
     InetAddress address = InetAddress.getByName(options.address());
     Channel server;
     try {
       server = bootstrap.bind(new InetSocketAddress(address, options.port())).sync().channel();
     } catch (Exception e) {
       group.shutdownGracefully();
-      throw new IOException("streaming server cannot listen on " + options.address() + ":" + options.port()
-          + ": " + e.getMessage(), e);
+      throw new IOException(
+          "streaming server cannot listen on "
+              + options.address()
+              + ":"
+              + options.port()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     int port = ((InetSocketAddress) server.localAddress()).getPort();
-    String host = address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]"
-        : address.getHostAddress();
+    String host =
+        address.getHostAddress().contains(":")
+            ? "[" + address.getHostAddress() + "]"
+            : address.getHostAddress();
     String baseUrl = (ssl != null ? "https://" : "http://") + host + ":" + port;
-    LOG.info("event=streaming_server_started url=" + baseUrl + " token_ttl_ms=" + options.tokenTtl().toMillis());
+    LOG.info(
+        "event=streaming_server_started url="
+            + baseUrl
+            + " token_ttl_ms="
+            + options.tokenTtl().toMillis());
     return new StreamingServer(group, server, tokens, baseUrl);
   }
 

@@ -6,9 +6,13 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Single-use, expiring tokens naming a pending stream request; unguessable, so the URL is the credential. */
+/**
+ * Single-use, expiring tokens naming a pending stream request; unguessable, so the URL is the
+ * credential.
+ */
 final class Tokens {
-  // as kubelet: a bound on requests handed out but not yet used, so a flood of RPCs cannot grow memory
+  // as kubelet: a bound on requests handed out but not yet used, so a flood of RPCs cannot grow
+  // memory
   private static final int MAX_PENDING = 1000;
 
   private record Pending(Object request, long deadlineNanos) {}

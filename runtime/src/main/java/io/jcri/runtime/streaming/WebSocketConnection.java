@@ -18,11 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * A WebSocket connection after the handshake. Each binary message starts with a channel byte:
- * for exec and attach 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; for port forward, port
- * {@code i} of the request has data channel {@code 2i} and error channel {@code 2i+1}, each
- * opened by the server with the port as two little-endian bytes. In v5 the client sends
- * {@code [255, channel]} to close a channel (stdin end of file).
+ * A WebSocket connection after the handshake. Each binary message starts with a channel byte: for
+ * exec and attach 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; for port forward, port {@code i}
+ * of the request has data channel {@code 2i} and error channel {@code 2i+1}, each opened by the
+ * server with the port as two little-endian bytes. In v5 the client sends {@code [255, channel]} to
+ * close a channel (stdin end of file).
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = Logger.getLogger(WebSocketConnection.class.getName());
@@ -41,7 +41,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private String protocol;
   private Channel channel;
 
-  /** {@code ports} is used for port forward only: the ports the client asked for, in channel order. */
+  /**
+   * {@code ports} is used for port forward only: the ports the client asked for, in channel order.
+   */
   WebSocketConnection(Object request, List<Integer> ports, StreamingBackend backend) {
     this.request = request;
     this.ports = ports;
@@ -86,9 +88,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
       startPortForward(pf);
       return;
     }
-    var streams = new RemoteCommand.Streams(inputs[STDIN], outputs[STDOUT], outputs[STDERR], outputs[ERROR],
-        inputs[RESIZE]);
-    RemoteCommand.start(RemoteCommand.Request.of(request), protocol, backend, channel, streams, this::close);
+    var streams =
+        new RemoteCommand.Streams(
+            inputs[STDIN], outputs[STDOUT], outputs[STDERR], outputs[ERROR], inputs[RESIZE]);
+    RemoteCommand.start(
+        RemoteCommand.Request.of(request), protocol, backend, channel, streams, this::close);
   }
 
   private void startPortForward(PortForwardRequest pf) {
@@ -99,8 +103,15 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
       // written here, on the event loop, so they precede anything the forwarding threads send
       channel.write(framer(2 * i).data(channel.alloc(), prefix, 0, 2));
       channel.write(framer(2 * i + 1).data(channel.alloc(), prefix, 0, 2));
-      ForwardedPort.start(backend, pf.getPodSandboxId(), port, channel, inputs[2 * i], outputs[2 * i],
-          outputs[2 * i + 1], () -> {
+      ForwardedPort.start(
+          backend,
+          pf.getPodSandboxId(),
+          port,
+          channel,
+          inputs[2 * i],
+          outputs[2 * i],
+          outputs[2 * i + 1],
+          () -> {
             if (running.decrementAndGet() == 0) {
               close();
             }
@@ -110,7 +121,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void close() {
-    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
+    channel
+        .writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
         .addListener(ChannelFutureListener.CLOSE);
   }
 
@@ -119,9 +131,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     try {
       switch (msg) {
         case BinaryWebSocketFrame frame -> onMessage(frame.content());
-        case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
-        case CloseWebSocketFrame close -> ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(),
-            close.reasonText())).addListener(ChannelFutureListener.CLOSE);
+        case PingWebSocketFrame ping ->
+            ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+        case CloseWebSocketFrame close ->
+            ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), close.reasonText()))
+                .addListener(ChannelFutureListener.CLOSE);
         default -> {
           // text (base64) channels are not offered, pongs need no answer
         }
@@ -167,7 +181,12 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    LOG.info("event=websocket_connection_error remote=" + ctx.channel().remoteAddress() + " error=\"" + cause + "\"");
+    LOG.info(
+        "event=websocket_connection_error remote="
+            + ctx.channel().remoteAddress()
+            + " error=\""
+            + cause
+            + "\"");
     ctx.close();
   }
 
@@ -175,7 +194,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     return new FrameOutput.Framer() {
       @Override
       public Object data(ByteBufAllocator alloc, byte[] b, int off, int len) {
-        return new BinaryWebSocketFrame(alloc.buffer(len + 1).writeByte(channelNumber).writeBytes(b, off, len));
+        return new BinaryWebSocketFrame(
+            alloc.buffer(len + 1).writeByte(channelNumber).writeBytes(b, off, len));
       }
 
       @Override

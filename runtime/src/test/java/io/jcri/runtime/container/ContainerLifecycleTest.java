@@ -31,15 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Create, start, stop, remove and rollback of containers over a fake OCI runtime, fake mounts and image leases. */
+/**
+ * Create, start, stop, remove and rollback of containers over a fake OCI runtime, fake mounts and
+ * image leases.
+ */
 @Timeout(30)
 class ContainerLifecycleTest {
   static final String POD = "a".repeat(64);
-  static final Image BUSYBOX = TestLeases.image("sha256:" + "1".repeat(64), "SIGQUIT", List.of("/bin/sh"), List.of());
+  static final Image BUSYBOX =
+      TestLeases.image("sha256:" + "1".repeat(64), "SIGQUIT", List.of("/bin/sh"), List.of());
   static final Image DATA = TestLeases.image("sha256:" + "5".repeat(64), "", List.of(), List.of());
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestNode node;
   FakeRuntime runtime = new FakeRuntime();
   FakeMounts mounts = new FakeMounts();
@@ -56,9 +59,20 @@ class ContainerLifecycleTest {
     sandboxes.load();
     containers = new Containers(node.layout.containerRecords());
     ContainerExits exits = new ContainerExits(containers, node.events);
-    creator = new ContainerCreator(containers, sandboxes, node.handlers, runtime, this::lease, mounts, node.oci,
-        node.layout, node.events);
-    lifecycle = new ContainerLifecycle(containers, exits, node.handlers, runtime, mounts, node.layout, node.events);
+    creator =
+        new ContainerCreator(
+            containers,
+            sandboxes,
+            node.handlers,
+            runtime,
+            this::lease,
+            mounts,
+            node.oci,
+            node.layout,
+            node.events);
+    lifecycle =
+        new ContainerLifecycle(
+            containers, exits, node.handlers, runtime, mounts, node.layout, node.events);
     new ContainerRecovery(containers, exits, node.handlers, runtime).recover();
   }
 
@@ -71,11 +85,15 @@ class ContainerLifecycleTest {
   }
 
   static ContainerConfig config(String name, boolean imageVolume) {
-    ContainerConfig.Builder b = ContainerConfig.newBuilder()
-        .setMetadata(ContainerMetadata.newBuilder().setName(name).setAttempt(0))
-        .setImage(ImageSpec.newBuilder().setImage("busybox"));
+    ContainerConfig.Builder b =
+        ContainerConfig.newBuilder()
+            .setMetadata(ContainerMetadata.newBuilder().setName(name).setAttempt(0))
+            .setImage(ImageSpec.newBuilder().setImage("busybox"));
     if (imageVolume) {
-      b.addMounts(Mount.newBuilder().setContainerPath("/data").setImage(ImageSpec.newBuilder().setImage("data")));
+      b.addMounts(
+          Mount.newBuilder()
+              .setContainerPath("/data")
+              .setImage(ImageSpec.newBuilder().setImage("data")));
     }
     return b.build();
   }
@@ -86,7 +104,9 @@ class ContainerLifecycleTest {
     ContainerRecord created = containers.require(id).record();
     assertEquals(ContainerRecord.State.CREATED, created.state());
     assertEquals(RuncState.Status.CREATED, runtime.containers.get(id));
-    assertEquals(List.of(BUSYBOX.id(), DATA.id()), List.of(created.metadata().imageId(), created.metadata().volumeImageIds().get(0)));
+    assertEquals(
+        List.of(BUSYBOX.id(), DATA.id()),
+        List.of(created.metadata().imageId(), created.metadata().volumeImageIds().get(0)));
     assertEquals("SIGQUIT", created.metadata().stopSignal(), "the image's STOPSIGNAL is kept");
     assertTrue(Files.exists(node.layout.containerBundle(id).resolve("config.json")));
     assertTrue(Files.exists(node.layout.containerRecords().resolve(id + ".json")));
@@ -96,14 +116,17 @@ class ContainerLifecycleTest {
 
     lifecycle.start(id);
     assertEquals(ContainerRecord.State.RUNNING, containers.require(id).record().state());
-    assertTrue(containers.require(id).record().status().startedAtNanos() >= created.metadata().createdAtNanos());
+    assertTrue(
+        containers.require(id).record().status().startedAtNanos()
+            >= created.metadata().createdAtNanos());
     Failure again = assertThrows(Failure.class, () -> lifecycle.start(id));
     assertEquals(Failure.Kind.PRECONDITION, again.kind());
 
     lifecycle.stop(id, 5);
     ContainerRecord stopped = containers.require(id).record();
     assertEquals(ContainerRecord.State.EXITED, stopped.state());
-    assertEquals(128 + 3, stopped.status().exitCode(), "SIGQUIT, the image's stop signal, ended it");
+    assertEquals(
+        128 + 3, stopped.status().exitCode(), "SIGQUIT, the image's stop signal, ended it");
     assertEquals("Error", stopped.status().reason());
 
     lifecycle.remove(id);
@@ -114,7 +137,8 @@ class ContainerLifecycleTest {
     assertEquals(List.of(), TestNode.leftIn(node.layout.containerLayer(id)));
     assertFalse(Files.exists(node.layout.containerRecords().resolve(id + ".json")));
     String p = id.substring(0, 4);
-    assertEquals(List.of("CREATED " + p, "STARTED " + p, "STOPPED " + p, "DELETED " + p), node.published);
+    assertEquals(
+        List.of("CREATED " + p, "STARTED " + p, "STOPPED " + p, "DELETED " + p), node.published);
     lifecycle.remove(id); // idempotent
     creator.create(POD, config("app", true)); // the name is free again
   }
@@ -125,7 +149,9 @@ class ContainerLifecycleTest {
     lifecycle.start(id);
     runtime.exit(id, 0);
     ContainerRecord r = containers.require(id).record();
-    assertEquals(List.of(ContainerRecord.State.EXITED, 0, "Completed"), List.of(r.state(), r.status().exitCode(), r.status().reason()));
+    assertEquals(
+        List.of(ContainerRecord.State.EXITED, 0, "Completed"),
+        List.of(r.state(), r.status().exitCode(), r.status().reason()));
     runtime.exit(id, 3); // a second report changes nothing
     assertEquals(0, containers.require(id).record().status().exitCode());
   }
@@ -140,8 +166,11 @@ class ContainerLifecycleTest {
 
   @Test
   void aMissingImageIsNotFoundAndLeavesNothing() {
-    ContainerConfig missing = config("app", false).toBuilder().setImage(ImageSpec.newBuilder().setImage("nope")).build();
-    assertEquals(Failure.Kind.NOT_FOUND, assertThrows(Failure.class, () -> creator.create(POD, missing)).kind());
+    ContainerConfig missing =
+        config("app", false).toBuilder().setImage(ImageSpec.newBuilder().setImage("nope")).build();
+    assertEquals(
+        Failure.Kind.NOT_FOUND,
+        assertThrows(Failure.class, () -> creator.create(POD, missing)).kind());
     assertTrue(containers.all().isEmpty());
     assertTrue(runtime.calls.isEmpty());
   }
@@ -195,8 +224,14 @@ class ContainerLifecycleTest {
     lifecycle.start(a);
     lifecycle.start(b);
     lifecycle.stopAll(POD, java.time.Duration.ZERO);
-    assertEquals(Map.of(a, 137, b, 137), Map.of(a, containers.require(a).record().status().exitCode(),
-        b, containers.require(b).record().status().exitCode()), "no grace: SIGKILL at once");
+    assertEquals(
+        Map.of(a, 137, b, 137),
+        Map.of(
+            a,
+            containers.require(a).record().status().exitCode(),
+            b,
+            containers.require(b).record().status().exitCode()),
+        "no grace: SIGKILL at once");
     lifecycle.removeAll(POD);
     assertTrue(containers.all().isEmpty());
   }
@@ -206,7 +241,9 @@ class ContainerLifecycleTest {
     String id = creator.create(POD, config("never-started", false));
     long t0 = System.nanoTime();
     lifecycle.remove(id);
-    assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "removed without waiting for an exit that never comes");
+    assertTrue(
+        System.nanoTime() - t0 < 2_000_000_000L,
+        "removed without waiting for an exit that never comes");
     assertTrue(containers.find(id).isEmpty());
   }
 
@@ -217,7 +254,9 @@ class ContainerLifecycleTest {
     lifecycle.start(id);
     long t0 = System.nanoTime();
     lifecycle.remove(id);
-    assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "the removal did not hold the lock the watcher needs");
+    assertTrue(
+        System.nanoTime() - t0 < 2_000_000_000L,
+        "the removal did not hold the lock the watcher needs");
     assertTrue(containers.find(id).isEmpty());
   }
 }

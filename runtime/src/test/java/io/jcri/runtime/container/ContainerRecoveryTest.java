@@ -15,14 +15,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Start-up over records of every state (written by the previous release) and what the runtime says of them. */
+/**
+ * Start-up over records of every state (written by the previous release) and what the runtime says
+ * of them.
+ */
 class ContainerRecoveryTest {
   static final String CREATED = "c".repeat(64);
   static final String RUNNING = "d".repeat(64);
   static final String EXITED = "e".repeat(64);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestNode node;
   FakeRuntime runtime = new FakeRuntime();
   Containers containers;
@@ -30,13 +32,18 @@ class ContainerRecoveryTest {
   @BeforeEach
   void records() throws IOException {
     node = new TestNode(dir);
-    TestNode.installRecords(node.layout.containerRecords(), "container-created.json", "container-running.json",
+    TestNode.installRecords(
+        node.layout.containerRecords(),
+        "container-created.json",
+        "container-running.json",
         "container-exited.json");
     containers = new Containers(node.layout.containerRecords());
   }
 
   private void recover() throws IOException {
-    new ContainerRecovery(containers, new ContainerExits(containers, node.events), node.handlers, runtime).recover();
+    new ContainerRecovery(
+            containers, new ContainerExits(containers, node.events), node.handlers, runtime)
+        .recover();
   }
 
   private ContainerRecord record(String id) {
@@ -51,10 +58,18 @@ class ContainerRecoveryTest {
     assertEquals(ContainerRecord.State.RUNNING, record(CREATED).state());
     assertTrue(record(CREATED).status().startedAtNanos() > 0);
     ContainerRecord lost = record(RUNNING);
-    assertEquals(List.of(ContainerRecord.State.EXITED, 255, "Unknown"), List.of(lost.state(), lost.status().exitCode(), lost.status().reason()));
+    assertEquals(
+        List.of(ContainerRecord.State.EXITED, 255, "Unknown"),
+        List.of(lost.state(), lost.status().exitCode(), lost.status().reason()));
     ContainerRecord exited = record(EXITED);
-    assertEquals(List.of(ContainerRecord.State.EXITED, 137, "Error", "killed before it was started"),
-        List.of(exited.state(), exited.status().exitCode(), exited.status().reason(), exited.status().message()), "an exited record is kept as it was");
+    assertEquals(
+        List.of(ContainerRecord.State.EXITED, 137, "Error", "killed before it was started"),
+        List.of(
+            exited.state(),
+            exited.status().exitCode(),
+            exited.status().reason(),
+            exited.status().message()),
+        "an exited record is kept as it was");
   }
 
   @Test
@@ -63,13 +78,22 @@ class ContainerRecoveryTest {
     runtime.containers.put(RUNNING, RuncState.Status.RUNNING);
     recover();
     ContainerRecord done = record(CREATED);
-    assertEquals(List.of(ContainerRecord.State.EXITED, 0, "Completed"), List.of(done.state(), done.status().exitCode(), done.status().reason()));
-    assertEquals(done.metadata().createdAtNanos(), done.status().startedAtNanos(), "a container seen only by its exit started when created");
+    assertEquals(
+        List.of(ContainerRecord.State.EXITED, 0, "Completed"),
+        List.of(done.state(), done.status().exitCode(), done.status().reason()));
+    assertEquals(
+        done.metadata().createdAtNanos(),
+        done.status().startedAtNanos(),
+        "a container seen only by its exit started when created");
     assertEquals(ContainerRecord.State.RUNNING, record(RUNNING).state());
 
     runtime.exit(RUNNING, 2);
-    assertEquals(List.of(ContainerRecord.State.EXITED, 2, "Error"),
-        List.of(record(RUNNING).state(), record(RUNNING).status().exitCode(), record(RUNNING).status().reason()));
+    assertEquals(
+        List.of(ContainerRecord.State.EXITED, 2, "Error"),
+        List.of(
+            record(RUNNING).state(),
+            record(RUNNING).status().exitCode(),
+            record(RUNNING).status().reason()));
   }
 
   @Test
@@ -79,12 +103,18 @@ class ContainerRecoveryTest {
     Container c = containers.require(RUNNING);
     ContainerRecord r = c.record();
     assertEquals("a".repeat(64), r.metadata().sandboxId());
-    assertEquals(List.of("app", 3, "app_web_default_uid-1_3"), List.of(r.metadata().name(), r.metadata().attempt(), r.uniqueName()));
+    assertEquals(
+        List.of("app", 3, "app_web_default_uid-1_3"),
+        List.of(r.metadata().name(), r.metadata().attempt(), r.uniqueName()));
     assertEquals("busybox:latest", r.metadata().imageName());
     assertEquals("sha256:" + "1".repeat(64), r.metadata().imageId());
     assertEquals("docker.io/library/busybox@sha256:" + "2".repeat(64), r.metadata().imageRef());
-    assertEquals(List.of(1700000000100000000L, 1700000000200000000L), List.of(r.metadata().createdAtNanos(), r.status().startedAtNanos()));
-    assertEquals(List.of(1235, 1000L, 1000L), List.of(r.metadata().pid(), r.metadata().uid(), r.metadata().gid()));
+    assertEquals(
+        List.of(1700000000100000000L, 1700000000200000000L),
+        List.of(r.metadata().createdAtNanos(), r.status().startedAtNanos()));
+    assertEquals(
+        List.of(1235, 1000L, 1000L),
+        List.of(r.metadata().pid(), r.metadata().uid(), r.metadata().gid()));
     assertEquals(List.of(10L, 20L), r.metadata().supplementalGroups());
     assertEquals("/var/log/pods/x/app/3.log", r.metadata().logPath());
     assertEquals(List.of("sha256:" + "3".repeat(64)), r.metadata().volumeImageIds());

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FakeKernel implements PodKernel {
   /** Operations ("pin", "shm", "sysctl") that fail until removed. */
   public final Set<String> failing = ConcurrentHashMap.newKeySet();
+
   public final Set<Path> pins = ConcurrentHashMap.newKeySet();
   public final Set<Path> shm = ConcurrentHashMap.newKeySet();
   public final Map<String, String> sysctls = new ConcurrentHashMap<>();
@@ -34,7 +35,8 @@ public final class FakeKernel implements PodKernel {
   }
 
   @Override
-  public void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname) throws IOException {
+  public void pinNamespacesIn(PodUserNamespace userns, Map<Integer, Path> pins, String hostname)
+      throws IOException {
     check("pin");
     Files.createDirectories(userns.pin().getParent());
     Files.writeString(userns.pin(), "");

@@ -10,10 +10,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Mounts as a set of mount points; a "mounted" rootfs gets the /etc/passwd and /etc/group of an image. */
+/**
+ * Mounts as a set of mount points; a "mounted" rootfs gets the /etc/passwd and /etc/group of an
+ * image.
+ */
 public final class FakeMounts implements LayerMounts {
   /** Operations ("mount", "mountReadOnly", "unmount") that fail until removed. */
   public final Set<String> failing = ConcurrentHashMap.newKeySet();
+
   public final Set<Path> mounted = ConcurrentHashMap.newKeySet();
 
   private void check(String op) throws IOException {
@@ -23,7 +27,8 @@ public final class FakeMounts implements LayerMounts {
   }
 
   @Override
-  public void mount(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint) throws IOException {
+  public void mount(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint)
+      throws IOException {
     check("mount");
     Files.createDirectories(layerDir.resolve("upper"));
     Files.createDirectories(mountPoint.resolve("etc"));
@@ -51,8 +56,13 @@ public final class FakeMounts implements LayerMounts {
   }
 
   @Override
-  public void mountIdMapped(List<Path> lowerDirsTopFirst, Path layerDir, Path mountPoint, PodUserNamespace userns,
-      Path scratch) throws IOException {
+  public void mountIdMapped(
+      List<Path> lowerDirsTopFirst,
+      Path layerDir,
+      Path mountPoint,
+      PodUserNamespace userns,
+      Path scratch)
+      throws IOException {
     mount(lowerDirsTopFirst, layerDir, mountPoint);
   }
 

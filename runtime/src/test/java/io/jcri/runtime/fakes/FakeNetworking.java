@@ -19,7 +19,8 @@ public final class FakeNetworking implements PodNetworking {
       throw new IOException("fake ADD failed");
     }
     attached.add(pod.sandboxId());
-    return new PodNetworkResult("fake", List.of("10.88.0.9", "fd00::9"), List.of(), "{\"cniVersion\":\"1.0.0\"}");
+    return new PodNetworkResult(
+        "fake", List.of("10.88.0.9", "fd00::9"), List.of(), "{\"cniVersion\":\"1.0.0\"}");
   }
 
   @Override

@@ -31,12 +31,18 @@ import java.util.function.BiConsumer;
 public final class FakeRuntime implements ContainerRuntime {
   /** Operations ("create", "start", "kill", "delete", "update") that fail until removed. */
   public final Set<String> failing = ConcurrentHashMap.newKeySet();
+
   public final Map<String, RuncState.Status> containers = new ConcurrentHashMap<>();
   public final Map<String, Exit> exits = new ConcurrentHashMap<>();
   public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger pids = new AtomicInteger(1000);
-  /** Exits reach the watcher from a thread of their own, as conmon's exit files do, not from the caller's. */
+
+  /**
+   * Exits reach the watcher from a thread of their own, as conmon's exit files do, not from the
+   * caller's.
+   */
   public volatile boolean exitsFromAnotherThread;
+
   private volatile BiConsumer<String, Exit> onExit;
 
   private void call(String op, String id) throws MonitorException {
@@ -47,8 +53,16 @@ public final class FakeRuntime implements ContainerRuntime {
   }
 
   @Override
-  public CreatedContainer create(OciRuntime rt, String id, Path bundle, Path logPath, boolean stdin,
-      boolean stdinOnce, boolean tty, Duration timeout) throws MonitorException {
+  public CreatedContainer create(
+      OciRuntime rt,
+      String id,
+      Path bundle,
+      Path logPath,
+      boolean stdin,
+      boolean stdinOnce,
+      boolean tty,
+      Duration timeout)
+      throws MonitorException {
     call("create", id);
     containers.put(id, RuncState.Status.CREATED);
     return new CreatedContainer(id, pids.incrementAndGet(), 1);
@@ -65,7 +79,8 @@ public final class FakeRuntime implements ContainerRuntime {
 
   @Override
   public Optional<RuncState> state(OciRuntime rt, String id) {
-    return Optional.ofNullable(containers.get(id)).map(s -> new RuncState(id, s, 1, Path.of("/"), null));
+    return Optional.ofNullable(containers.get(id))
+        .map(s -> new RuncState(id, s, 1, Path.of("/"), null));
   }
 
   @Override
@@ -96,13 +111,16 @@ public final class FakeRuntime implements ContainerRuntime {
   }
 
   @Override
-  public ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout) throws MonitorException {
+  public ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout)
+      throws MonitorException {
     call("exec", id);
-    return new ExecResult(0, String.join(" ", cmd).getBytes(StandardCharsets.UTF_8), new byte[0], false);
+    return new ExecResult(
+        0, String.join(" ", cmd).getBytes(StandardCharsets.UTF_8), new byte[0], false);
   }
 
   @Override
-  public InteractiveExec exec(OciRuntime rt, String id, List<String> cmd, boolean tty, boolean stdin) {
+  public InteractiveExec exec(
+      OciRuntime rt, String id, List<String> cmd, boolean tty, boolean stdin) {
     throw new UnsupportedOperationException("streaming exec is not faked");
   }
 

@@ -23,7 +23,10 @@ class JsonLineFormatterTest {
 
   @Test
   void anEventIsOneObjectWithTheTextLinesFields() throws Exception {
-    LogRecord r = record(Level.WARNING, "event=pod_stop_failed pod=abc123 error=\"runc said \"no\" twice\" ms=12");
+    LogRecord r =
+        record(
+            Level.WARNING,
+            "event=pod_stop_failed pod=abc123 error=\"runc said \"no\" twice\" ms=12");
     String json = new JsonLineFormatter().format(r);
     String text = new LineFormatter().format(r);
     assertTrue(json.endsWith("}\n") && json.indexOf('\n') == json.length() - 1, json);
@@ -35,14 +38,18 @@ class JsonLineFormatterTest {
     assertEquals("abc123", n.get("pod").asText());
     assertEquals("runc said \"no\" twice", n.get("error").asText());
     assertEquals("12", n.get("ms").asText());
-    assertEquals("2023-11-14T22:13:20.123Z WARN  SandboxOrchestrator " + r.getMessage() + "\n", text);
+    assertEquals(
+        "2023-11-14T22:13:20.123Z WARN  SandboxOrchestrator " + r.getMessage() + "\n", text);
   }
 
   @Test
   void wordsThatAreNoPairGoToMsg() {
-    assertEquals(List.of(Map.entry("event", "x"), Map.entry("msg", "hello world")),
+    assertEquals(
+        List.of(Map.entry("event", "x"), Map.entry("msg", "hello world")),
         EventFields.parse("hello event=x world"));
-    assertEquals(List.of(Map.entry("path", ""), Map.entry("a", "b c")), EventFields.parse("path= a=\"b c\""));
+    assertEquals(
+        List.of(Map.entry("path", ""), Map.entry("a", "b c")),
+        EventFields.parse("path= a=\"b c\""));
   }
 
   @Test
@@ -51,6 +58,7 @@ class JsonLineFormatterTest {
     r.setThrown(new IllegalStateException("bad"));
     JsonNode n = JSON.readTree(new JsonLineFormatter().format(r));
     assertEquals("ERROR", n.get("level").asText());
-    assertTrue(n.get("stack").asText().startsWith("java.lang.IllegalStateException: bad"), n.toString());
+    assertTrue(
+        n.get("stack").asText().startsWith("java.lang.IllegalStateException: bad"), n.toString());
   }
 }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcri.runtime.config.JcriConfig;
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,17 +14,23 @@ import org.junit.jupiter.api.Test;
 
 class DaemonMetricsTest {
   private static String scrape(int port) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
-    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"), r.headers().toString());
+    assertTrue(
+        r.headers().firstValue("content-type").orElse("").startsWith("text/plain"),
+        r.headers().toString());
     return r.body();
   }
 
   @Test
   void eventsBecomeMetricsInTheTextFormat() throws Exception {
     DaemonMetrics m = new DaemonMetrics();
-    m.countObjects(() -> Map.of("ready", 2L, "notready", 1L), () -> Map.of("running", 3L, "created", 0L));
+    m.countObjects(
+        () -> Map.of("ready", 2L, "notready", 1L), () -> Map.of("running", 3L, "created", 0L));
     m.rpc("RunPodSandbox", "OK", 250_000_000L);
     m.rpc("RunPodSandbox", "INVALID_ARGUMENT", 1_000_000L);
     m.started("registry.k8s.io");
@@ -42,24 +46,51 @@ class DaemonMetricsTest {
       endpoint.apply(new JcriConfig.Metrics(true, "127.0.0.1", 0));
       Exposition e = Exposition.parse(scrape(endpoint.port()));
       assertEquals("histogram", e.type("jcri_grpc_request_duration_seconds"));
-      assertEquals(2, e.value("jcri_grpc_request_duration_seconds_count", Map.of("method", "RunPodSandbox")));
-      assertEquals(1, e.value("jcri_grpc_request_duration_seconds_bucket", Map.of("method", "RunPodSandbox",
-          "le", "0.005")));
-      assertEquals(0.251, e.value("jcri_grpc_request_duration_seconds_sum", Map.of("method", "RunPodSandbox")), 1e-9);
-      assertEquals(1, e.value("jcri_grpc_requests_total", Map.of("method", "RunPodSandbox", "code",
-          "INVALID_ARGUMENT")));
-      assertEquals(1, e.value("jcri_grpc_requests_total", Map.of("method", "RunPodSandbox", "code", "OK")));
+      assertEquals(
+          2,
+          e.value("jcri_grpc_request_duration_seconds_count", Map.of("method", "RunPodSandbox")));
+      assertEquals(
+          1,
+          e.value(
+              "jcri_grpc_request_duration_seconds_bucket",
+              Map.of("method", "RunPodSandbox", "le", "0.005")));
+      assertEquals(
+          0.251,
+          e.value("jcri_grpc_request_duration_seconds_sum", Map.of("method", "RunPodSandbox")),
+          1e-9);
+      assertEquals(
+          1,
+          e.value(
+              "jcri_grpc_requests_total",
+              Map.of("method", "RunPodSandbox", "code", "INVALID_ARGUMENT")));
+      assertEquals(
+          1, e.value("jcri_grpc_requests_total", Map.of("method", "RunPodSandbox", "code", "OK")));
       assertEquals(1, e.value("jcri_image_pulls_in_flight", Map.of("registry", "registry.k8s.io")));
       assertEquals(0, e.value("jcri_image_pulls_in_flight", Map.of("registry", "docker.io")));
       assertEquals(1, e.value("jcri_image_pulls_total", Map.of("registry", "registry.k8s.io")));
-      assertEquals(1000, e.value("jcri_image_pull_bytes_total", Map.of("registry", "registry.k8s.io")));
-      assertEquals(1, e.value("jcri_image_pull_failures_total", Map.of("registry", "docker.io",
-          "reason", "unauthorized")));
-      assertEquals(2.0, e.value("jcri_image_pull_duration_seconds_sum", Map.of("registry", "registry.k8s.io")));
-      assertEquals(1, e.value("jcri_cni_plugin_duration_seconds_count", Map.of("plugin", "bridge", "command", "ADD")));
-      assertEquals(1, e.value("jcri_cni_plugin_failures_total", Map.of("plugin", "bridge", "command", "DEL")));
-      assertEquals(1, e.value("jcri_oci_runtime_duration_seconds_bucket", Map.of("runtime", "runc",
-          "operation", "start", "le", "0.05")));
+      assertEquals(
+          1000, e.value("jcri_image_pull_bytes_total", Map.of("registry", "registry.k8s.io")));
+      assertEquals(
+          1,
+          e.value(
+              "jcri_image_pull_failures_total",
+              Map.of("registry", "docker.io", "reason", "unauthorized")));
+      assertEquals(
+          2.0,
+          e.value("jcri_image_pull_duration_seconds_sum", Map.of("registry", "registry.k8s.io")));
+      assertEquals(
+          1,
+          e.value(
+              "jcri_cni_plugin_duration_seconds_count",
+              Map.of("plugin", "bridge", "command", "ADD")));
+      assertEquals(
+          1,
+          e.value("jcri_cni_plugin_failures_total", Map.of("plugin", "bridge", "command", "DEL")));
+      assertEquals(
+          1,
+          e.value(
+              "jcri_oci_runtime_duration_seconds_bucket",
+              Map.of("runtime", "runc", "operation", "start", "le", "0.05")));
       assertEquals(1, e.value("jcri_container_oom_events_total", Map.of()));
       assertEquals(2, e.value("jcri_pod_sandboxes", Map.of("state", "ready")));
       assertEquals(3, e.value("jcri_containers", Map.of("state", "running")));
@@ -74,9 +105,14 @@ class DaemonMetricsTest {
   @Test
   void theStrictParserRejectsWhatIsNotTheFormat() {
     assertThrows(IllegalArgumentException.class, () -> Exposition.parse("x 1\n"), "no TYPE");
-    assertThrows(IllegalArgumentException.class, () -> Exposition.parse("# TYPE x gauge\nx{a=\"b} 1\n"));
+    assertThrows(
+        IllegalArgumentException.class, () -> Exposition.parse("# TYPE x gauge\nx{a=\"b} 1\n"));
     assertThrows(IllegalArgumentException.class, () -> Exposition.parse("# TYPE x gauge\nx one\n"));
-    assertThrows(IllegalArgumentException.class, () -> Exposition.parse("# TYPE x counter\nx_bucket 1\n"));
-    assertEquals(1, Exposition.parse("# TYPE x counter\nx_total{a=\"q\\\"\"} 1\n").value("x_total", Map.of("a", "q\"")));
+    assertThrows(
+        IllegalArgumentException.class, () -> Exposition.parse("# TYPE x counter\nx_bucket 1\n"));
+    assertEquals(
+        1,
+        Exposition.parse("# TYPE x counter\nx_total{a=\"q\\\"\"} 1\n")
+            .value("x_total", Map.of("a", "q\"")));
   }
 }

@@ -16,10 +16,16 @@ import java.util.regex.Pattern;
 public final class Exposition {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") (.*)");
-  private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped"
-      + "|unknown|info|stateset|gaugehistogram)");
-  private static final Pattern SAMPLE = Pattern.compile("(" + NAME + ")(\\{(.*)\\})? (\\S+)( -?[0-9]+)?");
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"");
+  private static final Pattern TYPE =
+      Pattern.compile(
+          "# TYPE ("
+              + NAME
+              + ") (counter|gauge|histogram|summary|untyped"
+              + "|unknown|info|stateset|gaugehistogram)");
+  private static final Pattern SAMPLE =
+      Pattern.compile("(" + NAME + ")(\\{(.*)\\})? (\\S+)( -?[0-9]+)?");
+  private static final Pattern LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"");
 
   public record Sample(String name, Map<String, String> labels, double value) {}
 
@@ -75,7 +81,9 @@ public final class Exposition {
           if (!l.find(at) || l.start() != at) {
             throw bad(n, line, "bad label at " + rest.substring(at));
           }
-          if (labels.put(l.group(1), l.group(2).replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\"))
+          if (labels.put(
+                  l.group(1),
+                  l.group(2).replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\"))
               != null) {
             throw bad(n, line, "label repeated");
           }
@@ -88,7 +96,9 @@ public final class Exposition {
           }
         }
       }
-      if (types.get(family).equals("histogram") && name.endsWith("_bucket") && !labels.containsKey("le")) {
+      if (types.get(family).equals("histogram")
+          && name.endsWith("_bucket")
+          && !labels.containsKey("le")) {
         throw bad(n, line, "bucket without le");
       }
       samples.add(new Sample(name, labels, number(n, line, m.group(4))));
@@ -99,20 +109,23 @@ public final class Exposition {
 
   /** The TYPE'd family a sample name belongs to, given the suffixes each type allows. */
   private String family(String name) {
-    if (types.containsKey(name) && !types.get(name).equals("histogram") && !types.get(name).equals("summary")) {
+    if (types.containsKey(name)
+        && !types.get(name).equals("histogram")
+        && !types.get(name).equals("summary")) {
       return name;
     }
     for (String suffix : List.of("_total", "_created", "_bucket", "_sum", "_count", "_info")) {
       if (name.endsWith(suffix)) {
         String base = name.substring(0, name.length() - suffix.length());
         String type = types.get(base);
-        if (type != null && switch (suffix) {
-          case "_total" -> type.equals("counter");
-          case "_bucket" -> type.equals("histogram");
-          case "_sum", "_count" -> type.equals("histogram") || type.equals("summary");
-          case "_info" -> type.equals("info");
-          default -> true;
-        }) {
+        if (type != null
+            && switch (suffix) {
+              case "_total" -> type.equals("counter");
+              case "_bucket" -> type.equals("histogram");
+              case "_sum", "_count" -> type.equals("histogram") || type.equals("summary");
+              case "_info" -> type.equals("info");
+              default -> true;
+            }) {
           return base;
         }
       }
@@ -147,11 +160,18 @@ public final class Exposition {
     return List.copyOf(samples);
   }
 
-  /** The value of the one sample with this name and exactly these labels (plus any others); NaN when none. */
+  /**
+   * The value of the one sample with this name and exactly these labels (plus any others); NaN when
+   * none.
+   */
   public double value(String name, Map<String, String> labels) {
-    return samples.stream().filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
-        .mapToDouble(Sample::value).reduce((a, b) -> {
-          throw new IllegalStateException("more than one sample " + name + labels);
-        }).orElse(Double.NaN);
+    return samples.stream()
+        .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
+        .mapToDouble(Sample::value)
+        .reduce(
+            (a, b) -> {
+              throw new IllegalStateException("more than one sample " + name + labels);
+            })
+        .orElse(Double.NaN);
   }
 }

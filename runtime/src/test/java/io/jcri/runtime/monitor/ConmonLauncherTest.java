@@ -34,7 +34,9 @@ class ConmonLauncherTest {
       Thread.sleep(300); // the readers are now blocked opening their fifos
       CountDownLatch ran = new CountDownLatch(1);
       Thread.ofVirtual().start(ran::countDown);
-      assertTrue(ran.await(5, TimeUnit.SECONDS), "a virtual thread got no carrier while " + readers + " readers waited");
+      assertTrue(
+          ran.await(5, TimeUnit.SECONDS),
+          "a virtual thread got no carrier while " + readers + " readers waited");
     } finally {
       fifos.forEach(ConmonLauncher::unblockFifo);
     }

@@ -40,8 +40,7 @@ class ConmonRuntimeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(20);
 
-  @TempDir
-  static Path state;
+  @TempDir static Path state;
 
   private static ConmonRuntime monitor;
   private static OciRuntime runc;
@@ -51,8 +50,12 @@ class ConmonRuntimeTest {
   @BeforeAll
   static void startMonitor() throws IOException {
     ChildReaper.start(100); // as in jcrid: daemonised conmons become our children and are reaped
-    monitor = new ConmonRuntime(Path.of("/usr/bin/conmon"), state.resolve("exits"), state.resolve("conmon"),
-        state.resolve("attach"));
+    monitor =
+        new ConmonRuntime(
+            Path.of("/usr/bin/conmon"),
+            state.resolve("exits"),
+            state.resolve("conmon"),
+            state.resolve("attach"));
     runc = new OciRuntime("runc", Path.of("/usr/sbin/runc"), state.resolve("runc"));
     monitor.watchExits((id, exit) -> exits(id).add(exit));
   }
@@ -116,8 +119,19 @@ class ConmonRuntimeTest {
   void createFailureCarriesRuntimeError() throws Exception {
     String id = newId();
     Path bundle = bundle(id, List.of("/no/such/program"));
-    MonitorException e = assertThrows(MonitorException.class, () -> monitor.create(runc, id, bundle,
-        state.resolve("logs").resolve(id + ".log"), false, false, false, CREATE_TIMEOUT));
+    MonitorException e =
+        assertThrows(
+            MonitorException.class,
+            () ->
+                monitor.create(
+                    runc,
+                    id,
+                    bundle,
+                    state.resolve("logs").resolve(id + ".log"),
+                    false,
+                    false,
+                    false,
+                    CREATE_TIMEOUT));
     assertTrue(e.getMessage().contains("/no/such/program"), e.getMessage());
     assertTrue(monitor.state(runc, id).isEmpty());
   }
@@ -126,12 +140,15 @@ class ConmonRuntimeTest {
   void execSyncOutputExitCodeAndTimeout() throws Exception {
     String id = running(List.of("sleep", "1000"), false, false);
 
-    ExecResult echo = monitor.execSync(runc, id, List.of("echo", "hi there"), Duration.ofSeconds(10));
+    ExecResult echo =
+        monitor.execSync(runc, id, List.of("echo", "hi there"), Duration.ofSeconds(10));
     assertEquals(0, echo.exitCode());
     assertEquals("hi there\n", echo.out());
     assertFalse(echo.timedOut());
 
-    ExecResult three = monitor.execSync(runc, id, List.of("sh", "-c", "echo oops >&2; exit 3"), Duration.ofSeconds(10));
+    ExecResult three =
+        monitor.execSync(
+            runc, id, List.of("sh", "-c", "echo oops >&2; exit 3"), Duration.ofSeconds(10));
     assertEquals(3, three.exitCode());
     assertEquals("oops\n", three.err());
 
@@ -142,13 +159,18 @@ class ConmonRuntimeTest {
     assertEquals(128 + 9, slow.exitCode());
     assertTrue(millis < 5000, "killed at the deadline, took " + millis + " ms");
 
-    assertThrows(MonitorException.class,
+    assertThrows(
+        MonitorException.class,
         () -> monitor.execSync(runc, "no-such-container", List.of("true"), Duration.ofSeconds(5)));
   }
 
   @Test
   void killDeliversSignals() throws Exception {
-    String id = running(List.of("sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"), false, false);
+    String id =
+        running(
+            List.of("sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"),
+            false,
+            false);
     Thread.sleep(300); // let the shell install its trap
     assertTrue(monitor.kill(runc, id, 15, false));
     assertEquals(42, exits(id).poll(10, TimeUnit.SECONDS).code());
@@ -183,7 +205,8 @@ class ConmonRuntimeTest {
   @Test
   void interactiveExecWithPipes() throws Exception {
     String id = running(List.of("sleep", "1000"), false, false);
-    InteractiveExec exec = monitor.exec(runc, id, List.of("sh", "-c", "cat; echo done >&2"), false, true);
+    InteractiveExec exec =
+        monitor.exec(runc, id, List.of("sh", "-c", "cat; echo done >&2"), false, true);
     exec.stdin().write("through the pipe\n".getBytes(StandardCharsets.UTF_8));
     exec.stdin().close();
     assertEquals("through the pipe\n", readAll(exec.stdout()));
@@ -207,7 +230,8 @@ class ConmonRuntimeTest {
       assertEquals("ping\n", new String(buf, StandardCharsets.UTF_8));
     }
     assertEquals(RuncState.Status.RUNNING, monitor.state(runc, id).orElseThrow().status());
-    assertTrue(Files.readString(state.resolve("logs").resolve(id + ".log")).contains(" stdout F ping"));
+    assertTrue(
+        Files.readString(state.resolve("logs").resolve(id + ".log")).contains(" stdout F ping"));
   }
 
   @Test
@@ -234,9 +258,20 @@ class ConmonRuntimeTest {
     String id = newId();
     Path bundle = bundle(id, List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"));
     ObjectNode config = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
-    ((ObjectNode) config.get("linux")).putObject("resources").putObject("memory").put("limit", 16 << 20);
+    ((ObjectNode) config.get("linux"))
+        .putObject("resources")
+        .putObject("memory")
+        .put("limit", 16 << 20);
     Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(config));
-    monitor.create(runc, id, bundle, state.resolve("logs").resolve(id + ".log"), false, false, false, CREATE_TIMEOUT);
+    monitor.create(
+        runc,
+        id,
+        bundle,
+        state.resolve("logs").resolve(id + ".log"),
+        false,
+        false,
+        false,
+        CREATE_TIMEOUT);
     monitor.start(runc, id);
     Exit exit = exits(id).poll(10, TimeUnit.SECONDS);
     assertNotNull(exit);
@@ -250,8 +285,12 @@ class ConmonRuntimeTest {
     assertEquals(9, exits(id).poll(10, TimeUnit.SECONDS).code());
     // a new monitor over the same directories, as after a jcrid restart
     BlockingQueue<String> seen = new LinkedBlockingQueue<>();
-    try (ConmonRuntime restarted = new ConmonRuntime(Path.of("/usr/bin/conmon"), state.resolve("exits"),
-        state.resolve("conmon"), state.resolve("attach"))) {
+    try (ConmonRuntime restarted =
+        new ConmonRuntime(
+            Path.of("/usr/bin/conmon"),
+            state.resolve("exits"),
+            state.resolve("conmon"),
+            state.resolve("attach"))) {
       assertEquals(9, restarted.exitOf(id).orElseThrow().code());
       restarted.watchExits((exited, exit) -> seen.add(exited + "=" + exit.code()));
       String first;
@@ -265,7 +304,8 @@ class ConmonRuntimeTest {
 
   @Test
   void reopenLogStartsNewFile() throws Exception {
-    String id = running(List.of("sh", "-c", "while true; do echo tick; sleep 0.1; done"), false, false);
+    String id =
+        running(List.of("sh", "-c", "while true; do echo tick; sleep 0.1; done"), false, false);
     Path log = state.resolve("logs").resolve(id + ".log");
     Thread.sleep(300);
     Path rotated = log.resolveSibling(id + ".log.1");
@@ -279,7 +319,15 @@ class ConmonRuntimeTest {
   private String running(List<String> args, boolean stdin, boolean tty) throws Exception {
     String id = newId();
     Path bundle = bundle(id, args, tty);
-    monitor.create(runc, id, bundle, state.resolve("logs").resolve(id + ".log"), stdin, false, tty, CREATE_TIMEOUT);
+    monitor.create(
+        runc,
+        id,
+        bundle,
+        state.resolve("logs").resolve(id + ".log"),
+        stdin,
+        false,
+        tty,
+        CREATE_TIMEOUT);
     monitor.start(runc, id);
     return id;
   }
@@ -349,10 +397,25 @@ class ConmonRuntimeTest {
     config.put("hostname", id);
     ArrayNode mounts = config.putArray("mounts");
     mounts.addObject().put("destination", "/proc").put("type", "proc").put("source", "proc");
-    mounts.addObject().put("destination", "/dev").put("type", "tmpfs").put("source", "tmpfs")
-        .putArray("options").add("nosuid").add("mode=755");
-    mounts.addObject().put("destination", "/dev/pts").put("type", "devpts").put("source", "devpts")
-        .putArray("options").add("nosuid").add("noexec").add("newinstance").add("ptmxmode=0666").add("mode=0620");
+    mounts
+        .addObject()
+        .put("destination", "/dev")
+        .put("type", "tmpfs")
+        .put("source", "tmpfs")
+        .putArray("options")
+        .add("nosuid")
+        .add("mode=755");
+    mounts
+        .addObject()
+        .put("destination", "/dev/pts")
+        .put("type", "devpts")
+        .put("source", "devpts")
+        .putArray("options")
+        .add("nosuid")
+        .add("noexec")
+        .add("newinstance")
+        .add("ptmxmode=0666")
+        .add("mode=0620");
     ObjectNode linux = config.putObject("linux");
     ArrayNode namespaces = linux.putArray("namespaces");
     for (String ns : List.of("pid", "ipc", "uts", "mount")) {

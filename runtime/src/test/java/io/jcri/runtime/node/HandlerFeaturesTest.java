@@ -29,7 +29,9 @@ class HandlerFeaturesTest {
 
   @Test
   void aRuncWithoutFeaturesHasRroFrom11() {
-    assertTrue(HandlerFeatures.rroByRuncVersion("runc version 1.1.5+ds1\ncommit: 1.1.5\nspec: 1.0.2-dev\n"));
+    assertTrue(
+        HandlerFeatures.rroByRuncVersion(
+            "runc version 1.1.5+ds1\ncommit: 1.1.5\nspec: 1.0.2-dev\n"));
     assertTrue(HandlerFeatures.rroByRuncVersion("runc version 2.0.0\n"));
     assertFalse(HandlerFeatures.rroByRuncVersion("runc version 1.0.3\ncommit: x\n"));
     assertFalse(HandlerFeatures.rroByRuncVersion("crun version 1.8\n"));
@@ -45,8 +47,11 @@ class HandlerFeaturesTest {
 
   @Test
   void userNamespacesNeedTheRuntimeAndTheKernel() {
-    assertTrue(HandlerFeatures.usernsInFeatures("{\"linux\":{\"namespaces\":[\"cgroup\",\"user\",\"uts\"]}}"));
-    assertFalse(HandlerFeatures.usernsInFeatures("{\"linux\":{\"namespaces\":[\"cgroup\",\"uts\"]}}"));
+    assertTrue(
+        HandlerFeatures.usernsInFeatures(
+            "{\"linux\":{\"namespaces\":[\"cgroup\",\"user\",\"uts\"]}}"));
+    assertFalse(
+        HandlerFeatures.usernsInFeatures("{\"linux\":{\"namespaces\":[\"cgroup\",\"uts\"]}}"));
     assertFalse(HandlerFeatures.usernsInFeatures("not json"));
     Optional<Path> runc = RuntimeHandlers.resolveExecutable(Path.of("runc"));
     assumeTrue(runc.isPresent(), "runc is not on PATH");
@@ -55,11 +60,14 @@ class HandlerFeaturesTest {
   }
 
   @Test
-  void thisKernelPassesTheUserNamespaceProbeAndTheScratchDirGoes(@TempDir Path dir) throws Exception {
+  void thisKernelPassesTheUserNamespaceProbeAndTheScratchDirGoes(@TempDir Path dir)
+      throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")));
     Path state = dir.resolve("state");
     java.nio.file.Files.createDirectories(state);
-    assertFalse(UserNamespaceProbe.works(dir.resolve("probe"), state), "the @TempDir is 0700: the pod's root cannot reach");
+    assertFalse(
+        UserNamespaceProbe.works(dir.resolve("probe"), state),
+        "the @TempDir is 0700: the pod's root cannot reach");
     assertTrue(dir.toFile().setExecutable(true, false));
     assertTrue(UserNamespaceProbe.works(dir.resolve("probe"), state));
     assertFalse(java.nio.file.Files.exists(dir.resolve("probe")));

@@ -1,8 +1,8 @@
 package io.jcri.runtime.oci;
 
-import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.image;
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.mount;
 import static io.jcri.runtime.oci.Fixtures.pod;
 import static io.jcri.runtime.oci.Fixtures.texts;
@@ -23,7 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class CdiSpecTest extends SpecTest {
-  private static final String GPU_SPEC = """
+  private static final String GPU_SPEC =
+      """
       {
         "cdiVersion": "0.6.0",
         "kind": "example.com/gpu",
@@ -55,9 +56,18 @@ class CdiSpecTest extends SpecTest {
     etc = Files.createDirectories(tmp.resolve("etc-cdi"));
     run = Files.createDirectories(tmp.resolve("run-cdi"));
     OciOptions o = Fixtures.options();
-    options = new OciOptions(o.defaultCapabilities(), o.minOomScoreAdj(), o.seccompAvailable(), o.seccompProfileRoot(),
-        o.apparmorAvailable(), o.selinuxAvailable(), o.cgroupDriver(), o.extraMaskedPaths(), o.extraReadonlyPaths(),
-        List.of(etc, run));
+    options =
+        new OciOptions(
+            o.defaultCapabilities(),
+            o.minOomScoreAdj(),
+            o.seccompAvailable(),
+            o.seccompProfileRoot(),
+            o.apparmorAvailable(),
+            o.selinuxAvailable(),
+            o.cgroupDriver(),
+            o.extraMaskedPaths(),
+            o.extraReadonlyPaths(),
+            List.of(etc, run));
     Files.writeString(etc.resolve("gpu.json"), GPU_SPEC);
   }
 
@@ -84,7 +94,9 @@ class CdiSpecTest extends SpecTest {
 
   private static boolean allowed(OciSpec spec, long major, long minor, String access) {
     for (JsonNode r : json(spec).at("/linux/resources/devices")) {
-      if (r.path("allow").asBoolean() && r.path("major").asLong() == major && r.path("minor").asLong() == minor
+      if (r.path("allow").asBoolean()
+          && r.path("major").asLong() == major
+          && r.path("minor").asLong() == minor
           && r.path("access").asText().equals(access)) {
         return true;
       }
@@ -130,21 +142,33 @@ class CdiSpecTest extends SpecTest {
     assertEquals(44, node.path("gid").asInt());
     assertTrue(allowed(spec, 195, 1, "rwm"));
     assertNotNull(device(spec, "/dev/gpu0"));
-    assertEquals(1, json(spec).at("/hooks/createContainer").size(), "the spec's hook once for two of its devices");
-    assertTrue(texts(json(spec).at("/process/env")).contains("GPU=1"), "the later device's value wins");
+    assertEquals(
+        1,
+        json(spec).at("/hooks/createContainer").size(),
+        "the spec's hook once for two of its devices");
+    assertTrue(
+        texts(json(spec).at("/process/env")).contains("GPU=1"), "the later device's value wins");
   }
 
   @Test
   void cdiEnvWinsOverTheConfigsAndALaterDirectoryOverAnEarlierOne() throws Exception {
-    Files.writeString(run.resolve("override.json"), """
+    Files.writeString(
+        run.resolve("override.json"),
+        """
         {"cdiVersion": "0.6.0", "kind": "example.com/gpu",
          "devices": [{"name": "gpu0", "containerEdits": {"env": ["GPU=run"]}}]}
         """);
-    OciSpec spec = build(withDevices("example.com/gpu=gpu0")
-        .addEnvs(KeyValue.newBuilder().setKey("GPU").setValue(ByteString.copyFromUtf8("config"))));
+    OciSpec spec =
+        build(
+            withDevices("example.com/gpu=gpu0")
+                .addEnvs(
+                    KeyValue.newBuilder()
+                        .setKey("GPU")
+                        .setValue(ByteString.copyFromUtf8("config"))));
     List<String> env = texts(json(spec).at("/process/env"));
     assertTrue(env.contains("GPU=run"), env.toString());
-    assertTrue(env.stream().noneMatch(e -> e.equals("GPU=config") || e.equals("GPU=0")), env.toString());
+    assertTrue(
+        env.stream().noneMatch(e -> e.equals("GPU=config") || e.equals("GPU=0")), env.toString());
   }
 
   @Test
@@ -152,16 +176,22 @@ class CdiSpecTest extends SpecTest {
     Files.writeString(run.resolve("nic.yaml"), "cdiVersion: 0.6.0\nkind: example.com/nic\n");
     Files.writeString(run.resolve("broken.json"), "{\"kind\": ");
     String unknown = refusal(withDevices("example.com/gpu=gpu0", "example.com/nic=eth0"));
-    assertTrue(unknown.startsWith("CDI_devices[1] \"example.com/nic=eth0\" is defined by no CDI spec"), unknown);
+    assertTrue(
+        unknown.startsWith("CDI_devices[1] \"example.com/nic=eth0\" is defined by no CDI spec"),
+        unknown);
     assertTrue(unknown.contains("nic.yaml: it defines no devices"), unknown);
     assertTrue(unknown.contains("broken.json"), unknown);
     String malformed = refusal(withDevices("gpu0"));
-    assertTrue(malformed.startsWith("CDI_devices[0] \"gpu0\" is not a fully-qualified CDI name"), malformed);
+    assertTrue(
+        malformed.startsWith("CDI_devices[0] \"gpu0\" is not a fully-qualified CDI name"),
+        malformed);
   }
 
   @Test
   void editsJcriCannotApplyAreRefusedNotDropped() throws Exception {
-    Files.writeString(run.resolve("rdt.json"), """
+    Files.writeString(
+        run.resolve("rdt.json"),
+        """
         {"cdiVersion": "0.6.0", "kind": "example.com/rdt",
          "devices": [{"name": "a", "containerEdits": {"additionalGids": [44]}},
                      {"name": "empty", "containerEdits": {"intelRdt": null, "netDevices": [], "additionalGids": [],
@@ -171,7 +201,9 @@ class CdiSpecTest extends SpecTest {
     String gids = refusal(withDevices("example.com/rdt=a"));
     assertTrue(gids.startsWith("CDI_devices[0] \"example.com/rdt=a\""), gids);
     assertTrue(gids.contains("additionalGids"), gids);
-    assertTrue(texts(json(build(withDevices("example.com/rdt=empty"))).at("/process/env")).contains("EMPTY_EDITS=ok"),
+    assertTrue(
+        texts(json(build(withDevices("example.com/rdt=empty"))).at("/process/env"))
+            .contains("EMPTY_EDITS=ok"),
         "empty edits of those kinds ask for nothing");
     String hook = refusal(withDevices("example.com/gpu=gpu1", "example.com/rdt=b"));
     assertTrue(hook.startsWith("CDI_devices[1] \"example.com/rdt=b\""), hook);
@@ -180,18 +212,29 @@ class CdiSpecTest extends SpecTest {
 
   @Test
   void aDeviceTwoSpecsOfOneDirectoryDefineIsRefusedNamingBoth() throws Exception {
-    Files.writeString(etc.resolve("other.yaml"), "cdiVersion: 0.6.0\nkind: example.com/gpu\ndevices: [{name: gpu0}]\n");
-    OciSpecException e = assertThrows(OciSpecException.class, () -> build(withDevices("example.com/gpu=gpu0")));
+    Files.writeString(
+        etc.resolve("other.yaml"),
+        "cdiVersion: 0.6.0\nkind: example.com/gpu\ndevices: [{name: gpu0}]\n");
+    OciSpecException e =
+        assertThrows(OciSpecException.class, () -> build(withDevices("example.com/gpu=gpu0")));
     assertEquals(OciSpecException.Reason.FAILED_PRECONDITION, e.reason(), e.getMessage());
-    assertTrue(e.getMessage().startsWith("CDI_devices[0] \"example.com/gpu=gpu0\" is defined by several CDI specs"),
+    assertTrue(
+        e.getMessage()
+            .startsWith("CDI_devices[0] \"example.com/gpu=gpu0\" is defined by several CDI specs"),
         e.getMessage());
-    assertTrue(e.getMessage().contains(etc.resolve("gpu.json") + ", " + etc.resolve("other.yaml")), e.getMessage());
-    assertNotNull(device(build(withDevices("example.com/gpu=gpu1")), "/dev/gpu1"), "the spec's other devices work");
+    assertTrue(
+        e.getMessage().contains(etc.resolve("gpu.json") + ", " + etc.resolve("other.yaml")),
+        e.getMessage());
+    assertNotNull(
+        device(build(withDevices("example.com/gpu=gpu1")), "/dev/gpu1"),
+        "the spec's other devices work");
   }
 
   @Test
   void aYamlSpecsEditsReachTheSpec() throws Exception {
-    Files.writeString(run.resolve("fpga.yml"), """
+    Files.writeString(
+        run.resolve("fpga.yml"),
+        """
         cdiVersion: 0.5.0
         kind: vendor.com/fpga
         containerEdits:
@@ -204,10 +247,12 @@ class CdiSpecTest extends SpecTest {
               mounts: [{hostPath: /usr/lib/fpga, containerPath: /opt/fpga, type: bind, options: [bind, ro]}]
         """);
     OciSpec spec = build(withDevices("vendor.com/fpga=fpga0"));
-    assertTrue(texts(json(spec).at("/process/env")).containsAll(List.of("FPGA_VENDOR=vendor", "FPGA=0")));
+    assertTrue(
+        texts(json(spec).at("/process/env")).containsAll(List.of("FPGA_VENDOR=vendor", "FPGA=0")));
     JsonNode node = device(spec, "/dev/null");
     assertNotNull(node, "a node given by its path only");
-    assertEquals("c", node.path("type").asText(), "type, major and minor stat-ed from the host node");
+    assertEquals(
+        "c", node.path("type").asText(), "type, major and minor stat-ed from the host node");
     assertEquals(1, node.path("major").asLong());
     assertEquals(3, node.path("minor").asLong());
     assertEquals(List.of("bind", "ro"), texts(mount(spec, "/opt/fpga").path("options")));
@@ -215,21 +260,27 @@ class CdiSpecTest extends SpecTest {
 
   @Test
   void aNodeWhoseHostTypeDiffersFromTheSpecsIsRefused() throws Exception {
-    Files.writeString(run.resolve("blk.json"), """
+    Files.writeString(
+        run.resolve("blk.json"),
+        """
         {"cdiVersion": "0.6.0", "kind": "example.com/blk",
          "devices": [{"name": "b0", "containerEdits": {"deviceNodes": [{"path": "/dev/blk0", "hostPath": "/dev/null",
                                                                          "type": "b"}]}}]}
         """);
     String refused = refusal(withDevices("example.com/blk=b0"));
     assertTrue(refused.startsWith("CDI_devices[0] \"example.com/blk=b0\""), refused);
-    assertTrue(refused.contains("is of type \"b\" in the spec but /dev/null on the node is \"c\""), refused);
+    assertTrue(
+        refused.contains("is of type \"b\" in the spec but /dev/null on the node is \"c\""),
+        refused);
   }
 
   @Test
   void whereTwoDevicesEditTheSameThingTheLaterRequestedWins() throws Exception {
     Path a = Files.createDirectories(tmp.resolve("lib-a"));
     Path b = Files.createDirectories(tmp.resolve("lib-b"));
-    Files.writeString(run.resolve("pair.json"), """
+    Files.writeString(
+        run.resolve("pair.json"),
+        """
         {"cdiVersion": "0.6.0", "kind": "example.com/pair",
          "devices": [
            {"name": "a", "containerEdits": {"env": ["PAIR=a", "ONLY_A=1"],
@@ -238,12 +289,18 @@ class CdiSpecTest extends SpecTest {
            {"name": "b", "containerEdits": {"env": ["PAIR=b"],
              "deviceNodes": [{"path": "/dev/pair", "hostPath": "/dev/zero"}],
              "mounts": [{"hostPath": "%s", "containerPath": "/opt/pair/"}]}}]}
-        """.formatted(a, b));
+        """
+            .formatted(a, b));
     for (List<String> order : List.of(List.of("a", "b"), List.of("b", "a"))) {
-      OciSpec spec = build(withDevices("example.com/pair=" + order.get(0), "example.com/pair=" + order.get(1)));
+      OciSpec spec =
+          build(
+              withDevices("example.com/pair=" + order.get(0), "example.com/pair=" + order.get(1)));
       String last = order.get(1);
       List<String> env = texts(json(spec).at("/process/env"));
-      assertEquals(List.of("PAIR=" + last), env.stream().filter(e -> e.startsWith("PAIR=")).toList(), env.toString());
+      assertEquals(
+          List.of("PAIR=" + last),
+          env.stream().filter(e -> e.startsWith("PAIR=")).toList(),
+          env.toString());
       assertTrue(env.contains("ONLY_A=1"), env.toString());
       int pairs = 0;
       for (JsonNode d : json(spec).at("/linux/devices")) {
@@ -256,14 +313,17 @@ class CdiSpecTest extends SpecTest {
         mounts += m.path("destination").asText().startsWith("/opt/pair") ? 1 : 0;
       }
       assertEquals(1, mounts, "one mount per container path");
-      assertTrue(json(spec).at("/mounts").toString().contains("\"" + (last.equals("a") ? a : b) + "\""),
+      assertTrue(
+          json(spec).at("/mounts").toString().contains("\"" + (last.equals("a") ? a : b) + "\""),
           json(spec).at("/mounts").toString());
     }
   }
 
   @Test
   void badDeviceNodesAreRefusedNamingTheDevice() throws Exception {
-    Files.writeString(run.resolve("bad.json"), """
+    Files.writeString(
+        run.resolve("bad.json"),
+        """
         {"cdiVersion": "0.6.0", "kind": "example.com/bad",
          "devices": [{"name": "perm", "containerEdits": {"deviceNodes": [{"path": "/dev/b", "hostPath": "/dev/null",
                                                                          "permissions": "rwx"}]}},

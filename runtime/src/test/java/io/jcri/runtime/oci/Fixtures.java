@@ -22,13 +22,15 @@ import java.util.Map;
 
 /** A pod, an image and a rootfs with /etc/passwd and /etc/group, shared by the spec tests. */
 final class Fixtures {
-  static final String PASSWD = """
+  static final String PASSWD =
+      """
       root:x:0:0:root:/root:/bin/sh
       daemon:x:1:1:daemon:/usr/sbin:/bin/false
       alice:x:1000:1000:Alice:/home/alice:/bin/sh
       bob:x:1001:1001::/home/bob:/bin/sh
       """;
-  static final String GROUP = """
+  static final String GROUP =
+      """
       root:x:0:
       wheel:x:10:alice,bob
       alice:x:1000:
@@ -55,31 +57,62 @@ final class Fixtures {
   }
 
   SandboxContext sandbox() {
-    return new SandboxContext("sb1", "web-0", false, false, false, Path.of("/run/jcri/netns/sb1"),
-        Path.of("/run/jcri/ipcns/sb1"), Path.of("/run/jcri/utsns/sb1"), 0, "/kubepods/podabc",
-        dir.resolve("resolv.conf"), dir.resolve("hostname"), dir.resolve("hosts"), dir.resolve("shm"));
+    return new SandboxContext(
+        "sb1",
+        "web-0",
+        false,
+        false,
+        false,
+        Path.of("/run/jcri/netns/sb1"),
+        Path.of("/run/jcri/ipcns/sb1"),
+        Path.of("/run/jcri/utsns/sb1"),
+        0,
+        "/kubepods/podabc",
+        dir.resolve("resolv.conf"),
+        dir.resolve("hostname"),
+        dir.resolve("hosts"),
+        dir.resolve("shm"));
   }
 
   static ImageDefaults image() {
-    return new ImageDefaults("", List.of("PATH=/usr/bin:/bin", "A=1", "B=2"), List.of("/entry"), List.of("serve", "--port=80"),
-        "/srv", List.of(), "SIGTERM");
+    return new ImageDefaults(
+        "",
+        List.of("PATH=/usr/bin:/bin", "A=1", "B=2"),
+        List.of("/entry"),
+        List.of("serve", "--port=80"),
+        "/srv",
+        List.of(),
+        "SIGTERM");
   }
 
   static OciOptions options() {
-    return new OciOptions(OciOptions.DEFAULT_CAPABILITIES, -999, true, Path.of("/nonexistent/seccomp"), false, false,
-        "cgroupfs", List.of(), List.of(), List.of());
+    return new OciOptions(
+        OciOptions.DEFAULT_CAPABILITIES,
+        -999,
+        true,
+        Path.of("/nonexistent/seccomp"),
+        false,
+        false,
+        "cgroupfs",
+        List.of(),
+        List.of(),
+        List.of());
   }
 
   static PodSandboxConfig pod() {
     return PodSandboxConfig.newBuilder()
-        .setMetadata(PodSandboxMetadata.newBuilder().setName("web-0").setUid("abc").setNamespace("default"))
+        .setMetadata(
+            PodSandboxMetadata.newBuilder().setName("web-0").setUid("abc").setNamespace("default"))
         .setHostname("web-0")
         .build();
   }
 
   static PodSandboxConfig privilegedPod() {
-    return pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
-        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setPrivileged(true))).build();
+    return pod().toBuilder()
+        .setLinux(
+            LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setPrivileged(true)))
+        .build();
   }
 
   static ContainerConfig.Builder container() {
@@ -94,9 +127,15 @@ final class Fixtures {
     return build(config, pod(), sandbox(), image(), options());
   }
 
-  OciSpec build(ContainerConfig.Builder config, PodSandboxConfig pod, SandboxContext sandbox, ImageDefaults image,
-      OciOptions options) throws OciSpecException {
-    return ContainerSpecs.build(config.build(), pod, sandbox, image, "c0ffee", rootfs, volumes, Map.of(), options);
+  OciSpec build(
+      ContainerConfig.Builder config,
+      PodSandboxConfig pod,
+      SandboxContext sandbox,
+      ImageDefaults image,
+      OciOptions options)
+      throws OciSpecException {
+    return ContainerSpecs.build(
+        config.build(), pod, sandbox, image, "c0ffee", rootfs, volumes, Map.of(), options);
   }
 
   static OciSpecException.Reason failure(ThrowingSupplier call) {

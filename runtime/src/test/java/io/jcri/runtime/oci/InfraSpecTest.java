@@ -20,9 +20,24 @@ class InfraSpecTest extends SpecTest {
   @Test
   void theInfraProcessHoldsANewPidNamespaceAndJoinsThePinnedOnes() throws Exception {
     SandboxContext s = f.sandbox();
-    SandboxContext withInfra = new SandboxContext(s.sandboxId(), s.hostname(), false, false, false, s.netnsPath(),
-        null, null, 777, s.cgroupParent(), s.resolvConf(), s.hostnameFile(), s.hostsFile(), s.shmPath());
-    OciSpec spec = ContainerSpecs.infra(pod(), withInfra, f.rootfs, List.of("/catatonit", "-P"), options());
+    SandboxContext withInfra =
+        new SandboxContext(
+            s.sandboxId(),
+            s.hostname(),
+            false,
+            false,
+            false,
+            s.netnsPath(),
+            null,
+            null,
+            777,
+            s.cgroupParent(),
+            s.resolvConf(),
+            s.hostnameFile(),
+            s.hostsFile(),
+            s.shmPath());
+    OciSpec spec =
+        ContainerSpecs.infra(pod(), withInfra, f.rootfs, List.of("/catatonit", "-P"), options());
     assertEquals(List.of("/catatonit", "-P"), spec.processArgs());
     assertEquals("/run/jcri/netns/sb1", namespace(spec, "network").path("path").asText());
     assertFalse(namespace(spec, "pid").has("path"));
@@ -38,11 +53,31 @@ class InfraSpecTest extends SpecTest {
 
   @Test
   void theInfraProcessRunsAsThePodsUserAndSharesHostNamespacesWhenAsked() throws Exception {
-    PodSandboxConfig pod = pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(
-        LinuxSandboxSecurityContext.newBuilder().setRunAsUser(Int64Value.newBuilder().setValue(1000)))).build();
+    PodSandboxConfig pod =
+        pod().toBuilder()
+            .setLinux(
+                LinuxPodSandboxConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxSandboxSecurityContext.newBuilder()
+                            .setRunAsUser(Int64Value.newBuilder().setValue(1000))))
+            .build();
     SandboxContext s = f.sandbox();
-    SandboxContext host = new SandboxContext(s.sandboxId(), s.hostname(), true, true, true, null, null, null, 0,
-        s.cgroupParent(), s.resolvConf(), s.hostnameFile(), s.hostsFile(), null);
+    SandboxContext host =
+        new SandboxContext(
+            s.sandboxId(),
+            s.hostname(),
+            true,
+            true,
+            true,
+            null,
+            null,
+            null,
+            0,
+            s.cgroupParent(),
+            s.resolvConf(),
+            s.hostnameFile(),
+            s.hostsFile(),
+            null);
     OciSpec spec = ContainerSpecs.infra(pod, host, f.rootfs, List.of("/pause"), options());
     assertEquals(new ResolvedUser(1000, 1000, List.of(1000L, 10L, 29L)), spec.user());
     assertNull(namespace(spec, "network"));

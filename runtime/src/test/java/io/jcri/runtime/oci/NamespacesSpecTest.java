@@ -1,9 +1,9 @@
 package io.jcri.runtime.oci;
 
-import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.failure;
 import static io.jcri.runtime.oci.Fixtures.image;
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.namespace;
 import static io.jcri.runtime.oci.Fixtures.options;
 import static io.jcri.runtime.oci.Fixtures.pod;
@@ -24,15 +24,29 @@ import org.junit.jupiter.api.Test;
 
 class NamespacesSpecTest extends SpecTest {
   private static io.jcri.cri.v1.ContainerConfig.Builder pidMode(NamespaceMode mode, String target) {
-    return container(LinuxContainerSecurityContext.newBuilder()
-        .setNamespaceOptions(NamespaceOption.newBuilder().setPid(mode).setTargetId(target)));
+    return container(
+        LinuxContainerSecurityContext.newBuilder()
+            .setNamespaceOptions(NamespaceOption.newBuilder().setPid(mode).setTargetId(target)));
   }
 
-  private SandboxContext sandbox(boolean hostNetwork, boolean hostIpc, boolean hostPid, int infraPid, boolean pinned) {
+  private SandboxContext sandbox(
+      boolean hostNetwork, boolean hostIpc, boolean hostPid, int infraPid, boolean pinned) {
     SandboxContext s = f.sandbox();
-    return new SandboxContext(s.sandboxId(), s.hostname(), hostNetwork, hostIpc, hostPid,
-        hostNetwork ? null : s.netnsPath(), pinned ? s.ipcNsPath() : null, pinned ? s.utsNsPath() : null, infraPid,
-        s.cgroupParent(), s.resolvConf(), s.hostnameFile(), s.hostsFile(), hostIpc ? null : s.shmPath());
+    return new SandboxContext(
+        s.sandboxId(),
+        s.hostname(),
+        hostNetwork,
+        hostIpc,
+        hostPid,
+        hostNetwork ? null : s.netnsPath(),
+        pinned ? s.ipcNsPath() : null,
+        pinned ? s.utsNsPath() : null,
+        infraPid,
+        s.cgroupParent(),
+        s.resolvConf(),
+        s.hostnameFile(),
+        s.hostsFile(),
+        hostIpc ? null : s.shmPath());
   }
 
   @Test
@@ -47,7 +61,13 @@ class NamespacesSpecTest extends SpecTest {
 
   @Test
   void unpinnedNamespacesAreTheInfraProcesss() throws Exception {
-    OciSpec spec = f.build(pidMode(NamespaceMode.POD, ""), pod(), sandbox(false, false, false, 4321, false), image(), options());
+    OciSpec spec =
+        f.build(
+            pidMode(NamespaceMode.POD, ""),
+            pod(),
+            sandbox(false, false, false, 4321, false),
+            image(),
+            options());
     assertEquals("/proc/4321/ns/ipc", namespace(spec, "ipc").path("path").asText());
     assertEquals("/proc/4321/ns/uts", namespace(spec, "uts").path("path").asText());
     assertEquals("/proc/4321/ns/pid", namespace(spec, "pid").path("path").asText());
@@ -55,13 +75,25 @@ class NamespacesSpecTest extends SpecTest {
 
   @Test
   void withoutAnInfraProcessPodPidModeMeansANewNamespace() throws Exception {
-    OciSpec spec = f.build(pidMode(NamespaceMode.POD, ""), pod(), sandbox(false, false, false, 0, true), image(), options());
+    OciSpec spec =
+        f.build(
+            pidMode(NamespaceMode.POD, ""),
+            pod(),
+            sandbox(false, false, false, 0, true),
+            image(),
+            options());
     assertFalse(namespace(spec, "pid").has("path"));
   }
 
   @Test
   void hostNamespacesAreLeftOut() throws Exception {
-    OciSpec spec = f.build(pidMode(NamespaceMode.NODE, ""), pod(), sandbox(true, true, true, 0, false), image(), options());
+    OciSpec spec =
+        f.build(
+            pidMode(NamespaceMode.NODE, ""),
+            pod(),
+            sandbox(true, true, true, 0, false),
+            image(),
+            options());
     assertNull(namespace(spec, "network"));
     assertNull(namespace(spec, "ipc"));
     assertNull(namespace(spec, "uts"), "host network keeps the node's hostname");
@@ -75,18 +107,38 @@ class NamespacesSpecTest extends SpecTest {
     // A real cgroup, named as the spec names the target's, holding a real process.
     String parent = "/jcri-oci-test-" + System.nanoTime();
     SandboxContext s = f.sandbox();
-    SandboxContext sandbox = new SandboxContext(s.sandboxId(), s.hostname(), false, false, false, s.netnsPath(),
-        s.ipcNsPath(), s.utsNsPath(), 0, parent, s.resolvConf(), s.hostnameFile(), s.hostsFile(), s.shmPath());
+    SandboxContext sandbox =
+        new SandboxContext(
+            s.sandboxId(),
+            s.hostname(),
+            false,
+            false,
+            false,
+            s.netnsPath(),
+            s.ipcNsPath(),
+            s.utsNsPath(),
+            0,
+            parent,
+            s.resolvConf(),
+            s.hostnameFile(),
+            s.hostsFile(),
+            s.shmPath());
     Path hierarchy = Path.of(NodeFacts.CGROUP_V2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/pids");
     Path cgroup = hierarchy.resolve(Cgroups.path(parent, "target1", options()).substring(1));
     Process sleeper = Command.start(new ProcessBuilder("sleep", "60"));
     try {
       Files.createDirectories(cgroup);
       Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
-      OciSpec spec = f.build(pidMode(NamespaceMode.TARGET, "target1"), pod(), sandbox, image(), options());
-      assertEquals("/proc/" + sleeper.pid() + "/ns/pid", namespace(spec, "pid").path("path").asText());
-      assertEquals(OciSpecException.Reason.NOT_FOUND,
-          failure(() -> f.build(pidMode(NamespaceMode.TARGET, "gone"), pod(), sandbox, image(), options())));
+      OciSpec spec =
+          f.build(pidMode(NamespaceMode.TARGET, "target1"), pod(), sandbox, image(), options());
+      assertEquals(
+          "/proc/" + sleeper.pid() + "/ns/pid", namespace(spec, "pid").path("path").asText());
+      assertEquals(
+          OciSpecException.Reason.NOT_FOUND,
+          failure(
+              () ->
+                  f.build(
+                      pidMode(NamespaceMode.TARGET, "gone"), pod(), sandbox, image(), options())));
     } finally {
       sleeper.destroyForcibly().waitFor();
       // a cgroup can only go once it is empty; its parent was made by this test too
@@ -97,7 +149,8 @@ class NamespacesSpecTest extends SpecTest {
 
   @Test
   void systemdCgroupPathsNestTheSlices() {
-    assertEquals("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podabc.slice/jcri-c1.scope",
+    assertEquals(
+        "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podabc.slice/jcri-c1.scope",
         Cgroups.systemdPath("kubepods-besteffort-podabc.slice:jcri:c1"));
     assertEquals("/system.slice/jcri-c1.scope", Cgroups.systemdPath(":jcri:c1"));
   }
@@ -107,6 +160,8 @@ class NamespacesSpecTest extends SpecTest {
     OciSpec spec = f.build(container());
     assertEquals("web-0", json(spec).path("hostname").asText());
     assertNotNull(namespace(spec, "uts"));
-    assertTrue(List.of("mount", "network", "ipc", "uts", "pid").stream().allMatch(t -> namespace(spec, t) != null));
+    assertTrue(
+        List.of("mount", "network", "ipc", "uts", "pid").stream()
+            .allMatch(t -> namespace(spec, t) != null));
   }
 }

@@ -1,9 +1,9 @@
 package io.jcri.runtime.oci;
 
-import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.failure;
 import static io.jcri.runtime.oci.Fixtures.image;
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.options;
 import static io.jcri.runtime.oci.Fixtures.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,32 +29,60 @@ class ResourcesSpecTest extends SpecTest {
 
   private static OciOptions withFloor(int floor, String driver) {
     OciOptions o = options();
-    return new OciOptions(o.defaultCapabilities(), floor, o.seccompAvailable(), o.seccompProfileRoot(),
-        o.apparmorAvailable(), o.selinuxAvailable(), driver, o.extraMaskedPaths(), o.extraReadonlyPaths(), o.cdiSpecDirs());
+    return new OciOptions(
+        o.defaultCapabilities(),
+        floor,
+        o.seccompAvailable(),
+        o.seccompProfileRoot(),
+        o.apparmorAvailable(),
+        o.selinuxAvailable(),
+        driver,
+        o.extraMaskedPaths(),
+        o.extraReadonlyPaths(),
+        o.cdiSpecDirs());
   }
 
-  private static final CgroupControllers V1_ALL = new CgroupControllers(false,
-      Set.of("cpu", "cpuacct", "cpuset", "memory", "hugetlb", "pids", "devices"));
+  private static final CgroupControllers V1_ALL =
+      new CgroupControllers(
+          false, Set.of("cpu", "cpuacct", "cpuset", "memory", "hugetlb", "pids", "devices"));
+
   /** This VM: v1 hierarchies for most controllers, hugetlb only on the unified one. */
-  private static final CgroupControllers HYBRID = CgroupControllers.of(false, "", MountInfo.parse(List.of(
-      "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu",
-      "32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct",
-      "33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset",
-      "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory",
-      "39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd",
-      "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw")),
-      CgroupControllers.kernelControllers(List.of("#subsys_name\thierarchy\tnum_cgroups\tenabled",
-          "cpuset\t3\t1\t1", "cpu\t1\t1\t1", "cpuacct\t2\t1\t1", "memory\t4\t45\t1", "hugetlb\t0\t1\t1",
-          "net_cls\t0\t1\t0")));
+  private static final CgroupControllers HYBRID =
+      CgroupControllers.of(
+          false,
+          "",
+          MountInfo.parse(
+              List.of(
+                  "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu",
+                  "32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct",
+                  "33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset",
+                  "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory",
+                  "39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd",
+                  "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw")),
+          CgroupControllers.kernelControllers(
+              List.of(
+                  "#subsys_name\thierarchy\tnum_cgroups\tenabled",
+                  "cpuset\t3\t1\t1",
+                  "cpu\t1\t1\t1",
+                  "cpuacct\t2\t1\t1",
+                  "memory\t4\t45\t1",
+                  "hugetlb\t0\t1\t1",
+                  "net_cls\t0\t1\t0")));
 
   /** What kubelet sends for a Burstable container on a node with 2 MB and 1 GB pages. */
   private static LinuxContainerResources kubeletResources() {
     return LinuxContainerResources.newBuilder()
-        .setCpuShares(512).setCpuQuota(50000).setCpuPeriod(100000).setCpusetCpus("0-1").setCpusetMems("0")
-        .setMemoryLimitInBytes(64 << 20).setOomScoreAdj(900)
+        .setCpuShares(512)
+        .setCpuQuota(50000)
+        .setCpuPeriod(100000)
+        .setCpusetCpus("0-1")
+        .setCpusetMems("0")
+        .setMemoryLimitInBytes(64 << 20)
+        .setOomScoreAdj(900)
         .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("2MB").setLimit(4 << 21))
         .addHugepageLimits(HugepageLimit.newBuilder().setPageSize("1GB").setLimit(0))
-        .putUnified("memory.high", "50000000").build();
+        .putUnified("memory.high", "50000000")
+        .build();
   }
 
   private static SpecResources resources(LinuxContainerResources r, CgroupControllers cgroups) {
@@ -69,7 +97,10 @@ class ResourcesSpecTest extends SpecTest {
     if (NodeFacts.SWAP_LIMIT) {
       assertEquals(64L << 20, r.memory().swap(), "no swap beyond the memory limit");
     }
-    assertEquals(List.of(new SpecResources.HugepageLimit("2MB", 4 << 21), new SpecResources.HugepageLimit("1GB", 0)),
+    assertEquals(
+        List.of(
+            new SpecResources.HugepageLimit("2MB", 4 << 21),
+            new SpecResources.HugepageLimit("1GB", 0)),
         r.hugepageLimits());
     assertNull(r.unified(), "runc's v1 manager refuses unified keys");
     assertNull(r.devices(), "limits alone leave the device rules as they are");
@@ -88,13 +119,15 @@ class ResourcesSpecTest extends SpecTest {
 
   @Test
   void v1NodeWithoutCpusetOrMemoryKeepsTheRest() {
-    SpecResources r = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpu", "hugetlb")));
+    SpecResources r =
+        resources(kubeletResources(), new CgroupControllers(false, Set.of("cpu", "hugetlb")));
     assertEquals(512L, r.cpu().shares());
     assertNull(r.cpu().cpus());
     assertNull(r.cpu().mems());
     assertNull(r.memory());
     assertEquals("2MB", r.hugepageLimits().get(0).pageSize());
-    SpecResources noCpu = resources(kubeletResources(), new CgroupControllers(false, Set.of("cpuset")));
+    SpecResources noCpu =
+        resources(kubeletResources(), new CgroupControllers(false, Set.of("cpuset")));
     assertEquals("0-1", noCpu.cpu().cpus());
     assertNull(noCpu.cpu().shares());
     assertNull(noCpu.cpu().quota());
@@ -102,12 +135,16 @@ class ResourcesSpecTest extends SpecTest {
 
   @Test
   void v2NodeTakesUnifiedKeysAndTheControllersItsRootOffers() {
-    CgroupControllers v2 = CgroupControllers.of(true, "cpuset cpu io memory pids\n", List.of(), Set.of());
+    CgroupControllers v2 =
+        CgroupControllers.of(true, "cpuset cpu io memory pids\n", List.of(), Set.of());
     assertEquals(Set.of("cpuset", "cpu", "io", "memory", "pids"), v2.available());
     SpecResources r = resources(kubeletResources(), v2);
     assertEquals(java.util.Map.of("memory.high", "50000000"), r.unified());
     assertNull(r.hugepageLimits(), "no hugetlb in cgroup.controllers");
-    SpecResources withHugetlb = resources(kubeletResources(), CgroupControllers.of(true, "cpu memory hugetlb", List.of(), Set.of()));
+    SpecResources withHugetlb =
+        resources(
+            kubeletResources(),
+            CgroupControllers.of(true, "cpu memory hugetlb", List.of(), Set.of()));
     assertEquals(2, withHugetlb.hugepageLimits().size());
   }
 
@@ -122,51 +159,110 @@ class ResourcesSpecTest extends SpecTest {
   @Test
   void oomScoreAdjNeverGoesBelowJcridsOwn() throws Exception {
     OciOptions floor = withFloor(-500, "cgroupfs");
-    LinuxContainerResources.Builder guaranteed = LinuxContainerResources.newBuilder().setOomScoreAdj(-997);
-    assertEquals(-500, json(f.build(container().setLinux(LinuxContainerConfig.newBuilder().setResources(guaranteed)), pod(),
-        f.sandbox(), image(), floor)).at("/process/oomScoreAdj").asInt());
-    assertEquals(1000, json(f.build(container().setLinux(LinuxContainerConfig.newBuilder()
-            .setResources(LinuxContainerResources.newBuilder().setOomScoreAdj(1000))), pod(), f.sandbox(), image(), floor))
-        .at("/process/oomScoreAdj").asInt());
-    assertEquals(-997, json(withResources(guaranteed)).at("/process/oomScoreAdj").asInt(), "floor -999 allows it");
+    LinuxContainerResources.Builder guaranteed =
+        LinuxContainerResources.newBuilder().setOomScoreAdj(-997);
+    assertEquals(
+        -500,
+        json(f.build(
+                container().setLinux(LinuxContainerConfig.newBuilder().setResources(guaranteed)),
+                pod(),
+                f.sandbox(),
+                image(),
+                floor))
+            .at("/process/oomScoreAdj")
+            .asInt());
+    assertEquals(
+        1000,
+        json(f.build(
+                container()
+                    .setLinux(
+                        LinuxContainerConfig.newBuilder()
+                            .setResources(
+                                LinuxContainerResources.newBuilder().setOomScoreAdj(1000))),
+                pod(),
+                f.sandbox(),
+                image(),
+                floor))
+            .at("/process/oomScoreAdj")
+            .asInt());
+    assertEquals(
+        -997,
+        json(withResources(guaranteed)).at("/process/oomScoreAdj").asInt(),
+        "floor -999 allows it");
   }
 
   @Test
   void cgroupsPathIsUnderThePodParentForEitherDriver() throws Exception {
-    assertEquals("/kubepods/podabc/c0ffee", json(f.build(container())).at("/linux/cgroupsPath").asText());
+    assertEquals(
+        "/kubepods/podabc/c0ffee", json(f.build(container())).at("/linux/cgroupsPath").asText());
     assertEquals("/jcri/c1", Cgroups.path("", "c1", options()));
-    assertEquals("kubepods-pod1.slice:jcri:c1", Cgroups.path("kubepods-pod1.slice", "c1", withFloor(0, "systemd")));
+    assertEquals(
+        "kubepods-pod1.slice:jcri:c1",
+        Cgroups.path("kubepods-pod1.slice", "c1", withFloor(0, "systemd")));
     assertEquals("system.slice:jcri:c1", Cgroups.path("", "c1", withFloor(0, "systemd")));
   }
 
   @Test
   void podSysctlsApplyAndMustNotReachTheHost() throws Exception {
-    PodSandboxConfig pod = pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
-        .putSysctls("net.ipv4.ip_unprivileged_port_start", "0")
-        .putSysctls("net/ipv4/conf/eth0.100/forwarding", "1")
-        .putSysctls("kernel.shm_rmid_forced", "1")).build();
-    JsonNode sysctl = json(f.build(container(), pod, f.sandbox(), image(), options())).at("/linux/sysctl");
+    PodSandboxConfig pod =
+        pod().toBuilder()
+            .setLinux(
+                LinuxPodSandboxConfig.newBuilder()
+                    .putSysctls("net.ipv4.ip_unprivileged_port_start", "0")
+                    .putSysctls("net/ipv4/conf/eth0.100/forwarding", "1")
+                    .putSysctls("kernel.shm_rmid_forced", "1"))
+            .build();
+    JsonNode sysctl =
+        json(f.build(container(), pod, f.sandbox(), image(), options())).at("/linux/sysctl");
     assertEquals("0", sysctl.path("net.ipv4.ip_unprivileged_port_start").asText());
     assertEquals("1", sysctl.path("net.ipv4.conf.eth0/100.forwarding").asText());
     assertEquals("1", sysctl.path("kernel.shm_rmid_forced").asText());
     SandboxContext s = f.sandbox();
-    SandboxContext hostNet = new SandboxContext(s.sandboxId(), s.hostname(), true, false, false, null, s.ipcNsPath(),
-        s.utsNsPath(), 0, s.cgroupParent(), s.resolvConf(), s.hostnameFile(), s.hostsFile(), s.shmPath());
-    assertEquals(OciSpecException.Reason.INVALID_ARGUMENT, failure(() -> f.build(container(), pod, hostNet, image(), options())));
+    SandboxContext hostNet =
+        new SandboxContext(
+            s.sandboxId(),
+            s.hostname(),
+            true,
+            false,
+            false,
+            null,
+            s.ipcNsPath(),
+            s.utsNsPath(),
+            0,
+            s.cgroupParent(),
+            s.resolvConf(),
+            s.hostnameFile(),
+            s.hostsFile(),
+            s.shmPath());
+    assertEquals(
+        OciSpecException.Reason.INVALID_ARGUMENT,
+        failure(() -> f.build(container(), pod, hostNet, image(), options())));
   }
 
   @Test
   void aDottedSysctlWithASlashInAComponentStaysDotted() throws Exception {
-    PodSandboxConfig pod = pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
-        .putSysctls("net.ipv4.conf.eth0/100.forwarding", "1")).build();
-    JsonNode sysctl = json(f.build(container(), pod, f.sandbox(), image(), options())).at("/linux/sysctl");
+    PodSandboxConfig pod =
+        pod().toBuilder()
+            .setLinux(
+                LinuxPodSandboxConfig.newBuilder()
+                    .putSysctls("net.ipv4.conf.eth0/100.forwarding", "1"))
+            .build();
+    JsonNode sysctl =
+        json(f.build(container(), pod, f.sandbox(), image(), options())).at("/linux/sysctl");
     assertEquals(List.of("net.ipv4.conf.eth0/100.forwarding"), iterable(sysctl));
   }
 
   @Test
   void resourcesJsonIsWhatRuncUpdateReads() throws Exception {
-    JsonNode r = new ObjectMapper().readTree(ContainerSpecs.resourcesJson(
-        LinuxContainerResources.newBuilder().setCpuQuota(20000).setMemoryLimitInBytes(128 << 20).build(), "c1"));
+    JsonNode r =
+        new ObjectMapper()
+            .readTree(
+                ContainerSpecs.resourcesJson(
+                    LinuxContainerResources.newBuilder()
+                        .setCpuQuota(20000)
+                        .setMemoryLimitInBytes(128 << 20)
+                        .build(),
+                    "c1"));
     assertEquals(20000, r.at("/cpu/quota").asLong());
     assertEquals(128 << 20, r.at("/memory/limit").asLong());
     assertEquals(List.of("cpu", "memory"), List.copyOf(iterable(r)));

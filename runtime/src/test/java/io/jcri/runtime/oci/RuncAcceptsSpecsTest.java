@@ -1,8 +1,8 @@
 package io.jcri.runtime.oci;
 
-import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.container;
 import static io.jcri.runtime.oci.Fixtures.image;
+import static io.jcri.runtime.oci.Fixtures.json;
 import static io.jcri.runtime.oci.Fixtures.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,12 +28,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The generated specs run under the real runc on this node, and the process gets what the spec says. */
+/**
+ * The generated specs run under the real runc on this node, and the process gets what the spec
+ * says.
+ */
 class RuncAcceptsSpecsTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   Fixtures f;
   SandboxContext sandbox;
 
@@ -53,8 +55,22 @@ class RuncAcceptsSpecsTest {
     }
     SandboxContext s = f.sandbox();
     // host network: no pinned netns to prepare; IPC and UTS are the container's own
-    sandbox = new SandboxContext(s.sandboxId(), "oci-test", true, false, false, null, null, null, 0,
-        "/jcri-oci-test", s.resolvConf(), s.hostnameFile(), s.hostsFile(), s.shmPath());
+    sandbox =
+        new SandboxContext(
+            s.sandboxId(),
+            "oci-test",
+            true,
+            false,
+            false,
+            null,
+            null,
+            null,
+            0,
+            "/jcri-oci-test",
+            s.resolvConf(),
+            s.hostnameFile(),
+            s.hostsFile(),
+            s.shmPath());
   }
 
   /** runc leaves the parent cgroup it made for the test's containers. */
@@ -71,37 +87,63 @@ class RuncAcceptsSpecsTest {
     return run(id, config, pod());
   }
 
-  private String run(String id, ContainerConfig.Builder config, PodSandboxConfig pod) throws Exception {
+  private String run(String id, ContainerConfig.Builder config, PodSandboxConfig pod)
+      throws Exception {
     OciOptions node = OciOptions.defaults();
-    return run(id, ContainerSpecs.build(config.build(), pod, sandbox, image(), id, f.rootfs, f.volumes, Map.of(), node));
+    return run(
+        id,
+        ContainerSpecs.build(
+            config.build(), pod, sandbox, image(), id, f.rootfs, f.volumes, Map.of(), node));
   }
 
   private String run(String id, OciSpec spec) throws Exception {
     Path bundle = Files.createDirectories(tmp.resolve("bundle-" + id));
     AtomicFiles.write(bundle.resolve("config.json"), spec.toJson());
     try {
-      Command.Result r = Command.run(List.of("runc", "--root", tmp.resolve("runc").toString(), "run", "--bundle",
-          bundle.toString(), id), TIMEOUT);
+      Command.Result r =
+          Command.run(
+              List.of(
+                  "runc",
+                  "--root",
+                  tmp.resolve("runc").toString(),
+                  "run",
+                  "--bundle",
+                  bundle.toString(),
+                  id),
+              TIMEOUT);
       assertEquals(0, r.exitCode(), r.err() + r.out());
       return r.out();
     } finally {
-      Command.run(List.of("runc", "--root", tmp.resolve("runc").toString(), "delete", "--force", id), TIMEOUT);
+      Command.run(
+          List.of("runc", "--root", tmp.resolve("runc").toString(), "delete", "--force", id),
+          TIMEOUT);
     }
   }
 
   @Test
   void aConfinedNonRootContainerRunsWithTheIdentityAndLimitsOfItsSpec() throws Exception {
-    ContainerConfig.Builder config = container().addCommand("/bin/sh").addCommand("-c").addCommand(
-            "id -u; id -G; grep CapEff /proc/self/status; grep Seccomp: /proc/self/status; "
-                + "hostname x 2>/dev/null && echo sethostname-allowed || echo sethostname-denied; "
-                + "touch /rootfs-write 2>/dev/null && echo rootfs-writable || echo rootfs-readonly")
-        .setLinux(LinuxContainerConfig.newBuilder()
-            .setResources(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64 << 20).setCpuShares(256))
-            .setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-                .setRunAsUser(Int64Value.newBuilder().setValue(1000))
-                .setReadonlyRootfs(true)
-                .setNoNewPrivs(true)
-                .setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
+    ContainerConfig.Builder config =
+        container()
+            .addCommand("/bin/sh")
+            .addCommand("-c")
+            .addCommand(
+                "id -u; id -G; grep CapEff /proc/self/status; grep Seccomp: /proc/self/status; "
+                    + "hostname x 2>/dev/null && echo sethostname-allowed || echo sethostname-denied; "
+                    + "touch /rootfs-write 2>/dev/null && echo rootfs-writable || echo rootfs-readonly")
+            .setLinux(
+                LinuxContainerConfig.newBuilder()
+                    .setResources(
+                        LinuxContainerResources.newBuilder()
+                            .setMemoryLimitInBytes(64 << 20)
+                            .setCpuShares(256))
+                    .setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                            .setReadonlyRootfs(true)
+                            .setNoNewPrivs(true)
+                            .setSeccomp(
+                                SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
     List<String> lines = run("oci-confined", config).lines().toList();
     assertEquals("1000", lines.get(0));
     assertEquals("1000 10 29", lines.get(1));
@@ -113,13 +155,28 @@ class RuncAcceptsSpecsTest {
 
   @Test
   void anInfraSpecRunsAsThePodsUserWithNothingToEscalate() throws Exception {
-    PodSandboxConfig pod = pod().toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(
-        LinuxSandboxSecurityContext.newBuilder().setRunAsUser(Int64Value.newBuilder().setValue(1000))
-            .setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault)))).build();
-    OciSpec spec = ContainerSpecs.infra(pod, sandbox, f.rootfs, List.of("/bin/sh", "-c",
-        "id -u; grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status; "
-            + "echo $$; touch /rootfs-write 2>/dev/null && echo rootfs-writable || echo rootfs-readonly"),
-        OciOptions.defaults());
+    PodSandboxConfig pod =
+        pod().toBuilder()
+            .setLinux(
+                LinuxPodSandboxConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxSandboxSecurityContext.newBuilder()
+                            .setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                            .setSeccomp(
+                                SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))))
+            .build();
+    OciSpec spec =
+        ContainerSpecs.infra(
+            pod,
+            sandbox,
+            f.rootfs,
+            List.of(
+                "/bin/sh",
+                "-c",
+                "id -u; grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status; "
+                    + "echo $$; touch /rootfs-write 2>/dev/null && echo rootfs-writable || echo rootfs-readonly"),
+            OciOptions.defaults());
     List<String> lines = run("oci-infra", spec).lines().toList();
     assertEquals("1000", lines.get(0));
     assertEquals("CapEff:\t0000000000000000", lines.get(1));
@@ -131,12 +188,27 @@ class RuncAcceptsSpecsTest {
 
   @Test
   void aPrivilegedContainerGetsEveryCapabilityTheNodeHasAndItsDevices() throws Exception {
-    ContainerConfig.Builder config = container().addCommand("/bin/sh").addCommand("-c").addCommand(
-            "grep CapEff /proc/self/status; grep Seccomp: /proc/self/status; test -c /dev/null && echo has-null")
-        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
-            LinuxContainerSecurityContext.newBuilder().setPrivileged(true)));
-    OciSpec spec = ContainerSpecs.build(config.build(), Fixtures.privilegedPod(), sandbox, image(), "oci-priv", f.rootfs,
-        f.volumes, Map.of(), OciOptions.defaults());
+    ContainerConfig.Builder config =
+        container()
+            .addCommand("/bin/sh")
+            .addCommand("-c")
+            .addCommand(
+                "grep CapEff /proc/self/status; grep Seccomp: /proc/self/status; test -c /dev/null && echo has-null")
+            .setLinux(
+                LinuxContainerConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder().setPrivileged(true)));
+    OciSpec spec =
+        ContainerSpecs.build(
+            config.build(),
+            Fixtures.privilegedPod(),
+            sandbox,
+            image(),
+            "oci-priv",
+            f.rootfs,
+            f.volumes,
+            Map.of(),
+            OciOptions.defaults());
     long mask = 0;
     for (String cap : Fixtures.texts(json(spec).at("/process/capabilities/effective"))) {
       mask |= 1L << Capabilities.ALL.indexOf(cap);
@@ -149,11 +221,21 @@ class RuncAcceptsSpecsTest {
 
   @Test
   void aRootContainerWithAddedCapabilitiesCanUseThem() throws Exception {
-    ContainerConfig.Builder config = container().addCommand("/bin/sh").addCommand("-c").addCommand(
-            "hostname renamed && hostname")
-        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-            .setCapabilities(io.jcri.cri.v1.Capability.newBuilder().addAddCapabilities("SYS_ADMIN"))
-            .setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
+    ContainerConfig.Builder config =
+        container()
+            .addCommand("/bin/sh")
+            .addCommand("-c")
+            .addCommand("hostname renamed && hostname")
+            .setLinux(
+                LinuxContainerConfig.newBuilder()
+                    .setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder()
+                            .setCapabilities(
+                                io.jcri.cri.v1.Capability.newBuilder()
+                                    .addAddCapabilities("SYS_ADMIN"))
+                            .setSeccomp(
+                                SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
     String out = run("oci-admin", config);
     assertTrue(out.contains("renamed"), out);
   }

@@ -6,8 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The spec tests' common start: fresh {@link Fixtures} in a temporary directory per test. */
 abstract class SpecTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   Fixtures f;
 
   @BeforeEach

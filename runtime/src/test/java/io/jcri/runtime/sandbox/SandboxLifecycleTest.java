@@ -32,13 +32,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** RunPodSandbox, StopPodSandbox, RemovePodSandbox and their rollback over a fake kernel, CNI and OCI runtime. */
+/**
+ * RunPodSandbox, StopPodSandbox, RemovePodSandbox and their rollback over a fake kernel, CNI and
+ * OCI runtime.
+ */
 @Timeout(30)
 class SandboxLifecycleTest {
-  static final Image PAUSE = TestLeases.image("sha256:" + "9".repeat(64), "", List.of("/pause"), List.of());
+  static final Image PAUSE =
+      TestLeases.image("sha256:" + "9".repeat(64), "", List.of("/pause"), List.of());
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestNode node;
   FakeKernel kernel = new FakeKernel();
   FakeNetworking cni = new FakeNetworking();
@@ -52,40 +55,56 @@ class SandboxLifecycleTest {
   void wire() {
     node = new TestNode(dir);
     sandboxes = new Sandboxes(node.layout.sandboxRecords());
-    PauseImage pause = new PauseImage() {
-      @Override
-      public Image resolve() {
-        return PAUSE;
-      }
+    PauseImage pause =
+        new PauseImage() {
+          @Override
+          public Image resolve() {
+            return PAUSE;
+          }
 
-      @Override
-      public List<Path> lowerDirs(String imageId) {
-        return List.of(dir.resolve("snapshots/9"));
-      }
-    };
-    PodContainers containers = new PodContainers() {
-      @Override
-      public void stopAll(String sandboxId, Duration grace) {
-        podContainerCalls.add("stopAll " + grace.toSeconds());
-      }
+          @Override
+          public List<Path> lowerDirs(String imageId) {
+            return List.of(dir.resolve("snapshots/9"));
+          }
+        };
+    PodContainers containers =
+        new PodContainers() {
+          @Override
+          public void stopAll(String sandboxId, Duration grace) {
+            podContainerCalls.add("stopAll " + grace.toSeconds());
+          }
 
-      @Override
-      public void removeAll(String sandboxId) {
-        podContainerCalls.add("removeAll");
-      }
-    };
-    pods = new SandboxOrchestrator(sandboxes, containers, node.handlers, new PodFiles(kernel, node.layout, 1 << 20),
-        new PodNetworks(sandboxes, cni), new InfraContainer(sandboxes, node.handlers, runtime, pause, mounts, node.oci,
-            node.layout, true), node.events);
+          @Override
+          public void removeAll(String sandboxId) {
+            podContainerCalls.add("removeAll");
+          }
+        };
+    pods =
+        new SandboxOrchestrator(
+            sandboxes,
+            containers,
+            node.handlers,
+            new PodFiles(kernel, node.layout, 1 << 20),
+            new PodNetworks(sandboxes, cni),
+            new InfraContainer(
+                sandboxes, node.handlers, runtime, pause, mounts, node.oci, node.layout, true),
+            node.events);
   }
 
   static PodSandboxConfig pod(String name, NamespaceMode pid) {
     return PodSandboxConfig.newBuilder()
-        .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default").setUid("u-" + name))
+        .setMetadata(
+            PodSandboxMetadata.newBuilder()
+                .setName(name)
+                .setNamespace("default")
+                .setUid("u-" + name))
         .setHostname(name)
-        .setLinux(LinuxPodSandboxConfig.newBuilder().putSysctls("net.ipv4.ip_forward", "1")
-            .setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
-                .setNamespaceOptions(NamespaceOption.newBuilder().setPid(pid))))
+        .setLinux(
+            LinuxPodSandboxConfig.newBuilder()
+                .putSysctls("net.ipv4.ip_forward", "1")
+                .setSecurityContext(
+                    LinuxSandboxSecurityContext.newBuilder()
+                        .setNamespaceOptions(NamespaceOption.newBuilder().setPid(pid))))
         .build();
   }
 
@@ -94,7 +113,9 @@ class SandboxLifecycleTest {
     String id = pods.run(pod("web", NamespaceMode.CONTAINER), "");
     SandboxRecord r = sandboxes.require(id).record();
     assertTrue(r.ready());
-    assertEquals(List.of("10.88.0.9", List.of("fd00::9")), List.of(r.status().ip(), r.status().additionalIps()));
+    assertEquals(
+        List.of("10.88.0.9", List.of("fd00::9")),
+        List.of(r.status().ip(), r.status().additionalIps()));
     assertTrue(r.status().networkAttached());
     assertEquals("", r.status().infraContainerId(), "no shared PID namespace: no infra process");
     assertEquals(3, kernel.pins.size());
@@ -122,7 +143,8 @@ class SandboxLifecycleTest {
     assertFalse(Files.exists(node.layout.sandboxRecords().resolve(id + ".json")));
     assertEquals(List.of("stopAll 0", "stopAll 0", "stopAll 0", "removeAll"), podContainerCalls);
     String p = id.substring(0, 4);
-    assertEquals(List.of("CREATED " + p, "STARTED " + p, "STOPPED " + p, "DELETED " + p), node.published);
+    assertEquals(
+        List.of("CREATED " + p, "STARTED " + p, "STOPPED " + p, "DELETED " + p), node.published);
     pods.run(pod("web", NamespaceMode.CONTAINER), ""); // the name is free again
   }
 
@@ -135,22 +157,36 @@ class SandboxLifecycleTest {
     assertEquals(RuncState.Status.RUNNING, runtime.containers.get(id));
     assertTrue(Files.exists(node.layout.infraBundle(id).resolve("config.json")));
     pods.stop(id);
-    assertFalse(runtime.containers.containsKey(id), "the infra container is deleted when the pod stops");
+    assertFalse(
+        runtime.containers.containsKey(id), "the infra container is deleted when the pod stops");
     assertTrue(mounts.mounted.isEmpty());
   }
 
   @Test
   void anUnknownHandlerOrATwinIsRefusedBeforeAnySideEffect() {
-    assertEquals(Failure.Kind.INVALID, assertThrows(Failure.class, () -> pods.run(pod("x", NamespaceMode.POD), "kata")).kind());
+    assertEquals(
+        Failure.Kind.INVALID,
+        assertThrows(Failure.class, () -> pods.run(pod("x", NamespaceMode.POD), "kata")).kind());
     String id = pods.run(pod("x", NamespaceMode.CONTAINER), "");
-    Failure twin = assertThrows(Failure.class, () -> pods.run(pod("x", NamespaceMode.CONTAINER), ""));
+    Failure twin =
+        assertThrows(Failure.class, () -> pods.run(pod("x", NamespaceMode.CONTAINER), ""));
     assertEquals(Failure.Kind.ALREADY_EXISTS, twin.kind());
     assertTrue(twin.getMessage().contains(id));
     assertEquals(1, sandboxes.all().size());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pin", "shm", "sysctl", "cni", "infra-mount", "infra-create", "infra-start", "record"})
+  @ValueSource(
+      strings = {
+        "pin",
+        "shm",
+        "sysctl",
+        "cni",
+        "infra-mount",
+        "infra-create",
+        "infra-start",
+        "record"
+      })
   void aFailingStepUndoesEveryStepBefore(String step) throws Exception {
     switch (step) {
       case "cni" -> cni.failAdd = true;
@@ -184,6 +220,8 @@ class SandboxLifecycleTest {
     if (step.equals("record")) {
       Files.delete(node.layout.sandboxRecords());
     }
-    assertTrue(sandboxes.require(pods.run(pod("web", NamespaceMode.POD), "")).ready(), "the name was released");
+    assertTrue(
+        sandboxes.require(pods.run(pod("web", NamespaceMode.POD), "")).ready(),
+        "the name was released");
   }
 }

@@ -14,13 +14,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Start-up over sandbox records written by the previous release, with and without a live infra process. */
+/**
+ * Start-up over sandbox records written by the previous release, with and without a live infra
+ * process.
+ */
 class SandboxRecoveryTest {
   static final String READY = "a".repeat(64);
   static final String INFRA = "b".repeat(64);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestNode node;
   FakeRuntime runtime = new FakeRuntime();
   Sandboxes sandboxes;
@@ -28,7 +30,8 @@ class SandboxRecoveryTest {
   @BeforeEach
   void records() throws Exception {
     node = new TestNode(dir);
-    TestNode.installRecords(node.layout.sandboxRecords(), "sandbox-ready.json", "sandbox-infra.json");
+    TestNode.installRecords(
+        node.layout.sandboxRecords(), "sandbox-ready.json", "sandbox-infra.json");
     // the infra pod of the fixture had stopped; make it a ready one
     Path infra = node.layout.sandboxRecords().resolve(INFRA + ".json");
     Files.writeString(infra, Files.readString(infra).replace("\"ready\":false", "\"ready\":true"));
@@ -53,18 +56,40 @@ class SandboxRecoveryTest {
   void recordsOfThePreviousReleaseLoadWithEveryField() throws Exception {
     new SandboxRecovery(sandboxes, node.handlers, runtime).recover();
     SandboxRecord r = sandboxes.require(READY).record();
-    assertEquals(List.of("web", "default", "uid-1", 1, "runc"),
-        List.of(r.metadata().name(), r.metadata().namespace(), r.metadata().uid(), r.metadata().attempt(), r.metadata().runtimeHandler()));
+    assertEquals(
+        List.of("web", "default", "uid-1", 1, "runc"),
+        List.of(
+            r.metadata().name(),
+            r.metadata().namespace(),
+            r.metadata().uid(),
+            r.metadata().attempt(),
+            r.metadata().runtimeHandler()));
     assertEquals(1700000000000000001L, r.metadata().createdAtNanos());
-    assertEquals(List.of("10.88.0.5", List.of("fd00::5"), "{\"cniVersion\":\"1.0.0\"}", true),
-        List.of(r.status().ip(), r.status().additionalIps(), r.status().cniResult(), r.status().networkAttached()));
-    assertTrue(r.metadata().netnsPath().endsWith("/ns/net") && r.metadata().ipcNsPath().endsWith("/ns/ipc") && r.metadata().utsNsPath().endsWith("/ns/uts"));
+    assertEquals(
+        List.of("10.88.0.5", List.of("fd00::5"), "{\"cniVersion\":\"1.0.0\"}", true),
+        List.of(
+            r.status().ip(),
+            r.status().additionalIps(),
+            r.status().cniResult(),
+            r.status().networkAttached()));
+    assertTrue(
+        r.metadata().netnsPath().endsWith("/ns/net")
+            && r.metadata().ipcNsPath().endsWith("/ns/ipc")
+            && r.metadata().utsNsPath().endsWith("/ns/uts"));
     assertTrue(r.metadata().shmPath().endsWith("/shm"));
-    assertEquals(List.of("web", "/kubepods"), List.of(r.metadata().hostname(), r.metadata().cgroupParent()));
+    assertEquals(
+        List.of("web", "/kubepods"), List.of(r.metadata().hostname(), r.metadata().cgroupParent()));
     assertEquals("web", sandboxes.require(READY).config().getLabelsMap().get("app"));
     SandboxRecord infra = sandboxes.require(INFRA).record();
-    assertEquals(List.of(true, true, false), List.of(infra.metadata().hostNetwork(), infra.metadata().hostIpc(), infra.metadata().hostPid()));
-    assertEquals(List.of(INFRA, 4242), List.of(infra.status().infraContainerId(), infra.status().infraPid()));
+    assertEquals(
+        List.of(true, true, false),
+        List.of(
+            infra.metadata().hostNetwork(),
+            infra.metadata().hostIpc(),
+            infra.metadata().hostPid()));
+    assertEquals(
+        List.of(INFRA, 4242),
+        List.of(infra.status().infraContainerId(), infra.status().infraPid()));
     assertEquals(INFRA, sandboxes.find("bbbb").orElseThrow().id(), "a unique prefix finds it");
   }
 }

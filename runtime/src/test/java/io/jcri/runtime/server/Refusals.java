@@ -23,7 +23,10 @@ final class Refusals {
       this.valid = valid;
     }
 
-    /** A row: the message the check must start with, and the change to a valid request that makes it fail. */
+    /**
+     * A row: the message the check must start with, and the change to a valid request that makes it
+     * fail.
+     */
     Arguments bad(String expectedStart, Consumer<B> change) {
       return Arguments.of(expectedStart, change);
     }
@@ -36,7 +39,10 @@ final class Refusals {
     }
   }
 
-  /** call is refused with INVALID_ARGUMENT whose message starts with expectedStart (the field first). */
+  /**
+   * call is refused with INVALID_ARGUMENT whose message starts with expectedStart (the field
+   * first).
+   */
   static void assertInvalid(String expectedStart, Executable call) {
     Failure e = assertThrows(Failure.class, call, expectedStart);
     assertEquals(Status.Code.INVALID_ARGUMENT, GrpcErrors.codeOf(e.kind()));

@@ -12,19 +12,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The file formats of hierarchies this node does not have (memory on cgroup v2, mounts in
- * unusual places), read from copies of what the kernel writes.
+ * The file formats of hierarchies this node does not have (memory on cgroup v2, mounts in unusual
+ * places), read from copies of what the kernel writes.
  */
 class CgroupFilesTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void v2CountersAndWorkingSet() throws Exception {
     Path cg = Files.createDirectories(tmp.resolve("pod/ctr"));
     Files.writeString(cg.resolve("cpu.stat"), "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
     Files.writeString(cg.resolve("memory.current"), "10485760\n");
-    Files.writeString(cg.resolve("memory.stat"),
+    Files.writeString(
+        cg.resolve("memory.stat"),
         "anon 4194304\nfile 6291456\ninactive_file 2097152\npgfault 321\npgmajfault 7\n");
     Files.writeString(cg.resolve("memory.max"), "max\n");
     Files.writeString(cg.resolve("memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
@@ -44,20 +44,31 @@ class CgroupFilesTest {
 
   @Test
   void missingFilesLeaveFieldsUnknown() {
-    Usage usage = CgroupUsage.read(new CgroupDirs(tmp.resolve("gone"), tmp.resolve("gone"), tmp.resolve("gone"), null));
+    Usage usage =
+        CgroupUsage.read(
+            new CgroupDirs(tmp.resolve("gone"), tmp.resolve("gone"), tmp.resolve("gone"), null));
     assertEquals(Usage.NONE, usage);
-    assertEquals(new Usage(5L, null, null, null, 1L, null, null, 2L),
-        new Usage(5L, null, null, null, null, null, 9L, 2L).plus(new Usage(null, null, null, null, 1L, null, 4L, null)));
+    assertEquals(
+        new Usage(5L, null, null, null, 1L, null, null, 2L),
+        new Usage(5L, null, null, null, null, null, 9L, 2L)
+            .plus(new Usage(null, null, null, null, 1L, null, 4L, null)));
   }
 
   @Test
   void mountsFromMountinfoWithCombinedControllersAndEscapes() throws Exception {
     Path cpu = Files.createDirectories(tmp.resolve("cpu,cpuacct/kubepods/pod1"));
     Path unified = Files.createDirectories(tmp.resolve("with space/kubepods/pod1"));
-    CgroupMounts mounts = CgroupMounts.of(MountInfo.parse(List.of(
-        "31 30 0:28 / " + tmp + "/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct",
-        "40 30 0:37 / " + tmp + "/with\\040space rw,relatime - cgroup2 cgroup2 rw,nsdelegate",
-        "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw")));
+    CgroupMounts mounts =
+        CgroupMounts.of(
+            MountInfo.parse(
+                List.of(
+                    "31 30 0:28 / "
+                        + tmp
+                        + "/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct",
+                    "40 30 0:37 / "
+                        + tmp
+                        + "/with\\040space rw,relatime - cgroup2 cgroup2 rw,nsdelegate",
+                    "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw")));
 
     CgroupDirs dirs = mounts.ofPath("/kubepods/pod1").orElseThrow();
 
@@ -68,11 +79,13 @@ class CgroupFilesTest {
 
   @Test
   void netDevWithCountersRunningIntoTheName() {
-    List<NetworkInterfaceUsage> interfaces = NetDev.parse(List.of(
-        "Inter-|   Receive                                                |  Transmit",
-        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed",
-        "    lo:     142       1    0    0    0     0          0         0      142       1    0    0    0     0       0          0",
-        "  eth0:18446744073709551615 9 4 0 0 0 0 0 777 5 2 0 0 0 0 0"));
+    List<NetworkInterfaceUsage> interfaces =
+        NetDev.parse(
+            List.of(
+                "Inter-|   Receive                                                |  Transmit",
+                " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed",
+                "    lo:     142       1    0    0    0     0          0         0      142       1    0    0    0     0       0          0",
+                "  eth0:18446744073709551615 9 4 0 0 0 0 0 777 5 2 0 0 0 0 0"));
 
     assertEquals(2, interfaces.size());
     NetworkInterfaceUsage eth0 = interfaces.get(1);

@@ -33,17 +33,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Stats of real processes in real cgroups, a real writable-layer tree and a real network namespace. */
+/**
+ * Stats of real processes in real cgroups, a real writable-layer tree and a real network namespace.
+ */
 class StatsCollectorTest {
   private static final String ID = "c".repeat(64);
-  private static final ContainerAttributes CONTAINER = ContainerAttributes.newBuilder().setId(ID).build();
-  private static final PodSandboxAttributes POD = PodSandboxAttributes.newBuilder().setId("p".repeat(64)).build();
+  private static final ContainerAttributes CONTAINER =
+      ContainerAttributes.newBuilder().setId(ID).build();
+  private static final PodSandboxAttributes POD =
+      PodSandboxAttributes.newBuilder().setId("p".repeat(64)).build();
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private final StatsCollector collector = new StatsCollector();
-  private final String slice = "jcri-stats-" + UUID.randomUUID().toString().substring(0, 8) + ".slice";
+  private final String slice =
+      "jcri-stats-" + UUID.randomUUID().toString().substring(0, 8) + ".slice";
   private TestCgroups cgroups;
   private Process process;
 
@@ -61,10 +65,16 @@ class StatsCollectorTest {
     cgroups.close();
   }
 
-  /** Starts script in the test cgroup; it blocks on stdin until it has been moved there, so all its work is counted. */
+  /**
+   * Starts script in the test cgroup; it blocks on stdin until it has been moved there, so all its
+   * work is counted.
+   */
   private int startInCgroup(String script) throws IOException {
-    process = Command.start(new ProcessBuilder("sh", "-c", "read go; " + script)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
+    process =
+        Command.start(
+            new ProcessBuilder("sh", "-c", "read go; " + script)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD));
     cgroups.add(process.pid());
     OutputStream stdin = process.getOutputStream();
     stdin.write("go\n".getBytes());
@@ -73,8 +83,9 @@ class StatsCollectorTest {
   }
 
   private int startBusy() throws IOException {
-    return startInCgroup("i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; "
-        + "x=$(head -c 4000000 /dev/zero | tr '\\0' a); sleep 30");
+    return startInCgroup(
+        "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; "
+            + "x=$(head -c 4000000 /dev/zero | tr '\\0' a); sleep 30");
   }
 
   @Test
@@ -92,15 +103,20 @@ class StatsCollectorTest {
     assertTrue(cpu2 >= cpu1);
     assertFalse(first.getCpu().hasUsageNanoCores(), "no rate without a previous sample");
     assertTrue(second.getCpu().hasUsageNanoCores());
-    assertTrue(second.getCpu().getUsageNanoCores().getValue() <= 2_100_000_000L, "at most the 2 cores of this node");
+    assertTrue(
+        second.getCpu().getUsageNanoCores().getValue() <= 2_100_000_000L,
+        "at most the 2 cores of this node");
     assertTrue(second.getCpu().getTimestamp() > first.getCpu().getTimestamp());
     long nowNanos = System.currentTimeMillis() * 1_000_000L;
-    assertTrue(Math.abs(nowNanos - second.getCpu().getTimestamp()) < 60_000_000_000L, "nanoseconds since the epoch");
+    assertTrue(
+        Math.abs(nowNanos - second.getCpu().getTimestamp()) < 60_000_000_000L,
+        "nanoseconds since the epoch");
 
     var memory = second.getMemory();
     assertTrue(memory.getWorkingSetBytes().getValue() > 0);
     assertTrue(memory.getUsageBytes().getValue() >= memory.getWorkingSetBytes().getValue());
-    assertTrue(memory.getRssBytes().getValue() >= 4_000_000L, "the shell holds a 4 MB string: " + memory);
+    assertTrue(
+        memory.getRssBytes().getValue() >= 4_000_000L, "the shell holds a 4 MB string: " + memory);
     assertTrue(memory.getPageFaults().getValue() > 0);
     assertTrue(memory.hasMajorPageFaults());
   }
@@ -117,10 +133,12 @@ class StatsCollectorTest {
       var linux = pod.getLinux();
       assertEquals(POD, pod.getAttributes());
       assertEquals(List.of(container), linux.getContainersList());
-      assertTrue(linux.getCpu().getUsageCoreNanoSeconds().getValue() >= containerCpu, "parent " + parent);
+      assertTrue(
+          linux.getCpu().getUsageCoreNanoSeconds().getValue() >= containerCpu, "parent " + parent);
       assertTrue(linux.getMemory().getWorkingSetBytes().getValue() > 0, "parent " + parent);
       long processes = linux.getProcess().getProcessCount().getValue();
-      assertTrue(processes >= 1 && processes < 10, "the shell and its sleep, counted once: " + processes);
+      assertTrue(
+          processes >= 1 && processes < 10, "the shell and its sleep, counted once: " + processes);
       assertFalse(linux.hasNetwork(), "host network has no pod netns");
     }
   }
@@ -134,7 +152,8 @@ class StatsCollectorTest {
     assertEquals("/var/lib/jcri", stats.getWritableLayer().getFsId().getMountpoint());
     assertEquals(2, stats.getWritableLayer().getInodesUsed().getValue());
 
-    ContainerStats removed = collector.container(ID, CONTAINER, Integer.MAX_VALUE, tmp.resolve("gone"), "/");
+    ContainerStats removed =
+        collector.container(ID, CONTAINER, Integer.MAX_VALUE, tmp.resolve("gone"), "/");
     assertFalse(removed.hasCpu());
     assertFalse(removed.hasWritableLayer());
   }
@@ -151,7 +170,8 @@ class StatsCollectorTest {
 
     var usage = collector.container(ID, CONTAINER, 0, layer, "/").getWritableLayer();
 
-    assertEquals(6, usage.getInodesUsed().getValue(), "upper, etc, a (twice linked), b, two symlinks");
+    assertEquals(
+        6, usage.getInodesUsed().getValue(), "upper, etc, a (twice linked), b, two symlinks");
     assertEquals(du("-sb", layer), usage.getUsedBytes().getValue());
     assertEquals(du("--inodes", layer), usage.getInodesUsed().getValue());
     assertTrue(usage.getUsedBytes().getValue() < 10_000 + 123 + 3 * 4096 + 100, "a counted once");
@@ -168,38 +188,60 @@ class StatsCollectorTest {
     Path pin = tmp.resolve("netns/pod");
     Namespaces.createPinned(Map.of(LibC.CLONE_NEWNET, pin), () -> {});
     try {
-      Namespaces.runIn(pin, LibC.CLONE_NEWNET, () -> {
-        Syscalls.setLinkUp("lo");
-        try (DatagramChannel receiver = DatagramChannel.open(); DatagramChannel sender = DatagramChannel.open()) {
-          receiver.bind(new InetSocketAddress("127.0.0.1", 0));
-          sender.send(ByteBuffer.allocate(100), receiver.getLocalAddress());
-          receiver.receive(ByteBuffer.allocate(200));
-        }
-        return null;
-      });
+      Namespaces.runIn(
+          pin,
+          LibC.CLONE_NEWNET,
+          () -> {
+            Syscalls.setLinkUp("lo");
+            try (DatagramChannel receiver = DatagramChannel.open();
+                DatagramChannel sender = DatagramChannel.open()) {
+              receiver.bind(new InetSocketAddress("127.0.0.1", 0));
+              sender.send(ByteBuffer.allocate(100), receiver.getLocalAddress());
+              receiver.receive(ByteBuffer.allocate(200));
+            }
+            return null;
+          });
 
-      assertFalse(collector.pod(POD, "", List.of(), pin, List.of()).getLinux().hasNetwork(),
+      assertFalse(
+          collector.pod(POD, "", List.of(), pin, List.of()).getLinux().hasNetwork(),
           "lo alone (a stopped pod) gives no network figures: kubelet needs a default interface in every one");
-      Process dummy = new ProcessBuilder("nsenter", "--net=" + pin, "sh", "-c",
-          "ip link add veth0 type veth peer name eth0").inheritIO().start();
+      Process dummy =
+          new ProcessBuilder(
+                  "nsenter",
+                  "--net=" + pin,
+                  "sh",
+                  "-c",
+                  "ip link add veth0 type veth peer name eth0")
+              .inheritIO()
+              .start();
       assertEquals(0, dummy.waitFor());
 
       var network = collector.pod(POD, "", List.of(), pin, List.of()).getLinux().getNetwork();
 
-      assertEquals(Set.of("lo", "eth0", "veth0"), network.getInterfacesList().stream().map(NetworkInterfaceUsage::getName)
-          .collect(Collectors.toSet()), "the pod's netns, not the host's");
-      NetworkInterfaceUsage lo = network.getInterfacesList().stream().filter(i -> i.getName().equals("lo")).findFirst()
-          .orElseThrow();
+      assertEquals(
+          Set.of("lo", "eth0", "veth0"),
+          network.getInterfacesList().stream()
+              .map(NetworkInterfaceUsage::getName)
+              .collect(Collectors.toSet()),
+          "the pod's netns, not the host's");
+      NetworkInterfaceUsage lo =
+          network.getInterfacesList().stream()
+              .filter(i -> i.getName().equals("lo"))
+              .findFirst()
+              .orElseThrow();
       long frame = 100 + 8 + 20; // payload + UDP + IPv4 headers: lo counts the IP packet
       assertEquals(frame, lo.getTxBytes().getValue());
       assertEquals(frame, lo.getRxBytes().getValue());
       assertEquals(0, lo.getRxErrors().getValue());
-      assertEquals("eth0", network.getDefaultInterface().getName(), "the pod's interface, never lo");
+      assertEquals(
+          "eth0", network.getDefaultInterface().getName(), "the pod's interface, never lo");
       assertTrue(network.getTimestamp() > 0);
     } finally {
       Namespaces.unpin(pin);
     }
-    assertFalse(collector.pod(POD, "", List.of(), pin, List.of()).getLinux().hasNetwork(), "unpinned: no network stats");
+    assertFalse(
+        collector.pod(POD, "", List.of(), pin, List.of()).getLinux().hasNetwork(),
+        "unpinned: no network stats");
   }
 
   @Test
@@ -216,7 +258,9 @@ class StatsCollectorTest {
     assertFalse(collector.oomKilled(cgroupPath));
 
     startInCgroup("x=$(head -c 64000000 /dev/zero | tr '\\0' a); sleep 30");
-    assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the shell is OOM-killed well before its sleep ends");
+    assertTrue(
+        process.waitFor(30, TimeUnit.SECONDS),
+        "the shell is OOM-killed well before its sleep ends");
 
     assertTrue(collector.oomKilled(cgroupPath));
     assertFalse(collector.oomKilled("/" + slice + "/no-such-cgroup"));

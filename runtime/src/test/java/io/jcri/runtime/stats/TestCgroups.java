@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Real cgroups made for a test: the same path under the cgroup v1 mounts of the controllers
- * stats read (cpuacct, memory, pids) and under the v2 mount when it is writable. Found from
+ * Real cgroups made for a test: the same path under the cgroup v1 mounts of the controllers stats
+ * read (cpuacct, memory, pids) and under the v2 mount when it is writable. Found from
  * /proc/self/mountinfo independently of the code under test.
  */
 final class TestCgroups implements AutoCloseable {
@@ -41,7 +41,10 @@ final class TestCgroups implements AutoCloseable {
           found.add(new Hierarchy(point, controllers));
         }
       } else if (f[dash + 1].equals("cgroup2")) {
-        found.add(new Hierarchy(point, Set.of(Files.readString(point.resolve("cgroup.controllers")).trim().split(" "))));
+        found.add(
+            new Hierarchy(
+                point,
+                Set.of(Files.readString(point.resolve("cgroup.controllers")).trim().split(" "))));
       }
     }
     return found;
@@ -72,10 +75,16 @@ final class TestCgroups implements AutoCloseable {
     }
   }
 
-  /** This cgroup's directory in the hierarchy holding the memory controller, if it was created there. */
+  /**
+   * This cgroup's directory in the hierarchy holding the memory controller, if it was created
+   * there.
+   */
   Optional<Path> memoryDir() {
-    return created.stream().filter(c -> c.dir().endsWith(path.substring(1)))
-        .filter(c -> c.hierarchy().controllers().contains("memory")).map(Created::dir).findFirst();
+    return created.stream()
+        .filter(c -> c.dir().endsWith(path.substring(1)))
+        .filter(c -> c.hierarchy().controllers().contains("memory"))
+        .map(Created::dir)
+        .findFirst();
   }
 
   private List<Path> leaves() {

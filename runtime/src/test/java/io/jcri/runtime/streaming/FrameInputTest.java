@@ -17,7 +17,8 @@ class FrameInputTest {
     for (int i = 0; i < 5; i++) {
       input.offer(Unpooled.wrappedBuffer(chunk));
     }
-    assertFalse(channel.config().isAutoRead(), "over the high water mark the connection stops reading");
+    assertFalse(
+        channel.config().isAutoRead(), "over the high water mark the connection stops reading");
     byte[] sink = new byte[chunk.length];
     int total = 0;
     for (int i = 0; i < 4; i++) {

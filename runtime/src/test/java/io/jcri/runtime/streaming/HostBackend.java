@@ -12,10 +12,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A backend that runs commands on the host, for protocol tests: the real container backend is
- * wired by the daemon. With a TTY it waits for the client's first resize and prints it as
- * {@code resize COLSxROWS} before running the command, so tests see what reached the backend.
- * Attach echoes stdin to stdout.
+ * A backend that runs commands on the host, for protocol tests: the real container backend is wired
+ * by the daemon. With a TTY it waits for the client's first resize and prints it as {@code resize
+ * COLSxROWS} before running the command, so tests see what reached the backend. Attach echoes stdin
+ * to stdout.
  */
 final class HostBackend implements StreamingBackend {
   final BlockingQueue<Process> started = new LinkedBlockingQueue<>();
@@ -25,7 +25,10 @@ final class HostBackend implements StreamingBackend {
     if (tty && io.stdout() != null) {
       TerminalSize size = io.nextResize();
       if (size != null) {
-        io.stdout().write(("resize " + size.cols() + "x" + size.rows() + "\n").getBytes(StandardCharsets.UTF_8));
+        io.stdout()
+            .write(
+                ("resize " + size.cols() + "x" + size.rows() + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
       }
     }
     ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(tty);
@@ -60,29 +63,33 @@ final class HostBackend implements StreamingBackend {
   public void portForward(String sandboxId, int port, InputStream fromClient, OutputStream toClient)
       throws Exception {
     try (Socket socket = new Socket("127.0.0.1", port)) {
-      Thread.ofVirtual().start(() -> {
-        try {
-          fromClient.transferTo(socket.getOutputStream());
-          socket.shutdownOutput();
-        } catch (IOException e) {
-          // the socket closed under us: the forward is ending anyway
-        }
-      });
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  fromClient.transferTo(socket.getOutputStream());
+                  socket.shutdownOutput();
+                } catch (IOException e) {
+                  // the socket closed under us: the forward is ending anyway
+                }
+              });
       socket.getInputStream().transferTo(toClient);
     }
   }
 
   /** Copies until end of file; a missing destination discards. */
   private static Thread copyThread(InputStream from, OutputStream to, boolean closeTarget) {
-    return Thread.ofVirtual().start(() -> {
-      try {
-        from.transferTo(to == null ? OutputStream.nullOutputStream() : to);
-        if (closeTarget) {
-          to.close();
-        }
-      } catch (IOException e) {
-        // one side closed: the session is ending
-      }
-    });
+    return Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                from.transferTo(to == null ? OutputStream.nullOutputStream() : to);
+                if (closeTarget) {
+                  to.close();
+                }
+              } catch (IOException e) {
+                // one side closed: the session is ending
+              }
+            });
   }
 }

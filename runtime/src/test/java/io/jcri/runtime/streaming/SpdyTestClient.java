@@ -39,7 +39,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A SPDY/3.1 client as kubectl and crictl speak it: an HTTP upgrade, then streams the client opens. */
+/**
+ * A SPDY/3.1 client as kubectl and crictl speak it: an HTTP upgrade, then streams the client opens.
+ */
 public final class SpdyTestClient implements AutoCloseable {
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final CompletableFuture<FullHttpResponse> upgraded = new CompletableFuture<>();
@@ -61,32 +63,51 @@ public final class SpdyTestClient implements AutoCloseable {
   }
 
   private void open(URI uri, List<String> protocols) throws Exception {
-    channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast("http", new HttpClientCodec());
-            ch.pipeline().addLast("aggregator", new HttpObjectAggregator(1 << 16));
-            ch.pipeline().addLast("upgrade", new SimpleChannelInboundHandler<FullHttpResponse>() {
-              @Override
-              protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-                if (response.status().code() == 101) {
-                  ctx.pipeline().replace(this, "frames", new FrameHandler());
-                  ctx.pipeline().remove("aggregator");
-                  ctx.pipeline().replace("http", "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
-                }
-                upgraded.complete(response.retainedDuplicate());
-              }
+    channel =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast("http", new HttpClientCodec());
+                    ch.pipeline().addLast("aggregator", new HttpObjectAggregator(1 << 16));
+                    ch.pipeline()
+                        .addLast(
+                            "upgrade",
+                            new SimpleChannelInboundHandler<FullHttpResponse>() {
+                              @Override
+                              protected void channelRead0(
+                                  ChannelHandlerContext ctx, FullHttpResponse response) {
+                                if (response.status().code() == 101) {
+                                  ctx.pipeline().replace(this, "frames", new FrameHandler());
+                                  ctx.pipeline().remove("aggregator");
+                                  ctx.pipeline()
+                                      .replace(
+                                          "http", "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
+                                }
+                                upgraded.complete(response.retainedDuplicate());
+                              }
+                            });
+                  }
+                })
+            .connect(uri.getHost(), uri.getPort())
+            .sync()
+            .channel();
+    channel
+        .closeFuture()
+        .addListener(
+            f -> {
+              closed.countDown();
+              upgraded.completeExceptionally(
+                  new IllegalStateException("connection closed before the response"));
             });
-          }
-        })
-        .connect(uri.getHost(), uri.getPort()).sync().channel();
-    channel.closeFuture().addListener(f -> {
-      closed.countDown();
-      upgraded.completeExceptionally(new IllegalStateException("connection closed before the response"));
-    });
-    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri.getRawPath());
-    request.headers().set(HttpHeaderNames.HOST, uri.getHost() + ":" + uri.getPort())
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri.getRawPath());
+    request
+        .headers()
+        .set(HttpHeaderNames.HOST, uri.getHost() + ":" + uri.getPort())
         .set(HttpHeaderNames.CONNECTION, "Upgrade")
         .set(HttpHeaderNames.UPGRADE, "SPDY/3.1")
         .set(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -211,10 +232,10 @@ public final class SpdyTestClient implements AutoCloseable {
             }
           }
         }
-        case SpdyRstStreamFrame rst -> finished.getOrDefault(rst.streamId(), new CountDownLatch(1)).countDown();
+        case SpdyRstStreamFrame rst ->
+            finished.getOrDefault(rst.streamId(), new CountDownLatch(1)).countDown();
         case SpdyGoAwayFrame g -> goAway = true;
-        default -> {
-        }
+        default -> {}
       }
     }
   }

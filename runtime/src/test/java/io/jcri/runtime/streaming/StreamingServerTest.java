@@ -1,6 +1,5 @@
 package io.jcri.runtime.streaming;
 
-import io.jcri.sys.Failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.cri.v1.AttachRequest;
 import io.jcri.cri.v1.ExecRequest;
 import io.jcri.cri.v1.PortForwardRequest;
+import io.jcri.sys.Failure;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -50,13 +50,20 @@ class StreamingServerTest {
   }
 
   private static ExecRequest exec(boolean stdin, boolean tty, String... cmd) {
-    return ExecRequest.newBuilder().setContainerId("c1").addAllCmd(List.of(cmd)).setStdin(stdin).setStdout(true)
-        .setStderr(!tty).setTty(tty).build();
+    return ExecRequest.newBuilder()
+        .setContainerId("c1")
+        .addAllCmd(List.of(cmd))
+        .setStdin(stdin)
+        .setStdout(true)
+        .setStderr(!tty)
+        .setTty(tty)
+        .build();
   }
 
   @Test
   void spdyExecEchoReportsOutputAndSuccess() throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(server.execUrl(exec(false, false, "echo", "hi")), V4)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(server.execUrl(exec(false, false, "echo", "hi")), V4)) {
       assertEquals(101, client.status());
       assertEquals("v4.channel.k8s.io", client.protocol());
       int error = client.openStream("error");
@@ -72,7 +79,9 @@ class StreamingServerTest {
 
   @Test
   void spdyExecNonZeroExitCarriesTheCode() throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(server.execUrl(exec(false, false, "sh", "-c", "echo oops >&2; exit 3")), V4)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(
+            server.execUrl(exec(false, false, "sh", "-c", "echo oops >&2; exit 3")), V4)) {
       int error = client.openStream("error");
       client.openStream("stdout");
       int stderr = client.openStream("stderr");
@@ -88,20 +97,26 @@ class StreamingServerTest {
 
   @Test
   void spdyOldProtocolSendsOnlyTheErrorText() throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(server.execUrl(exec(false, false, "sh", "-c", "exit 3")),
-        List.of("v2.channel.k8s.io"))) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(
+            server.execUrl(exec(false, false, "sh", "-c", "exit 3")),
+            List.of("v2.channel.k8s.io"))) {
       assertEquals("v2.channel.k8s.io", client.protocol());
       int error = client.openStream("error");
       client.openStream("stdout");
       client.openStream("stderr");
       String text = client.awaitText(error, WAIT);
-      assertTrue(text.startsWith("command terminated with non-zero exit code") && text.endsWith("exit code 3"), text);
+      assertTrue(
+          text.startsWith("command terminated with non-zero exit code")
+              && text.endsWith("exit code 3"),
+          text);
     }
   }
 
   @Test
   void spdyStdinReachesTheProcessAndEofEndsIt() throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(server.execUrl(exec(true, false, "cat")), V4)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(server.execUrl(exec(true, false, "cat")), V4)) {
       int error = client.openStream("error");
       int stdin = client.openStream("stdin");
       int stdout = client.openStream("stdout");
@@ -116,7 +131,8 @@ class StreamingServerTest {
 
   @Test
   void spdyTtyResizeReachesTheBackend() throws Exception {
-    try (SpdyTestClient client = SpdyTestClient.connect(server.execUrl(exec(true, true, "echo", "ready")), V4)) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(server.execUrl(exec(true, true, "echo", "ready")), V4)) {
       int error = client.openStream("error");
       client.openStream("stdin");
       int stdout = client.openStream("stdout");
@@ -130,13 +146,18 @@ class StreamingServerTest {
   @Test
   void spdyPortForwardCopiesBothWays() throws Exception {
     PortForwardRequest pf = PortForwardRequest.newBuilder().setPodSandboxId("s1").build();
-    try (SpdyTestClient client = SpdyTestClient.connect(server.portForwardUrl(pf), List.of("portforward.k8s.io"))) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(server.portForwardUrl(pf), List.of("portforward.k8s.io"))) {
       assertEquals(101, client.status());
       String port = Integer.toString(echo.getLocalPort());
       for (int request = 0; request < 2; request++) { // one connection carries several forwards
-        int error = client.openStream(Map.of("streamtype", "error", "port", port, "requestid", "" + request));
+        int error =
+            client.openStream(
+                Map.of("streamtype", "error", "port", port, "requestid", "" + request));
         client.finish(error);
-        int data = client.openStream(Map.of("streamtype", "data", "port", port, "requestid", "" + request));
+        int data =
+            client.openStream(
+                Map.of("streamtype", "data", "port", port, "requestid", "" + request));
         client.send(data, "ping " + request);
         client.finish(data);
         assertEquals("ping " + request, client.awaitText(data, WAIT));
@@ -152,19 +173,25 @@ class StreamingServerTest {
       closedPort = s.getLocalPort();
     }
     PortForwardRequest pf = PortForwardRequest.newBuilder().setPodSandboxId("s1").build();
-    try (SpdyTestClient client = SpdyTestClient.connect(server.portForwardUrl(pf), List.of("portforward.k8s.io"))) {
+    try (SpdyTestClient client =
+        SpdyTestClient.connect(server.portForwardUrl(pf), List.of("portforward.k8s.io"))) {
       Map<String, String> headers = Map.of("port", "" + closedPort, "requestid", "0");
       int error = client.openStream(with(headers, "streamtype", "error"));
       int data = client.openStream(with(headers, "streamtype", "data"));
-      assertTrue(client.awaitText(error, WAIT).startsWith("error forwarding port " + closedPort + " to pod s1"));
+      assertTrue(
+          client
+              .awaitText(error, WAIT)
+              .startsWith("error forwarding port " + closedPort + " to pod s1"));
       assertEquals("", client.awaitText(data, WAIT));
     }
   }
 
   @Test
   void webSocketV4ExecReportsOutputAndExitCode() throws Exception {
-    try (WsTestClient client = WsTestClient.connect(server.execUrl(exec(false, false, "sh", "-c", "echo hi; exit 3")),
-        "v4.channel.k8s.io")) {
+    try (WsTestClient client =
+        WsTestClient.connect(
+            server.execUrl(exec(false, false, "sh", "-c", "echo hi; exit 3")),
+            "v4.channel.k8s.io")) {
       assertEquals("v4.channel.k8s.io", client.protocol());
       assertTrue(client.awaitClosed(WAIT));
       assertEquals("hi\n", client.text(1));
@@ -176,7 +203,8 @@ class StreamingServerTest {
 
   @Test
   void webSocketV5CloseSignalEndsStdin() throws Exception {
-    try (WsTestClient client = WsTestClient.connect(server.execUrl(exec(true, false, "cat")), "v5.channel.k8s.io")) {
+    try (WsTestClient client =
+        WsTestClient.connect(server.execUrl(exec(true, false, "cat")), "v5.channel.k8s.io")) {
       assertEquals("v5.channel.k8s.io", client.protocol());
       client.send(0, "through cat");
       client.sendRaw(new byte[] {(byte) 255, 0});
@@ -188,8 +216,10 @@ class StreamingServerTest {
 
   @Test
   void webSocketAttachEchoesStdin() throws Exception {
-    AttachRequest attach = AttachRequest.newBuilder().setContainerId("c1").setStdin(true).setStdout(true).build();
-    try (WsTestClient client = WsTestClient.connect(server.attachUrl(attach), "v5.channel.k8s.io")) {
+    AttachRequest attach =
+        AttachRequest.newBuilder().setContainerId("c1").setStdin(true).setStdout(true).build();
+    try (WsTestClient client =
+        WsTestClient.connect(server.attachUrl(attach), "v5.channel.k8s.io")) {
       client.send(0, "attached");
       client.sendRaw(new byte[] {(byte) 255, 0});
       assertTrue(client.awaitClosed(WAIT));
@@ -200,8 +230,10 @@ class StreamingServerTest {
   @Test
   void webSocketPortForwardPrefixesThePortAndCopies() throws Exception {
     int port = echo.getLocalPort();
-    PortForwardRequest pf = PortForwardRequest.newBuilder().setPodSandboxId("s1").addPort(port).build();
-    try (WsTestClient client = WsTestClient.connect(server.portForwardUrl(pf), "v4.channel.k8s.io")) {
+    PortForwardRequest pf =
+        PortForwardRequest.newBuilder().setPodSandboxId("s1").addPort(port).build();
+    try (WsTestClient client =
+        WsTestClient.connect(server.portForwardUrl(pf), "v4.channel.k8s.io")) {
       byte[] prefix = {(byte) port, (byte) (port >> 8)};
       client.send(0, "over websocket");
       waitFor(() -> client.bytes(0).length >= 2 + "over websocket".length());
@@ -225,7 +257,8 @@ class StreamingServerTest {
 
   @Test
   void expiredTokenIsNotFound() throws Exception {
-    StreamingOptions shortLived = new StreamingOptions("127.0.0.1", 0, Duration.ofMillis(200), null, null);
+    StreamingOptions shortLived =
+        new StreamingOptions("127.0.0.1", 0, Duration.ofMillis(200), null, null);
     try (StreamingServer s = StreamingServer.start(shortLived, backend)) {
       String url = s.execUrl(exec(false, false, "true"));
       Thread.sleep(400);
@@ -239,21 +272,35 @@ class StreamingServerTest {
   void unknownTokenAndPlainRequestsAreRefused() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + server.port();
-    assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + "/exec/nosuchtoken")).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode());
-    String attachUrl = server.attachUrl(AttachRequest.newBuilder().setContainerId("c1").setStdout(true).build());
+    assertEquals(
+        404,
+        http.send(
+                HttpRequest.newBuilder(URI.create(base + "/exec/nosuchtoken")).build(),
+                HttpResponse.BodyHandlers.discarding())
+            .statusCode());
+    String attachUrl =
+        server.attachUrl(AttachRequest.newBuilder().setContainerId("c1").setStdout(true).build());
     // a token is bound to its endpoint
-    assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(attachUrl.replace("/attach/", "/exec/"))).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode());
+    assertEquals(
+        404,
+        http.send(
+                HttpRequest.newBuilder(URI.create(attachUrl.replace("/attach/", "/exec/"))).build(),
+                HttpResponse.BodyHandlers.discarding())
+            .statusCode());
     String execUrl = server.execUrl(exec(false, false, "true"));
-    assertEquals(400, http.send(HttpRequest.newBuilder(URI.create(execUrl)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode());
+    assertEquals(
+        400,
+        http.send(
+                HttpRequest.newBuilder(URI.create(execUrl)).build(),
+                HttpResponse.BodyHandlers.discarding())
+            .statusCode());
   }
 
   @Test
   void clientClosingMidStreamEndsTheProcess() throws Exception {
     backend.started.clear();
-    SpdyTestClient client = SpdyTestClient.connect(server.execUrl(exec(false, false, "sleep", "60")), V4);
+    SpdyTestClient client =
+        SpdyTestClient.connect(server.execUrl(exec(false, false, "sleep", "60")), V4);
     client.openStream("error");
     client.openStream("stdout");
     client.openStream("stderr");
@@ -266,17 +313,47 @@ class StreamingServerTest {
 
   @Test
   void validatorRejectsWhatKubeletWould() {
-    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
-        ExecRequest.newBuilder().setContainerId("c1").addCmd("sh").setTty(true).setStdout(true).setStderr(true)
-            .build(), id -> true)));
-    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
-        ExecRequest.newBuilder().setContainerId("c1").addCmd("sh").build(), id -> true)));
-    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
-        ExecRequest.newBuilder().setContainerId("c1").setStdout(true).build(), id -> true)));
-    assertEquals(Failure.Kind.PRECONDITION, refusal(() -> StreamRequests.validate(
-        AttachRequest.newBuilder().setContainerId("c1").setStdout(true).build(), id -> false)));
-    assertEquals(Failure.Kind.INVALID, refusal(() -> StreamRequests.validate(
-        PortForwardRequest.newBuilder().setPodSandboxId("s1").addPort(70000).build(), id -> true)));
+    assertEquals(
+        Failure.Kind.INVALID,
+        refusal(
+            () ->
+                StreamRequests.validate(
+                    ExecRequest.newBuilder()
+                        .setContainerId("c1")
+                        .addCmd("sh")
+                        .setTty(true)
+                        .setStdout(true)
+                        .setStderr(true)
+                        .build(),
+                    id -> true)));
+    assertEquals(
+        Failure.Kind.INVALID,
+        refusal(
+            () ->
+                StreamRequests.validate(
+                    ExecRequest.newBuilder().setContainerId("c1").addCmd("sh").build(),
+                    id -> true)));
+    assertEquals(
+        Failure.Kind.INVALID,
+        refusal(
+            () ->
+                StreamRequests.validate(
+                    ExecRequest.newBuilder().setContainerId("c1").setStdout(true).build(),
+                    id -> true)));
+    assertEquals(
+        Failure.Kind.PRECONDITION,
+        refusal(
+            () ->
+                StreamRequests.validate(
+                    AttachRequest.newBuilder().setContainerId("c1").setStdout(true).build(),
+                    id -> false)));
+    assertEquals(
+        Failure.Kind.INVALID,
+        refusal(
+            () ->
+                StreamRequests.validate(
+                    PortForwardRequest.newBuilder().setPodSandboxId("s1").addPort(70000).build(),
+                    id -> true)));
     StreamRequests.validate(exec(true, true, "sh"), id -> true);
   }
 
@@ -295,7 +372,8 @@ class StreamingServerTest {
     return copy;
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+  private static void waitFor(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -308,22 +386,26 @@ class StreamingServerTest {
   /** Echoes each connection's bytes back until the client half-closes. */
   static ServerSocket startEchoServer() throws IOException {
     ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread.ofVirtual().start(() -> {
-      while (!socket.isClosed()) {
-        try {
-          Socket conn = socket.accept();
-          Thread.ofVirtual().start(() -> {
-            try (conn) {
-              conn.getInputStream().transferTo(conn.getOutputStream());
-            } catch (IOException e) {
-              // client went away
-            }
-          });
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              while (!socket.isClosed()) {
+                try {
+                  Socket conn = socket.accept();
+                  Thread.ofVirtual()
+                      .start(
+                          () -> {
+                            try (conn) {
+                              conn.getInputStream().transferTo(conn.getOutputStream());
+                            } catch (IOException e) {
+                              // client went away
+                            }
+                          });
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            });
     return socket;
   }
 }

@@ -28,7 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** A WebSocket client of kubelet's channel protocol: binary messages whose first byte names the channel. */
+/**
+ * A WebSocket client of kubelet's channel protocol: binary messages whose first byte names the
+ * channel.
+ */
 public final class WsTestClient implements AutoCloseable {
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final CompletableFuture<Void> handshaken = new CompletableFuture<>();
@@ -44,21 +47,36 @@ public final class WsTestClient implements AutoCloseable {
   }
 
   private void open(URI uri, String subprotocol) throws Exception {
-    handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13, subprotocol, false,
-        new DefaultHttpHeaders(), 1 << 20);
-    channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 16),
-                new WebSocketClientProtocolHandler(handshaker), new MessageHandler());
-          }
-        })
-        .connect(uri.getHost(), uri.getPort()).sync().channel();
-    channel.closeFuture().addListener(f -> {
-      closed.countDown();
-      handshaken.completeExceptionally(new IllegalStateException("closed during the handshake"));
-    });
+    handshaker =
+        WebSocketClientHandshakerFactory.newHandshaker(
+            uri, WebSocketVersion.V13, subprotocol, false, new DefaultHttpHeaders(), 1 << 20);
+    channel =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new HttpClientCodec(),
+                            new HttpObjectAggregator(1 << 16),
+                            new WebSocketClientProtocolHandler(handshaker),
+                            new MessageHandler());
+                  }
+                })
+            .connect(uri.getHost(), uri.getPort())
+            .sync()
+            .channel();
+    channel
+        .closeFuture()
+        .addListener(
+            f -> {
+              closed.countDown();
+              handshaken.completeExceptionally(
+                  new IllegalStateException("closed during the handshake"));
+            });
     handshaken.get(10, TimeUnit.SECONDS);
   }
 
@@ -82,7 +100,8 @@ public final class WsTestClient implements AutoCloseable {
   }
 
   public byte[] bytes(int channelNumber) {
-    ByteArrayOutputStream buf = received.computeIfAbsent(channelNumber, c -> new ByteArrayOutputStream());
+    ByteArrayOutputStream buf =
+        received.computeIfAbsent(channelNumber, c -> new ByteArrayOutputStream());
     synchronized (buf) {
       return buf.toByteArray();
     }

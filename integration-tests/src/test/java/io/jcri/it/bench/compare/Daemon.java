@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One CRI daemon under test (jcrid or containerd) run as a child process from a command line,
- * with a gRPC channel to its socket; start() measures exec to the first answered Version.
+ * One CRI daemon under test (jcrid or containerd) run as a child process from a command line, with
+ * a gRPC channel to its socket; start() measures exec to the first answered Version.
  */
 final class Daemon implements AutoCloseable {
   private final String name;
@@ -52,22 +52,31 @@ final class Daemon implements AutoCloseable {
   long start() throws IOException, InterruptedException {
     Files.deleteIfExists(socket);
     long t0 = System.nanoTime();
-    process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     loop = new EpollEventLoopGroup(2);
     long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+        throw new IllegalStateException(
+            name + " exited with " + process.exitValue() + "; see " + log);
       }
       if (Files.exists(socket)) {
         if (channel == null) {
-          channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-              .channelType(EpollDomainSocketChannel.class).eventLoopGroup(loop).usePlaintext()
-              .maxInboundMessageSize(32 << 20).build();
+          channel =
+              NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                  .channelType(EpollDomainSocketChannel.class)
+                  .eventLoopGroup(loop)
+                  .usePlaintext()
+                  .maxInboundMessageSize(32 << 20)
+                  .build();
         }
         try {
-          RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+          RuntimeServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(2, TimeUnit.SECONDS)
               .version(VersionRequest.getDefaultInstance());
           return System.nanoTime() - t0;
         } catch (StatusRuntimeException e) {

@@ -9,19 +9,34 @@ import java.util.stream.Stream;
 
 /**
  * The node's memory spent on a runtime: the daemon, its per-pod or per-container helpers
- * (containerd shims, conmons) found by a marker in their command line, and their children that
- * are not the workload (pause or infra processes). RSS and PSS from /proc, in KiB.
+ * (containerd shims, conmons) found by a marker in their command line, and their children that are
+ * not the workload (pause or infra processes). RSS and PSS from /proc, in KiB.
  */
 final class NodeMemory {
   private NodeMemory() {}
 
-  record Usage(long daemonRss, long daemonPss, int helpers, long helperRss, int infra, long infraRss, long totalRss,
-               long totalPss) {
+  record Usage(
+      long daemonRss,
+      long daemonPss,
+      int helpers,
+      long helperRss,
+      int infra,
+      long infraRss,
+      long totalRss,
+      long totalPss) {
     @Override
     public String toString() {
-      return String.format("daemon RSS %.1f MB (PSS %.1f); %d shims/conmons RSS %.1f MB; %d pause/infra RSS %.1f MB;"
-              + " total RSS %.1f MB (PSS %.1f)", daemonRss / 1024.0, daemonPss / 1024.0, helpers, helperRss / 1024.0,
-          infra, infraRss / 1024.0, totalRss / 1024.0, totalPss / 1024.0);
+      return String.format(
+          "daemon RSS %.1f MB (PSS %.1f); %d shims/conmons RSS %.1f MB; %d pause/infra RSS %.1f MB;"
+              + " total RSS %.1f MB (PSS %.1f)",
+          daemonRss / 1024.0,
+          daemonPss / 1024.0,
+          helpers,
+          helperRss / 1024.0,
+          infra,
+          infraRss / 1024.0,
+          totalRss / 1024.0,
+          totalPss / 1024.0);
     }
   }
 
@@ -62,7 +77,14 @@ final class NodeMemory {
     }
     long daemonRss = field(daemonPid, "status", "VmRSS:");
     long daemonPss = field(daemonPid, "smaps_rollup", "Pss:");
-    return new Usage(daemonRss, daemonPss, helpers.size(), helperRss, infra, infraRss, daemonRss + helperRss + infraRss,
+    return new Usage(
+        daemonRss,
+        daemonPss,
+        helpers.size(),
+        helperRss,
+        infra,
+        infraRss,
+        daemonRss + helperRss + infraRss,
         daemonPss + helperPss + infraPss);
   }
 

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The two daemons of the comparison, each with a private root, state, socket, config and CNI
- * config dir under its own work directory, and the same CNI chain (bridge + host-local +
- * portmap; both daemons bring up the pod's loopback with the loopback plugin).
+ * The two daemons of the comparison, each with a private root, state, socket, config and CNI config
+ * dir under its own work directory, and the same CNI chain (bridge + host-local + portmap; both
+ * daemons bring up the pod's loopback with the loopback plugin).
  */
 final class Runtimes {
   static final String BRIDGE = "jcribench0";
@@ -24,10 +24,22 @@ final class Runtimes {
     Path config = home.resolve("jcri.toml");
     Files.writeString(config, "log_level = \"info\"\n");
     Path socket = home.resolve("jcri.sock");
-    return new Daemon("jcri", List.of(dist.resolve("bin/jcrid").toString(), "--config", config.toString(),
-        "--listen", "unix://" + socket, "--root", home.resolve("root").toString(),
-        "--state", home.resolve("state").toString(), "--cni-conf-dir", home.resolve("net.d").toString()),
-        socket, home.resolve("daemon.log"));
+    return new Daemon(
+        "jcri",
+        List.of(
+            dist.resolve("bin/jcrid").toString(),
+            "--config",
+            config.toString(),
+            "--listen",
+            "unix://" + socket,
+            "--root",
+            home.resolve("root").toString(),
+            "--state",
+            home.resolve("state").toString(),
+            "--cni-conf-dir",
+            home.resolve("net.d").toString()),
+        socket,
+        home.resolve("daemon.log"));
   }
 
   /** Debian's containerd with its CRI plugin, the sandbox image pulled from the local registry. */
@@ -37,7 +49,9 @@ final class Runtimes {
     Path socket = home.resolve("containerd.sock");
     Path config = home.resolve("containerd.toml");
     String cri = "plugins.\"io.containerd.grpc.v1.cri\"";
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         version = 2
         root = "%1$s/root"
         state = "%1$s/state"
@@ -70,8 +84,12 @@ final class Runtimes {
                 SystemdCgroup = false
           [%3$s.registry.mirrors."%6$s"]
             endpoint = ["http://%6$s"]
-        """.formatted(home, socket, cri, sandboxImage, CNI_BIN, registryHost));
-    return new Daemon("containerd", List.of(containerdBinary(), "--config", config.toString()), socket,
+        """
+            .formatted(home, socket, cri, sandboxImage, CNI_BIN, registryHost));
+    return new Daemon(
+        "containerd",
+        List.of(containerdBinary(), "--config", config.toString()),
+        socket,
         home.resolve("daemon.log"));
   }
 
@@ -81,17 +99,21 @@ final class Runtimes {
         return Path.of(dir, "containerd").toString();
       }
     }
-    throw new IllegalStateException("containerd not on PATH (hack/bench.sh compare installs Debian's package)");
+    throw new IllegalStateException(
+        "containerd not on PATH (hack/bench.sh compare installs Debian's package)");
   }
 
   private static void writeNetwork(Path home) throws IOException {
     Path dir = Files.createDirectories(home.resolve("net.d"));
-    Files.writeString(dir.resolve("10-bench.conflist"), """
+    Files.writeString(
+        dir.resolve("10-bench.conflist"),
+        """
         {"cniVersion":"1.0.0","name":"jcri-bench","plugins":[
           {"type":"bridge","bridge":"%s","isGateway":true,"ipMasq":true,"hairpinMode":true,
            "ipam":{"type":"host-local","ranges":[[{"subnet":"%s"}]],"routes":[{"dst":"0.0.0.0/0"}],
                    "dataDir":"%s"}},
           {"type":"portmap","capabilities":{"portMappings":true}}]}
-        """.formatted(BRIDGE, SUBNET, home.resolve("ipam")));
+        """
+            .formatted(BRIDGE, SUBNET, home.resolve("ipam")));
   }
 }

@@ -20,10 +20,12 @@ final class Samples {
   }
 
   void run(String name, Runnable call) {
-    time(name, () -> {
-      call.run();
-      return null;
-    });
+    time(
+        name,
+        () -> {
+          call.run();
+          return null;
+        });
   }
 
   synchronized void add(String name, long durationNanos) {
@@ -45,7 +47,8 @@ final class Samples {
     }
 
     private static long rank(List<Long> sorted, int p) {
-      return sorted.get(Math.max(0, Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)));
+      return sorted.get(
+          Math.max(0, Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)));
     }
   }
 }

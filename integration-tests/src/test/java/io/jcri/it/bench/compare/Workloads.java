@@ -59,8 +59,12 @@ final class Workloads {
   private void podCycle(String group, NamespaceMode pid) {
     long t0 = System.nanoTime();
     String id = runPod(group, pid);
-    samples.run(group + " · PodSandboxStatus", () -> d.runtime().podSandboxStatus(
-        PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()));
+    samples.run(
+        group + " · PodSandboxStatus",
+        () ->
+            d.runtime()
+                .podSandboxStatus(
+                    PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()));
     removePod(group, id);
     samples.add(group + " · cycle", System.nanoTime() - t0);
   }
@@ -68,7 +72,10 @@ final class Workloads {
   /** Create, Start, Status, Stop(timeout 0), Remove of a busybox sleep in one pod, n times. */
   void containerCycles(String group, int n) {
     PodSandboxConfig pod = pod("ctr");
-    String podId = d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+    String podId =
+        d.runtime()
+            .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
+            .getPodSandboxId();
     for (int i = 0; i < n; i++) {
       containerCycle(group, podId, pod);
     }
@@ -78,19 +85,35 @@ final class Workloads {
   private void containerCycle(String group, String podId, PodSandboxConfig pod) {
     long t0 = System.nanoTime();
     String id = createStart(group, podId, pod, "c" + SEQ.incrementAndGet());
-    samples.run(group + " · ContainerStatus", () -> d.runtime().containerStatus(
-        ContainerStatusRequest.newBuilder().setContainerId(id).build()));
-    samples.run(group + " · StopContainer", () -> d.runtime().stopContainer(
-        StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build()));
-    samples.run(group + " · RemoveContainer", () -> d.runtime().removeContainer(
-        RemoveContainerRequest.newBuilder().setContainerId(id).build()));
+    samples.run(
+        group + " · ContainerStatus",
+        () ->
+            d.runtime()
+                .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()));
+    samples.run(
+        group + " · StopContainer",
+        () ->
+            d.runtime()
+                .stopContainer(
+                    StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build()));
+    samples.run(
+        group + " · RemoveContainer",
+        () ->
+            d.runtime()
+                .removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build()));
     samples.add(group + " · cycle", System.nanoTime() - t0);
   }
 
-  /** ExecSync of `true` and the same through Exec + SPDY streams, n times each, in one running container. */
+  /**
+   * ExecSync of `true` and the same through Exec + SPDY streams, n times each, in one running
+   * container.
+   */
   void execs(String group, int n) throws Exception {
     PodSandboxConfig pod = pod("exec");
-    String podId = d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+    String podId =
+        d.runtime()
+            .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
+            .getPodSandboxId();
     String id = createStart(null, podId, pod, "sleeper");
     for (int i = 0; i < n; i++) {
       execSync(group, id);
@@ -98,22 +121,41 @@ final class Workloads {
     for (int i = 0; i < n; i++) {
       long t0 = System.nanoTime();
       streamingExec(id);
-      samples.add(group + " · streaming exec (Exec + SPDY until exit status)", System.nanoTime() - t0);
+      samples.add(
+          group + " · streaming exec (Exec + SPDY until exit status)", System.nanoTime() - t0);
     }
     removePod(null, podId);
   }
 
   private void execSync(String group, String containerId) {
-    var response = samples.time(group + " · ExecSync true", () -> d.runtime().execSync(
-        ExecSyncRequest.newBuilder().setContainerId(containerId).addCmd("true").setTimeout(30).build()));
+    var response =
+        samples.time(
+            group + " · ExecSync true",
+            () ->
+                d.runtime()
+                    .execSync(
+                        ExecSyncRequest.newBuilder()
+                            .setContainerId(containerId)
+                            .addCmd("true")
+                            .setTimeout(30)
+                            .build()));
     if (response.getExitCode() != 0) {
-      throw new IllegalStateException(d.name() + ": ExecSync true exited " + response.getExitCode());
+      throw new IllegalStateException(
+          d.name() + ": ExecSync true exited " + response.getExitCode());
     }
   }
 
   private void streamingExec(String containerId) throws Exception {
-    String url = d.runtime().exec(ExecRequest.newBuilder().setContainerId(containerId).addCmd("true")
-        .setStdout(true).setStderr(true).build()).getUrl();
+    String url =
+        d.runtime()
+            .exec(
+                ExecRequest.newBuilder()
+                    .setContainerId(containerId)
+                    .addCmd("true")
+                    .setStdout(true)
+                    .setStderr(true)
+                    .build())
+            .getUrl();
     try (SpdyTestClient client = SpdyTestClient.connect(url, List.of("v4.channel.k8s.io"))) {
       int error = client.openStream("error");
       client.openStream("stdout");
@@ -129,40 +171,57 @@ final class Workloads {
   void pulls(String group, String ref, int n) {
     ImageSpec spec = ImageSpec.newBuilder().setImage(ref).build();
     for (int i = 0; i < n; i++) {
-      samples.run(group + " · PullImage", () -> d.images().pullImage(PullImageRequest.newBuilder().setImage(spec).build()));
-      samples.run(group + " · RemoveImage", () -> d.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec).build()));
+      samples.run(
+          group + " · PullImage",
+          () -> d.images().pullImage(PullImageRequest.newBuilder().setImage(spec).build()));
+      samples.run(
+          group + " · RemoveImage",
+          () -> d.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec).build()));
     }
   }
 
-  /** ways workers at once, each running rounds pod cycles, then rounds container cycles and ExecSyncs in a pod of its own. */
+  /**
+   * ways workers at once, each running rounds pod cycles, then rounds container cycles and
+   * ExecSyncs in a pod of its own.
+   */
   void parallel(String group, int ways, int rounds) throws Exception {
     try (ExecutorService pool = Executors.newFixedThreadPool(ways)) {
-      all(pool, ways, () -> {
-        for (int r = 0; r < rounds; r++) {
-          podCycle(group + " pod", NamespaceMode.CONTAINER);
-        }
-        return null;
-      });
-      List<String> pods = all(pool, ways, () -> {
-        PodSandboxConfig pod = pod("par");
-        String podId = d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
-            .getPodSandboxId();
-        for (int r = 0; r < rounds; r++) {
-          containerCycle(group + " container", podId, pod);
-        }
-        String sleeper = createStart(null, podId, pod, "sleeper");
-        for (int r = 0; r < rounds; r++) {
-          execSync(group, sleeper);
-        }
-        return podId;
-      });
+      all(
+          pool,
+          ways,
+          () -> {
+            for (int r = 0; r < rounds; r++) {
+              podCycle(group + " pod", NamespaceMode.CONTAINER);
+            }
+            return null;
+          });
+      List<String> pods =
+          all(
+              pool,
+              ways,
+              () -> {
+                PodSandboxConfig pod = pod("par");
+                String podId =
+                    d.runtime()
+                        .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
+                        .getPodSandboxId();
+                for (int r = 0; r < rounds; r++) {
+                  containerCycle(group + " container", podId, pod);
+                }
+                String sleeper = createStart(null, podId, pod, "sleeper");
+                for (int r = 0; r < rounds; r++) {
+                  execSync(group, sleeper);
+                }
+                return podId;
+              });
       for (String podId : pods) {
         removePod(null, podId);
       }
     }
   }
 
-  private static <T> List<T> all(ExecutorService pool, int ways, java.util.concurrent.Callable<T> task) throws Exception {
+  private static <T> List<T> all(
+      ExecutorService pool, int ways, java.util.concurrent.Callable<T> task) throws Exception {
     List<Future<T>> futures = new ArrayList<>();
     for (int i = 0; i < ways; i++) {
       futures.add(pool.submit(task));
@@ -174,13 +233,17 @@ final class Workloads {
     return results;
   }
 
-  /** kubelet's usual pods: own network and IPC, no shared PID namespace; containers busybox sleep. */
+  /**
+   * kubelet's usual pods: own network and IPC, no shared PID namespace; containers busybox sleep.
+   */
   List<String> podsWithContainers(int pods, int containersPerPod) {
     List<String> ids = new ArrayList<>();
     for (int p = 0; p < pods; p++) {
       PodSandboxConfig pod = pod("mem");
-      String podId = d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
-          .getPodSandboxId();
+      String podId =
+          d.runtime()
+              .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
+              .getPodSandboxId();
       for (int c = 0; c < containersPerPod; c++) {
         createStart(null, podId, pod, "m" + c);
       }
@@ -191,21 +254,36 @@ final class Workloads {
 
   /** Stops and removes every pod the daemon lists (their containers go with them). */
   void removeAllPods() {
-    for (var pod : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+    for (var pod :
+        d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
       removePod(null, pod.getId());
     }
   }
 
   private String runPod(String group, NamespaceMode pid) {
-    RunPodSandboxRequest request = RunPodSandboxRequest.newBuilder()
-        .setConfig(Pods.withNamespaces(Pods.pod("bench-" + SEQ.incrementAndGet()), NamespaceMode.POD, pid, NamespaceMode.POD))
-        .build();
-    return samples.time(group + " · RunPodSandbox", () -> d.runtime().runPodSandbox(request)).getPodSandboxId();
+    RunPodSandboxRequest request =
+        RunPodSandboxRequest.newBuilder()
+            .setConfig(
+                Pods.withNamespaces(
+                    Pods.pod("bench-" + SEQ.incrementAndGet()),
+                    NamespaceMode.POD,
+                    pid,
+                    NamespaceMode.POD))
+            .build();
+    return samples
+        .time(group + " · RunPodSandbox", () -> d.runtime().runPodSandbox(request))
+        .getPodSandboxId();
   }
 
   private void removePod(String group, String id) {
-    Runnable stop = () -> d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-    Runnable remove = () -> d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    Runnable stop =
+        () ->
+            d.runtime()
+                .stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    Runnable remove =
+        () ->
+            d.runtime()
+                .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     if (group == null) {
       stop.run();
       remove.run();
@@ -227,14 +305,29 @@ final class Workloads {
   }
 
   private String createStart(String group, String podId, PodSandboxConfig pod, String name) {
-    ContainerConfig config = ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
-        .setImage(ImageSpec.newBuilder().setImage(image)).addAllCommand(List.of("sleep", "3600"))
-        .setLogPath(name + ".log").build();
-    CreateContainerRequest create = CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(config)
-        .setSandboxConfig(pod).build();
-    String id = group == null ? d.runtime().createContainer(create).getContainerId()
-        : samples.time(group + " · CreateContainer", () -> d.runtime().createContainer(create)).getContainerId();
-    Runnable start = () -> d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    ContainerConfig config =
+        ContainerConfig.newBuilder()
+            .setMetadata(ContainerMetadata.newBuilder().setName(name))
+            .setImage(ImageSpec.newBuilder().setImage(image))
+            .addAllCommand(List.of("sleep", "3600"))
+            .setLogPath(name + ".log")
+            .build();
+    CreateContainerRequest create =
+        CreateContainerRequest.newBuilder()
+            .setPodSandboxId(podId)
+            .setConfig(config)
+            .setSandboxConfig(pod)
+            .build();
+    String id =
+        group == null
+            ? d.runtime().createContainer(create).getContainerId()
+            : samples
+                .time(group + " · CreateContainer", () -> d.runtime().createContainer(create))
+                .getContainerId();
+    Runnable start =
+        () ->
+            d.runtime()
+                .startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
     if (group == null) {
       start.run();
     } else {
