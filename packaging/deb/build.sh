@@ -14,7 +14,7 @@ arch=$(dpkg --print-architecture)
 # What `jdeps --print-module-deps --ignore-missing-deps --multi-release 25 --class-path 'lib/*' lib/*.jar`
 # prints for jcrid and its libraries (java.desktop: java.beans for Jackson, commons-compress, JNA).
 # DebIT checks that this list still covers what jdeps finds.
-modules=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,jdk.unsupported
+modules=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,jdk.httpserver,jdk.management,jdk.unsupported
 
 root="$out/deb-root"
 rm -rf "$root"
