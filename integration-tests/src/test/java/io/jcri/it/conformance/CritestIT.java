@@ -51,6 +51,7 @@ class CritestIT {
       Process p = pb.start();
       assertTrue(p.waitFor(30, TimeUnit.MINUTES), "critest finished within 30 minutes");
       String summary = Files.readString(out.resolve("summary.txt"));
+      System.out.println("critest " + critest + ":\n" + summary);
       Matcher counts = Pattern.compile("passed: (\\d+)\\s+failed: (\\d+)").matcher(summary);
       assertTrue(counts.find(), summary);
       List<String> failures = summary.lines().filter(l -> l.startsWith("FAIL")).toList();
