@@ -26,7 +26,8 @@ public final class ConmonRuntime implements ContainerRuntime {
    * links.
    */
   public ConmonRuntime(Path conmonBinary, Path exitDir, Path persistDir, Path attachDir) {
-    this.conmon = new ConmonLauncher(conmonBinary, exitDir, persistDir, attachDir);
+    ConmonFiles files = new ConmonFiles(exitDir, persistDir, attachDir);
+    this.conmon = new ConmonLauncher(conmonBinary, files, new ConmonProcesses(files));
     this.runc = new RuncClient(persistDir);
     this.exits = new ExitWatcher(exitDir, persistDir);
   }

@@ -51,7 +51,7 @@ final class ExecDeadline {
       while (System.nanoTime() - deadline < 0) {
         Thread.sleep(POLL);
         if (execPid.isEmpty()) {
-          execPid = ConmonLauncher.readPid(pidFile);
+          execPid = ConmonFiles.readPid(pidFile);
         } else if (exited(execPid.get())) {
           Thread.sleep(DRAIN);
           killFollowers(pgid, execPid.get(), "exited");

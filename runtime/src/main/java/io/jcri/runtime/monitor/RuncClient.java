@@ -121,7 +121,7 @@ final class RuncClient {
     } catch (IOException e) {
       throw new MonitorException(rt.handler() + " exec in " + id + ": " + e.getMessage(), e);
     } finally {
-      ConmonLauncher.deleteQuietly(pidFile);
+      ConmonFiles.deleteQuietly(pidFile);
     }
     if (!started && !result.ok()) {
       throw failure(rt, "exec", id, result);

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ConmonLauncherTest {
+class SyncPipeTest {
   @TempDir Path dir;
 
   /** Issue 16: readers waiting for conmons not yet started must leave virtual threads a carrier. */
@@ -29,7 +29,7 @@ class ConmonLauncherTest {
         Path fifo = dir.resolve("sync" + i);
         LibC.INSTANCE.mkfifo(fifo.toString(), 0600);
         fifos.add(fifo);
-        lines.add(ConmonLauncher.readFirstLine(fifo));
+        lines.add(SyncPipe.readFirstLine(fifo));
       }
       Thread.sleep(300); // the readers are now blocked opening their fifos
       CountDownLatch ran = new CountDownLatch(1);
@@ -38,14 +38,14 @@ class ConmonLauncherTest {
           ran.await(5, TimeUnit.SECONDS),
           "a virtual thread got no carrier while " + readers + " readers waited");
     } finally {
-      fifos.forEach(ConmonLauncher::unblockFifo);
+      fifos.forEach(SyncPipe::unblockFifo);
     }
     for (CompletableFuture<String> line : lines) {
       assertNull(line.get(5, TimeUnit.SECONDS), "a released reader reads end of file");
     }
     Path fifo = dir.resolve("reply");
     LibC.INSTANCE.mkfifo(fifo.toString(), 0600);
-    CompletableFuture<String> line = ConmonLauncher.readFirstLine(fifo);
+    CompletableFuture<String> line = SyncPipe.readFirstLine(fifo);
     Files.writeString(fifo, "{\"data\": 42}\nrest\n");
     assertEquals("{\"data\": 42}", line.get(5, TimeUnit.SECONDS));
   }
