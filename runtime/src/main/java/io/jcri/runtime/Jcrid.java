@@ -12,7 +12,6 @@ import io.jcri.runtime.container.ContainerCreator;
 import io.jcri.runtime.container.ContainerExits;
 import io.jcri.runtime.container.ContainerLifecycle;
 import io.jcri.runtime.container.ContainerOperations;
-import io.jcri.runtime.container.ContainerRecovery;
 import io.jcri.runtime.container.ContainerStreaming;
 import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.events.LifecycleEvents;
@@ -28,12 +27,12 @@ import io.jcri.runtime.reload.ConfigReload;
 import io.jcri.runtime.reload.DaemonSettings;
 import io.jcri.runtime.sandbox.InfraContainer;
 import io.jcri.runtime.sandbox.KernelPod;
+import io.jcri.runtime.sandbox.NodeRecovery;
 import io.jcri.runtime.sandbox.PauseImage;
 import io.jcri.runtime.sandbox.PodFiles;
 import io.jcri.runtime.sandbox.PodNetworking;
 import io.jcri.runtime.sandbox.PodNetworks;
 import io.jcri.runtime.sandbox.SandboxOrchestrator;
-import io.jcri.runtime.sandbox.SandboxRecovery;
 import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.server.GrpcEndpoint;
 import io.jcri.runtime.server.ImageServer;
@@ -266,8 +265,16 @@ public final class Jcrid {
             new ContainerOperations(containers, handlers, runtime, layout),
             containers);
     phases.done("wiring");
-    new SandboxRecovery(sandboxes, handlers, runtime).recover();
-    new ContainerRecovery(containers, exits, handlers, runtime).recover();
+    new NodeRecovery(
+            layout,
+            sandboxes,
+            containers,
+            exits,
+            handlers,
+            runtime,
+            PodNetworking.cni(network),
+            events)
+        .recover();
     phases.done("recovery");
     images.setInUse(containers::usesImage);
     metrics.countObjects(

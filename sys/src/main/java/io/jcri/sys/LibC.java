@@ -68,6 +68,12 @@ public interface LibC extends Library {
 
   long syscall(long number, Object... args) throws LastErrorException;
 
+  int epoll_create1(int flags) throws LastErrorException;
+
+  int epoll_ctl(int epfd, int op, int fd, byte[] event) throws LastErrorException;
+
+  int epoll_wait(int epfd, byte[] events, int maxevents, int timeout) throws LastErrorException;
+
   int AF_UNIX = 1;
   int SOCK_DGRAM = 2;
   int SOCK_CLOEXEC = 0x80000;

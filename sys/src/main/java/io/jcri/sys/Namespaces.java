@@ -73,6 +73,15 @@ public final class Namespaces {
     Files.deleteIfExists(pin);
   }
 
+  /**
+   * Whether a namespace is mounted on pin in this mount table: false once the pin was unmounted or
+   * the tmpfs it lived on went away (a reboot).
+   */
+  public static boolean isPinned(Path pin, java.util.List<MountInfo> table) {
+    String at = pin.toAbsolutePath().normalize().toString();
+    return table.stream().anyMatch(m -> m.mountPoint().equals(at) && m.fsType().equals("nsfs"));
+  }
+
   /** Runs work inside the pinned namespace of kind nsType, on a platform thread of its own. */
   public static <T> T runIn(Path pin, int nsType, Callable<T> work) throws IOException {
     return onOwnThread(

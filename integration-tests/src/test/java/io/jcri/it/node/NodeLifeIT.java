@@ -1,14 +1,16 @@
 package io.jcri.it.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.jcri.cri.v1.ContainerEventResponse;
+import io.jcri.cri.v1.ContainerEventType;
 import io.jcri.cri.v1.ContainerState;
 import io.jcri.cri.v1.ContainerStatus;
 import io.jcri.cri.v1.ExecSyncRequest;
+import io.jcri.cri.v1.GetEventsRequest;
 import io.jcri.cri.v1.ListPodSandboxRequest;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.PodSandbox;
@@ -28,12 +30,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,8 +96,6 @@ class NodeLifeIT {
   }
 
   @Test
-  @Disabled(
-      "reboot not detected yet: no boot ID recorded with the state, old sandboxes stay READY, no CNI DEL from the cache, #12")
   void afterARebootNoPodIsReadyAndKubeletCanRecreateThem() throws Exception {
     PodSandboxConfig shared = pod("reboot-infra", NamespaceMode.POD);
     PodSandboxConfig plain = pod("reboot-plain", NamespaceMode.CONTAINER);
@@ -116,7 +118,10 @@ class NodeLifeIT {
       ContainerStatus s = Pods.status(d, id);
       assertEquals(
           ContainerState.CONTAINER_EXITED, s.getState(), "container " + id + " after the reboot");
-      assertFalse(s.getReason().isEmpty(), "an exit reason after the reboot");
+      assertEquals(
+          List.of(255, "Rebooted"),
+          List.of(s.getExitCode(), s.getReason()),
+          "exit code unknown, the reason says the node rebooted");
     }
     assertTrue(
         ipamFiles().isEmpty(),
@@ -141,8 +146,6 @@ class NodeLifeIT {
   }
 
   @Test
-  @Disabled(
-      "sandbox recovery does not check its namespace pins yet: a pod whose netns pin vanished stays READY, #12")
   void aPodWhoseNamespacePinsAreGoneIsNotReadyAfterARestart() throws Exception {
     PodSandboxConfig lost = pod("pins-lost", NamespaceMode.CONTAINER);
     PodSandboxConfig kept = pod("pins-kept", NamespaceMode.CONTAINER);
@@ -159,8 +162,6 @@ class NodeLifeIT {
   }
 
   @Test
-  @Disabled(
-      "conmon processes are not watched yet: the container stays RUNNING after its conmon died, #12")
   void aContainerWhoseConmonDiesIsReportedExitedAndCanBeRemoved() throws Exception {
     PodSandboxConfig pod = pod("conmon-dies", NamespaceMode.CONTAINER);
     String podId = Pods.run(d, pod.toBuilder());
@@ -172,7 +173,14 @@ class NodeLifeIT {
         ContainerState.CONTAINER_EXITED,
         s.getState(),
         "conmon died: the container is not RUNNING forever");
-    assertFalse(s.getReason().isEmpty(), "a reason says why");
+    assertEquals(
+        List.of(255, "ConmonDied"),
+        List.of(s.getExitCode(), s.getReason()),
+        "exit code unknown, the reason says why");
+    assertTrue(
+        processes(cmd -> cmd.equals("sleep 600 ")).stream()
+            .noneMatch(pid -> cgroupOf(pid).contains(id)),
+        "the unmonitored container was killed, not left running");
     d.runtime()
         .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
     d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
@@ -184,13 +192,13 @@ class NodeLifeIT {
   }
 
   @Test
-  @Disabled(
-      "infra processes are not watched yet: the sandbox stays READY after its infra died, #12")
   void aPodWhoseInfraProcessDiesBecomesNotReadyAndRefusesNewContainers() throws Exception {
     PodSandboxConfig pod = pod("infra-dies", NamespaceMode.POD);
     String podId = Pods.run(d, pod.toBuilder());
     int infra = Pods.info(d, podId).get("pid").asInt();
     assertTrue(infra > 0, "the pod has an infra process");
+    String early = Pods.create(d, podId, pod, Pods.container("early", image, "sleep", "600"));
+    CompletableFuture<ContainerEventResponse> stopped = stoppedEventOf(podId);
     new ProcessBuilder("kill", "-9", Integer.toString(infra)).start().waitFor();
     long deadline = System.currentTimeMillis() + 15_000;
     while (podState(podId) == PodSandboxState.SANDBOX_READY
@@ -201,8 +209,20 @@ class NodeLifeIT {
         PodSandboxState.SANDBOX_NOTREADY,
         podState(podId),
         "the pod's PID namespace died with its infra");
+    assertEquals(
+        ContainerEventType.CONTAINER_STOPPED_EVENT,
+        stopped.get(5, TimeUnit.SECONDS).getContainerEventType(),
+        "an event says the pod stopped");
     try {
       runContainer(podId, pod, "late", "sleep", "600");
+      throw new AssertionError("a container was started in a PID namespace that is gone");
+    } catch (StatusRuntimeException e) {
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getMessage());
+      assertTrue(e.getMessage().contains(podId), "the refusal names the sandbox: " + e);
+    }
+    // created before the infra died: it was in that PID namespace and died with it
+    try {
+      Pods.start(d, early);
       throw new AssertionError("a container was started in a PID namespace that is gone");
     } catch (StatusRuntimeException e) {
       assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getMessage());
@@ -271,6 +291,42 @@ class NodeLifeIT {
                   .build());
     } catch (StatusRuntimeException e) {
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getMessage());
+    }
+  }
+
+  /** The first CONTAINER_STOPPED_EVENT jcrid streams for the object of this ID. */
+  private CompletableFuture<ContainerEventResponse> stoppedEventOf(String id)
+      throws InterruptedException {
+    CompletableFuture<ContainerEventResponse> stopped = new CompletableFuture<>();
+    CountDownLatch subscribed = new CountDownLatch(1);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                Iterator<ContainerEventResponse> events =
+                    d.runtime().getContainerEvents(GetEventsRequest.getDefaultInstance());
+                subscribed.countDown();
+                while (!stopped.isDone() && events.hasNext()) {
+                  ContainerEventResponse e = events.next();
+                  if (e.getContainerId().equals(id)
+                      && e.getContainerEventType() == ContainerEventType.CONTAINER_STOPPED_EVENT) {
+                    stopped.complete(e);
+                  }
+                }
+              } catch (RuntimeException e) {
+                stopped.completeExceptionally(e);
+              }
+            });
+    subscribed.await(10, TimeUnit.SECONDS);
+    Thread.sleep(500); // the server subscribes when the call arrives, a moment after the stub
+    return stopped;
+  }
+
+  private static String cgroupOf(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+    } catch (IOException gone) {
+      return "";
     }
   }
 

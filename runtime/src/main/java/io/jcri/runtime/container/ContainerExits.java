@@ -5,21 +5,27 @@ import static io.jcri.sys.Timestamps.nowNanos;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.Exit;
 import io.jcri.runtime.monitor.MonitorListener;
+import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 /**
  * The one place a container's record becomes EXITED: the exits conmon reports (their code,
- * Completed/Error/OOMKilled), a created container killed before it started (137) and a container
- * the runtime lost while jcrid was down (255).
+ * Completed/Error/OOMKilled), a container whose conmon died (255, ConmonDied), a created container
+ * killed before it started (137), a container the runtime lost while jcrid was down (255) and one
+ * whose node rebooted (255, Rebooted). Exits of IDs that are no container (infra processes) go to
+ * the consumer set with {@link #forOtherExits}.
  */
 public final class ContainerExits {
   private static final Logger LOG = Logger.getLogger(ContainerExits.class.getName());
   static final int KILLED = 137;
-  static final int LOST = 255;
+  static final int LOST = Exit.UNKNOWN_CODE;
+  static final String CONMON_DIED = "ConmonDied";
+  static final String REBOOTED = "Rebooted";
 
   private final Containers containers;
   private final LifecycleEvents events;
   private volatile MonitorListener listener = MonitorListener.NONE;
+  private volatile BiConsumer<String, Exit> otherExits = (id, exit) -> {};
 
   public ContainerExits(Containers containers, LifecycleEvents events) {
     this.containers = containers;
@@ -31,11 +37,16 @@ public final class ContainerExits {
     this.listener = listener;
   }
 
+  /** Who hears of exits of IDs that are no container's: the pods' infra processes. */
+  public void forOtherExits(BiConsumer<String, Exit> consumer) {
+    this.otherExits = consumer;
+  }
+
   /** An exit conmon recorded: called by the exit watcher, by stop and at recovery. */
   public void onExit(String id, Exit exit) {
     containers
         .find(id)
-        .ifPresent(
+        .ifPresentOrElse(
             c -> {
               c.lock().lock();
               try {
@@ -44,7 +55,14 @@ public final class ContainerExits {
                   return;
                 }
                 String reason =
-                    exit.oomKilled() ? "OOMKilled" : exit.code() == 0 ? "Completed" : "Error";
+                    exit.monitorDied()
+                        ? CONMON_DIED
+                        : exit.oomKilled() ? "OOMKilled" : exit.code() == 0 ? "Completed" : "Error";
+                String message =
+                    exit.monitorDied()
+                        ? "its monitor (conmon) died: the exit code is unknown and the container"
+                            + " was killed"
+                        : "";
                 // the exit file's mtime comes from the kernel's coarse clock and can trail the
                 // start by a tick
                 long started =
@@ -56,7 +74,7 @@ public final class ContainerExits {
                         started,
                         exit.finishedAt().getEpochSecond() * 1_000_000_000L
                             + exit.finishedAt().getNano());
-                ContainerRecord next = r.started(started).exited(at, exit.code(), reason, "");
+                ContainerRecord next = r.started(started).exited(at, exit.code(), reason, message);
                 containers.save(c, next);
                 events.publish(
                     next.id(), next.metadata().sandboxId(), LifecycleEvents.Kind.STOPPED);
@@ -73,13 +91,28 @@ public final class ContainerExits {
               } finally {
                 c.lock().unlock();
               }
-            });
+            },
+            () -> otherExits.accept(id, exit));
   }
 
   /** A created container was killed before it started: the runtime left no exit file. */
   void killedBeforeStart(Container c) {
     containers.save(
         c, c.record().exited(nowNanos(), KILLED, "Error", "killed before it was started"));
+  }
+
+  /** The node rebooted since the container was recorded: its processes are gone. */
+  void rebooted(Container c) {
+    containers.save(
+        c,
+        c.record()
+            .exited(
+                nowNanos(),
+                LOST,
+                REBOOTED,
+                "the node rebooted: the container's processes are gone"));
+    events.publish(c.id(), c.record().metadata().sandboxId(), LifecycleEvents.Kind.STOPPED);
+    LOG.info("event=container_exited container=" + c.id() + " reason=" + REBOOTED);
   }
 
   /** The runtime no longer knows the container and conmon recorded no exit. */

@@ -11,7 +11,8 @@ import java.util.logging.Logger;
 
 /**
  * Start-up: reloads the container records, learns the exits that happened while jcrid was down
- * (conmon's exit files, else the runtime's state), then watches for new exits.
+ * (conmon's exit files, else the runtime's state; after a reboot every container exited), then
+ * watches for new exits and for the conmon of each live container dying.
  */
 public final class ContainerRecovery {
   private static final Logger LOG = Logger.getLogger(ContainerRecovery.class.getName());
@@ -32,12 +33,17 @@ public final class ContainerRecovery {
     this.runtime = runtime;
   }
 
-  public void recover() throws IOException {
+  /** stateLost: the node rebooted (or the state dir was wiped) since the records were written. */
+  public void recover(boolean stateLost) throws IOException {
     List<Container> loaded = containers.load();
     runtime.watchExits(exits::onExit);
     for (Container c : loaded) {
       ContainerRecord r = c.record();
       if (r.state().equals(ContainerRecord.State.EXITED)) {
+        continue;
+      }
+      if (stateLost) {
+        exits.rebooted(c);
         continue;
       }
       var exit = runtime.exitOf(r.id());
@@ -46,13 +52,17 @@ public final class ContainerRecovery {
         continue;
       }
       try {
-        var state = runtime.state(handlers.ociRuntime(r.metadata().runtimeHandler()), r.id());
+        var rt = handlers.ociRuntime(r.metadata().runtimeHandler());
+        var state = runtime.state(rt, r.id());
         if (state.isEmpty()) {
           exits.lost(c);
-        } else if (state.get().status() == RuncState.Status.RUNNING
+          continue;
+        }
+        if (state.get().status() == RuncState.Status.RUNNING
             && r.state().equals(ContainerRecord.State.CREATED)) {
           containers.save(c, r.started(nowNanos()));
         }
+        runtime.watchMonitor(rt, r.id());
       } catch (IOException | IllegalArgumentException e) {
         LOG.warning(
             "event=container_recover_failed container="

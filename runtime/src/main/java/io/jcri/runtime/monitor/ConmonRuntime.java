@@ -1,5 +1,6 @@
 package io.jcri.runtime.monitor;
 
+import io.jcri.sys.ProcessExits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +12,8 @@ import java.util.logging.Logger;
 /**
  * The real {@link ContainerRuntime}: conmon launches and watches each container ({@link
  * ConmonLauncher}), the runtime's CLI does the rest ({@link RuncClient}), exits come from conmon's
- * exit files ({@link ExitWatcher}). The one place that runs conmon and the OCI runtime.
+ * exit files ({@link ExitWatcher}) or, when a conmon dies first, from {@link ConmonDeaths}. The one
+ * place that runs conmon and the OCI runtime.
  */
 public final class ConmonRuntime implements ContainerRuntime {
   private static final Logger LOG = Logger.getLogger(ConmonRuntime.class.getName());
@@ -19,17 +21,20 @@ public final class ConmonRuntime implements ContainerRuntime {
   private final ConmonLauncher conmon;
   private final RuncClient runc;
   private final ExitWatcher exits;
+  private final ConmonDeaths deaths;
   private volatile MonitorListener listener = MonitorListener.NONE;
 
   /**
    * exitDir receives exit codes, persistDir conmon's per-container files, attachDir its attach
    * links.
    */
-  public ConmonRuntime(Path conmonBinary, Path exitDir, Path persistDir, Path attachDir) {
+  public ConmonRuntime(Path conmonBinary, Path exitDir, Path persistDir, Path attachDir)
+      throws IOException {
     ConmonFiles files = new ConmonFiles(exitDir, persistDir, attachDir);
     this.conmon = new ConmonLauncher(conmonBinary, files, new ConmonProcesses(files));
     this.runc = new RuncClient(persistDir);
     this.exits = new ExitWatcher(exitDir, persistDir);
+    this.deaths = new ConmonDeaths(files, exits, runc, ProcessExits.start("conmon-deaths"));
   }
 
   /** Who hears of each runtime call and how long it took (the daemon's metrics). */
@@ -66,10 +71,13 @@ public final class ConmonRuntime implements ContainerRuntime {
       Duration timeout)
       throws MonitorException {
     try {
-      return timed(
-          rt,
-          "create",
-          () -> conmon.create(rt, id, bundle, logPath, stdin, stdinOnce, tty, timeout));
+      CreatedContainer created =
+          timed(
+              rt,
+              "create",
+              () -> conmon.create(rt, id, bundle, logPath, stdin, stdinOnce, tty, timeout));
+      deaths.watch(rt, id);
+      return created;
     } catch (ConmonLauncher.TimedOut e) {
       try {
         delete(rt, id, true);
@@ -105,6 +113,7 @@ public final class ConmonRuntime implements ContainerRuntime {
   /** {@code <runtime> delete}, then conmon's files for the container, the exit file included. */
   @Override
   public void delete(OciRuntime rt, String id, boolean force) throws MonitorException {
+    deaths.forget(id);
     timed(
         rt,
         "delete",
@@ -158,7 +167,13 @@ public final class ConmonRuntime implements ContainerRuntime {
 
   @Override
   public void watchExits(BiConsumer<String, Exit> onExit) throws IOException {
+    deaths.reportTo(onExit);
     exits.watch(onExit);
+  }
+
+  @Override
+  public void watchMonitor(OciRuntime rt, String id) {
+    deaths.watch(rt, id);
   }
 
   @Override

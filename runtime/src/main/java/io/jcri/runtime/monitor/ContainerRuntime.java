@@ -62,6 +62,13 @@ public interface ContainerRuntime extends AutoCloseable {
   /** Calls onExit once for every exit already recorded, then for each new one. */
   void watchExits(BiConsumer<String, Exit> onExit) throws IOException;
 
+  /**
+   * Watches the monitor of a container created before this start-up: when it dies without recording
+   * the exit, the container is killed and {@link Exit#ofDeadMonitor} reaches the exit consumer.
+   * Containers created by this runtime are watched from their creation.
+   */
+  void watchMonitor(OciRuntime rt, String id);
+
   /** Stops watching exits; containers keep running. */
   @Override
   void close() throws IOException;

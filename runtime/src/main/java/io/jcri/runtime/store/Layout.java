@@ -85,6 +85,16 @@ public record Layout(Path root, Path state) {
     return state.resolve("runtimes");
   }
 
+  /** {@code <root>/boot_id}: the boot jcrid last recovered in (survives a reboot). */
+  public Path bootIdOnDisk() {
+    return root.resolve("boot_id");
+  }
+
+  /** {@code <state>/boot_id}: the boot the state dir belongs to (gone with the tmpfs). */
+  public Path bootIdOfState() {
+    return state.resolve("boot_id");
+  }
+
   /** {@code <root>/cni/cache}: CNI results, so DEL works after restarts. */
   public Path cniCache() {
     return root.resolve("cni/cache");

@@ -73,7 +73,7 @@ class ContainerLifecycleTest {
     lifecycle =
         new ContainerLifecycle(
             containers, exits, node.handlers, runtime, mounts, node.layout, node.events);
-    new ContainerRecovery(containers, exits, node.handlers, runtime).recover();
+    new ContainerRecovery(containers, exits, node.handlers, runtime).recover(false);
   }
 
   private Optional<ImageLease> lease(String ref) {

@@ -41,9 +41,50 @@ class ContainerRecoveryTest {
   }
 
   private void recover() throws IOException {
+    recover(false);
+  }
+
+  private void recover(boolean stateLost) throws IOException {
     new ContainerRecovery(
             containers, new ContainerExits(containers, node.events), node.handlers, runtime)
-        .recover();
+        .recover(stateLost);
+  }
+
+  @Test
+  void afterARebootEveryContainerNotYetExitedIsExitedWithTheReason() throws IOException {
+    // runc would still answer for a state dir that is not on tmpfs: a reboot must not trust it
+    runtime.containers.put(RUNNING, RuncState.Status.RUNNING);
+    runtime.containers.put(CREATED, RuncState.Status.CREATED);
+    recover(true);
+    for (String id : List.of(CREATED, RUNNING)) {
+      ContainerRecord r = record(id);
+      assertEquals(
+          List.of(ContainerRecord.State.EXITED, 255, "Rebooted"),
+          List.of(r.state(), r.status().exitCode(), r.status().reason()),
+          id);
+      assertTrue(r.status().message().contains("rebooted"), r.status().message());
+    }
+    assertEquals(
+        List.of(137, "Error"),
+        List.of(record(EXITED).status().exitCode(), record(EXITED).status().reason()),
+        "an exited record is kept as it was");
+    assertTrue(runtime.monitored.isEmpty(), "no monitor of a dead container is watched");
+    assertTrue(
+        node.published.containsAll(List.of("STOPPED cccc", "STOPPED dddd")),
+        node.published.toString());
+  }
+
+  @Test
+  void aLiveContainersMonitorIsWatchedAndItsDeathIsAnExitWithTheReason() throws IOException {
+    runtime.containers.put(RUNNING, RuncState.Status.RUNNING);
+    recover();
+    assertEquals(java.util.Set.of(RUNNING), runtime.monitored);
+    runtime.monitorDies(RUNNING);
+    ContainerRecord r = record(RUNNING);
+    assertEquals(
+        List.of(ContainerRecord.State.EXITED, 255, "ConmonDied"),
+        List.of(r.state(), r.status().exitCode(), r.status().reason()));
+    assertTrue(r.status().message().contains("conmon"), r.status().message());
   }
 
   private ContainerRecord record(String id) {

@@ -158,6 +158,20 @@ public final class FakeRuntime implements ContainerRuntime {
     }
   }
 
+  /** Containers whose monitor is watched (created ones and those recovery asked for). */
+  public final Set<String> monitored = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public void watchMonitor(OciRuntime rt, String id) {
+    monitored.add(id);
+  }
+
+  /** The container's monitor died before it recorded an exit, as ConmonDeaths reports it. */
+  public void monitorDies(String id) {
+    containers.put(id, RuncState.Status.STOPPED);
+    onExit.accept(id, Exit.ofDeadMonitor(Instant.now()));
+  }
+
   @Override
   public void close() {}
 }
