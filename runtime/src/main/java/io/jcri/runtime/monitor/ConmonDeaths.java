@@ -4,6 +4,7 @@ import io.jcri.sys.LibC;
 import io.jcri.sys.ProcessExits;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +24,9 @@ final class ConmonDeaths {
   private final RuncClient runc;
   private final ProcessExits processes;
   private final Map<String, Long> watched = new ConcurrentHashMap<>();
-  private volatile BiConsumer<String, Exit> onExit = (id, exit) -> {};
+  // deaths found before the exit consumer is set (an infra's, at recovery) wait for it here
+  private final Map<String, Exit> pending = new LinkedHashMap<>();
+  private BiConsumer<String, Exit> onExit;
 
   ConmonDeaths(ConmonFiles files, ExitWatcher exits, RuncClient runc, ProcessExits processes) {
     this.files = files;
@@ -34,7 +37,13 @@ final class ConmonDeaths {
 
   /** Who hears of a container whose conmon died (the same consumer as conmon's exits). */
   void reportTo(BiConsumer<String, Exit> onExit) {
-    this.onExit = onExit;
+    Map<String, Exit> early;
+    synchronized (this) {
+      this.onExit = onExit;
+      early = new LinkedHashMap<>(pending);
+      pending.clear();
+    }
+    early.forEach(onExit);
   }
 
   /** Watches the container's conmon; a conmon already gone is handled at once. */
@@ -78,6 +87,15 @@ final class ConmonDeaths {
     } catch (MonitorException e) {
       LOG.warning("event=unmonitored_kill_failed id=" + id + " error=" + e.getMessage());
     }
-    onExit.accept(id, Exit.ofDeadMonitor(Instant.now()));
+    Exit exit = Exit.ofDeadMonitor(Instant.now());
+    BiConsumer<String, Exit> consumer;
+    synchronized (this) {
+      consumer = onExit;
+      if (consumer == null) {
+        pending.put(id, exit);
+        return;
+      }
+    }
+    consumer.accept(id, exit);
   }
 }
