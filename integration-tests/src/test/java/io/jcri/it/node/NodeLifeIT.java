@@ -106,8 +106,10 @@ class NodeLifeIT {
     List<String> ipsBefore = ipamFiles();
     assertEquals(2, ipsBefore.size(), "two pod IPs allocated: " + ipsBefore);
 
+    long infra = Pods.info(d, sharedId).get("pid").asLong();
+    assertTrue(infra > 0, "the shared-PID pod has an infra process");
     d.stop();
-    simulateReboot();
+    simulateReboot(infra);
     d.restart();
 
     for (String id : List.of(sharedId, plainId)) {
@@ -342,11 +344,16 @@ class NodeLifeIT {
   }
 
   /**
-   * A reboot as the node sees it: every process of this daemon's containers, conmons and infra
-   * processes gone, everything mounted under the state dir gone and the tmpfs state dir empty.
+   * A reboot as the node sees it: every process of this daemon's containers, conmons and the given
+   * infra processes gone, everything mounted under the state dir gone and the tmpfs state dir empty.
    * Records under --root survive.
    */
-  private void simulateReboot() throws IOException, InterruptedException {
+  private void simulateReboot(long... infraPids) throws IOException, InterruptedException {
+    for (long pid : infraPids) {
+      // the infra's command line names nothing of the daemon: it would outlive the "reboot" and
+      // keep the pod's network namespace, and its veth, alive
+      new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+    }
     String home = d.home().toString();
     for (long pid : processes(cmd -> cmd.contains(home))) {
       new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
