@@ -345,8 +345,8 @@ class NodeLifeIT {
 
   /**
    * A reboot as the node sees it: every process of this daemon's containers, conmons and the given
-   * infra processes gone, everything mounted under the state dir gone and the tmpfs state dir empty.
-   * Records under --root survive.
+   * infra processes gone, everything mounted under the state dir gone and the tmpfs state dir
+   * empty. Records under --root survive.
    */
   private void simulateReboot(long... infraPids) throws IOException, InterruptedException {
     for (long pid : infraPids) {
