@@ -186,20 +186,13 @@ final class ContainerRpcs {
   }
 
   /**
-   * A stream of lifecycle events until the client cancels; each carries the pod's current status.
+   * A stream of lifecycle events until the client cancels; each carries the pod's status when it
+   * happened. A subscriber that stops reading is cut off (see {@link EventStream}).
    */
   void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> out) {
-    var call = (io.grpc.stub.ServerCallStreamObserver<ContainerEventResponse>) out;
-    Runnable unsubscribe =
-        events.subscribe(
-            e -> {
-              synchronized (call) {
-                if (!call.isCancelled()) {
-                  call.onNext(eventResponse(e));
-                }
-              }
-            });
-    call.setOnCancelHandler(unsubscribe);
+    EventStream stream =
+        new EventStream((io.grpc.stub.ServerCallStreamObserver<ContainerEventResponse>) out);
+    stream.start(events.subscribe(e -> stream.accept(eventResponse(e))));
   }
 
   private ContainerEventResponse eventResponse(LifecycleEvents.Event e) {
