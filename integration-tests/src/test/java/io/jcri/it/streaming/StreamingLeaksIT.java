@@ -79,12 +79,12 @@ class StreamingLeaksIT {
 
   @Test
   void abandonedTtyExecsLeaveNoThreadFdOrPty() throws Exception {
-    assertNothingLeaks(() -> exec(true, "yes"), false);
+    assertNothingLeaks(() -> exec(true, "sh", "-c", "yes"), false);
   }
 
   @Test
   void abandonedExecsLeaveNoThreadOrFd() throws Exception {
-    assertNothingLeaks(() -> exec(false, "yes"), false);
+    assertNothingLeaks(() -> exec(false, "sh", "-c", "yes"), false);
   }
 
   @Test
@@ -133,6 +133,7 @@ class StreamingLeaksIT {
             ExecRequest.newBuilder()
                 .setContainerId(sleeper)
                 .addAllCmd(List.of(cmd))
+                .setStdin(tty) // kubectl exec -it
                 .setStdout(true)
                 .setStderr(!tty)
                 .setTty(tty)
