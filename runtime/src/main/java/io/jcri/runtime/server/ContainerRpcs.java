@@ -147,7 +147,7 @@ final class ContainerRpcs {
         "UpdateContainerResources",
         out,
         () -> {
-          ContainerChecks.resources("linux", request.getLinux());
+          ResourceChecks.resources("linux", request.getLinux());
           operations.updateResources(request.getContainerId(), request.getLinux());
           return UpdateContainerResourcesResponse.getDefaultInstance();
         });
