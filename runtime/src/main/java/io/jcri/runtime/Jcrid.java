@@ -58,8 +58,8 @@ import java.util.concurrent.Future;
 import java.util.logging.Logger;
 
 /**
- * jcrid: reads flags and config, wires the services with plain constructors, serves until
- * signalled.
+ * jcrid's entry point: the subcommands, then config (flags by {@link CommandLine}) → the services
+ * wired with plain constructors, in one start-up sequence ({@link #serve}) → serve until signalled.
  */
 public final class Jcrid {
   private static final Logger LOG = Logger.getLogger(Jcrid.class.getName());

@@ -79,20 +79,19 @@ final class DeclaredVolumes {
           @Override
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
               throws IOException {
-            Files.copy(
-                dir,
-                to.resolve(from.relativize(dir).toString()),
-                StandardCopyOption.COPY_ATTRIBUTES,
-                LinkOption.NOFOLLOW_LINKS);
-            return FileVisitResult.CONTINUE;
+            return copy(dir);
           }
 
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
               throws IOException {
+            return copy(file);
+          }
+
+          private FileVisitResult copy(Path source) throws IOException {
             Files.copy(
-                file,
-                to.resolve(from.relativize(file).toString()),
+                source,
+                to.resolve(from.relativize(source).toString()),
                 StandardCopyOption.COPY_ATTRIBUTES,
                 LinkOption.NOFOLLOW_LINKS);
             return FileVisitResult.CONTINUE;
