@@ -2,7 +2,6 @@ package io.jcri.runtime.container;
 
 import static io.jcri.runtime.store.Steps.perform;
 import static io.jcri.runtime.store.Steps.step;
-import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.sys.Trees.delete;
 
 import io.jcri.cri.v1.ContainerConfig;
@@ -18,7 +17,6 @@ import io.jcri.runtime.oci.ImageDefaults;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.oci.OciSpecException;
-import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.storage.LayerMounts;
@@ -32,7 +30,6 @@ import io.jcri.sys.LibC;
 import io.jcri.sys.Syscalls;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -132,27 +129,9 @@ public final class ContainerCreator {
       Map<Integer, ImageLease> volumes) {
     Image image = lease.image();
     var pod = sandbox.record();
-    String unique =
-        config.getMetadata().getName()
-            + "_"
-            + pod.metadata().name()
-            + "_"
-            + pod.metadata().namespace()
-            + "_"
-            + pod.metadata().uid()
-            + "_"
-            + config.getMetadata().getAttempt();
-    requireFeatures(config, pod.metadata().runtimeHandler());
-    PodUserNamespace.requireSameAsPod(
-        config.getLinux().getSecurityContext().getNamespaceOptions(), sandbox.config());
-    PodUserNamespace.requireMountMappings(
-        config.getMountsList(),
-        PodUserNamespace.podModeOptions(
-            sandbox.config().getLinux().getSecurityContext().getNamespaceOptions()));
+    String unique = NewContainerRecords.uniqueName(pod, config);
     var userns = sandbox.userNamespace();
-    if (userns.isPresent()) {
-      PodUserNamespace.requireNoImageVolumes(config);
-    }
+    ContainerCreateChecks.require(handlers, sandbox, config);
     String id = Ids.random();
     containers.reserveName(unique, id);
     long t0 = System.nanoTime();
@@ -231,7 +210,7 @@ public final class ContainerCreator {
       perform(
           "write the OCI spec",
           () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
-      Path logPath = logPath(sandbox, config, bundle);
+      Path logPath = NewContainerRecords.logPath(sandbox, config, bundle);
       CreatedContainer created =
           step(
               "create the container (conmon + " + oci.handler() + ")",
@@ -246,29 +225,9 @@ public final class ContainerCreator {
                       config.getTty(),
                       CREATE_TIMEOUT));
       rollback.onFailure(() -> runtime.delete(oci, id, true));
-      var user = spec.user();
       ContainerRecord record =
-          new ContainerRecord(
-              new ContainerRecord.Metadata(
-                  id,
-                  sandbox.id(),
-                  config.getMetadata().getName(),
-                  config.getMetadata().getAttempt(),
-                  unique,
-                  imageRef,
-                  image.id(),
-                  imageRefOf(image),
-                  oci.handler(),
-                  nowNanos(),
-                  created.pid(),
-                  logPath.toString(),
-                  stopSignal(config, ic.stopSignal()),
-                  user.uid(),
-                  user.gid(),
-                  user.supplementalGroups(),
-                  Base64.getEncoder().encodeToString(config.toByteArray()),
-                  volumes.values().stream().map(v -> v.image().id()).distinct().toList()),
-              ContainerRecord.Status.created());
+          NewContainerRecords.record(
+              id, sandbox, config, imageRef, image, oci, created, logPath, spec, volumes);
       Container container = new Container(record);
       containers.add(container);
       rollback.onFailure(() -> containers.discard(container));
@@ -288,44 +247,5 @@ public final class ContainerCreator {
               + (System.nanoTime() - t0) / 1_000_000);
       return id;
     }
-  }
-
-  /** A mount the handler cannot make as asked is refused before anything is created. */
-  private void requireFeatures(ContainerConfig config, String handler) {
-    for (int i = 0; i < config.getMountsCount(); i++) {
-      if (config.getMounts(i).getRecursiveReadOnly()
-          && !handlers.features(handler).recursiveReadOnlyMounts()) {
-        throw Failure.invalid(
-            "mounts["
-                + i
-                + "].recursive_read_only: runtime handler \""
-                + handlers.canonical(handler)
-                + "\" does not support recursive read-only mounts on this node (see RuntimeHandlerFeatures in Status)");
-      }
-    }
-  }
-
-  /**
-   * The configured stop signal (as the CRI names it), else the image's STOPSIGNAL; empty means
-   * SIGTERM.
-   */
-  private static String stopSignal(ContainerConfig config, String imageStopSignal) {
-    if (config.getStopSignal() != io.jcri.cri.v1.Signal.RUNTIME_DEFAULT) {
-      return config.getStopSignal().name();
-    }
-    return imageStopSignal == null ? "" : imageStopSignal;
-  }
-
-  /** log_path is relative and stays below the log directory (checked with the request). */
-  private static Path logPath(Sandbox sandbox, ContainerConfig config, Path bundle) {
-    String dir = sandbox.config().getLogDirectory();
-    if (dir.isEmpty() || config.getLogPath().isEmpty()) {
-      return bundle.resolve("container.log");
-    }
-    return Path.of(dir).resolve(config.getLogPath()).normalize();
-  }
-
-  private static String imageRefOf(Image image) {
-    return image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
   }
 }
