@@ -9,6 +9,7 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
+import io.jcri.sys.NamedStep;
 import io.jcri.sys.Syscalls;
 import io.jcri.sys.Timestamps;
 import io.jcri.sys.Trees;
@@ -144,9 +145,9 @@ public final class ImageStore {
               ref,
               auth,
               p -> {
-                syncImagesFilesystem(); // blobs and snapshots on disk before the record that
-                // vouches for them
-                return record(ref, p);
+                // blobs and snapshots on disk before the record that vouches for them
+                NamedStep.PULL_IMAGE_SYNC.run(this::syncImagesFilesystem);
+                return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
               });
     } catch (IOException | InterruptedException | RuntimeException e) {
       listener.failed(

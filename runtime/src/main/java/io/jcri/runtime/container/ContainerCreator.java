@@ -27,6 +27,7 @@ import io.jcri.runtime.store.Steps;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.Failure;
 import io.jcri.sys.LibC;
+import io.jcri.sys.NamedStep;
 import io.jcri.sys.Syscalls;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -139,33 +140,41 @@ public final class ContainerCreator {
     Path bundle = layout.containerBundle(id);
     Path rootfs = bundle.resolve("rootfs");
     Path layer = layout.containerLayer(id);
-    try (Rollback rollback = new Rollback("container " + id)) {
+    try (var steps =
+            NamedStep.breakdown("CreateContainer")
+                .subject("container", id)
+                .subject("sandbox", sandbox.id());
+        Rollback rollback = new Rollback("container " + id)) {
       rollback.onFailure(() -> containers.releaseName(unique, id));
       rollback.onFailure(
           () -> {
             delete(bundle);
             delete(layer);
           });
-      perform(
-          "mount the container rootfs",
-          () -> {
-            if (userns.isPresent()) {
-              mounts.mountIdMapped(
-                  lease.lowerDirs(), layer, rootfs, userns.get(), bundle.resolve("layers"));
-            } else {
-              mounts.mount(lease.lowerDirs(), layer, rootfs);
-            }
-          });
       rollback.onFailure(() -> mounts.unmount(rootfs));
       Map<Integer, Path> imageVolumes = new TreeMap<>();
       rollback.onFailure(() -> mounts.unmountAll(bundle.resolve("image-volumes")));
-      for (var v : volumes.entrySet()) {
-        Path at = bundle.resolve("image-volumes").resolve(String.valueOf(v.getKey()));
-        perform(
-            "mount the image of mounts[" + v.getKey() + "]",
-            () -> mounts.mountReadOnly(v.getValue().lowerDirs(), at));
-        imageVolumes.put(v.getKey(), at);
-      }
+      // the rootfs and the image volumes: one step, the mounts a crash may leave are swept alike
+      NamedStep.CREATE_CONTAINER_ROOTFS_MOUNT.run(
+          () -> {
+            perform(
+                "mount the container rootfs",
+                () -> {
+                  if (userns.isPresent()) {
+                    mounts.mountIdMapped(
+                        lease.lowerDirs(), layer, rootfs, userns.get(), bundle.resolve("layers"));
+                  } else {
+                    mounts.mount(lease.lowerDirs(), layer, rootfs);
+                  }
+                });
+            for (var v : volumes.entrySet()) {
+              Path at = bundle.resolve("image-volumes").resolve(String.valueOf(v.getKey()));
+              perform(
+                  "mount the image of mounts[" + v.getKey() + "]",
+                  () -> mounts.mountReadOnly(v.getValue().lowerDirs(), at));
+              imageVolumes.put(v.getKey(), at);
+            }
+          });
       var ic = image.config();
       ImageDefaults defaults =
           new ImageDefaults(
@@ -202,28 +211,34 @@ public final class ContainerCreator {
                   () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
       // rshared/rslave container mounts only propagate when the host mount holding the source is
       // shared
-      for (Path hostMount : spec.hostPropagation().keySet()) {
-        perform(
-            "make host mount " + hostMount + " shared",
-            () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));
-      }
-      perform(
-          "write the OCI spec",
-          () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
+      // with the spec: making a host mount shared is idempotent and needs no undo
+      NamedStep.CREATE_CONTAINER_SPEC_WRITE.run(
+          () -> {
+            for (Path hostMount : spec.hostPropagation().keySet()) {
+              perform(
+                  "make host mount " + hostMount + " shared",
+                  () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));
+            }
+            perform(
+                "write the OCI spec",
+                () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
+          });
       Path logPath = NewContainerRecords.logPath(sandbox, config, bundle);
       CreatedContainer created =
-          step(
-              "create the container (conmon + " + oci.handler() + ")",
+          NamedStep.CREATE_CONTAINER_RUNC_CREATE.call(
               () ->
-                  runtime.create(
-                      oci,
-                      id,
-                      bundle,
-                      logPath,
-                      config.getStdin(),
-                      config.getStdinOnce(),
-                      config.getTty(),
-                      CREATE_TIMEOUT));
+                  step(
+                      "create the container (conmon + " + oci.handler() + ")",
+                      () ->
+                          runtime.create(
+                              oci,
+                              id,
+                              bundle,
+                              logPath,
+                              config.getStdin(),
+                              config.getStdinOnce(),
+                              config.getTty(),
+                              CREATE_TIMEOUT)));
       rollback.onFailure(() -> runtime.delete(oci, id, true));
       ContainerRecord record =
           NewContainerRecords.record(
@@ -231,7 +246,7 @@ public final class ContainerCreator {
       Container container = new Container(record);
       containers.add(container);
       rollback.onFailure(() -> containers.discard(container));
-      containers.save(container, record);
+      NamedStep.CREATE_CONTAINER_RECORD.run(() -> containers.save(container, record));
       rollback.commit();
       events.publish(id, sandbox.id(), LifecycleEvents.Kind.CREATED);
       LOG.info(
