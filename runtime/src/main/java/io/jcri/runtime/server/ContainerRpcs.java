@@ -118,13 +118,8 @@ final class ContainerRpcs {
 
   private List<io.jcri.cri.v1.Container> containersMatching(ContainerFilter f) {
     return containers.all().stream()
-        .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(
-            c ->
-                f.getPodSandboxId().isEmpty()
-                    || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(CriFilters.containers(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap()))
         .filter(c -> !f.hasState() || CriViews.state(c.record()) == f.getState().getState())
-        .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
         .map(CriViews::container)
         .toList();
   }
@@ -152,7 +147,7 @@ final class ContainerRpcs {
         "UpdateContainerResources",
         out,
         () -> {
-          ContainerChecks.resources("linux", request.getLinux());
+          ResourceChecks.resources("linux", request.getLinux());
           operations.updateResources(request.getContainerId(), request.getLinux());
           return UpdateContainerResourcesResponse.getDefaultInstance();
         });

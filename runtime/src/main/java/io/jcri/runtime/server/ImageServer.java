@@ -133,7 +133,7 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
         () ->
             ImageFsInfoResponse.newBuilder()
                 .addImageFilesystems(toCri(store.imageFsUsage()))
-                .addContainerFilesystems(toCri(ImageStore.usage(layout.containerLayers())))
+                .addContainerFilesystems(toCri(FsUsage.of(layout.containerLayers())))
                 .build());
   }
 
