@@ -6,6 +6,7 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
+import io.jcri.sys.NamedStep;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -104,9 +105,9 @@ public final class ImageStore {
             ref,
             auth,
             p -> {
-              syncImagesFilesystem(); // blobs and snapshots on disk before the record that
-              // vouches for them
-              return record(ref, p);
+              // blobs and snapshots on disk before the record that vouches for them
+              NamedStep.PULL_IMAGE_SYNC.run(this::syncImagesFilesystem);
+              return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
             });
     LOG.info(
         "event=image_pulled image="

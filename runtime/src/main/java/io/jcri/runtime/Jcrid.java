@@ -24,6 +24,7 @@ import io.jcri.runtime.metrics.PullProgressLog;
 import io.jcri.runtime.monitor.ConmonRuntime;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.OciOptions;
+import io.jcri.runtime.recovery.OrphanSweep;
 import io.jcri.runtime.reload.ConfigReload;
 import io.jcri.runtime.reload.DaemonSettings;
 import io.jcri.runtime.sandbox.InfraContainer;
@@ -202,6 +203,7 @@ public final class Jcrid {
     phases.done("wiring");
     new SandboxRecovery(sandboxes, handlers, runtime).recover();
     new ContainerRecovery(containers, exits, handlers, runtime).recover();
+    new OrphanSweep(layout, sandboxes, containers, services.pods(), handlers, runtime).sweep();
     phases.done("recovery");
     images.setInUse(containers::usesImage);
     metrics.countObjects(
