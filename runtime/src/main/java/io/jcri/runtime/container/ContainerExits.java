@@ -5,8 +5,8 @@ import static io.jcri.sys.Timestamps.nowNanos;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.Exit;
 import io.jcri.runtime.monitor.MonitorListener;
-import java.util.function.BiConsumer;
 import io.jcri.sys.NamedStep;
+import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 /**
