@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -47,7 +46,6 @@ public final class ImageStore {
   private final ImageGc gc;
   private volatile Predicate<String> inUse = id -> false;
   private volatile Set<String> pinnedRefs = Set.of();
-  private volatile PullListener pullListener = PullListener.NONE;
 
   private ImageStore(Path root, ImageOptions options) throws IOException {
     this.root = root;
@@ -126,36 +124,24 @@ public final class ImageStore {
     return progress.inFlight();
   }
 
-  /** Who hears of each pull's start and end (the daemon's metrics). */
+  /** Who hears of each pull's start, layer bytes received and end (the daemon's metrics). */
   public void setPullListener(PullListener listener) {
-    this.pullListener = listener;
+    progress.setListener(listener);
   }
 
   /** Pulls reference (credentials may be {@link Credentials#NONE}) and returns the stored image. */
   public Image pull(String reference, Credentials auth) throws IOException, InterruptedException {
     Reference ref = Reference.parse(reference);
     long started = System.nanoTime();
-    PullListener listener = pullListener;
-    listener.started(ref.domain());
-    Image image;
-    try {
-      image =
-          puller.pull(
-              ref,
-              auth,
-              p -> {
-                syncImagesFilesystem(); // blobs and snapshots on disk before the record that
-                // vouches for them
-                return record(ref, p);
-              });
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      listener.failed(
-          ref.domain(),
-          e instanceof ImageException ie ? ie.reason().name().toLowerCase(Locale.ROOT) : "other",
-          System.nanoTime() - started);
-      throw e;
-    }
-    listener.finished(ref.domain(), image.size(), System.nanoTime() - started);
+    Image image =
+        puller.pull(
+            ref,
+            auth,
+            p -> {
+              syncImagesFilesystem(); // blobs and snapshots on disk before the record that
+              // vouches for them
+              return record(ref, p);
+            });
     LOG.info(
         "event=image_pulled image="
             + ref

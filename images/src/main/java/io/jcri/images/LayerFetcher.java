@@ -41,11 +41,12 @@ final class LayerFetcher {
   }
 
   /**
-   * Fills snapshot chainId from the layer (through client, the pull's), waiting for a free slot
-   * first; failures are {@link ImageException}s.
+   * Fills snapshot chainId from the layer (through client, the pull's; registry bytes count for the
+   * pull's tracker), waiting for a free slot first; failures are {@link ImageException}s.
    */
   void fetch(
       RegistryClient client,
+      PullProgress.Tracker tracker,
       Reference ref,
       Credentials auth,
       Manifests.Descriptor layer,
@@ -69,7 +70,7 @@ final class LayerFetcher {
       } else {
         RegistryClient.Fetched<InputStream> blob = client.blob(ref, layer.digest(), auth);
         source = blob.endpoint().base().toString();
-        streamIntoSnapshot(blob.value(), layer, diffId, chainId);
+        streamIntoSnapshot(tracker, blob.value(), layer, diffId, chainId);
       }
       double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
       LOG.info(
@@ -97,10 +98,14 @@ final class LayerFetcher {
 
   /** Registry bytes go to the blob file and, at the same time, into the unpacker. */
   private void streamIntoSnapshot(
-      InputStream body, Manifests.Descriptor layer, String diffId, String chainId)
+      PullProgress.Tracker tracker,
+      InputStream body,
+      Manifests.Descriptor layer,
+      String diffId,
+      String chainId)
       throws IOException {
     Path temp = content.newTemp();
-    try (InputStream in = progress.counting(layer.digest(), body);
+    try (InputStream in = progress.counting(tracker, layer.digest(), body);
         OutputStream blobFile = content.create(temp)) {
       MessageDigest sha = Digests.newSha256();
       Tee tee = new Tee(in, blobFile, sha, layer);

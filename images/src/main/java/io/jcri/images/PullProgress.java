@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,8 +15,10 @@ import java.util.function.Predicate;
 
 /**
  * Bytes received and total per layer of every pull in flight, for the log, the metrics and a
- * verbose ImageStatus. A layer another pull is already transferring shows that transfer's bytes; a
- * layer whose snapshot exists counts as complete.
+ * verbose ImageStatus; tells the {@link PullListener} each pull's start, the layer bytes it
+ * receives from the registry and its end. A layer another pull is already transferring shows that
+ * transfer's bytes (they count for the pull that started the transfer); a layer whose snapshot
+ * exists counts as complete.
  */
 public final class PullProgress {
   /** One layer: compressed bytes received so far and the layer's compressed size. */
@@ -38,11 +41,15 @@ public final class PullProgress {
   /** The live state of one pull. */
   static final class Tracker {
     private final Reference ref;
+    private final PullListener listener;
     private final Instant started = Instant.now();
+    private final long startedNanos = System.nanoTime();
+    private final AtomicLong received = new AtomicLong();
     private volatile List<Planned> layers = List.of();
 
-    private Tracker(Reference ref) {
+    private Tracker(Reference ref, PullListener listener) {
       this.ref = ref;
+      this.listener = listener;
     }
 
     void plan(List<Planned> planned) {
@@ -53,23 +60,45 @@ public final class PullProgress {
   private final Predicate<String> snapshotExists;
   private final Map<Tracker, Boolean> pulls = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> transfers = new ConcurrentHashMap<>();
+  private volatile PullListener listener = PullListener.NONE;
 
   PullProgress(Predicate<String> snapshotExists) {
     this.snapshotExists = snapshotExists;
   }
 
+  /** Who hears of the pulls that begin from now on. */
+  void setListener(PullListener listener) {
+    this.listener = listener;
+  }
+
   Tracker begin(Reference ref) {
-    Tracker t = new Tracker(ref);
+    Tracker t = new Tracker(ref, listener);
     pulls.put(t, Boolean.TRUE);
+    t.listener.started(ref.domain());
     return t;
   }
 
-  void end(Tracker t) {
+  /** The pull is over: failure is what ended it, null when it succeeded. */
+  void end(Tracker t, Throwable failure) {
     pulls.remove(t);
+    long nanos = System.nanoTime() - t.startedNanos;
+    if (failure == null) {
+      t.listener.finished(t.ref.domain(), t.received.get(), nanos);
+    } else {
+      t.listener.failed(
+          t.ref.domain(),
+          failure instanceof ImageException ie
+              ? ie.reason().name().toLowerCase(Locale.ROOT)
+              : "other",
+          nanos);
+    }
   }
 
-  /** body, counting what is read into the layer's transfer until the stream is closed. */
-  InputStream counting(String layerDigest, InputStream body) {
+  /**
+   * body, a layer blob pull t receives from the registry, counting what is read into the layer's
+   * transfer (until the stream is closed), into t and to t's listener.
+   */
+  InputStream counting(Tracker t, String layerDigest, InputStream body) {
     AtomicLong received = new AtomicLong();
     transfers.put(layerDigest, received);
     return new FilterInputStream(body) {
@@ -77,7 +106,7 @@ public final class PullProgress {
       public int read() throws IOException {
         int b = in.read();
         if (b >= 0) {
-          received.incrementAndGet();
+          count(1);
         }
         return b;
       }
@@ -86,9 +115,15 @@ public final class PullProgress {
       public int read(byte[] buf, int off, int len) throws IOException {
         int n = in.read(buf, off, len);
         if (n > 0) {
-          received.addAndGet(n);
+          count(n);
         }
         return n;
+      }
+
+      private void count(int n) {
+        received.addAndGet(n);
+        t.received.addAndGet(n);
+        t.listener.received(t.ref.domain(), n);
       }
 
       @Override

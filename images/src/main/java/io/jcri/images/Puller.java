@@ -82,10 +82,14 @@ final class Puller {
       throws IOException, InterruptedException {
     List<String> leased = new ArrayList<>();
     PullProgress.Tracker tracker = progress.begin(ref);
+    Throwable failure = null;
     try {
       return commit.save(fetch(ref, auth, leased, tracker));
+    } catch (Throwable e) {
+      failure = e;
+      throw e;
     } finally {
-      progress.end(tracker);
+      progress.end(tracker, failure);
       leases.release(leased);
     }
   }
@@ -169,7 +173,9 @@ final class Puller {
       lease(leased, layer.digest());
       if (!snapshots.has(chainId)) {
         layers.add(
-            shared(chainId, () -> layerFetcher.fetch(client, ref, auth, layer, diffId, chainId)));
+            shared(
+                chainId,
+                () -> layerFetcher.fetch(client, tracker, ref, auth, layer, diffId, chainId)));
       }
     }
     awaitAll(layers);

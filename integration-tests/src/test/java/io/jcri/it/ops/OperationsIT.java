@@ -161,7 +161,14 @@ class OperationsIT {
 
   @Test
   void metricsEndpointServesThePodCycleInTheTextFormat() throws Exception {
-    String image = TestImages.busybox();
+    TestImages.Pushed pushed =
+        TestImages.image(LocalRegistry.shared(), "test/ops-metrics")
+            .layer(TestImages.busyboxLayer())
+            .layer(TestImages.fileLayer("etc/ops-metrics", "x".repeat(100_000)))
+            .cmd("sh")
+            .push("v1");
+    String image = pushed.reference();
+    long layerBytes = pushed.layers().stream().mapToLong(l -> l.blob().length).sum();
     try (Jcrid d =
         Jcrid.start(
             """
@@ -183,9 +190,16 @@ class OperationsIT {
 
       Exposition e = Exposition.parse(scrape(metricsPort(d)));
       String registry = image.substring(0, image.indexOf('/'));
-      assertEquals(1, e.value("jcri_image_pulls_total", Map.of("registry", registry)), image);
-      assertTrue(e.value("jcri_image_pull_bytes_total", Map.of("registry", registry)) > 1_000_000);
-      assertEquals(0, e.value("jcri_image_pulls_in_flight", Map.of("registry", registry)));
+      Map<String, String> byRegistry = Map.of("registry", registry);
+      assertEquals(1, e.value("jcri_image_pulls_total", byRegistry), image);
+      assertEquals(
+          layerBytes,
+          e.value("jcri_image_pull_bytes_total", byRegistry),
+          "the compressed layers, received once");
+      assertEquals(
+          1, e.value("jcri_image_pull_throughput_bytes_per_second_count", byRegistry), image);
+      assertTrue(e.value("jcri_image_pull_throughput_bytes_per_second_sum", byRegistry) > 0);
+      assertEquals(0, e.value("jcri_image_pulls_in_flight", byRegistry));
       assertEquals(
           1, e.value("jcri_grpc_requests_total", Map.of("method", "RunPodSandbox", "code", "OK")));
       assertEquals(
@@ -225,7 +239,11 @@ class OperationsIT {
       d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
       d.runtime()
           .removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+      Pods.pull(d, image); // every layer is present now: nothing to receive
       e = Exposition.parse(scrape(metricsPort(d)));
+      assertEquals(2, e.value("jcri_image_pulls_total", byRegistry));
+      assertEquals(layerBytes, e.value("jcri_image_pull_bytes_total", byRegistry), "a re-pull");
+      assertEquals(1, e.value("jcri_image_pull_throughput_bytes_per_second_count", byRegistry));
       assertEquals(0, e.value("jcri_pod_sandboxes", Map.of("state", "ready")));
       assertEquals(0, e.value("jcri_containers", Map.of("state", "exited")));
       assertTrue(

@@ -24,6 +24,10 @@ public final class DaemonMetrics implements PullListener, PluginListener, Monito
     .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60
   };
   private static final double[] PULL_BUCKETS = {.1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
+  private static final double MIB = 1 << 20;
+  private static final double[] THROUGHPUT_BUCKETS = {
+    MIB / 4, MIB, 4 * MIB, 16 * MIB, 32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB
+  };
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Histogram rpcSeconds =
@@ -57,9 +61,19 @@ public final class DaemonMetrics implements PullListener, PluginListener, Monito
       Counter.builder()
           .name("jcri_image_pull_bytes_total")
           .help(
-              "Bytes of the images pulled (config and compressed layers), by registry host; rate() of it is the "
-                  + "pull throughput")
+              "Compressed layer bytes received from the registry, counted as they arrive (failed"
+                  + " pulls included, layers already present not), by registry host")
           .labelNames("registry")
+          .register(registry);
+  private final Histogram pullThroughput =
+      Histogram.builder()
+          .name("jcri_image_pull_throughput_bytes_per_second")
+          .help(
+              "Per successful pull that received layer bytes: those bytes divided by the pull's"
+                  + " duration, by registry host")
+          .labelNames("registry")
+          .classicOnly()
+          .classicUpperBounds(THROUGHPUT_BUCKETS)
           .register(registry);
   private final Histogram pullSeconds =
       Histogram.builder()
@@ -185,11 +199,18 @@ public final class DaemonMetrics implements PullListener, PluginListener, Monito
   }
 
   @Override
-  public void finished(String registryHost, long bytes, long nanos) {
+  public void received(String registryHost, long bytes) {
+    pullBytes.labelValues(registryHost).inc(bytes);
+  }
+
+  @Override
+  public void finished(String registryHost, long receivedBytes, long nanos) {
     pullsInFlight.labelValues(registryHost).dec();
     pulls.labelValues(registryHost).inc();
-    pullBytes.labelValues(registryHost).inc(bytes);
     pullSeconds.labelValues(registryHost).observe(nanos / 1e9);
+    if (receivedBytes > 0) {
+      pullThroughput.labelValues(registryHost).observe(receivedBytes / Math.max(nanos / 1e9, 1e-3));
+    }
   }
 
   @Override

@@ -35,7 +35,11 @@ class DaemonMetricsTest {
     m.rpc("RunPodSandbox", "INVALID_ARGUMENT", 1_000_000L);
     m.started("registry.k8s.io");
     m.started("registry.k8s.io");
+    m.received("registry.k8s.io", 600);
+    m.received("registry.k8s.io", 400);
     m.finished("registry.k8s.io", 1000, 2_000_000_000L);
+    m.started("registry.k8s.io");
+    m.finished("registry.k8s.io", 0, 500_000_000L); // every layer present: no throughput
     m.started("docker.io");
     m.failed("docker.io", "unauthorized", 300_000_000L);
     m.executed("bridge", "ADD", 40_000_000L, true);
@@ -67,16 +71,34 @@ class DaemonMetricsTest {
           1, e.value("jcri_grpc_requests_total", Map.of("method", "RunPodSandbox", "code", "OK")));
       assertEquals(1, e.value("jcri_image_pulls_in_flight", Map.of("registry", "registry.k8s.io")));
       assertEquals(0, e.value("jcri_image_pulls_in_flight", Map.of("registry", "docker.io")));
-      assertEquals(1, e.value("jcri_image_pulls_total", Map.of("registry", "registry.k8s.io")));
+      assertEquals(2, e.value("jcri_image_pulls_total", Map.of("registry", "registry.k8s.io")));
       assertEquals(
           1000, e.value("jcri_image_pull_bytes_total", Map.of("registry", "registry.k8s.io")));
+      assertEquals("histogram", e.type("jcri_image_pull_throughput_bytes_per_second"));
+      assertEquals(
+          1,
+          e.value(
+              "jcri_image_pull_throughput_bytes_per_second_count",
+              Map.of("registry", "registry.k8s.io")),
+          "observed once: the pull that received bytes");
+      assertEquals(
+          500,
+          e.value(
+              "jcri_image_pull_throughput_bytes_per_second_sum",
+              Map.of("registry", "registry.k8s.io")),
+          1e-9);
+      assertEquals(
+          1,
+          e.value(
+              "jcri_image_pull_throughput_bytes_per_second_bucket",
+              Map.of("registry", "registry.k8s.io", "le", "262144.0")));
       assertEquals(
           1,
           e.value(
               "jcri_image_pull_failures_total",
               Map.of("registry", "docker.io", "reason", "unauthorized")));
       assertEquals(
-          2.0,
+          2.5,
           e.value("jcri_image_pull_duration_seconds_sum", Map.of("registry", "registry.k8s.io")));
       assertEquals(
           1,
