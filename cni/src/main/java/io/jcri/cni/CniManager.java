@@ -1,16 +1,12 @@
 package io.jcri.cni;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -25,9 +21,6 @@ public final class CniManager {
   private static final String IF_NAME = "eth0";
   private static final String NOT_READY = "NetworkPluginNotReady";
   private static final Pattern SAFE_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
-  private static final byte[] LOOPBACK_CONFIG =
-      "{\"cniVersion\":\"0.3.1\",\"name\":\"cni-loopback\",\"type\":\"loopback\"}"
-          .getBytes(StandardCharsets.UTF_8);
 
   private volatile ConfigDir configs;
   private volatile PluginRunner plugins;
@@ -92,29 +85,14 @@ public final class CniManager {
           NOT_READY,
           "cni config uninitialized: no valid network config in " + configs.dir() + why);
     }
-    for (ObjectNode plugin : net.plugins()) {
-      if (plugins.find(type(plugin)) == null) {
-        return new Readiness(
-            false,
-            NOT_READY,
-            "network "
-                + net.name()
-                + ": CNI plugin "
-                + type(plugin)
-                + " not found in "
-                + plugins.binDirsText());
-      }
+    PluginChain chain = new PluginChain(plugins);
+    String missing = chain.missingPlugin(net);
+    if (missing != null) {
+      return new Readiness(false, NOT_READY, missing);
     }
     if (net.versionAtLeast("1.1.0")) {
       try {
-        for (ObjectNode plugin : net.plugins()) {
-          plugins.exec(
-              "STATUS",
-              type(plugin),
-              net.name(),
-              Map.of(),
-              net.pluginInput(plugin, Json.MAPPER.createObjectNode(), null));
-        }
+        chain.status(net);
       } catch (IOException e) {
         return new Readiness(false, NOT_READY, e.getMessage());
       }
@@ -151,28 +129,18 @@ public final class CniManager {
             RuntimeArgs.capabilityArgs(pod, podCidr),
             net,
             null);
-    bringUpLoopback(pod);
-    writeCache(entry);
-    JsonNode result = null;
-    CniResult parsed;
+    PluginChain chain = new PluginChain(plugins);
+    chain.loopbackUp(pod);
+    cache.write(entry);
+    PluginChain.Added added;
     try {
-      for (ObjectNode plugin : net.plugins()) {
-        byte[] out =
-            plugins.exec(
-                "ADD",
-                type(plugin),
-                net.name(),
-                env(entry, entry.netns()),
-                net.pluginInput(plugin, entry.capabilityArgs(), result));
-        result = resultJson(out, plugin, net);
-      }
-      parsed = CniResult.parse(result, net.cniVersion());
-    } catch (IOException e) {
-      String cleanup = deleteChain(entry.withResult(result), entry.netns());
+      added = chain.add(entry);
+    } catch (PluginChain.AddFailed e) {
+      String cleanup = e.cleanup;
       if (cleanup == null) {
         try {
           cache.delete(entry);
-        } catch (IOException stale) {
+        } catch (CniException stale) {
           // a stale entry only makes a later tearDown run DEL once more, which plugins tolerate
           LOG.warning(
               "event=cni_cache_delete_failed sandbox="
@@ -190,11 +158,16 @@ public final class CniManager {
               + e.getMessage()
               + (cleanup == null ? "" : " cleanup_error=" + cleanup));
       throw new CniException(
-          e.getMessage() + (cleanup == null ? "" : "; undoing the ADD also failed: " + cleanup), e);
+          e.getMessage() + (cleanup == null ? "" : "; undoing the ADD also failed: " + cleanup),
+          e.getCause());
     }
-    writeCache(entry.withResult(result));
+    cache.write(entry.withResult(added.result()));
     PodNetworkResult done =
-        new PodNetworkResult(net.name(), parsed.podIps(), parsed.interfaces(), result.toString());
+        new PodNetworkResult(
+            net.name(),
+            added.parsed().podIps(),
+            added.parsed().interfaces(),
+            added.result().toString());
     LOG.info(
         "event=cni_added sandbox="
             + pod.sandboxId()
@@ -214,7 +187,7 @@ public final class CniManager {
    */
   public void tearDown(PodNetwork pod) throws CniException {
     requireSafeId(pod.sandboxId());
-    List<ResultCache.Entry> entries = findCached(pod.sandboxId());
+    List<ResultCache.Entry> entries = cache.find(pod.sandboxId(), IF_NAME);
     if (entries.isEmpty()) {
       NetworkConfig net = configs.current().defaultNetwork();
       if (net == null) {
@@ -243,12 +216,13 @@ public final class CniManager {
                   net,
                   null));
     }
+    PluginChain chain = new PluginChain(plugins);
     List<String> errors = new ArrayList<>();
     for (ResultCache.Entry entry : entries) {
       String netns = pod.netnsPath() != null ? pod.netnsPath().toString() : entry.netns();
-      String error = deleteChain(entry, netns);
+      String error = chain.delete(entry, netns);
       if (error == null) {
-        deleteCache(entry);
+        cache.delete(entry);
         LOG.info(
             "event=cni_deleted sandbox=" + pod.sandboxId() + " network=" + entry.config().name());
       } else {
@@ -266,10 +240,11 @@ public final class CniManager {
    */
   public void check(PodNetwork pod) throws CniException {
     requireSafeId(pod.sandboxId());
-    List<ResultCache.Entry> entries = findCached(pod.sandboxId());
+    List<ResultCache.Entry> entries = cache.find(pod.sandboxId(), IF_NAME);
     if (entries.isEmpty()) {
       throw new CniException("sandbox " + pod.sandboxId() + ": no CNI attachment recorded");
     }
+    PluginChain chain = new PluginChain(plugins);
     for (ResultCache.Entry entry : entries) {
       NetworkConfig net = entry.config();
       if (!net.versionAtLeast("0.4.0") || net.disableCheck()) {
@@ -279,15 +254,7 @@ public final class CniManager {
         throw new CniException(
             "sandbox " + pod.sandboxId() + ": ADD on network " + net.name() + " never completed");
       }
-      String netns = pod.netnsPath() != null ? pod.netnsPath().toString() : entry.netns();
-      for (ObjectNode plugin : net.plugins()) {
-        plugins.exec(
-            "CHECK",
-            type(plugin),
-            net.name(),
-            env(entry, netns),
-            pluginInput(net, plugin, entry.capabilityArgs(), entry.result()));
-      }
+      chain.check(entry, pod.netnsPath() != null ? pod.netnsPath().toString() : entry.netns());
     }
   }
 
@@ -301,130 +268,9 @@ public final class CniManager {
     return snapshot.defaultNetwork();
   }
 
-  private void bringUpLoopback(PodNetwork pod) throws CniException {
-    if (plugins.find("loopback") == null) {
-      return; // nothing in the node's bin dirs can do it; the pod keeps lo down, as without jcri
-    }
-    plugins.exec(
-        "ADD",
-        "loopback",
-        "cni-loopback",
-        Map.of(
-            "CNI_CONTAINERID",
-            pod.sandboxId(),
-            "CNI_NETNS",
-            pod.netnsPath().toString(),
-            "CNI_IFNAME",
-            "lo",
-            "CNI_ARGS",
-            RuntimeArgs.cniArgs(pod)),
-        LOOPBACK_CONFIG);
-  }
-
-  /**
-   * DEL through the chain in reverse, going on past failures so that one broken plugin does not
-   * leak the rest; null when all succeeded.
-   */
-  private String deleteChain(ResultCache.Entry entry, String netns) {
-    NetworkConfig net = entry.config();
-    // before 0.4.0 a DEL gets no prevResult
-    JsonNode prevResult = net.versionAtLeast("0.4.0") ? entry.result() : null;
-    List<String> errors = new ArrayList<>();
-    List<ObjectNode> reversed = new ArrayList<>(net.plugins());
-    Collections.reverse(reversed);
-    for (ObjectNode plugin : reversed) {
-      try {
-        plugins.exec(
-            "DEL",
-            type(plugin),
-            net.name(),
-            env(entry, netns),
-            pluginInput(net, plugin, entry.capabilityArgs(), prevResult));
-      } catch (CniException e) {
-        errors.add(e.getMessage());
-      }
-    }
-    return errors.isEmpty() ? null : String.join("; ", errors);
-  }
-
-  private static byte[] pluginInput(
-      NetworkConfig net, ObjectNode plugin, ObjectNode capabilityArgs, JsonNode prevResult)
-      throws CniException {
-    try {
-      return net.pluginInput(plugin, capabilityArgs, prevResult);
-    } catch (IOException e) {
-      throw new CniException(
-          "network " + net.name() + ": cannot build config for plugin " + type(plugin), e);
-    }
-  }
-
-  private static JsonNode resultJson(byte[] out, ObjectNode plugin, NetworkConfig net)
-      throws CniException {
-    try {
-      JsonNode json = Json.MAPPER.readTree(out);
-      if (json != null && json.isObject()) {
-        return json;
-      }
-    } catch (IOException e) {
-      // reported below with the plugin's name
-    }
-    throw new CniException(
-        "CNI plugin "
-            + type(plugin)
-            + " ADD (network "
-            + net.name()
-            + ") printed no result object: "
-            + new String(out, StandardCharsets.UTF_8).strip());
-  }
-
-  private static Map<String, String> env(ResultCache.Entry entry, String netns) {
-    return Map.of(
-        "CNI_CONTAINERID",
-        entry.containerId(),
-        "CNI_NETNS",
-        netns,
-        "CNI_IFNAME",
-        entry.ifName(),
-        "CNI_ARGS",
-        entry.cniArgs());
-  }
-
-  private List<ResultCache.Entry> findCached(String sandboxId) throws CniException {
-    try {
-      return cache.find(sandboxId, IF_NAME);
-    } catch (IOException e) {
-      throw new CniException(
-          "sandbox " + sandboxId + ": reading the CNI result cache: " + e.getMessage(), e);
-    }
-  }
-
-  private void writeCache(ResultCache.Entry entry) throws CniException {
-    try {
-      cache.write(entry);
-    } catch (IOException e) {
-      throw new CniException(
-          "sandbox " + entry.containerId() + ": writing the CNI result cache: " + e.getMessage(),
-          e);
-    }
-  }
-
-  private void deleteCache(ResultCache.Entry entry) throws CniException {
-    try {
-      cache.delete(entry);
-    } catch (IOException e) {
-      throw new CniException(
-          "sandbox " + entry.containerId() + ": removing the CNI cache entry: " + e.getMessage(),
-          e);
-    }
-  }
-
   private static void requireSafeId(String sandboxId) throws CniException {
     if (sandboxId == null || !SAFE_ID.matcher(sandboxId).matches()) {
       throw new CniException("invalid sandbox id for CNI: " + sandboxId);
     }
-  }
-
-  private static String type(ObjectNode plugin) {
-    return plugin.path("type").asText();
   }
 }

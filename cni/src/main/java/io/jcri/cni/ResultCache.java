@@ -39,7 +39,17 @@ final class ResultCache {
     }
   }
 
-  void write(Entry entry) throws IOException {
+  void write(Entry entry) throws CniException {
+    try {
+      AtomicFiles.write(file(entry), Json.MAPPER.writeValueAsBytes(json(entry)));
+    } catch (IOException e) {
+      throw new CniException(
+          "sandbox " + entry.containerId() + ": writing the CNI result cache: " + e.getMessage(),
+          e);
+    }
+  }
+
+  private static ObjectNode json(Entry entry) {
     ObjectNode json = Json.MAPPER.createObjectNode();
     json.put("kind", "jcri-cni-cache-v1");
     json.put("containerId", entry.containerId());
@@ -52,15 +62,30 @@ final class ResultCache {
     if (entry.result() != null) {
       json.set("result", entry.result());
     }
-    AtomicFiles.write(file(entry), Json.MAPPER.writeValueAsBytes(json));
+    return json;
   }
 
-  void delete(Entry entry) throws IOException {
-    Files.deleteIfExists(file(entry));
+  void delete(Entry entry) throws CniException {
+    try {
+      Files.deleteIfExists(file(entry));
+    } catch (IOException e) {
+      throw new CniException(
+          "sandbox " + entry.containerId() + ": removing the CNI cache entry: " + e.getMessage(),
+          e);
+    }
   }
 
   /** Every cached attachment of containerId on ifName (normally one: the default network's). */
-  List<Entry> find(String containerId, String ifName) throws IOException {
+  List<Entry> find(String containerId, String ifName) throws CniException {
+    try {
+      return read(containerId, ifName);
+    } catch (IOException e) {
+      throw new CniException(
+          "sandbox " + containerId + ": reading the CNI result cache: " + e.getMessage(), e);
+    }
+  }
+
+  private List<Entry> read(String containerId, String ifName) throws IOException {
     String suffix = "-" + containerId + "-" + ifName;
     List<Entry> entries = new ArrayList<>();
     List<Path> files;

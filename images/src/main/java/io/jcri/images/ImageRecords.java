@@ -1,9 +1,11 @@
 package io.jcri.images;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcri.images.reference.Reference;
 import io.jcri.images.registry.Digests;
+import io.jcri.images.store.Snapshots;
 import io.jcri.sys.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,6 +120,64 @@ final class ImageRecords {
     }
   }
 
+  /**
+   * The record of a pulled image: a new one, or the existing one with the pulled tag (taken from
+   * any other image) and digest reference added.
+   */
+  Image recordPull(Reference ref, Puller.Pulled p) throws IOException {
+    Image existing = get(p.configDigest());
+    List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
+    List<String> digests = new ArrayList<>(existing == null ? List.of() : existing.repoDigests());
+    if (ref.digest() == null) {
+      untagOthers(ref.tagged(), p.configDigest());
+      addUnique(tags, ref.tagged());
+    }
+    addUnique(digests, ref.withDigest(p.topDigest()));
+    JsonNode config = ImageConfig.json(p.config());
+    Image image =
+        existing != null
+            ? existing.withRefs(tags, digests)
+            : new Image(
+                p.configDigest(),
+                tags,
+                digests,
+                p.size(),
+                false,
+                ImageConfig.parse(p.config()),
+                p.layerDigests(),
+                p.diffIds(),
+                Snapshots.chainIds(p.diffIds()),
+                p.manifestDigests(),
+                config.path("os").asText(),
+                config.path("architecture").asText());
+    save(image);
+    return image;
+  }
+
+  /** The record of the node-local pause image under ref's tag, pinned by itself. */
+  Image recordPause(Reference ref, PauseImage pause, List<String> chain) throws IOException {
+    Image existing = get(pause.configDigest());
+    untagOthers(ref.tagged(), pause.configDigest());
+    List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
+    addUnique(tags, ref.tagged());
+    Image image =
+        new Image(
+            pause.configDigest(),
+            tags,
+            existing == null ? List.of() : existing.repoDigests(),
+            pause.config().length + pause.layer().length,
+            true,
+            ImageConfig.parse(pause.config()),
+            List.of(pause.layerDigest()),
+            List.of(pause.layerDigest()),
+            chain,
+            List.of(pause.manifestDigest()),
+            "linux",
+            "amd64");
+    save(image);
+    return image;
+  }
+
   void save(Image image) throws IOException {
     AtomicFiles.write(recordPath(image.id()), JSON.writeValueAsBytes(image));
     images.put(image.id(), image);
@@ -130,5 +190,11 @@ final class ImageRecords {
 
   private Path recordPath(String id) {
     return records.resolve(Digests.hex(id) + ".json");
+  }
+
+  private static void addUnique(List<String> list, String value) {
+    if (value != null && !list.contains(value)) {
+      list.add(value);
+    }
   }
 }

@@ -1,29 +1,21 @@
 package io.jcri.images;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.images.ImageException.Reason;
 import io.jcri.images.reference.Reference;
 import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
+import io.jcri.sys.NamedStep;
 import io.jcri.sys.Syscalls;
-import io.jcri.sys.Timestamps;
-import io.jcri.sys.Trees;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * The images of one node: pulled from registries into a content store and overlay snapshots under
@@ -33,7 +25,6 @@ import java.util.stream.Stream;
  */
 public final class ImageStore {
   private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path root;
   private final Path imagesDir;
@@ -45,7 +36,7 @@ public final class ImageStore {
   private final ImageRecords images;
   private final ImageGc gc;
   private volatile Predicate<String> inUse = id -> false;
-  private volatile Set<String> pinnedRefs = Set.of();
+  private final ImagePins pins = new ImagePins();
 
   private ImageStore(Path root, ImageOptions options) throws IOException {
     this.root = root;
@@ -92,31 +83,7 @@ public final class ImageStore {
    * replaced at any time (config reload).
    */
   public void setPinned(Collection<String> references) {
-    Set<String> refs = new LinkedHashSet<>();
-    for (String r : references) {
-      Reference ref = Reference.parse(r);
-      refs.add(ref.digest() != null ? ref.withDigest(ref.digest()) : ref.tagged());
-    }
-    pinnedRefs = Set.copyOf(refs);
-  }
-
-  /**
-   * The pinned reference that names image, or null; the locally built pause image is pinned by
-   * itself.
-   */
-  private String pinnedBy(Image image) {
-    if (image.pinned()) {
-      return image.repoTags().isEmpty() ? image.id() : image.repoTags().getFirst();
-    }
-    Set<String> refs = pinnedRefs;
-    return Stream.concat(image.repoTags().stream(), image.repoDigests().stream())
-        .filter(refs::contains)
-        .findFirst()
-        .orElse(null);
-  }
-
-  private Image reported(Image image) {
-    return pinnedBy(image) != null ? image.asPinned() : image;
+    pins.set(references);
   }
 
   /** Bytes done and total per layer of the pulls in flight. */
@@ -138,9 +105,9 @@ public final class ImageStore {
             ref,
             auth,
             p -> {
-              syncImagesFilesystem(); // blobs and snapshots on disk before the record that
-              // vouches for them
-              return record(ref, p);
+              // blobs and snapshots on disk before the record that vouches for them
+              NamedStep.PULL_IMAGE_SYNC.run(this::syncImagesFilesystem);
+              return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
             });
     LOG.info(
         "event=image_pulled image="
@@ -155,42 +122,16 @@ public final class ImageStore {
   }
 
   private synchronized Image record(Reference ref, Puller.Pulled p) throws IOException {
-    Image existing = images.get(p.configDigest());
-    List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
-    List<String> digests = new ArrayList<>(existing == null ? List.of() : existing.repoDigests());
-    if (ref.digest() == null) {
-      images.untagOthers(ref.tagged(), p.configDigest());
-      addUnique(tags, ref.tagged());
-    }
-    addUnique(digests, ref.withDigest(p.topDigest()));
-    JsonNode config = ImageConfig.json(p.config());
-    Image image =
-        existing != null
-            ? existing.withRefs(tags, digests)
-            : new Image(
-                p.configDigest(),
-                tags,
-                digests,
-                p.size(),
-                false,
-                ImageConfig.parse(p.config()),
-                p.layerDigests(),
-                p.diffIds(),
-                Snapshots.chainIds(p.diffIds()),
-                p.manifestDigests(),
-                config.path("os").asText(),
-                config.path("architecture").asText());
-    images.save(image);
-    return image;
+    return images.recordPull(ref, p);
   }
 
   public synchronized List<Image> list() {
-    return images.all().stream().map(this::reported).toList();
+    return images.all().stream().map(pins::reported).toList();
   }
 
   /** By ID (full, or a unique hex prefix), by tag, or by digest reference; pinned as configured. */
   public synchronized Optional<Image> find(String referenceOrId) {
-    return images.find(referenceOrId).map(this::reported);
+    return images.find(referenceOrId).map(pins::reported);
   }
 
   /**
@@ -211,19 +152,7 @@ public final class ImageStore {
       image = found.get();
       String tag = tagNamed(referenceOrId);
       boolean untag = tag != null && image.repoTags().contains(tag) && image.repoTags().size() > 1;
-      String pin = pinnedBy(image);
-      if (pin != null
-          && (!untag || pinnedRefs.contains(tag) || image.pinned() && tag.equals(pin))) {
-        throw new ImageException(
-            Reason.IN_USE,
-            "image "
-                + referenceOrId
-                + " ("
-                + image.id()
-                + ") is pinned as "
-                + pin
-                + " (the pause image or images.pinned)");
-      }
+      pins.refuseRemoval(referenceOrId, image, untag ? tag : null);
       if (untag) {
         List<String> tags = new ArrayList<>(image.repoTags());
         tags.remove(tag);
@@ -284,34 +213,12 @@ public final class ImageStore {
 
   /** ImageStatus verbose info: the config and the layers with their snapshot dirs, as JSON. */
   public String inspect(Image image) throws IOException {
-    ObjectNode info = JSON.createObjectNode();
-    info.put("id", image.id());
-    info.putPOJO("repoTags", image.repoTags());
-    info.putPOJO("repoDigests", image.repoDigests());
-    info.putPOJO("manifestDigests", image.manifestDigests());
-    info.put("pinned", image.pinned());
-    var layers = info.putArray("layers");
-    for (int i = 0; i < image.layerDigests().size(); i++) {
-      layers
-          .addObject()
-          .put("digest", image.layerDigests().get(i))
-          .put("diffId", image.diffIds().get(i))
-          .put("chainId", image.chainIds().get(i))
-          .put("snapshot", snapshots.path(image.chainIds().get(i)).toString());
-    }
-    info.set("config", JSON.readTree(content.read(image.id())));
-    return JSON.writeValueAsString(info);
+    return ImageInspection.json(image, snapshots, content);
   }
 
   /** Bytes and inodes used by the image store (blobs, snapshots, records). */
   public FsUsage imageFsUsage() throws IOException {
-    return usage(imagesDir);
-  }
-
-  /** Usage of a directory on the same terms, e.g. the containers' writable layers. */
-  public static FsUsage usage(Path dir) throws IOException {
-    Trees.Usage u = Trees.usage(dir);
-    return new FsUsage(dir, u.bytes(), u.inodes(), Timestamps.nowNanos());
+    return FsUsage.of(imagesDir);
   }
 
   public Path root() {
@@ -347,39 +254,10 @@ public final class ImageStore {
             pause.configDigest(), pause.layerDigest(), pause.manifestDigest(), chain.getFirst());
     leases.acquire(held);
     try {
-      content.write(pause.configDigest(), pause.config());
-      content.write(pause.layerDigest(), pause.layer());
-      content.write(pause.manifestDigest(), pause.manifest());
-      if (!snapshots.has(chain.getFirst())) {
-        snapshots.create(
-            chain.getFirst(),
-            dir -> {
-              try (var in = Files.newInputStream(content.path(pause.layerDigest()))) {
-                io.jcri.images.unpack.LayerUnpacker.unpack(in, dir);
-              }
-            });
-      }
+      pause.writeTo(content, snapshots, chain.getFirst());
       syncImagesFilesystem();
       synchronized (this) {
-        Image existing = images.get(pause.configDigest());
-        images.untagOthers(ref.tagged(), pause.configDigest());
-        List<String> tags = new ArrayList<>(existing == null ? List.of() : existing.repoTags());
-        addUnique(tags, ref.tagged());
-        Image image =
-            new Image(
-                pause.configDigest(),
-                tags,
-                existing == null ? List.of() : existing.repoDigests(),
-                pause.config().length + pause.layer().length,
-                true,
-                ImageConfig.parse(pause.config()),
-                List.of(pause.layerDigest()),
-                List.of(pause.layerDigest()),
-                chain,
-                List.of(pause.manifestDigest()),
-                "linux",
-                "amd64");
-        images.save(image);
+        Image image = images.recordPause(ref, pause, chain);
         pause.record(builtFrom, staticBinary);
         LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
         return image;
@@ -395,11 +273,5 @@ public final class ImageStore {
    */
   private void syncImagesFilesystem() throws IOException {
     Syscalls.syncfs(imagesDir);
-  }
-
-  private static void addUnique(List<String> list, String value) {
-    if (value != null && !list.contains(value)) {
-      list.add(value);
-    }
   }
 }

@@ -9,6 +9,7 @@ import io.jcri.images.registry.StallGuard;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.unpack.LayerUnpacker;
+import io.jcri.sys.NamedStep;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,8 +65,10 @@ final class LayerFetcher {
       if (content.has(layer.digest())) {
         source = "local";
         try (InputStream in = Files.newInputStream(content.path(layer.digest()))) {
-          snapshots.create(
-              chainId, dir -> checkDiffId(LayerUnpacker.unpack(in, dir), diffId, layer));
+          NamedStep.PULL_IMAGE_LAYER_UNPACK.run(
+              () ->
+                  snapshots.create(
+                      chainId, dir -> checkDiffId(LayerUnpacker.unpack(in, dir), diffId, layer)));
         }
       } else {
         RegistryClient.Fetched<InputStream> blob = client.blob(ref, layer.digest(), auth);
@@ -110,21 +113,24 @@ final class LayerFetcher {
       MessageDigest sha = Digests.newSha256();
       Tee tee = new Tee(in, blobFile, sha, layer);
       try {
-        snapshots.create(
-            chainId,
-            dir -> {
-              checkDiffId(LayerUnpacker.unpack(tee, dir), diffId, layer);
-              tee.transferTo(
-                  OutputStream.nullOutputStream()); // trailing bytes after the tar still count
-              ContentStore.verify(sha, layer.digest(), layer.size(), tee.total);
-            });
+        NamedStep.PULL_IMAGE_LAYER_UNPACK.run(
+            () ->
+                snapshots.create(
+                    chainId,
+                    dir -> {
+                      checkDiffId(LayerUnpacker.unpack(tee, dir), diffId, layer);
+                      tee.transferTo(
+                          OutputStream
+                              .nullOutputStream()); // trailing bytes after the tar still count
+                      ContentStore.verify(sha, layer.digest(), layer.size(), tee.total);
+                    }));
       } catch (StallGuard.Stalled e) {
         throw e;
       } catch (IOException e) {
         throw blame(e, tee, sha, layer);
       }
       blobFile.close();
-      content.commit(temp, layer.digest());
+      NamedStep.PULL_IMAGE_BLOB_COMMIT.run(() -> content.commit(temp, layer.digest()));
     } finally {
       Files.deleteIfExists(temp);
     }

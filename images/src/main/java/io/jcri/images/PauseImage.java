@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcri.images.registry.Digests;
 import io.jcri.images.registry.Manifests;
+import io.jcri.images.store.ContentStore;
+import io.jcri.images.store.Snapshots;
+import io.jcri.images.unpack.LayerUnpacker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +19,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * The blobs of the node-local pause image, built from one static binary. Fixed timestamps and key
- * order make the same binary give the same digests on every start. Building hashes the whole binary
- * (≈ 0.1 s of CPU before the JIT warms up), so each start first asks {@link #recordedConfigDigest}
- * whether the binary is unchanged since the image was last built from it.
+ * The blobs of the node-local pause image, built from one static binary and written into the store.
+ * Fixed timestamps and key order make the same binary give the same digests on every start.
+ * Building hashes the whole binary (≈ 0.1 s of CPU before the JIT warms up), so each start first
+ * asks {@link #recordedConfigDigest} whether the binary is unchanged since the image was built.
  */
 record PauseImage(
     byte[] layer,
@@ -84,6 +87,22 @@ record PauseImage(
         configDigest,
         manifestBytes,
         Digests.sha256(manifestBytes));
+  }
+
+  /** Writes the three blobs and unpacks the layer into its snapshot (chainId) unless it exists. */
+  void writeTo(ContentStore content, Snapshots snapshots, String chainId) throws IOException {
+    content.write(configDigest, config);
+    content.write(layerDigest, layer);
+    content.write(manifestDigest, manifest);
+    if (!snapshots.has(chainId)) {
+      snapshots.create(
+          chainId,
+          dir -> {
+            try (var in = Files.newInputStream(content.path(layerDigest))) {
+              LayerUnpacker.unpack(in, dir);
+            }
+          });
+    }
   }
 
   /**

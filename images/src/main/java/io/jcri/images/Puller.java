@@ -10,6 +10,7 @@ import io.jcri.images.registry.StallGuard;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
+import io.jcri.sys.NamedStep;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -113,7 +114,7 @@ final class Puller {
     RegistryClient.Manifest manifest = top;
     if (Manifests.kind(top) == Manifests.Kind.INDEX) {
       lease(leased, top.digest());
-      content.write(top.digest(), top.body());
+      NamedStep.PULL_IMAGE_MANIFEST_WRITE.run(() -> content.write(top.digest(), top.body()));
       manifestDigests.add(top.digest());
       Manifests.Descriptor chosen =
           Manifests.select(top.body(), options.os(), options.architecture(), options.variant());
@@ -124,7 +125,9 @@ final class Puller {
       }
     }
     lease(leased, manifest.digest());
-    content.write(manifest.digest(), manifest.body());
+    RegistryClient.Manifest chosenManifest = manifest;
+    NamedStep.PULL_IMAGE_MANIFEST_WRITE.run(
+        () -> content.write(chosenManifest.digest(), chosenManifest.body()));
     manifestDigests.add(manifest.digest());
     Manifests.ImageManifest image = Manifests.image(manifest.body());
 
@@ -140,7 +143,8 @@ final class Puller {
       } catch (StallGuard.Stalled e) {
         throw stalled(ref, configDigest, e);
       }
-      content.write(configDigest, config);
+      byte[] fetched = config;
+      NamedStep.PULL_IMAGE_CONFIG_WRITE.run(() -> content.write(configDigest, fetched));
     }
     List<String> diffIds = diffIds(config);
     if (diffIds.size() != image.layers().size()) {
@@ -194,6 +198,7 @@ final class Puller {
    * leaves the table before it completes, so a pull never joins a finished one by mistake.
    */
   private CompletableFuture<Void> shared(String chainId, Runnable fetch) {
+    NamedStep.Breakdown steps = NamedStep.current(); // the layer's steps count for its pull
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> running = inflight.putIfAbsent(chainId, mine);
     if (running != null) {
@@ -204,7 +209,11 @@ final class Puller {
         .start(
             () -> {
               try {
-                fetch.run();
+                if (steps == null) {
+                  fetch.run();
+                } else {
+                  steps.join(fetch);
+                }
                 inflight.remove(chainId, mine);
                 mine.complete(null);
               } catch (Throwable t) {

@@ -38,6 +38,7 @@ public final class Jcrid implements AutoCloseable {
   private final Path home;
   private final String extraToml;
   private final List<String> extraArgs;
+  private final java.util.Map<String, String> environment = new java.util.HashMap<>();
   private Process process;
   private EventLoopGroup loop;
   private ManagedChannel channel;
@@ -181,6 +182,7 @@ public final class Jcrid implements AutoCloseable {
         new ProcessBuilder(command())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+    pb.environment().putAll(environment);
     process = pb.start();
     loop = new EpollEventLoopGroup(1);
     channel =
@@ -215,6 +217,27 @@ public final class Jcrid implements AutoCloseable {
       loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       channel = null;
     }
+  }
+
+  /**
+   * Sets (value non-null) or clears an environment variable of the daemon from its next start on
+   * (e.g. the crash-point hook JCRI_TEST_CRASHAT).
+   */
+  public void environment(String name, String value) {
+    if (value == null) {
+      environment.remove(name);
+    } else {
+      environment.put(name, value);
+    }
+  }
+
+  /** Waits for the daemon to exit by itself (a crash point); returns its exit code. */
+  public int awaitExit(long seconds) throws InterruptedException {
+    disconnect();
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("jcrid still runs after " + seconds + " s");
+    }
+    return process.exitValue();
   }
 
   /** SIGTERM and wait for a clean exit; returns the exit code. */

@@ -24,6 +24,7 @@ import io.jcri.runtime.metrics.PullProgressLog;
 import io.jcri.runtime.monitor.ConmonRuntime;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.oci.OciOptions;
+import io.jcri.runtime.recovery.OrphanSweep;
 import io.jcri.runtime.reload.ConfigReload;
 import io.jcri.runtime.reload.DaemonSettings;
 import io.jcri.runtime.sandbox.InfraContainer;
@@ -46,8 +47,6 @@ import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.streaming.StreamingOptions;
 import io.jcri.runtime.streaming.StreamingServer;
 import io.jcri.sys.ChildReaper;
-import io.jcri.sys.Syscalls;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,35 +59,19 @@ import java.util.concurrent.Future;
 import java.util.logging.Logger;
 
 /**
- * jcrid: reads flags and config, wires the services with plain constructors, serves until
- * signalled.
+ * jcrid's entry point: the subcommands, then config (flags by {@link CommandLine}) → the services
+ * wired with plain constructors, in one start-up sequence ({@link #serve}) → serve until signalled.
  */
 public final class Jcrid {
   private static final Logger LOG = Logger.getLogger(Jcrid.class.getName());
-  private static final Path DEFAULT_CONFIG = Path.of("/etc/jcri/jcri.toml");
-  private static final String USAGE =
-      """
-      usage: jcrid [flags]              serve CRI on the configured Unix socket
-             jcrid version              print the version
-             jcrid config default       print the default configuration (TOML)
-
-      flags (each also a key of the config file; flags win):
-        --config FILE          config file (default /etc/jcri/jcri.toml, optional)
-        --listen unix:///PATH  gRPC endpoint (default unix:///run/jcri/jcri.sock)
-        --root DIR             persistent state (default /var/lib/jcri)
-        --state DIR            run-time state (default /run/jcri)
-        --cni-conf-dir DIR     CNI network configurations (default /etc/cni/net.d)
-        --cni-bin-dir DIR      CNI plugin binaries, searched first
-        --log-level LEVEL      error, warn, info or debug (default info)
-      """;
 
   private Jcrid() {}
 
   public static void main(String[] args) {
     try {
       System.exit(run(args));
-    } catch (UsageException e) {
-      System.err.println("jcrid: " + e.getMessage() + "\n\n" + USAGE);
+    } catch (CommandLine.UsageException e) {
+      System.err.println("jcrid: " + e.getMessage() + "\n\n" + CommandLine.USAGE);
       System.exit(2);
     } catch (ConfigException e) {
       System.err.println("jcrid: config: " + e.getMessage());
@@ -110,50 +93,13 @@ public final class Jcrid {
       return 0;
     }
     if (rest.contains("--help") || rest.contains("-h") || rest.equals(List.of("help"))) {
-      System.out.print(USAGE);
+      System.out.print(CommandLine.USAGE);
       return 0;
     }
-    Path configFile = DEFAULT_CONFIG;
-    boolean explicit = false;
-    String listen = null;
-    String logLevel = null;
-    Path root = null;
-    Path state = null;
-    Path cniConf = null;
-    Path cniBin = null;
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-      if (!name.startsWith("--")) {
-        throw new UsageException("unexpected argument \"" + arg + "\"");
-      }
-      String value;
-      if (arg.contains("=")) {
-        value = arg.substring(arg.indexOf('=') + 1);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new UsageException(name + " needs a value");
-      }
-      switch (name) {
-        case "--config" -> {
-          configFile = Path.of(value);
-          explicit = true;
-        }
-        case "--listen" -> listen = value;
-        case "--root" -> root = Path.of(value);
-        case "--state" -> state = Path.of(value);
-        case "--cni-conf-dir" -> cniConf = Path.of(value);
-        case "--cni-bin-dir" -> cniBin = Path.of(value);
-        case "--log-level" -> logLevel = value;
-        default -> throw new UsageException("unknown flag " + name);
-      }
-    }
-    ConfigLoader.Flags flags =
-        new ConfigLoader.Flags(listen, root, state, cniConf, cniBin, logLevel);
-    JcriConfig config = ConfigLoader.load(configFile, explicit, flags);
+    CommandLine.Serve serve = CommandLine.parse(args);
+    JcriConfig config = ConfigLoader.load(serve.configFile(), serve.explicit(), serve.flags());
     LogSetup.configure(config.logLevel(), config.logFormat());
-    serve(config, configFile, explicit, flags);
+    serve(config, serve.configFile(), serve.explicit(), serve.flags());
     return 0;
   }
 
@@ -162,7 +108,7 @@ public final class Jcrid {
       throws Exception {
     // the JVM's own start: the process may be older when a script exec'd java
     long started = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
-    Phases phases = new Phases();
+    StartupPhases phases = new StartupPhases();
     ChildReaper.start(200);
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());
@@ -199,19 +145,8 @@ public final class Jcrid {
               }
               return opened;
             });
-    OciOptions defaults = OciOptions.defaults();
     OciOptions oci =
-        new OciOptions(
-            defaults.defaultCapabilities(),
-            defaults.minOomScoreAdj(),
-            defaults.seccompAvailable(),
-            defaults.seccompProfileRoot(),
-            defaults.apparmorAvailable(),
-            defaults.selinuxAvailable(),
-            config.cgroupDriver(),
-            List.of(),
-            List.of(),
-            config.cdi().specDirs());
+        OciOptions.defaults().withNodeConfig(config.cgroupDriver(), config.cdi().specDirs());
     CniManager network = opened(cni);
     ImageStore images = opened(store);
     images.setPinned(DaemonSettings.pinned(config));
@@ -268,6 +203,7 @@ public final class Jcrid {
     phases.done("wiring");
     new SandboxRecovery(sandboxes, handlers, runtime).recover();
     new ContainerRecovery(containers, exits, handlers, runtime).recover();
+    new OrphanSweep(layout, sandboxes, containers, services.pods(), handlers, runtime).sweep();
     phases.done("recovery");
     images.setInUse(containers::usesImage);
     metrics.countObjects(
@@ -303,21 +239,7 @@ public final class Jcrid {
     GrpcEndpoint endpoint =
         GrpcEndpoint.start(config.socketPath(), grpcServices, List.of(new RpcMetrics(metrics)));
     phases.done("grpc");
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  LOG.info("event=shutting_down grace_ms=" + config.shutdownGrace().toMillis());
-                  endpoint.shutdown(config.shutdownGrace());
-                  streaming.close();
-                  LOG.info("event=stopped");
-                  stopped.countDown();
-                  // A clean stop on SIGTERM exits 0 (the JVM would otherwise report 143), so
-                  // systemd sees success.
-                  Runtime.getRuntime().halt(0);
-                },
-                "shutdown"));
+    CountDownLatch stopped = ShutdownHook.install(config.shutdownGrace(), endpoint, streaming);
     new ConfigReload(
             configFile,
             explicit,
@@ -325,7 +247,7 @@ public final class Jcrid {
             config,
             DaemonSettings.of(images, handlers, network, metricsEndpoint))
         .onSighup();
-    notifySystemd();
+    SystemdNotify.ready();
     LOG.info(
         "event=ready version="
             + JcriVersion.VERSION
@@ -346,43 +268,6 @@ public final class Jcrid {
       return task.get();
     } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
-    }
-  }
-
-  /** sd_notify(READY=1) when systemd started us as Type=notify. */
-  private static void notifySystemd() {
-    String socket = System.getenv("NOTIFY_SOCKET");
-    if (socket == null || socket.isEmpty()) {
-      return;
-    }
-    try {
-      Syscalls.sendUnixDatagram(socket, "READY=1".getBytes(StandardCharsets.UTF_8));
-    } catch (Exception e) {
-      LOG.warning("event=sd_notify_failed socket=" + socket + " error=\"" + e.getMessage() + "\"");
-    }
-  }
-
-  /** Debug-level start-up timings, one line per phase. */
-  private static final class Phases {
-    private long last = System.nanoTime();
-
-    Phases() {
-      long sinceJvmStart =
-          System.currentTimeMillis()
-              - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
-      LOG.fine(() -> "event=startup_phase phase=jvm_and_config ms=" + sinceJvmStart);
-    }
-
-    void done(String phase) {
-      long now = System.nanoTime();
-      LOG.fine(() -> "event=startup_phase phase=" + phase + " ms=" + (now - last) / 1_000_000);
-      last = now;
-    }
-  }
-
-  private static final class UsageException extends Exception {
-    UsageException(String message) {
-      super(message);
     }
   }
 }

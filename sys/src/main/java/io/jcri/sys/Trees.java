@@ -39,41 +39,12 @@ public final class Trees {
 
   /**
    * Bytes (apparent file sizes) and inodes (entries, directories included) under dir, as "du -sb"
-   * and "du -s --inodes" count them: each hard-linked file once, symlinks not followed.
+   * and "du -s --inodes" count them: each hard-linked file once, symlinks not followed; memory
+   * grows with the hard-linked files only.
    */
   public record Usage(long bytes, long inodes) {}
 
   public static Usage usage(Path dir) throws IOException {
-    long[] sum = new long[2];
-    if (!Files.isDirectory(dir)) {
-      return new Usage(0, 0);
-    }
-    // only regular files can share an inode (directories cannot be hard-linked)
-    java.util.Set<Object> seenFiles = new java.util.HashSet<>();
-    Files.walkFileTree(
-        dir,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-            sum[0] += attrs.size();
-            sum[1]++;
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-            if (!attrs.isRegularFile() || seenFiles.add(attrs.fileKey())) {
-              sum[0] += attrs.size();
-              sum[1]++;
-            }
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException exc) {
-            return FileVisitResult.CONTINUE; // removed while walking
-          }
-        });
-    return new Usage(sum[0], sum[1]);
+    return new UsageWalk().walk(dir);
   }
 }

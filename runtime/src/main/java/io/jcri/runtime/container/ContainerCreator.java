@@ -2,7 +2,6 @@ package io.jcri.runtime.container;
 
 import static io.jcri.runtime.store.Steps.perform;
 import static io.jcri.runtime.store.Steps.step;
-import static io.jcri.sys.Timestamps.nowNanos;
 import static io.jcri.sys.Trees.delete;
 
 import io.jcri.cri.v1.ContainerConfig;
@@ -18,7 +17,6 @@ import io.jcri.runtime.oci.ImageDefaults;
 import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.oci.OciSpec;
 import io.jcri.runtime.oci.OciSpecException;
-import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.Sandboxes;
 import io.jcri.runtime.storage.LayerMounts;
@@ -29,10 +27,10 @@ import io.jcri.runtime.store.Steps;
 import io.jcri.sys.AtomicFiles;
 import io.jcri.sys.Failure;
 import io.jcri.sys.LibC;
+import io.jcri.sys.NamedStep;
 import io.jcri.sys.Syscalls;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -132,27 +130,9 @@ public final class ContainerCreator {
       Map<Integer, ImageLease> volumes) {
     Image image = lease.image();
     var pod = sandbox.record();
-    String unique =
-        config.getMetadata().getName()
-            + "_"
-            + pod.metadata().name()
-            + "_"
-            + pod.metadata().namespace()
-            + "_"
-            + pod.metadata().uid()
-            + "_"
-            + config.getMetadata().getAttempt();
-    requireFeatures(config, pod.metadata().runtimeHandler());
-    PodUserNamespace.requireSameAsPod(
-        config.getLinux().getSecurityContext().getNamespaceOptions(), sandbox.config());
-    PodUserNamespace.requireMountMappings(
-        config.getMountsList(),
-        PodUserNamespace.podModeOptions(
-            sandbox.config().getLinux().getSecurityContext().getNamespaceOptions()));
+    String unique = NewContainerRecords.uniqueName(pod, config);
     var userns = sandbox.userNamespace();
-    if (userns.isPresent()) {
-      PodUserNamespace.requireNoImageVolumes(config);
-    }
+    ContainerCreateChecks.require(handlers, sandbox, config);
     String id = Ids.random();
     containers.reserveName(unique, id);
     long t0 = System.nanoTime();
@@ -160,33 +140,41 @@ public final class ContainerCreator {
     Path bundle = layout.containerBundle(id);
     Path rootfs = bundle.resolve("rootfs");
     Path layer = layout.containerLayer(id);
-    try (Rollback rollback = new Rollback("container " + id)) {
+    try (var steps =
+            NamedStep.breakdown("CreateContainer")
+                .subject("container", id)
+                .subject("sandbox", sandbox.id());
+        Rollback rollback = new Rollback("container " + id)) {
       rollback.onFailure(() -> containers.releaseName(unique, id));
       rollback.onFailure(
           () -> {
             delete(bundle);
             delete(layer);
           });
-      perform(
-          "mount the container rootfs",
-          () -> {
-            if (userns.isPresent()) {
-              mounts.mountIdMapped(
-                  lease.lowerDirs(), layer, rootfs, userns.get(), bundle.resolve("layers"));
-            } else {
-              mounts.mount(lease.lowerDirs(), layer, rootfs);
-            }
-          });
       rollback.onFailure(() -> mounts.unmount(rootfs));
       Map<Integer, Path> imageVolumes = new TreeMap<>();
       rollback.onFailure(() -> mounts.unmountAll(bundle.resolve("image-volumes")));
-      for (var v : volumes.entrySet()) {
-        Path at = bundle.resolve("image-volumes").resolve(String.valueOf(v.getKey()));
-        perform(
-            "mount the image of mounts[" + v.getKey() + "]",
-            () -> mounts.mountReadOnly(v.getValue().lowerDirs(), at));
-        imageVolumes.put(v.getKey(), at);
-      }
+      // the rootfs and the image volumes: one step, the mounts a crash may leave are swept alike
+      NamedStep.CREATE_CONTAINER_ROOTFS_MOUNT.run(
+          () -> {
+            perform(
+                "mount the container rootfs",
+                () -> {
+                  if (userns.isPresent()) {
+                    mounts.mountIdMapped(
+                        lease.lowerDirs(), layer, rootfs, userns.get(), bundle.resolve("layers"));
+                  } else {
+                    mounts.mount(lease.lowerDirs(), layer, rootfs);
+                  }
+                });
+            for (var v : volumes.entrySet()) {
+              Path at = bundle.resolve("image-volumes").resolve(String.valueOf(v.getKey()));
+              perform(
+                  "mount the image of mounts[" + v.getKey() + "]",
+                  () -> mounts.mountReadOnly(v.getValue().lowerDirs(), at));
+              imageVolumes.put(v.getKey(), at);
+            }
+          });
       var ic = image.config();
       ImageDefaults defaults =
           new ImageDefaults(
@@ -223,56 +211,42 @@ public final class ContainerCreator {
                   () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
       // rshared/rslave container mounts only propagate when the host mount holding the source is
       // shared
-      for (Path hostMount : spec.hostPropagation().keySet()) {
-        perform(
-            "make host mount " + hostMount + " shared",
-            () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));
-      }
-      perform(
-          "write the OCI spec",
-          () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
-      Path logPath = logPath(sandbox, config, bundle);
+      // with the spec: making a host mount shared is idempotent and needs no undo
+      NamedStep.CREATE_CONTAINER_SPEC_WRITE.run(
+          () -> {
+            for (Path hostMount : spec.hostPropagation().keySet()) {
+              perform(
+                  "make host mount " + hostMount + " shared",
+                  () -> Syscalls.setPropagation(hostMount, LibC.MS_SHARED));
+            }
+            perform(
+                "write the OCI spec",
+                () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
+          });
+      Path logPath = NewContainerRecords.logPath(sandbox, config, bundle);
       CreatedContainer created =
-          step(
-              "create the container (conmon + " + oci.handler() + ")",
+          NamedStep.CREATE_CONTAINER_RUNC_CREATE.call(
               () ->
-                  runtime.create(
-                      oci,
-                      id,
-                      bundle,
-                      logPath,
-                      config.getStdin(),
-                      config.getStdinOnce(),
-                      config.getTty(),
-                      CREATE_TIMEOUT));
+                  step(
+                      "create the container (conmon + " + oci.handler() + ")",
+                      () ->
+                          runtime.create(
+                              oci,
+                              id,
+                              bundle,
+                              logPath,
+                              config.getStdin(),
+                              config.getStdinOnce(),
+                              config.getTty(),
+                              CREATE_TIMEOUT)));
       rollback.onFailure(() -> runtime.delete(oci, id, true));
-      var user = spec.user();
       ContainerRecord record =
-          new ContainerRecord(
-              new ContainerRecord.Metadata(
-                  id,
-                  sandbox.id(),
-                  config.getMetadata().getName(),
-                  config.getMetadata().getAttempt(),
-                  unique,
-                  imageRef,
-                  image.id(),
-                  imageRefOf(image),
-                  oci.handler(),
-                  nowNanos(),
-                  created.pid(),
-                  logPath.toString(),
-                  stopSignal(config, ic.stopSignal()),
-                  user.uid(),
-                  user.gid(),
-                  user.supplementalGroups(),
-                  Base64.getEncoder().encodeToString(config.toByteArray()),
-                  volumes.values().stream().map(v -> v.image().id()).distinct().toList()),
-              ContainerRecord.Status.created());
+          NewContainerRecords.record(
+              id, sandbox, config, imageRef, image, oci, created, logPath, spec, volumes);
       Container container = new Container(record);
       containers.add(container);
       rollback.onFailure(() -> containers.discard(container));
-      containers.save(container, record);
+      NamedStep.CREATE_CONTAINER_RECORD.run(() -> containers.save(container, record));
       rollback.commit();
       events.publish(id, sandbox.id(), LifecycleEvents.Kind.CREATED);
       LOG.info(
@@ -288,44 +262,5 @@ public final class ContainerCreator {
               + (System.nanoTime() - t0) / 1_000_000);
       return id;
     }
-  }
-
-  /** A mount the handler cannot make as asked is refused before anything is created. */
-  private void requireFeatures(ContainerConfig config, String handler) {
-    for (int i = 0; i < config.getMountsCount(); i++) {
-      if (config.getMounts(i).getRecursiveReadOnly()
-          && !handlers.features(handler).recursiveReadOnlyMounts()) {
-        throw Failure.invalid(
-            "mounts["
-                + i
-                + "].recursive_read_only: runtime handler \""
-                + handlers.canonical(handler)
-                + "\" does not support recursive read-only mounts on this node (see RuntimeHandlerFeatures in Status)");
-      }
-    }
-  }
-
-  /**
-   * The configured stop signal (as the CRI names it), else the image's STOPSIGNAL; empty means
-   * SIGTERM.
-   */
-  private static String stopSignal(ContainerConfig config, String imageStopSignal) {
-    if (config.getStopSignal() != io.jcri.cri.v1.Signal.RUNTIME_DEFAULT) {
-      return config.getStopSignal().name();
-    }
-    return imageStopSignal == null ? "" : imageStopSignal;
-  }
-
-  /** log_path is relative and stays below the log directory (checked with the request). */
-  private static Path logPath(Sandbox sandbox, ContainerConfig config, Path bundle) {
-    String dir = sandbox.config().getLogDirectory();
-    if (dir.isEmpty() || config.getLogPath().isEmpty()) {
-      return bundle.resolve("container.log");
-    }
-    return Path.of(dir).resolve(config.getLogPath()).normalize();
-  }
-
-  private static String imageRefOf(Image image) {
-    return image.repoDigests().isEmpty() ? image.id() : image.repoDigests().get(0);
   }
 }

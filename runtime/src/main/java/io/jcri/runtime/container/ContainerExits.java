@@ -5,6 +5,7 @@ import static io.jcri.sys.Timestamps.nowNanos;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.Exit;
 import io.jcri.runtime.monitor.MonitorListener;
+import io.jcri.sys.NamedStep;
 import java.util.logging.Logger;
 
 /**
@@ -57,7 +58,7 @@ public final class ContainerExits {
                         exit.finishedAt().getEpochSecond() * 1_000_000_000L
                             + exit.finishedAt().getNano());
                 ContainerRecord next = r.started(started).exited(at, exit.code(), reason, "");
-                containers.save(c, next);
+                NamedStep.STOP_CONTAINER_RECORD_EXIT.run(() -> containers.save(c, next));
                 events.publish(
                     next.id(), next.metadata().sandboxId(), LifecycleEvents.Kind.STOPPED);
                 LOG.info(
@@ -78,8 +79,10 @@ public final class ContainerExits {
 
   /** A created container was killed before it started: the runtime left no exit file. */
   void killedBeforeStart(Container c) {
-    containers.save(
-        c, c.record().exited(nowNanos(), KILLED, "Error", "killed before it was started"));
+    NamedStep.STOP_CONTAINER_RECORD_EXIT.run(
+        () ->
+            containers.save(
+                c, c.record().exited(nowNanos(), KILLED, "Error", "killed before it was started")));
   }
 
   /** The runtime no longer knows the container and conmon recorded no exit. */

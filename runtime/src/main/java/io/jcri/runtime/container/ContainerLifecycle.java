@@ -13,6 +13,7 @@ import io.jcri.runtime.sandbox.PodContainers;
 import io.jcri.runtime.storage.LayerMounts;
 import io.jcri.runtime.store.Layout;
 import io.jcri.sys.Failure;
+import io.jcri.sys.NamedStep;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,7 @@ public final class ContainerLifecycle implements PodContainers {
   public void start(String id) {
     Container c = containers.require(id);
     c.lock().lock();
-    try {
+    try (var steps = NamedStep.breakdown("StartContainer").subject("container", c.id())) {
       ContainerRecord r = c.record();
       if (!r.state().equals(ContainerRecord.State.CREATED)) {
         throw Failure.precondition(
@@ -72,9 +73,11 @@ public final class ContainerLifecycle implements PodContainers {
       // taken before runc start: a container that exits at once must not look finished before it
       // started
       long startedAt = nowNanos();
-      perform("start the container", () -> runtime.start(oci, r.id()));
+      NamedStep.START_CONTAINER_RUNC_START.run(
+          () -> perform("start the container", () -> runtime.start(oci, r.id())));
       if (c.record().state().equals(ContainerRecord.State.CREATED)) {
-        containers.save(c, c.record().started(startedAt));
+        NamedStep.START_CONTAINER_RECORD.run(
+            () -> containers.save(c, c.record().started(startedAt)));
       }
       events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.STARTED);
       LOG.info("event=container_started container=" + r.id() + " pid=" + r.metadata().pid());
@@ -85,9 +88,13 @@ public final class ContainerLifecycle implements PodContainers {
 
   /** Idempotent: a container that is already gone (or never was) needs no stopping. */
   public void stop(String id, long timeoutSeconds) {
-    containers
-        .findIfStillThere(id, "container_id")
-        .ifPresent(c -> stop(c, Duration.ofSeconds(Math.max(0, timeoutSeconds))));
+    var found = containers.findIfStillThere(id, "container_id");
+    if (found.isPresent()) {
+      try (var steps =
+          NamedStep.breakdown("StopContainer").subject("container", found.get().id())) {
+        stop(found.get(), Duration.ofSeconds(Math.max(0, timeoutSeconds)));
+      }
+    }
   }
 
   private void stop(Container c, Duration grace) {
@@ -127,7 +134,8 @@ public final class ContainerLifecycle implements PodContainers {
     ContainerRecord r = c.record();
     OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
     try {
-      runtime.kill(oci, r.id(), signal, signal == Signals.SIGKILL);
+      NamedStep.STOP_CONTAINER_SIGNAL.run(
+          () -> runtime.kill(oci, r.id(), signal, signal == Signals.SIGKILL));
     } catch (IOException e) {
       LOG.info(
           "event=container_kill_failed container="
@@ -192,7 +200,13 @@ public final class ContainerLifecycle implements PodContainers {
   }
 
   public void remove(String id) {
-    containers.findIfStillThere(id, "container_id").ifPresent(this::remove);
+    var found = containers.findIfStillThere(id, "container_id");
+    if (found.isPresent()) {
+      try (var steps =
+          NamedStep.breakdown("RemoveContainer").subject("container", found.get().id())) {
+        remove(found.get());
+      }
+    }
   }
 
   private void remove(Container c) {
@@ -202,23 +216,31 @@ public final class ContainerLifecycle implements PodContainers {
     try {
       ContainerRecord r = c.record();
       OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
-      perform(
-          "delete the container from " + oci.handler(), () -> runtime.delete(oci, r.id(), true));
+      NamedStep.REMOVE_CONTAINER_RUNC_DELETE.run(
+          () ->
+              perform(
+                  "delete the container from " + oci.handler(),
+                  () -> runtime.delete(oci, r.id(), true)));
       Path bundle = layout.containerBundle(r.id());
-      perform("unmount the container rootfs", () -> mounts.unmount(bundle.resolve("rootfs")));
-      perform(
-          "unmount the container's image volumes",
-          () -> mounts.unmountAll(bundle.resolve("image-volumes")));
-      perform(
-          "unmount the container's ID-mapped binds",
-          () -> mounts.unmountAll(bundle.resolve("idmapped")));
-      perform(
-          "delete the container's files",
+      NamedStep.REMOVE_CONTAINER_UNMOUNT.run(
           () -> {
-            delete(bundle);
-            delete(layout.containerLayer(r.id()));
+            perform("unmount the container rootfs", () -> mounts.unmount(bundle.resolve("rootfs")));
+            perform(
+                "unmount the container's image volumes",
+                () -> mounts.unmountAll(bundle.resolve("image-volumes")));
+            perform(
+                "unmount the container's ID-mapped binds",
+                () -> mounts.unmountAll(bundle.resolve("idmapped")));
           });
-      containers.forget(c);
+      NamedStep.REMOVE_CONTAINER_FILES_DELETE.run(
+          () ->
+              perform(
+                  "delete the container's files",
+                  () -> {
+                    delete(bundle);
+                    delete(layout.containerLayer(r.id()));
+                  }));
+      NamedStep.REMOVE_CONTAINER_RECORD_DELETE.run(() -> containers.forget(c));
       events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.DELETED);
       LOG.info("event=container_removed container=" + r.id());
     } finally {

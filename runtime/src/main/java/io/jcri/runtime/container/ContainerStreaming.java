@@ -79,6 +79,10 @@ public final class ContainerStreaming implements StreamingBackend {
           io.stdin() == null ? null : copyInBackground(io.stdin(), attachment.stdin(), true);
       Thread resizes =
           tty ? Thread.ofVirtual().start(() -> forwardResizes(io, attachment::resize)) : null;
+      // stderr the client did not ask for is dropped as it comes, or it would fill and stall stdout
+      if (io.stderr() == null) {
+        attachment.stderr().close();
+      }
       Thread err =
           io.stderr() == null ? null : copyInBackground(attachment.stderr(), io.stderr(), false);
       attachment

@@ -118,10 +118,15 @@ public final class Attachment implements AutoCloseable {
     ConmonCtl.resize(bundle, cols, rows);
   }
 
-  /** Detaches; the socket closes once the reading thread sees the end. */
+  /**
+   * Detaches; the socket closes once the reading thread sees the end. Output nobody read is
+   * dropped, so a reader that left cannot hold the reading thread on a full queue.
+   */
   @Override
   public void close() {
     shutdown(LibC.SHUT_RDWR);
+    stdout.close();
+    stderr.close();
     LOG.fine("event=detached container=" + id);
   }
 

@@ -87,7 +87,7 @@ public final class ContainerSpecs {
             List.of(
                 SpecMounts.kernelFilesystems(privileged),
                 SpecMounts.podFiles(sandbox, sc.getReadonlyRootfs()),
-                SpecMounts.imageVolumes(
+                DeclaredVolumes.mounts(
                     image.volumes() == null ? List.of() : image.volumes(), rootfs, volumesDir),
                 criMounts.entries(),
                 cdi.mounts()));

@@ -75,6 +75,21 @@ public record OciOptions(
         List.of());
   }
 
+  /** These options with the cgroup driver and CDI spec directories of jcrid's config. */
+  public OciOptions withNodeConfig(String cgroupDriver, List<Path> cdiSpecDirs) {
+    return new OciOptions(
+        defaultCapabilities,
+        minOomScoreAdj,
+        seccompAvailable,
+        seccompProfileRoot,
+        apparmorAvailable,
+        selinuxAvailable,
+        cgroupDriver,
+        extraMaskedPaths,
+        extraReadonlyPaths,
+        cdiSpecDirs);
+  }
+
   private static int ownOomScoreAdj() {
     try {
       return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).trim());

@@ -3,26 +3,18 @@ package io.jcri.runtime.oci;
 import io.jcri.cri.v1.Mount;
 import io.jcri.sys.MountInfo;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The mounts of a container: kernel filesystems, the pod's shared files, image VOLUMEs and the CRI
- * mounts.
+ * The mounts of a container: kernel filesystems, the pod's shared files and the CRI mounts, and how
+ * they merge with the image's VOLUMEs ({@link DeclaredVolumes}).
  */
 final class SpecMounts {
   /**
@@ -34,7 +26,7 @@ final class SpecMounts {
       Map<Path, String> hostPropagation,
       String rootfsPropagation) {}
 
-  private static final List<String> BIND_RW = List.of("rbind", "rprivate", "rw");
+  static final List<String> BIND_RW = List.of("rbind", "rprivate", "rw");
   private static final List<String> BIND_RO = List.of("rbind", "rprivate", "ro");
 
   private SpecMounts() {}
@@ -209,37 +201,6 @@ final class SpecMounts {
     }
   }
 
-  /**
-   * Image VOLUMEs as read-write binds of host directories under volumesDir. A new directory starts
-   * with what the image has at that path, as container engines have always done.
-   */
-  static List<RuntimeSpec.Mount> imageVolumes(List<String> volumes, Path rootfs, Path volumesDir)
-      throws OciSpecException {
-    List<RuntimeSpec.Mount> entries = new ArrayList<>();
-    for (String volume : volumes) {
-      String destination = volume.startsWith("/") ? volume : "/" + volume;
-      Path dir = volumesDir.resolve(volumeDirName(destination));
-      try {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-          Files.createDirectories(volumesDir);
-          Path inImage = RootfsPaths.resolve(rootfs, destination);
-          if (Files.isDirectory(inImage, LinkOption.NOFOLLOW_LINKS)) {
-            copyTree(inImage, dir);
-          } else {
-            Files.createDirectory(dir);
-          }
-        }
-      } catch (IOException e) {
-        throw new OciSpecException(
-            OciSpecException.Reason.INTERNAL,
-            "preparing image volume " + destination + " in " + dir + ": " + e.getMessage(),
-            e);
-      }
-      entries.add(new RuntimeSpec.Mount(destination, "bind", dir.toString(), BIND_RW));
-    }
-    return entries;
-  }
-
   /** The last entry for a destination wins; parents are mounted before what lies beneath them. */
   static List<RuntimeSpec.Mount> merge(List<List<RuntimeSpec.Mount>> layers) {
     List<RuntimeSpec.Mount> merged = new ArrayList<>();
@@ -252,52 +213,6 @@ final class SpecMounts {
     }
     merged.sort(Comparator.comparingInt(e -> Path.of(e.destination()).normalize().getNameCount()));
     return merged;
-  }
-
-  /** Readable, and unique per path even where the readable part collides ("/a_b" and "/a/b"). */
-  private static String volumeDirName(String destination) {
-    try {
-      byte[] hash =
-          MessageDigest.getInstance("SHA-256").digest(destination.getBytes(StandardCharsets.UTF_8));
-      String readable = destination.replaceAll("[^A-Za-z0-9._-]", "_");
-      return readable.substring(Math.max(0, readable.length() - 64))
-          + "-"
-          + HexFormat.of().formatHex(hash, 0, 6);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
-
-  /**
-   * Copies a directory tree with owners, modes and times; symlinks are copied as links, never
-   * followed.
-   */
-  private static void copyTree(Path from, Path to) throws IOException {
-    Files.walkFileTree(
-        from,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
-              throws IOException {
-            Files.copy(
-                dir,
-                to.resolve(from.relativize(dir).toString()),
-                StandardCopyOption.COPY_ATTRIBUTES,
-                LinkOption.NOFOLLOW_LINKS);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.copy(
-                file,
-                to.resolve(from.relativize(file).toString()),
-                StandardCopyOption.COPY_ATTRIBUTES,
-                LinkOption.NOFOLLOW_LINKS);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 
   private static List<MountInfo> mountTable() throws OciSpecException {

@@ -20,6 +20,7 @@ import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.store.Rollback;
 import io.jcri.runtime.store.Steps;
 import io.jcri.sys.AtomicFiles;
+import io.jcri.sys.NamedStep;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,21 +77,27 @@ public final class InfraContainer {
     Path layer = layout.infraLayer(id);
     Path rootfs = bundle.resolve("rootfs");
     var userns = sandbox.userNamespace();
-    perform(
-        "mount the infra rootfs",
-        () -> {
-          if (userns.isPresent()) {
-            mounts.mountIdMapped(
-                pause.lowerDirs(image.id()), layer, rootfs, userns.get(), bundle.resolve("layers"));
-          } else {
-            mounts.mount(pause.lowerDirs(image.id()), layer, rootfs);
-          }
-        });
     rollback.onFailure(
         () -> {
           mounts.unmount(rootfs);
           delete(layer);
         });
+    NamedStep.RUN_POD_SANDBOX_INFRA_ROOTFS.run(
+        () ->
+            perform(
+                "mount the infra rootfs",
+                () -> {
+                  if (userns.isPresent()) {
+                    mounts.mountIdMapped(
+                        pause.lowerDirs(image.id()),
+                        layer,
+                        rootfs,
+                        userns.get(),
+                        bundle.resolve("layers"));
+                  } else {
+                    mounts.mount(pause.lowerDirs(image.id()), layer, rootfs);
+                  }
+                }));
     List<String> args = new ArrayList<>(image.config().entrypoint());
     args.addAll(image.config().cmd());
     OciSpec built;
@@ -107,25 +114,31 @@ public final class InfraContainer {
             : step(
                 "ID-map the infra's bind mounts",
                 () -> mounts.idMapBinds(userns.get().addTo(built), userns.get(), binds));
-    perform(
-        "write the infra OCI spec",
-        () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson()));
+    NamedStep.RUN_POD_SANDBOX_INFRA_SPEC.run(
+        () ->
+            perform(
+                "write the infra OCI spec",
+                () -> AtomicFiles.write(bundle.resolve("config.json"), spec.toJson())));
     CreatedContainer infra =
-        step(
-            "create the infra container",
+        NamedStep.RUN_POD_SANDBOX_INFRA_CREATE.call(
             () ->
-                runtime.create(
-                    oci,
-                    id,
-                    bundle,
-                    bundle.resolve("infra.log"),
-                    false,
-                    false,
-                    false,
-                    INFRA_TIMEOUT));
+                step(
+                    "create the infra container",
+                    () ->
+                        runtime.create(
+                            oci,
+                            id,
+                            bundle,
+                            bundle.resolve("infra.log"),
+                            false,
+                            false,
+                            false,
+                            INFRA_TIMEOUT)));
     rollback.onFailure(() -> runtime.delete(oci, id, true));
-    perform("start the infra container", () -> runtime.start(oci, id));
-    sandboxes.save(sandbox, sandbox.record().withInfra(id, infra.pid()));
+    NamedStep.RUN_POD_SANDBOX_INFRA_START.run(
+        () -> perform("start the infra container", () -> runtime.start(oci, id)));
+    NamedStep.RUN_POD_SANDBOX_RECORD_INFRA.run(
+        () -> sandboxes.save(sandbox, sandbox.record().withInfra(id, infra.pid())));
   }
 
   /** Kills and deletes the infra process, if the pod has one, and unmounts its rootfs. */
@@ -134,17 +147,22 @@ public final class InfraContainer {
       return;
     }
     OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
-    perform(
-        "stop the infra container",
+    NamedStep.STOP_POD_SANDBOX_INFRA_KILL.run(
+        () ->
+            perform(
+                "stop the infra container",
+                () -> {
+                  runtime.kill(oci, r.status().infraContainerId(), 9, true);
+                  runtime.delete(oci, r.status().infraContainerId(), true);
+                }));
+    NamedStep.STOP_POD_SANDBOX_INFRA_UNMOUNT.run(
         () -> {
-          runtime.kill(oci, r.status().infraContainerId(), 9, true);
-          runtime.delete(oci, r.status().infraContainerId(), true);
+          perform(
+              "unmount the infra rootfs",
+              () -> mounts.unmount(layout.infraBundle(r.id()).resolve("rootfs")));
+          perform(
+              "unmount the infra's ID-mapped binds",
+              () -> mounts.unmountAll(layout.infraBundle(r.id()).resolve("idmapped")));
         });
-    perform(
-        "unmount the infra rootfs",
-        () -> mounts.unmount(layout.infraBundle(r.id()).resolve("rootfs")));
-    perform(
-        "unmount the infra's ID-mapped binds",
-        () -> mounts.unmountAll(layout.infraBundle(r.id()).resolve("idmapped")));
   }
 }

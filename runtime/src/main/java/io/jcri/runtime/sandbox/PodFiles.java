@@ -12,6 +12,7 @@ import io.jcri.runtime.oci.Sysctls;
 import io.jcri.runtime.store.Layout;
 import io.jcri.runtime.store.Rollback;
 import io.jcri.sys.LibC;
+import io.jcri.sys.NamedStep;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,13 +70,16 @@ public final class PodFiles {
     Path shm = hostIpc ? null : run.resolve("shm");
     Optional<PodUserNamespace> userns = PodUserNamespace.of(pod, run.resolve("ns/user"));
 
-    step("create the sandbox directory", () -> Files.createDirectories(run));
     rollback.onFailure(() -> delete(run));
-    perform(
-        "write resolv.conf and hostname",
+    NamedStep.RUN_POD_SANDBOX_DIR.run(
         () -> {
-          writeResolvConf(pod, run.resolve("resolv.conf"));
-          Files.writeString(run.resolve("hostname"), hostname + "\n");
+          step("create the sandbox directory", () -> Files.createDirectories(run));
+          perform(
+              "write resolv.conf and hostname",
+              () -> {
+                writeResolvConf(pod, run.resolve("resolv.conf"));
+                Files.writeString(run.resolve("hostname"), hostname + "\n");
+              });
         });
     Map<Integer, Path> pins = new LinkedHashMap<>();
     if (netns != null) {
@@ -87,12 +91,6 @@ public final class PodFiles {
     if (utsNs != null) {
       pins.put(LibC.CLONE_NEWUTS, utsNs);
     }
-    if (userns.isPresent()) {
-      perform(
-          "create the pod namespaces", () -> kernel.pinNamespacesIn(userns.get(), pins, hostname));
-    } else if (!pins.isEmpty()) {
-      perform("create the pod namespaces", () -> kernel.pinNamespaces(pins, hostname));
-    }
     rollback.onFailure(
         () -> {
           for (Path pin : pins.values()) {
@@ -102,12 +100,24 @@ public final class PodFiles {
             kernel.unpin(userns.get().pin());
           }
         });
+    if (userns.isPresent()) {
+      NamedStep.RUN_POD_SANDBOX_NETNS_PIN.run(
+          () ->
+              perform(
+                  "create the pod namespaces",
+                  () -> kernel.pinNamespacesIn(userns.get(), pins, hostname)));
+    } else if (!pins.isEmpty()) {
+      NamedStep.RUN_POD_SANDBOX_NETNS_PIN.run(
+          () -> perform("create the pod namespaces", () -> kernel.pinNamespaces(pins, hostname)));
+    }
     if (shm != null) {
-      perform("mount the pod's /dev/shm", () -> kernel.mountShm(shm, shmSizeBytes));
       rollback.onFailure(() -> kernel.unmountShm(shm));
+      NamedStep.RUN_POD_SANDBOX_SHM_MOUNT.run(
+          () -> perform("mount the pod's /dev/shm", () -> kernel.mountShm(shm, shmSizeBytes)));
     }
     if (netns != null) {
-      perform("apply network sysctls", () -> applyNetSysctls(pod, netns));
+      NamedStep.RUN_POD_SANDBOX_NET_SYSCTLS.run(
+          () -> perform("apply network sysctls", () -> applyNetSysctls(pod, netns)));
     }
     return new Made(
         hostNetwork,
@@ -126,8 +136,11 @@ public final class PodFiles {
   /** StopPodSandbox: the pod's /dev/shm goes; the namespaces stay until the pod is removed. */
   public void unmountShm(SandboxRecord r) {
     if (!r.metadata().shmPath().isEmpty()) {
-      perform(
-          "unmount the pod's /dev/shm", () -> kernel.unmountShm(Path.of(r.metadata().shmPath())));
+      NamedStep.STOP_POD_SANDBOX_SHM_UNMOUNT.run(
+          () ->
+              perform(
+                  "unmount the pod's /dev/shm",
+                  () -> kernel.unmountShm(Path.of(r.metadata().shmPath()))));
     }
   }
 
@@ -136,15 +149,18 @@ public final class PodFiles {
     var m = r.metadata();
     for (String pin : List.of(m.netnsPath(), m.ipcNsPath(), m.utsNsPath(), m.usernsPath())) {
       if (!pin.isEmpty()) {
-        perform("remove the namespace pin " + pin, () -> kernel.unpin(Path.of(pin)));
+        NamedStep.REMOVE_POD_SANDBOX_UNPIN.run(
+            () -> perform("remove the namespace pin " + pin, () -> kernel.unpin(Path.of(pin))));
       }
     }
-    perform(
-        "delete the sandbox directories",
-        () -> {
-          delete(layout.sandboxRun(r.id()));
-          delete(layout.sandboxData(r.id()));
-        });
+    NamedStep.REMOVE_POD_SANDBOX_DIRS_DELETE.run(
+        () ->
+            perform(
+                "delete the sandbox directories",
+                () -> {
+                  delete(layout.sandboxRun(r.id()));
+                  delete(layout.sandboxData(r.id()));
+                }));
   }
 
   private static void writeResolvConf(PodSandboxConfig pod, Path target) throws IOException {

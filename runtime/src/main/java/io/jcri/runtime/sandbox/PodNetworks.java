@@ -8,6 +8,7 @@ import io.jcri.cni.PortMapping;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.runtime.store.Rollback;
 import io.jcri.sys.Failure;
+import io.jcri.sys.NamedStep;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,10 +31,11 @@ public final class PodNetworks {
     PodNetwork network = podNetwork(sandbox);
     PodSandboxConfig pod = sandbox.config();
     // recorded before ADD: if jcrid dies inside ADD, Stop still runs DEL for whatever it made
-    sandboxes.save(sandbox, sandbox.record().withNetwork("", List.of(), "", true));
+    NamedStep.RUN_POD_SANDBOX_RECORD_CNI_INTENT.run(
+        () -> sandboxes.save(sandbox, sandbox.record().withNetwork("", List.of(), "", true)));
     PodNetworkResult result;
     try {
-      result = cni.setUp(network);
+      result = NamedStep.RUN_POD_SANDBOX_CNI_ADD.call(() -> cni.setUp(network));
     } catch (IOException e) {
       throw new Failure(
           Failure.Kind.UNKNOWN,
@@ -46,11 +48,14 @@ public final class PodNetworks {
           e);
     }
     rollback.onFailure(() -> cni.tearDown(network));
-    sandboxes.save(
-        sandbox,
-        sandbox
-            .record()
-            .withNetwork(result.primaryIp(), result.additionalIps(), result.resultJson(), true));
+    NamedStep.RUN_POD_SANDBOX_RECORD_NETWORK.run(
+        () ->
+            sandboxes.save(
+                sandbox,
+                sandbox
+                    .record()
+                    .withNetwork(
+                        result.primaryIp(), result.additionalIps(), result.resultJson(), true)));
   }
 
   /**
@@ -59,13 +64,21 @@ public final class PodNetworks {
   public void detach(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
     if (r.status().networkAttached()) {
-      perform("tear down the pod network (CNI DEL)", () -> cni.tearDown(podNetwork(sandbox)));
-      sandboxes.save(
-          sandbox,
-          sandbox
-              .record()
-              .withNetwork(
-                  r.status().ip(), r.status().additionalIps(), r.status().cniResult(), false));
+      NamedStep.STOP_POD_SANDBOX_CNI_DEL.run(
+          () ->
+              perform(
+                  "tear down the pod network (CNI DEL)", () -> cni.tearDown(podNetwork(sandbox))));
+      NamedStep.STOP_POD_SANDBOX_RECORD_NETWORK.run(
+          () ->
+              sandboxes.save(
+                  sandbox,
+                  sandbox
+                      .record()
+                      .withNetwork(
+                          r.status().ip(),
+                          r.status().additionalIps(),
+                          r.status().cniResult(),
+                          false)));
     }
   }
 

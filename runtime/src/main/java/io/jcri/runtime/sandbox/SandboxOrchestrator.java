@@ -9,6 +9,7 @@ import io.jcri.runtime.oci.PodUserNamespace;
 import io.jcri.runtime.store.Ids;
 import io.jcri.runtime.store.Rollback;
 import io.jcri.sys.Failure;
+import io.jcri.sys.NamedStep;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -78,7 +79,8 @@ public final class SandboxOrchestrator {
         SandboxRecord.uniqueName(md.getName(), md.getNamespace(), md.getUid(), md.getAttempt());
     sandboxes.reserveName(unique, id);
     long t0 = System.nanoTime();
-    try (Rollback rollback = new Rollback("sandbox " + id)) {
+    try (var steps = NamedStep.breakdown("RunPodSandbox").subject("sandbox", id);
+        Rollback rollback = new Rollback("sandbox " + id)) {
       rollback.onFailure(() -> sandboxes.releaseName(unique, id));
       PodFiles.Made made = files.create(id, pod, rollback);
       Sandbox sandbox = register(id, handler, pod, made, rollback);
@@ -86,7 +88,8 @@ public final class SandboxOrchestrator {
         networks.attach(sandbox, rollback);
       }
       infra.startIfNeeded(sandbox, rollback);
-      sandboxes.save(sandbox, sandbox.record().withReady(true));
+      NamedStep.RUN_POD_SANDBOX_RECORD_READY.run(
+          () -> sandboxes.save(sandbox, sandbox.record().withReady(true)));
       rollback.commit();
       events.publish(id, id, LifecycleEvents.Kind.CREATED);
       events.publish(id, id, LifecycleEvents.Kind.STARTED);
@@ -134,11 +137,11 @@ public final class SandboxOrchestrator {
                 pod.getLinux().getCgroupParent(),
                 Base64.getEncoder().encodeToString(pod.toByteArray()),
                 str(made.userns())),
-            SandboxRecord.Status.notReady());
+            SandboxRecord.Status.creating());
     Sandbox sandbox = new Sandbox(record);
     sandboxes.add(sandbox);
     rollback.onFailure(() -> sandboxes.discard(sandbox));
-    sandboxes.save(sandbox, record);
+    NamedStep.RUN_POD_SANDBOX_RECORD_CREATING.run(() -> sandboxes.save(sandbox, record));
     return sandbox;
   }
 
@@ -149,7 +152,7 @@ public final class SandboxOrchestrator {
     }
     Sandbox sandbox = found.get();
     sandbox.lock().lock();
-    try {
+    try (var steps = NamedStep.breakdown("StopPodSandbox").subject("sandbox", sandbox.id())) {
       stopLocked(sandbox);
     } finally {
       sandbox.lock().unlock();
@@ -162,8 +165,9 @@ public final class SandboxOrchestrator {
     infra.stop(r);
     networks.detach(sandbox);
     files.unmountShm(r);
-    if (sandbox.ready()) {
-      sandboxes.save(sandbox, sandbox.record().withReady(false));
+    if (!r.status().state().equals(SandboxRecord.State.NOTREADY)) {
+      NamedStep.STOP_POD_SANDBOX_RECORD_NOTREADY.run(
+          () -> sandboxes.save(sandbox, sandbox.record().withReady(false)));
       events.publish(r.id(), r.id(), LifecycleEvents.Kind.STOPPED);
       LOG.info("event=sandbox_stopped sandbox=" + r.id());
     }
@@ -176,12 +180,12 @@ public final class SandboxOrchestrator {
     }
     Sandbox sandbox = found.get();
     sandbox.lock().lock();
-    try {
+    try (var steps = NamedStep.breakdown("RemovePodSandbox").subject("sandbox", sandbox.id())) {
       stopLocked(sandbox);
       containers.removeAll(sandbox.id());
       SandboxRecord r = sandbox.record();
       files.remove(r);
-      sandboxes.forget(sandbox);
+      NamedStep.REMOVE_POD_SANDBOX_RECORD_DELETE.run(() -> sandboxes.forget(sandbox));
       events.publish(r.id(), r.id(), LifecycleEvents.Kind.DELETED);
       LOG.info("event=sandbox_removed sandbox=" + r.id());
     } finally {

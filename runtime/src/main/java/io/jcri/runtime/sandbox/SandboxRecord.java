@@ -16,9 +16,14 @@ public record SandboxRecord(int version, Metadata metadata, Status status)
     implements Registry.Record {
   public static final int VERSION = 1;
 
+  /**
+   * CREATING: RunPodSandbox wrote its intent and has not finished; after a crash the start-up sweep
+   * rolls such a pod back. Reported as NOTREADY.
+   */
   public enum State {
     READY,
-    NOTREADY
+    NOTREADY,
+    CREATING
   }
 
   /**
@@ -67,8 +72,8 @@ public record SandboxRecord(int version, Metadata metadata, Status status)
       additionalIps = additionalIps == null ? List.of() : List.copyOf(additionalIps);
     }
 
-    static Status notReady() {
-      return new Status(State.NOTREADY, "", List.of(), "", false, "", 0);
+    static Status creating() {
+      return new Status(State.CREATING, "", List.of(), "", false, "", 0);
     }
   }
 
@@ -107,6 +112,11 @@ public record SandboxRecord(int version, Metadata metadata, Status status)
 
   public boolean ready() {
     return status.state() == State.READY;
+  }
+
+  /** RunPodSandbox has not finished it (a crash interrupted it, unless it is running now). */
+  public boolean creating() {
+    return status.state() == State.CREATING;
   }
 
   SandboxRecord withReady(boolean r) {

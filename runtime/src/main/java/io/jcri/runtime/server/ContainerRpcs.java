@@ -118,13 +118,8 @@ final class ContainerRpcs {
 
   private List<io.jcri.cri.v1.Container> containersMatching(ContainerFilter f) {
     return containers.all().stream()
-        .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(
-            c ->
-                f.getPodSandboxId().isEmpty()
-                    || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
+        .filter(CriFilters.containers(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap()))
         .filter(c -> !f.hasState() || CriViews.state(c.record()) == f.getState().getState())
-        .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
         .map(CriViews::container)
         .toList();
   }
@@ -152,7 +147,7 @@ final class ContainerRpcs {
         "UpdateContainerResources",
         out,
         () -> {
-          ContainerChecks.resources("linux", request.getLinux());
+          ResourceChecks.resources("linux", request.getLinux());
           operations.updateResources(request.getContainerId(), request.getLinux());
           return UpdateContainerResourcesResponse.getDefaultInstance();
         });
@@ -186,20 +181,13 @@ final class ContainerRpcs {
   }
 
   /**
-   * A stream of lifecycle events until the client cancels; each carries the pod's current status.
+   * A stream of lifecycle events until the client cancels; each carries the pod's status when it
+   * happened. A subscriber that stops reading is cut off (see {@link EventStream}).
    */
   void getContainerEvents(GetEventsRequest request, StreamObserver<ContainerEventResponse> out) {
-    var call = (io.grpc.stub.ServerCallStreamObserver<ContainerEventResponse>) out;
-    Runnable unsubscribe =
-        events.subscribe(
-            e -> {
-              synchronized (call) {
-                if (!call.isCancelled()) {
-                  call.onNext(eventResponse(e));
-                }
-              }
-            });
-    call.setOnCancelHandler(unsubscribe);
+    EventStream stream =
+        new EventStream((io.grpc.stub.ServerCallStreamObserver<ContainerEventResponse>) out);
+    stream.start(events.subscribe(e -> stream.accept(eventResponse(e))));
   }
 
   private ContainerEventResponse eventResponse(LifecycleEvents.Event e) {

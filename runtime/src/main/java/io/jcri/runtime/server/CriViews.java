@@ -16,7 +16,6 @@ import io.jcri.runtime.container.Container;
 import io.jcri.runtime.container.ContainerRecord;
 import io.jcri.runtime.sandbox.Sandbox;
 import io.jcri.runtime.sandbox.SandboxRecord;
-import java.util.Map;
 
 /** jcri's records as the CRI messages kubelet reads. */
 final class CriViews {
@@ -143,10 +142,5 @@ final class CriViews {
       b.setResources(io.jcri.cri.v1.ContainerResources.newBuilder().setLinux(c.resources()));
     }
     return b.build();
-  }
-
-  /** Every selector label must be present with the same value. */
-  static boolean matches(Map<String, String> selector, Map<String, String> labels) {
-    return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
   }
 }

@@ -26,6 +26,7 @@ import io.jcri.images.FsUsage;
 import io.jcri.images.Image;
 import io.jcri.images.ImageStore;
 import io.jcri.runtime.store.Layout;
+import io.jcri.sys.NamedStep;
 import java.util.List;
 
 /**
@@ -50,8 +51,11 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
         observer,
         () -> {
           ImageChecks.reference("image.image", request.getImage().getImage());
-          Image image = store.pull(request.getImage().getImage(), credentials(request.getAuth()));
-          return PullImageResponse.newBuilder().setImageRef(image.id()).build();
+          try (var steps =
+              NamedStep.breakdown("PullImage").subject("image", request.getImage().getImage())) {
+            Image image = store.pull(request.getImage().getImage(), credentials(request.getAuth()));
+            return PullImageResponse.newBuilder().setImageRef(image.id()).build();
+          }
         });
   }
 
@@ -129,7 +133,7 @@ public final class ImageServer extends ImageServiceGrpc.ImageServiceImplBase {
         () ->
             ImageFsInfoResponse.newBuilder()
                 .addImageFilesystems(toCri(store.imageFsUsage()))
-                .addContainerFilesystems(toCri(ImageStore.usage(layout.containerLayers())))
+                .addContainerFilesystems(toCri(FsUsage.of(layout.containerLayers())))
                 .build());
   }
 

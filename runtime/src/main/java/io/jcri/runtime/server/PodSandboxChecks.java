@@ -69,25 +69,25 @@ final class PodSandboxChecks {
       port("port_mappings[" + i + "]", pod.getPortMappings(i));
     }
     LinuxSandboxSecurityContext sc = pod.getLinux().getSecurityContext();
-    ContainerChecks.ids(
+    SecurityContextChecks.ids(
         "linux.security_context",
         sc.hasRunAsUser() ? sc.getRunAsUser() : null,
         sc.hasRunAsGroup() ? sc.getRunAsGroup() : null,
         sc.hasRunAsUser(),
         "run_as_user",
         sc.getSupplementalGroupsList());
-    ContainerChecks.supplementalGroupsPolicy(
+    SecurityContextChecks.supplementalGroupsPolicy(
         "linux.security_context",
         sc.getSupplementalGroupsPolicy(),
         sc.getSupplementalGroupsPolicyValue());
-    ContainerChecks.namespaces(
+    SecurityContextChecks.namespaces(
         "linux.security_context.namespace_options", sc.getNamespaceOptions(), false);
     if (sc.hasSeccomp()) {
-      ContainerChecks.seccomp("linux.security_context.seccomp", sc.getSeccomp());
+      SecurityContextChecks.seccomp("linux.security_context.seccomp", sc.getSeccomp());
     }
     sysctls(pod, sysctlExists);
-    ContainerChecks.resources("linux.overhead", pod.getLinux().getOverhead());
-    ContainerChecks.resources("linux.resources", pod.getLinux().getResources());
+    ResourceChecks.resources("linux.overhead", pod.getLinux().getOverhead());
+    ResourceChecks.resources("linux.resources", pod.getLinux().getResources());
   }
 
   /**

@@ -99,9 +99,8 @@ final class PodSandboxRpcs {
 
   private List<PodSandbox> sandboxesMatching(PodSandboxFilter f) {
     return sandboxes.all().stream()
-        .filter(s -> f.getId().isEmpty() || s.id().startsWith(f.getId()))
+        .filter(CriFilters.pods(f.getId(), f.getLabelSelectorMap()))
         .filter(s -> !f.hasState() || CriViews.state(s) == f.getState().getState())
-        .filter(s -> CriViews.matches(f.getLabelSelectorMap(), s.config().getLabelsMap()))
         .map(CriViews::podSandbox)
         .toList();
   }

@@ -52,12 +52,7 @@ final class StatsRpcs {
 
   private List<io.jcri.cri.v1.ContainerStats> containerStatsMatching(ContainerStatsFilter f) {
     return containers.all().stream()
-        .filter(c -> f.getId().isEmpty() || c.id().startsWith(f.getId()))
-        .filter(
-            c ->
-                f.getPodSandboxId().isEmpty()
-                    || c.record().metadata().sandboxId().startsWith(f.getPodSandboxId()))
-        .filter(c -> CriViews.matches(f.getLabelSelectorMap(), c.config().getLabelsMap()))
+        .filter(CriFilters.containers(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap()))
         .map(stats::container)
         .toList();
   }
@@ -95,8 +90,7 @@ final class StatsRpcs {
 
   private List<io.jcri.cri.v1.PodSandboxStats> podStatsMatching(PodSandboxStatsFilter f) {
     return sandboxes.all().stream()
-        .filter(s -> f.getId().isEmpty() || s.id().startsWith(f.getId()))
-        .filter(s -> CriViews.matches(f.getLabelSelectorMap(), s.config().getLabelsMap()))
+        .filter(CriFilters.pods(f.getId(), f.getLabelSelectorMap()))
         .map(stats::pod)
         .toList();
   }

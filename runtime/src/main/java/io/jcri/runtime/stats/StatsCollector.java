@@ -189,7 +189,7 @@ public final class StatsCollector {
       return Optional.empty(); // the container was removed meanwhile
     }
     try {
-      var layer = io.jcri.images.ImageStore.usage(dir);
+      var layer = io.jcri.images.FsUsage.of(dir);
       return Optional.of(
           FilesystemUsage.newBuilder()
               .setTimestamp(now)

@@ -24,8 +24,9 @@ import java.util.logging.Logger;
 
 /**
  * A SPDY/3.1 connection after the upgrade. The client opens every stream (SYN_STREAM with a {@code
- * streamtype} header); the server replies and then reads or writes each one. All state here belongs
- * to the event loop; backend threads only touch the {@link FrameInput}s and {@link FrameOutput}s.
+ * streamtype} header); the server replies and then reads or writes each one: the streams of an exec
+ * or attach here, those of a port forward in {@link SpdyPortForward}. All state here belongs to the
+ * event loop; backend threads only touch the {@link FrameInput}s and {@link FrameOutput}s.
  *
  * <p>Flow control: Go's spdystream (kubectl, crictl, kubelet) neither sends nor honours
  * WINDOW_UPDATE, so outbound data ignores the peer's window (TCP paces it); inbound data is
@@ -34,7 +35,7 @@ import java.util.logging.Logger;
 final class SpdyConnection extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = Logger.getLogger(SpdyConnection.class.getName());
   // kubelet's streamCreationTimeout: how long a client may take to open the streams of a session
-  private static final long STREAM_CREATION_TIMEOUT_SECONDS = 30;
+  static final long STREAM_CREATION_TIMEOUT_SECONDS = 30;
   // after GOAWAY the client closes the connection once it has read everything; this bounds the wait
   private static final long CLOSE_GRACE_SECONDS = 10;
 
@@ -52,17 +53,8 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
   private final Map<String, Integer> commandStreams = new HashMap<>();
   private boolean commandStarted;
 
-  // port forward: error and data streams are paired by the client's requestid
-  private final Map<String, PortPair> pairs = new HashMap<>();
-
-  private static final class PortPair {
-    int port;
-    int errorId;
-    int dataId;
-    FrameOutput errors;
-    FrameInput dataIn;
-    FrameOutput dataOut;
-  }
+  // port forward: set up with the channel
+  private SpdyPortForward portForward;
 
   SpdyConnection(Object request, String protocol, StreamingBackend backend) {
     this.request = request;
@@ -74,7 +66,9 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     channel = ctx.channel();
     gate = new FrameInput.ReadGate(channel);
-    if (!(request instanceof PortForwardRequest)) {
+    if (request instanceof PortForwardRequest pf) {
+      portForward = new SpdyPortForward(pf, backend, channel, gate, inputs, outputs);
+    } else {
       command = RemoteCommand.Request.of(request);
       ctx.executor()
           .schedule(
@@ -142,9 +136,7 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     lastClientStream = Math.max(lastClientStream, id);
     String type = syn.headers().getAsString("streamtype");
     boolean accepted =
-        request instanceof PortForwardRequest pf
-            ? onPortForwardStream(ctx, pf, syn, type)
-            : onCommandStream(type, id);
+        portForward != null ? portForward.onStream(ctx, syn, type) : onCommandStream(type, id);
     if (!accepted) {
       ctx.write(new DefaultSpdyRstStreamFrame(id, SpdyStreamStatus.PROTOCOL_ERROR));
       return;
@@ -217,90 +209,6 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
             });
   }
 
-  private boolean onPortForwardStream(
-      ChannelHandlerContext ctx, PortForwardRequest pf, SpdySynStreamFrame syn, String type) {
-    int id = syn.streamId();
-    int port;
-    try {
-      port = Integer.parseInt(syn.headers().getAsString("port"));
-    } catch (NumberFormatException e) {
-      return false;
-    }
-    if (port < 1 || port > 65535 || !("error".equals(type) || "data".equals(type))) {
-      return false;
-    }
-    String requestId = syn.headers().getAsString("requestid");
-    if (requestId == null) {
-      // clients from before requestID open the error stream, then the data stream right after it
-      requestId = Integer.toString("error".equals(type) ? id : id - 2);
-    }
-    PortPair pair = pairs.get(requestId);
-    if (pair == null) {
-      pair = new PortPair();
-      pair.port = port;
-      pairs.put(requestId, pair);
-      expireIfIncomplete(ctx, requestId, pair);
-    }
-    if (pair.port != port) {
-      return false;
-    }
-    if ("error".equals(type) && pair.errors == null) {
-      pair.errors = new FrameOutput(channel, framer(id));
-      pair.errorId = id;
-      outputs.put(id, pair.errors);
-    } else if ("data".equals(type) && pair.dataIn == null) {
-      pair.dataIn = new FrameInput(gate);
-      pair.dataOut = new FrameOutput(channel, framer(id));
-      pair.dataId = id;
-      inputs.put(id, pair.dataIn);
-      outputs.put(id, pair.dataOut);
-    } else {
-      return false;
-    }
-    if (pair.errors != null && pair.dataIn != null) {
-      pairs.remove(requestId);
-      PortPair ready = pair;
-      ForwardedPort.start(
-          backend,
-          pf.getPodSandboxId(),
-          port,
-          channel,
-          pair.dataIn,
-          pair.dataOut,
-          pair.errors,
-          () ->
-              channel
-                  .eventLoop()
-                  .execute(
-                      () -> {
-                        inputs.remove(ready.dataId);
-                        outputs.remove(ready.dataId);
-                        outputs.remove(ready.errorId);
-                      }));
-    }
-    return true;
-  }
-
-  private void expireIfIncomplete(ChannelHandlerContext ctx, String requestId, PortPair pair) {
-    ctx.executor()
-        .schedule(
-            () -> {
-              if (pairs.remove(requestId, pair)) {
-                LOG.info(
-                    "event=port_forward_setup_timeout port=" + pair.port + " request=" + requestId);
-                if (pair.errors != null) {
-                  pair.errors.close();
-                }
-                if (pair.dataOut != null) {
-                  pair.dataOut.close();
-                  pair.dataIn.close();
-                }
-              }
-            },
-            STREAM_CREATION_TIMEOUT_SECONDS,
-            TimeUnit.SECONDS);
-  }
-
   private void onData(ChannelHandlerContext ctx, SpdyDataFrame data) {
     int id = data.streamId();
     int n = data.content().readableBytes();
@@ -328,7 +236,8 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static FrameOutput.Framer framer(int streamId) {
+  /** Data frames of one stream. */
+  static FrameOutput.Framer framer(int streamId) {
     return new FrameOutput.Framer() {
       @Override
       public Object data(ByteBufAllocator alloc, byte[] b, int off, int len) {

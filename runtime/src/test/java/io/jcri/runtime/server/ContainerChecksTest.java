@@ -346,8 +346,8 @@ class ContainerChecksTest {
     assertInvalid(
         "linux.cpu_quota -7 is outside 1000-",
         () ->
-            ContainerChecks.resources(
+            ResourceChecks.resources(
                 "linux", LinuxContainerResources.newBuilder().setCpuQuota(-7).build()));
-    ContainerChecks.resources("linux", LinuxContainerResources.getDefaultInstance());
+    ResourceChecks.resources("linux", LinuxContainerResources.getDefaultInstance());
   }
 }
