@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 . hack/lib.sh
 install_packages
 mvn -B -q package -DskipTests
-bin/jcrid-aot-train >/dev/null 2>&1 || echo "no AOT cache (needs JDK 25): jcrid starts slower" >&2
+[ -f packaging/target/jcri-0.1.0/lib/jcrid.aot ] || bin/jcrid-aot-train >/dev/null 2>&1 || echo "no AOT cache (needs JDK 25): jcrid starts slower" >&2
 exec bin/jcrid "$@"

@@ -232,10 +232,19 @@ public final class ImageStore {
    */
   public Image ensurePauseImage(String name, Path staticBinary) throws IOException {
     Reference ref = Reference.parse(name);
+    Path builtFrom = imagesDir.resolve("pause-built-from");
+    String known = PauseImage.recordedConfigDigest(builtFrom, staticBinary);
+    synchronized (this) {
+      Image existing = known == null ? null : images.get(known);
+      if (existing != null && existing.repoTags().contains(ref.tagged()) && existing.pinned()) {
+        return existing;
+      }
+    }
     PauseImage pause = PauseImage.build(staticBinary);
     synchronized (this) {
       Image existing = images.get(pause.configDigest());
       if (existing != null && existing.repoTags().contains(ref.tagged()) && existing.pinned()) {
+        pause.record(builtFrom, staticBinary);
         return existing;
       }
     }
@@ -249,6 +258,7 @@ public final class ImageStore {
       syncImagesFilesystem();
       synchronized (this) {
         Image image = images.recordPause(ref, pause, chain);
+        pause.record(builtFrom, staticBinary);
         LOG.info("event=pause_image_ready name=" + ref.tagged() + " id=" + image.id());
         return image;
       }

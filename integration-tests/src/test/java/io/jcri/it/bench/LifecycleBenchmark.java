@@ -9,8 +9,6 @@ import io.jcri.cri.v1.StopPodSandboxRequest;
 import io.jcri.it.Jcrid;
 import io.jcri.it.pods.Pods;
 import io.jcri.it.registry.TestImages;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,7 +22,7 @@ public final class LifecycleBenchmark {
 
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 50;
-    startup();
+    StartupBenchmark.measure(5, 3);
     try (Jcrid d = Jcrid.start()) {
       d.writeBridgeNetwork();
       print("RunPodSandbox+Stop+Remove, no infra process", pods(d, runs, NamespaceMode.CONTAINER));
@@ -34,28 +32,10 @@ public final class LifecycleBenchmark {
       String image = TestImages.busybox();
       Pods.pull(d, image);
       print("CreateContainer+Start+Stop+Remove (busybox sleep)", containers(d, runs, image));
-      long rss = rssKb(d.pid());
+      long rss = StartupBenchmark.status(d.pid()).get("VmRSS");
       System.out.printf("jcrid VmRSS after the runs: %.1f MB%n", rss / 1024.0);
       LogBreakdown.print(d.log());
     }
-  }
-
-  private static void startup() throws Exception {
-    List<Long> ms = new ArrayList<>();
-    long rss = 0;
-    for (int i = 0; i < 5; i++) {
-      long t0 = System.nanoTime();
-      try (Jcrid d = Jcrid.start()) {
-        ms.add((System.nanoTime() - t0) / 1_000_000);
-        Thread.sleep(3000);
-        rss = rssKb(d.pid());
-      }
-    }
-    Collections.sort(ms);
-    System.out.printf(
-        "jcrid exec -> first answered Version RPC: median %d ms (min %d, max %d, n=5)%n",
-        ms.get(2), ms.get(0), ms.get(4));
-    System.out.printf("jcrid idle VmRSS 3 s after start: %.1f MB%n", rss / 1024.0);
   }
 
   private static List<Long> pods(Jcrid d, int runs, NamespaceMode pid) {
@@ -104,14 +84,5 @@ public final class LifecycleBenchmark {
         sorted.get(sorted.size() / 2) / 1000.0,
         sorted.get((int) Math.ceil(sorted.size() * 0.95) - 1) / 1000.0,
         sorted.get(sorted.size() - 1) / 1000.0);
-  }
-
-  private static long rssKb(long pid) throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
-    return -1;
   }
 }

@@ -8,7 +8,6 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,8 @@ import java.util.function.Supplier;
 /**
  * jcrid's Prometheus metrics: the registry and every metric in it, fed by the listeners the image
  * store, the CNI manager and the container monitor call (so those need no Prometheus library).
- * Served by {@link MetricsEndpoint}; the names are listed in the README.
+ * Served by {@link MetricsEndpoint}, which adds the JVM's own metrics when it first serves; the
+ * names are listed in the README.
  */
 public final class DaemonMetrics implements PullListener, PluginListener, MonitorListener {
   private static final double[] EXEC_BUCKETS = {
@@ -123,10 +123,6 @@ public final class DaemonMetrics implements PullListener, PluginListener, Monito
           .name("jcri_container_oom_events_total")
           .help("Containers whose exit the kernel's OOM killer caused")
           .register(registry);
-
-  public DaemonMetrics() {
-    JvmMetrics.builder().register(registry);
-  }
 
   public PrometheusRegistry registry() {
     return registry;

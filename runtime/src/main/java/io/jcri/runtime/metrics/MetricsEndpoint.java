@@ -2,6 +2,7 @@ package io.jcri.runtime.metrics;
 
 import io.jcri.runtime.config.JcriConfig;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +33,9 @@ public final class MetricsEndpoint implements AutoCloseable {
     if (!settings.enabled()) {
       return;
     }
+    // The JVM metrics start the platform MBean server (≈ 400 classes, 10 MB of start-up and
+    // memory): only for a daemon that serves them. Registered once per registry.
+    JvmMetrics.builder().register(registry);
     try {
       server =
           HTTPServer.builder()

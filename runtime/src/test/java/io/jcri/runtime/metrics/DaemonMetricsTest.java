@@ -125,6 +125,27 @@ class DaemonMetricsTest {
   }
 
   @Test
+  void theJvmMetricsJoinOnlyWhenTheEndpointServes() {
+    // they start the platform MBean server: a daemon that serves no /metrics must not pay for it
+    DaemonMetrics m = new DaemonMetrics();
+    try (MetricsEndpoint endpoint = new MetricsEndpoint(m.registry())) {
+      endpoint.apply(new JcriConfig.Metrics(false, "127.0.0.1", 0));
+      assertTrue(
+          m.registry().scrape().stream()
+              .noneMatch(s -> s.getMetadata().getName().startsWith("jvm")),
+          "no JVM metric before the endpoint serves");
+      endpoint.apply(new JcriConfig.Metrics(true, "127.0.0.1", 0));
+      endpoint.apply(new JcriConfig.Metrics(true, "127.0.0.1", 0));
+      assertEquals(
+          1,
+          m.registry().scrape().stream()
+              .filter(s -> s.getMetadata().getName().equals("jvm_threads_current"))
+              .count(),
+          "registered once across re-applies");
+    }
+  }
+
+  @Test
   void theStrictParserRejectsWhatIsNotTheFormat() {
     assertThrows(IllegalArgumentException.class, () -> Exposition.parse("x 1\n"), "no TYPE");
     assertThrows(
