@@ -124,10 +124,18 @@ final class RuncExec implements InteractiveExec {
     process.destroyForcibly();
   }
 
-  /** Kills the process; its pty master closes once the pump has read the remaining output. */
+  /**
+   * Kills the process and drops output nobody will read, so a pty pump waiting on a full queue (the
+   * client left) goes on to the end of the output and closes the pty master.
+   */
   @Override
   public void close() {
     kill();
+    try {
+      stdout.close();
+    } catch (IOException e) {
+      LOG.fine("event=exec_close_failed container=" + containerId + " error=" + e.getMessage());
+    }
   }
 
   private void sendEof() {
