@@ -37,11 +37,14 @@ public final class ConfigReload {
     this.applied = running;
   }
 
-  /** Handles SIGHUP from now on, each on its own thread. */
+  /**
+   * Handles SIGHUP from now on, each on a platform thread of its own (not a virtual one: a reload
+   * must run even when every carrier is busy).
+   */
   public void onSighup() {
     sun.misc.Signal.handle(
         new sun.misc.Signal("HUP"),
-        s -> Thread.ofVirtual().name("config-reload").start(this::reload));
+        s -> Thread.ofPlatform().name("config-reload").start(this::reload));
   }
 
   /** One reload; true when the file loaded (and its live keys are now applied). */
