@@ -12,6 +12,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * jcrid's Prometheus metrics: the registry and every metric in it, fed by the listeners the image
@@ -147,43 +148,35 @@ public final class DaemonMetrics implements PullListener, PluginListener, Monito
 
   /** Per-layer gauges of the pulls in flight (gone when the pull ends), read at each scrape. */
   public void countPullProgress(Supplier<List<PullProgress.Pull>> inFlight) {
+    layerGauge(
+        "jcri_image_pull_layer_received_bytes",
+        "Compressed bytes of a layer received so far, per pull in flight",
+        inFlight,
+        PullProgress.Layer::doneBytes);
+    layerGauge(
+        "jcri_image_pull_layer_size_bytes",
+        "Compressed size of a layer, per pull in flight",
+        inFlight,
+        PullProgress.Layer::totalBytes);
+  }
+
+  private void layerGauge(
+      String name,
+      String help,
+      Supplier<List<PullProgress.Pull>> inFlight,
+      ToLongFunction<PullProgress.Layer> value) {
     GaugeWithCallback.builder()
-        .name("jcri_image_pull_layer_received_bytes")
-        .help("Compressed bytes of a layer received so far, per pull in flight")
+        .name(name)
+        .help(help)
         .labelNames("registry", "image", "layer")
         .callback(
-            cb ->
-                inFlight
-                    .get()
-                    .forEach(
-                        p ->
-                            p.layers()
-                                .forEach(
-                                    l ->
-                                        cb.call(
-                                            l.doneBytes(),
-                                            p.registry(),
-                                            p.reference(),
-                                            l.digest()))))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("jcri_image_pull_layer_size_bytes")
-        .help("Compressed size of a layer, per pull in flight")
-        .labelNames("registry", "image", "layer")
-        .callback(
-            cb ->
-                inFlight
-                    .get()
-                    .forEach(
-                        p ->
-                            p.layers()
-                                .forEach(
-                                    l ->
-                                        cb.call(
-                                            l.totalBytes(),
-                                            p.registry(),
-                                            p.reference(),
-                                            l.digest()))))
+            cb -> {
+              for (PullProgress.Pull p : inFlight.get()) {
+                for (PullProgress.Layer l : p.layers()) {
+                  cb.call(value.applyAsLong(l), p.registry(), p.reference(), l.digest());
+                }
+              }
+            })
         .register(registry);
   }
 
