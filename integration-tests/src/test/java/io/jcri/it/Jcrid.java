@@ -34,6 +34,10 @@ public final class Jcrid implements AutoCloseable {
     NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
   }
 
+  // the pid of the test JVM that made a home
+  private static final String OWNER = "owner.pid";
+  private static boolean swept;
+
   private final Path launcher;
   private final Path home;
   private final String extraToml;
@@ -67,6 +71,7 @@ public final class Jcrid implements AutoCloseable {
   public static Jcrid startWith(Path launcher, String extraToml, String... extraArgs)
       throws IOException, InterruptedException {
     Files.createDirectories(WORK);
+    sweepAbandonedHomes();
     // searchable by others (0711), as /run/jcri is: a pod of its own user namespace reaches its
     // bundle as another user
     Jcrid d =
@@ -80,9 +85,57 @@ public final class Jcrid implements AutoCloseable {
             extraToml,
             List.of(extraArgs));
     Files.createDirectories(d.cniConfDir());
+    Files.writeString(d.home.resolve(OWNER), Long.toString(ProcessHandle.current().pid()));
     Files.writeString(d.home.resolve("jcri.toml"), extraToml);
     d.launch();
     return d;
+  }
+
+  /**
+   * Removes the homes of daemons whose test run died without closing them (a killed build): their
+   * pods' namespace pins keep veths on the shared test bridge, with addresses of the same subnet a
+   * new daemon hands out again. A home is abandoned when the test JVM that made it is gone: the
+   * daemon and conmons it left are killed. A home of no known owner is left while a process names
+   * it.
+   */
+  private static synchronized void sweepAbandonedHomes() throws IOException, InterruptedException {
+    if (swept) {
+      return;
+    }
+    swept = true;
+    List<Path> homes;
+    try (Stream<Path> dirs = Files.list(WORK)) {
+      homes = dirs.filter(Files::isDirectory).toList();
+    }
+    for (Path h : homes) {
+      Path owner = h.resolve(OWNER);
+      boolean known = Files.exists(owner);
+      if (known
+          && ProcessHandle.of(Long.parseLong(Files.readString(owner).strip()))
+              .map(ProcessHandle::isAlive)
+              .orElse(false)) {
+        continue;
+      }
+      List<ProcessHandle> naming =
+          ProcessHandle.allProcesses()
+              .filter(p -> p.info().commandLine().map(c -> c.contains(h.toString())).orElse(false))
+              .toList();
+      if (!naming.isEmpty() && !known) {
+        continue;
+      }
+      for (ProcessHandle p : naming) {
+        p.destroyForcibly();
+        p.onExit().join();
+      }
+      unmountUnder(h);
+      deleteTree(h);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   public static Path launcher() {
@@ -271,9 +324,7 @@ public final class Jcrid implements AutoCloseable {
       stop();
     }
     unmountUnder(home);
-    try (Stream<Path> walk = Files.walk(home)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    deleteTree(home);
   }
 
   /**
