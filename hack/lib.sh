@@ -6,7 +6,7 @@ if [ ! -x "$JAVA_HOME/bin/java" ]; then
 fi
 
 JCRI_PACKAGES=(runc crun conmon catatonit containernetworking-plugins iptables docker-registry skopeo
-  umoci busybox-static criu jq curl iproute2 util-linux maven)
+  umoci busybox-static criu jq curl iproute2 util-linux maven libssl3)
 
 install_packages() {
   local missing=()

@@ -9,7 +9,14 @@ import java.util.HexFormat;
 public final class Digests {
   private Digests() {}
 
+  /**
+   * libcrypto's SHA-256 where the system has it (see {@link NativeSha256}), the JDK's otherwise.
+   */
   public static MessageDigest newSha256() {
+    MessageDigest fast = NativeSha256.create();
+    if (fast != null) {
+      return fast;
+    }
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

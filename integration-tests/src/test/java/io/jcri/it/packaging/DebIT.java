@@ -29,7 +29,7 @@ class DebIT {
   private static final Path TARGET =
       Path.of(System.getProperty("jcri.dist", "../packaging/target/jcri-0.1.0")).getParent();
   private static final List<String> RUNTIME_DEPENDENCIES =
-      List.of("runc", "conmon", "catatonit", "containernetworking-plugins", "iptables");
+      List.of("runc", "conmon", "catatonit", "containernetworking-plugins", "iptables", "libssl3");
   private static final List<Path> INSTALLED =
       List.of(
           Path.of("/usr/lib/jcri"),
