@@ -6,6 +6,7 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
+import io.jcri.images.store.WriteBehind;
 import io.jcri.sys.NamedStep;
 import io.jcri.sys.Syscalls;
 import java.io.IOException;
@@ -47,7 +48,14 @@ public final class ImageStore {
     this.gc = new ImageGc(content, snapshots, leases);
     this.progress = new PullProgress(snapshots::has);
     this.puller =
-        new Puller(new RegistryClient(options), content, snapshots, leases, options, progress);
+        new Puller(
+            new RegistryClient(options),
+            content,
+            snapshots,
+            leases,
+            options,
+            progress,
+            new WriteBehind(imagesDir));
   }
 
   /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
