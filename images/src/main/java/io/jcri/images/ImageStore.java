@@ -7,8 +7,8 @@ import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
 import io.jcri.images.store.WriteBehind;
+import io.jcri.sys.FilesystemSync;
 import io.jcri.sys.NamedStep;
-import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,15 +108,20 @@ public final class ImageStore {
   public Image pull(String reference, Credentials auth) throws IOException, InterruptedException {
     Reference ref = Reference.parse(reference);
     long started = System.nanoTime();
-    Image image =
-        puller.pull(
-            ref,
-            auth,
-            p -> {
-              // blobs and snapshots on disk before the record that vouches for them
-              NamedStep.PULL_IMAGE_SYNC.run(this::syncImagesFilesystem);
-              return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
-            });
+    Image image;
+    // opened before the pull writes anything: its syncfs reports every write error met during the
+    // pull, also one a write-behind flush (or another process's syncfs) saw first
+    try (FilesystemSync sync = FilesystemSync.open(imagesDir)) {
+      image =
+          puller.pull(
+              ref,
+              auth,
+              p -> {
+                // blobs and snapshots on disk before the record that vouches for them
+                NamedStep.PULL_IMAGE_SYNC.run(sync::sync);
+                return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
+              });
+    }
     LOG.info(
         "event=image_pulled image="
             + ref
@@ -261,9 +266,9 @@ public final class ImageStore {
         List.of(
             pause.configDigest(), pause.layerDigest(), pause.manifestDigest(), chain.getFirst());
     leases.acquire(held);
-    try {
+    try (FilesystemSync sync = FilesystemSync.open(imagesDir)) {
       pause.writeTo(content, snapshots, chain.getFirst());
-      syncImagesFilesystem();
+      sync.sync();
       synchronized (this) {
         Image image = images.recordPause(ref, pause, chain);
         pause.record(builtFrom, staticBinary);
@@ -273,13 +278,5 @@ public final class ImageStore {
     } finally {
       leases.release(held);
     }
-  }
-
-  /**
-   * syncfs(2) on the store's filesystem: one flush for all the files of a pull instead of one per
-   * file.
-   */
-  private void syncImagesFilesystem() throws IOException {
-    Syscalls.syncfs(imagesDir);
   }
 }
