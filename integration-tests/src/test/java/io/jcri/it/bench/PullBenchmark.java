@@ -34,6 +34,7 @@ public final class PullBenchmark {
 
     List<Double> jcri = new ArrayList<>();
     List<Double> jcriCpu = new ArrayList<>();
+    List<Double> jcriRemove = new ArrayList<>();
     try (Jcrid d = Jcrid.start("[images]\nmax_parallel_layers = " + parallelLayers + "\n")) {
       ImageSpec spec = ImageSpec.newBuilder().setImage(ref).build();
       for (int i = 0; i < runs; i++) {
@@ -42,7 +43,9 @@ public final class PullBenchmark {
         d.images().pullImage(PullImageRequest.newBuilder().setImage(spec).build());
         jcri.add((System.nanoTime() - t0) / 1e9);
         jcriCpu.add((cpuMillis(d.pid()) - cpu0) / 1e3);
+        long r0 = System.nanoTime();
         d.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec).build());
+        jcriRemove.add((System.nanoTime() - r0) / 1e9);
       }
       // the daemon's own account of the last pull: one line per layer, the image, then the
       // per-step breakdown of the last PullImage and RemoveImage
@@ -84,6 +87,7 @@ public final class PullBenchmark {
     }
     System.out.println("jcrid PullImage (pull+unpack)  : " + summary(jcri));
     System.out.println("  jcrid CPU (user+sys) per pull: " + summary(jcriCpu));
+    System.out.println("  jcrid RemoveImage after each : " + summary(jcriRemove));
     System.out.println("skopeo copy + umoci unpack    : " + summary(skopeoUmoci));
   }
 
