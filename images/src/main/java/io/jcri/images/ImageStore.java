@@ -33,6 +33,7 @@ public final class ImageStore {
   private final Snapshots snapshots;
   private final Puller puller;
   private final PullProgress progress;
+  private final WriteBehind writeBehind;
   private final Leases leases = new Leases();
   private final ImageRecords images;
   private final ImageGc gc;
@@ -47,6 +48,7 @@ public final class ImageStore {
     this.snapshots = new Snapshots(imagesDir);
     this.gc = new ImageGc(content, snapshots, leases);
     this.progress = new PullProgress(snapshots::has);
+    this.writeBehind = new WriteBehind(imagesDir);
     this.puller =
         new Puller(
             new RegistryClient(options),
@@ -55,7 +57,7 @@ public final class ImageStore {
             leases,
             options,
             progress,
-            new WriteBehind(imagesDir));
+            writeBehind);
   }
 
   /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
@@ -118,6 +120,7 @@ public final class ImageStore {
               auth,
               p -> {
                 // blobs and snapshots on disk before the record that vouches for them
+                writeBehind.dropPending();
                 NamedStep.PULL_IMAGE_SYNC.run(sync::sync);
                 return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
               });

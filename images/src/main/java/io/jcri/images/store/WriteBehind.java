@@ -36,6 +36,15 @@ public final class WriteBehind {
     }
   }
 
+  /**
+   * Forgets a flush asked for and not yet started: the caller is about to sync itself, and a flush
+   * left to run after it would only hold up what comes next (the filesystem's journal commits it
+   * forces delay a RemoveImage's deletes).
+   */
+  public synchronized void dropPending() {
+    pending = false;
+  }
+
   /** Flushes started so far (for tests). */
   synchronized long flushes() {
     return flushes;
