@@ -289,6 +289,19 @@ class ContainerLifecycleTest {
   }
 
   @Test
+  void aRuntimeDeleteThatFailedAtTheExitIsRunAgainByRemove() {
+    String id = creator.create(POD, config("job", false));
+    lifecycle.start(id);
+    runtime.failing.add("delete");
+    runtime.exit(id, 0);
+    assertTrue(runtime.containers.containsKey(id), "the delete at the exit failed");
+    runtime.failing.clear();
+    lifecycle.remove(id);
+    assertFalse(runtime.containers.containsKey(id), "RemoveContainer's teardown deleted it");
+    assertTrue(mounts.mounted.isEmpty());
+  }
+
+  @Test
   void removeAnswersBeforeTheTeardownAndThePodWaitsForIt() throws Exception {
     String id = creator.create(POD, config("app", true));
     lifecycle.start(id);
