@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -81,10 +82,9 @@ public final class ContainerTeardown {
             .exceptionally(e -> false)
             .thenApplyAsync(
                 ok -> {
-                  if (!ok && !runtimeDelete(r)) {
-                    return false;
-                  }
-                  return removeFiles(r);
+                  // the container has exited: its mounts and files go even if runc kept its state
+                  boolean runtimeGone = ok || runtimeDelete(r);
+                  return removeFiles(r) && runtimeGone;
                 },
                 executor);
     Pending p = new Pending(r.metadata().sandboxId(), done);
@@ -106,7 +106,7 @@ public final class ContainerTeardown {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         // logged where it failed
       }
     }

@@ -302,6 +302,19 @@ class ContainerLifecycleTest {
   }
 
   @Test
+  void aRuntimeThatKeepsFailingToDeleteStillLosesTheMountsAndFiles() throws IOException {
+    String id = creator.create(POD, config("job", false));
+    lifecycle.start(id);
+    runtime.failing.add("delete");
+    runtime.exit(id, 0);
+    lifecycle.remove(id);
+    assertTrue(containers.find(id).isEmpty());
+    assertTrue(mounts.mounted.isEmpty(), "mounted: " + mounts.mounted);
+    assertEquals(List.of(), TestNode.leftIn(node.layout.containerBundle(id)));
+    assertEquals(List.of(), TestNode.leftIn(node.layout.containerLayer(id)));
+  }
+
+  @Test
   void removeAnswersBeforeTheTeardownAndThePodWaitsForIt() throws Exception {
     String id = creator.create(POD, config("app", true));
     lifecycle.start(id);
