@@ -95,7 +95,7 @@ public final class Jcrid implements AutoCloseable {
    * Removes the homes of daemons whose test run died without closing them (a killed build): their
    * pods' namespace pins keep veths on the shared test bridge, with addresses of the same subnet a
    * new daemon hands out again. A home is abandoned when the test JVM that made it is gone: the
-   * daemon and conmons it left are killed. A home of no known owner is left while a process names
+   * daemon, conmons and containers it left are killed. A home of no known owner is left while a process names
    * it.
    */
   private static synchronized void sweepAbandonedHomes() throws IOException, InterruptedException {
@@ -124,8 +124,11 @@ public final class Jcrid implements AutoCloseable {
         continue;
       }
       for (ProcessHandle p : naming) {
-        p.destroyForcibly();
-        p.onExit().join();
+        // conmon's children are the containers, which name no path of the home
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        tree.add(p);
+        tree.forEach(ProcessHandle::destroyForcibly);
+        tree.forEach(t -> t.onExit().join());
       }
       unmountUnder(h);
       deleteTree(h);
