@@ -8,11 +8,13 @@ import io.jcri.runtime.config.ConfigDefaults;
 import io.jcri.runtime.config.ConfigException;
 import io.jcri.runtime.config.ConfigLoader;
 import io.jcri.runtime.config.JcriConfig;
+import io.jcri.runtime.container.CgroupKill;
 import io.jcri.runtime.container.ContainerCreator;
 import io.jcri.runtime.container.ContainerExits;
 import io.jcri.runtime.container.ContainerLifecycle;
 import io.jcri.runtime.container.ContainerOperations;
 import io.jcri.runtime.container.ContainerStreaming;
+import io.jcri.runtime.container.ContainerTeardown;
 import io.jcri.runtime.container.Containers;
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.logging.LogSetup;
@@ -40,6 +42,7 @@ import io.jcri.runtime.server.ImageServer;
 import io.jcri.runtime.server.PodStats;
 import io.jcri.runtime.server.RpcMetrics;
 import io.jcri.runtime.server.RuntimeServer;
+import io.jcri.runtime.stats.CgroupMounts;
 import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.runtime.storage.LayerMounts;
 import io.jcri.runtime.store.Layout;
@@ -161,11 +164,24 @@ public final class Jcrid {
     LifecycleEvents events = new LifecycleEvents();
     Sandboxes sandboxes = new Sandboxes(layout.sandboxRecords());
     Containers containers = new Containers(layout.containerRecords());
-    ContainerExits exits = new ContainerExits(containers, events);
+    ContainerTeardown teardown =
+        new ContainerTeardown(
+            handlers,
+            runtime,
+            LayerMounts.KERNEL,
+            layout,
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("teardown-", 0).factory()));
+    ContainerExits exits = new ContainerExits(containers, events, teardown);
     exits.setListener(metrics);
     ContainerLifecycle lifecycle =
         new ContainerLifecycle(
-            containers, exits, handlers, runtime, LayerMounts.KERNEL, layout, events);
+            containers,
+            exits,
+            handlers,
+            runtime,
+            teardown,
+            new CgroupKill(CgroupMounts.ofThisNode()),
+            events);
     RuntimeServer.Lifecycle services =
         new RuntimeServer.Lifecycle(
             new SandboxOrchestrator(

@@ -51,6 +51,9 @@ public interface LibC extends Library {
 
   int kill(int pid, int signal) throws LastErrorException;
 
+  /** signal(2); handler null is SIG_DFL. */
+  Pointer signal(int signum, Pointer handler);
+
   int mknod(String path, int mode, long dev) throws LastErrorException;
 
   int lchown(String path, int uid, int gid) throws LastErrorException;
@@ -107,6 +110,7 @@ public interface LibC extends Library {
   int MSG_NOSIGNAL = 0x4000;
   long TIOCSWINSZ = 0x5414;
   int SIGKILL = 9;
+  int SIGHUP = 1;
   int SIGTERM = 15;
   int ENOENT = 2;
   int EINTR = 4;

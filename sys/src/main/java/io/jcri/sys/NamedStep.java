@@ -40,10 +40,11 @@ public enum NamedStep {
   START_CONTAINER_RECORD("StartContainer/record"),
   STOP_CONTAINER_SIGNAL("StopContainer/signal"),
   STOP_CONTAINER_RECORD_EXIT("StopContainer/record-exit"),
-  REMOVE_CONTAINER_RUNC_DELETE("RemoveContainer/runc-delete"),
+  // off the RPC's path (ContainerTeardown): once the exit is recorded, and after the record is gone
+  STOP_CONTAINER_RUNTIME_DELETE("StopContainer/runtime-delete"),
+  REMOVE_CONTAINER_RECORD_DELETE("RemoveContainer/record-delete"),
   REMOVE_CONTAINER_UNMOUNT("RemoveContainer/unmount"),
   REMOVE_CONTAINER_FILES_DELETE("RemoveContainer/files-delete"),
-  REMOVE_CONTAINER_RECORD_DELETE("RemoveContainer/record-delete"),
   STOP_POD_SANDBOX_INFRA_KILL("StopPodSandbox/infra-kill"),
   STOP_POD_SANDBOX_INFRA_UNMOUNT("StopPodSandbox/infra-unmount"),
   STOP_POD_SANDBOX_CNI_DEL("StopPodSandbox/cni-del"),

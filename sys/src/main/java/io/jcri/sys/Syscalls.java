@@ -2,6 +2,8 @@ package io.jcri.sys;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Thin, checked wrappers over {@link LibC}: one place that turns errno into an exception. */
@@ -91,6 +93,25 @@ public final class Syscalls {
     } catch (LastErrorException e) {
       throw new SysException("prctl(PR_SET_CHILD_SUBREAPER)", e.getErrorCode());
     }
+  }
+
+  /**
+   * Gives a signal back its default action when this process started with it ignored (nohup, {@code
+   * trap '' HUP}): the JVM leaves an ignored signal ignored, so a handler installed later would
+   * never run. True when it was ignored.
+   */
+  public static boolean unignoreSignal(int signal) throws IOException {
+    String ignored =
+        Files.readAllLines(Path.of("/proc/self/status")).stream()
+            .filter(l -> l.startsWith("SigIgn:"))
+            .map(l -> l.substring("SigIgn:".length()).strip())
+            .findFirst()
+            .orElse("0");
+    if ((Long.parseUnsignedLong(ignored, 16) & (1L << (signal - 1))) == 0) {
+      return false;
+    }
+    C.signal(signal, null);
+    return true;
   }
 
   /** Sends a signal; false when the process no longer exists. */

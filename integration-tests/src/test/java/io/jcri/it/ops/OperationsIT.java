@@ -159,6 +159,33 @@ class OperationsIT {
     }
   }
 
+  /** Started under nohup (SIGHUP inherited ignored), where the JVM alone would never see one. */
+  @Test
+  void reloadsOnSighupWhenStartedWithItIgnored() throws Exception {
+    Path wrapper = Files.createTempFile("jcrid-nohup", ".sh");
+    try {
+      Files.writeString(
+          wrapper,
+          "#!/bin/sh\ntrap '' HUP\nexec " + Jcrid.launcher().toAbsolutePath() + " \"$@\"\n");
+      wrapper.toFile().setExecutable(true);
+      try (Jcrid d = Jcrid.startWith(wrapper, "log_format = \"json\"\n")) {
+        assertTrue(
+            jsonLines(d).stream()
+                .anyMatch(n -> n.path("event").asText().equals("sighup_unignored")),
+            d.log());
+        Files.writeString(
+            d.home().resolve("jcri.toml"),
+            "log_format = \"json\"\n[images]\nstall_timeout = \"2m\"\n");
+        JsonNode changed =
+            sighupAndAwait(d, n -> n.path("event").asText().equals("config_changed"));
+        assertEquals("images.stall_timeout", changed.path("key").asText(), changed.toString());
+        assertTrue(d.isAlive());
+      }
+    } finally {
+      Files.delete(wrapper);
+    }
+  }
+
   @Test
   void metricsEndpointServesThePodCycleInTheTextFormat() throws Exception {
     TestImages.Pushed pushed =

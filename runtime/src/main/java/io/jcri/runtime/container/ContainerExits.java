@@ -14,7 +14,8 @@ import java.util.logging.Logger;
  * Completed/Error/OOMKilled), a container whose conmon died (255, ConmonDied), a created container
  * killed before it started (137), a container the runtime lost while jcrid was down (255) and one
  * whose node rebooted (255, Rebooted). Exits of IDs that are no container (infra processes) go to
- * the consumer set with {@link #forOtherExits}.
+ * the consumer set with {@link #forOtherExits}. Once an exit is recorded the runtime's delete
+ * starts ({@link ContainerTeardown}).
  */
 public final class ContainerExits {
   private static final Logger LOG = Logger.getLogger(ContainerExits.class.getName());
@@ -25,12 +26,14 @@ public final class ContainerExits {
 
   private final Containers containers;
   private final LifecycleEvents events;
+  private final ContainerTeardown teardown;
   private volatile MonitorListener listener = MonitorListener.NONE;
   private volatile BiConsumer<String, Exit> otherExits = (id, exit) -> {};
 
-  public ContainerExits(Containers containers, LifecycleEvents events) {
+  public ContainerExits(Containers containers, LifecycleEvents events, ContainerTeardown teardown) {
     this.containers = containers;
     this.events = events;
+    this.teardown = teardown;
   }
 
   /** Who hears of OOM kills (the daemon's metrics). */
@@ -77,6 +80,7 @@ public final class ContainerExits {
                             + exit.finishedAt().getNano());
                 ContainerRecord next = r.started(started).exited(at, exit.code(), reason, message);
                 NamedStep.STOP_CONTAINER_RECORD_EXIT.run(() -> containers.save(c, next));
+                teardown.exited(next);
                 events.publish(
                     next.id(), next.metadata().sandboxId(), LifecycleEvents.Kind.STOPPED);
                 LOG.info(
@@ -102,6 +106,7 @@ public final class ContainerExits {
         () ->
             containers.save(
                 c, c.record().exited(nowNanos(), KILLED, "Error", "killed before it was started")));
+    teardown.exited(c.record());
   }
 
   /** The node rebooted since the container was recorded: its processes are gone. */

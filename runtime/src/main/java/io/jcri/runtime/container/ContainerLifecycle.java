@@ -2,7 +2,6 @@ package io.jcri.runtime.container;
 
 import static io.jcri.runtime.store.Steps.perform;
 import static io.jcri.sys.Timestamps.nowNanos;
-import static io.jcri.sys.Trees.delete;
 
 import io.jcri.runtime.events.LifecycleEvents;
 import io.jcri.runtime.monitor.ContainerRuntime;
@@ -10,12 +9,9 @@ import io.jcri.runtime.monitor.OciRuntime;
 import io.jcri.runtime.monitor.RuncState;
 import io.jcri.runtime.node.RuntimeHandlers;
 import io.jcri.runtime.sandbox.PodContainers;
-import io.jcri.runtime.storage.LayerMounts;
-import io.jcri.runtime.store.Layout;
 import io.jcri.sys.Failure;
 import io.jcri.sys.NamedStep;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,13 +26,14 @@ public final class ContainerLifecycle implements PodContainers {
   private static final Logger LOG = Logger.getLogger(ContainerLifecycle.class.getName());
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final Duration EXIT_POLL = Duration.ofMillis(100);
+  private static final Duration TEARDOWN_WAIT = Duration.ofSeconds(30);
 
   private final Containers containers;
   private final ContainerExits exits;
   private final RuntimeHandlers handlers;
   private final ContainerRuntime runtime;
-  private final LayerMounts mounts;
-  private final Layout layout;
+  private final ContainerTeardown teardown;
+  private final CgroupKill cgroupKill;
   private final LifecycleEvents events;
 
   public ContainerLifecycle(
@@ -44,15 +41,15 @@ public final class ContainerLifecycle implements PodContainers {
       ContainerExits exits,
       RuntimeHandlers handlers,
       ContainerRuntime runtime,
-      LayerMounts mounts,
-      Layout layout,
+      ContainerTeardown teardown,
+      CgroupKill cgroupKill,
       LifecycleEvents events) {
     this.containers = containers;
     this.exits = exits;
     this.handlers = handlers;
     this.runtime = runtime;
-    this.mounts = mounts;
-    this.layout = layout;
+    this.teardown = teardown;
+    this.cgroupKill = cgroupKill;
     this.events = events;
   }
 
@@ -135,7 +132,12 @@ public final class ContainerLifecycle implements PodContainers {
     OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
     try {
       NamedStep.STOP_CONTAINER_SIGNAL.run(
-          () -> runtime.kill(oci, r.id(), signal, signal == Signals.SIGKILL));
+          () -> {
+            // SIGKILL reaches every process of the container through its cgroup, else the runtime
+            if (signal != Signals.SIGKILL || !cgroupKill.killAll(r.metadata().pid(), r.id())) {
+              runtime.kill(oci, r.id(), signal, signal == Signals.SIGKILL);
+            }
+          });
     } catch (IOException e) {
       LOG.info(
           "event=container_kill_failed container="
@@ -209,38 +211,18 @@ public final class ContainerLifecycle implements PodContainers {
     }
   }
 
+  /**
+   * Stops the container, then deletes its record: the runtime's delete, the rootfs and the files
+   * follow off the RPC's path (ContainerTeardown).
+   */
   private void remove(Container c) {
     // stopped before the lock is taken: the exit watcher records the exit under that lock
     stop(c, Duration.ZERO);
     c.lock().lock();
     try {
       ContainerRecord r = c.record();
-      OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
-      NamedStep.REMOVE_CONTAINER_RUNC_DELETE.run(
-          () ->
-              perform(
-                  "delete the container from " + oci.handler(),
-                  () -> runtime.delete(oci, r.id(), true)));
-      Path bundle = layout.containerBundle(r.id());
-      NamedStep.REMOVE_CONTAINER_UNMOUNT.run(
-          () -> {
-            perform("unmount the container rootfs", () -> mounts.unmount(bundle.resolve("rootfs")));
-            perform(
-                "unmount the container's image volumes",
-                () -> mounts.unmountAll(bundle.resolve("image-volumes")));
-            perform(
-                "unmount the container's ID-mapped binds",
-                () -> mounts.unmountAll(bundle.resolve("idmapped")));
-          });
-      NamedStep.REMOVE_CONTAINER_FILES_DELETE.run(
-          () ->
-              perform(
-                  "delete the container's files",
-                  () -> {
-                    delete(bundle);
-                    delete(layout.containerLayer(r.id()));
-                  }));
       NamedStep.REMOVE_CONTAINER_RECORD_DELETE.run(() -> containers.forget(c));
+      teardown.removed(r);
       events.publish(r.id(), r.metadata().sandboxId(), LifecycleEvents.Kind.DELETED);
       LOG.info("event=container_removed container=" + r.id());
     } finally {
@@ -256,5 +238,7 @@ public final class ContainerLifecycle implements PodContainers {
   @Override
   public void removeAll(String sandboxId) {
     containers.inSandbox(sandboxId).forEach(this::remove);
+    // the pod's own resources go after its containers' mounts and runtime state
+    teardown.awaitPod(sandboxId, TEARDOWN_WAIT);
   }
 }

@@ -3,6 +3,9 @@ package io.jcri.runtime.reload;
 import io.jcri.runtime.config.ConfigException;
 import io.jcri.runtime.config.ConfigLoader;
 import io.jcri.runtime.config.JcriConfig;
+import io.jcri.sys.LibC;
+import io.jcri.sys.Syscalls;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -39,9 +42,13 @@ public final class ConfigReload {
 
   /**
    * Handles SIGHUP from now on, each on a platform thread of its own (not a virtual one: a reload
-   * must run even when every carrier is busy).
+   * must run even when every carrier is busy). A SIGHUP jcrid inherited ignored (started under
+   * nohup) is taken back first: the JVM would otherwise keep ignoring it.
    */
-  public void onSighup() {
+  public void onSighup() throws IOException {
+    if (Syscalls.unignoreSignal(LibC.SIGHUP)) {
+      LOG.info("event=sighup_unignored reason=inherited_ignored");
+    }
     sun.misc.Signal.handle(
         new sun.misc.Signal("HUP"),
         s -> Thread.ofPlatform().name("config-reload").start(this::reload));

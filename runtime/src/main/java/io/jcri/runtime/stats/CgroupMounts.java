@@ -16,7 +16,7 @@ import java.util.function.Function;
  * which may be mounted alone or together, and the v2 mount), and the directories of a process's or
  * a pod's cgroups in them.
  */
-final class CgroupMounts {
+public final class CgroupMounts {
   /** Key of the v2 hierarchy in the maps below, where v1 keys are controller names. */
   private static final String UNIFIED = "";
 
@@ -32,12 +32,14 @@ final class CgroupMounts {
   }
 
   private final Map<String, Mount> mounts;
+  private final Path proc;
 
-  private CgroupMounts(Map<String, Mount> mounts) {
+  private CgroupMounts(Map<String, Mount> mounts, Path proc) {
     this.mounts = mounts;
+    this.proc = proc;
   }
 
-  static CgroupMounts ofThisNode() {
+  public static CgroupMounts ofThisNode() {
     try {
       return of(MountInfo.ofSelf());
     } catch (IOException e) {
@@ -45,7 +47,12 @@ final class CgroupMounts {
     }
   }
 
-  static CgroupMounts of(List<MountInfo> table) {
+  public static CgroupMounts of(List<MountInfo> table) {
+    return of(table, Path.of("/proc"));
+  }
+
+  /** As {@link #of(List)}, with processes' cgroups read from proc (tests: a fake one). */
+  public static CgroupMounts of(List<MountInfo> table, Path proc) {
     Map<String, Mount> mounts = new HashMap<>();
     for (MountInfo m : table) {
       Mount mount = new Mount(m.root(), Path.of(m.mountPoint()));
@@ -57,12 +64,29 @@ final class CgroupMounts {
         }
       }
     }
-    return new CgroupMounts(mounts);
+    return new CgroupMounts(mounts, proc);
   }
 
   /** The directories of pid's cgroups, or empty when the process is gone. */
   Optional<CgroupDirs> ofPid(int pid) {
     return cgroupPaths(pid).map(paths -> existing(paths::get));
+  }
+
+  /**
+   * pid's cgroup directory in the v2 hierarchy when the last element of its path there contains
+   * name (a container's cgroup is "…/ID" or "…/jcri-ID.scope"): a recycled pid in another cgroup
+   * gives empty.
+   */
+  public Optional<Path> unifiedDirNaming(int pid, String name) {
+    Mount unified = mounts.get(UNIFIED);
+    if (unified == null || pid <= 0) {
+      return Optional.empty();
+    }
+    return cgroupPaths(pid)
+        .map(paths -> paths.get(UNIFIED))
+        .filter(path -> !name.isEmpty() && path.substring(path.lastIndexOf('/') + 1).contains(name))
+        .map(unified::dirOf)
+        .filter(Files::isDirectory);
   }
 
   /** The cgroup at path (as /proc/PID/cgroup spells it) in every hierarchy where it exists. */
@@ -124,10 +148,10 @@ final class CgroupMounts {
    * /proc/PID/cgroup as hierarchy key → path: "4:cpu,cpuacct:/a" gives cpu and cpuacct, "0::/a" the
    * v2 one.
    */
-  private static Optional<Map<String, String>> cgroupPaths(int pid) {
+  private Optional<Map<String, String>> cgroupPaths(int pid) {
     List<String> lines;
     try {
-      lines = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"));
+      lines = Files.readAllLines(proc.resolve(pid + "/cgroup"));
     } catch (IOException e) {
       return Optional.empty();
     }

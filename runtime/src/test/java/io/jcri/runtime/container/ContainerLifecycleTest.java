@@ -17,6 +17,7 @@ import io.jcri.runtime.fakes.FakeRuntime;
 import io.jcri.runtime.fakes.TestNode;
 import io.jcri.runtime.monitor.RuncState;
 import io.jcri.runtime.sandbox.Sandboxes;
+import io.jcri.runtime.stats.CgroupMounts;
 import io.jcri.sys.Failure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,6 +52,9 @@ class ContainerLifecycleTest {
   ContainerCreator creator;
   ContainerLifecycle lifecycle;
 
+  /** Runs the teardowns on the caller's thread unless a test holds them. */
+  HeldTasks teardowns = new HeldTasks();
+
   @BeforeEach
   void wire() throws IOException {
     node = new TestNode(dir);
@@ -58,7 +62,9 @@ class ContainerLifecycleTest {
     Sandboxes sandboxes = new Sandboxes(node.layout.sandboxRecords());
     sandboxes.load();
     containers = new Containers(node.layout.containerRecords());
-    ContainerExits exits = new ContainerExits(containers, node.events);
+    ContainerTeardown teardown =
+        new ContainerTeardown(node.handlers, runtime, mounts, node.layout, teardowns);
+    ContainerExits exits = new ContainerExits(containers, node.events, teardown);
     creator =
         new ContainerCreator(
             containers,
@@ -72,7 +78,13 @@ class ContainerLifecycleTest {
             node.events);
     lifecycle =
         new ContainerLifecycle(
-            containers, exits, node.handlers, runtime, mounts, node.layout, node.events);
+            containers,
+            exits,
+            node.handlers,
+            runtime,
+            teardown,
+            new CgroupKill(CgroupMounts.of(List.of())), // no cgroup v2: the runtime kills
+            node.events);
     new ContainerRecovery(containers, exits, node.handlers, runtime).recover(false);
   }
 
@@ -258,5 +270,95 @@ class ContainerLifecycleTest {
         System.nanoTime() - t0 < 2_000_000_000L,
         "the removal did not hold the lock the watcher needs");
     assertTrue(containers.find(id).isEmpty());
+  }
+
+  @Test
+  void theRuntimeForgetsAContainerAsSoonAsItsExitIsRecorded() {
+    String id = creator.create(POD, config("job", false));
+    lifecycle.start(id);
+    runtime.exit(id, 0);
+    assertEquals(ContainerRecord.State.EXITED, containers.require(id).record().state());
+    assertFalse(runtime.containers.containsKey(id), "runtime delete at the exit");
+    assertEquals(1, mounts.mounted.size(), "the rootfs stays until RemoveContainer");
+    lifecycle.remove(id);
+    assertEquals(
+        1,
+        runtime.calls.stream().filter(c -> c.equals("delete " + id)).count(),
+        "one runtime delete: " + runtime.calls);
+    assertTrue(mounts.mounted.isEmpty());
+  }
+
+  @Test
+  void aRuntimeDeleteThatFailedAtTheExitIsRunAgainByRemove() {
+    String id = creator.create(POD, config("job", false));
+    lifecycle.start(id);
+    runtime.failing.add("delete");
+    runtime.exit(id, 0);
+    assertTrue(runtime.containers.containsKey(id), "the delete at the exit failed");
+    runtime.failing.clear();
+    lifecycle.remove(id);
+    assertFalse(runtime.containers.containsKey(id), "RemoveContainer's teardown deleted it");
+    assertTrue(mounts.mounted.isEmpty());
+  }
+
+  @Test
+  void aRuntimeThatKeepsFailingToDeleteStillLosesTheMountsAndFiles() throws IOException {
+    String id = creator.create(POD, config("job", false));
+    lifecycle.start(id);
+    runtime.failing.add("delete");
+    runtime.exit(id, 0);
+    lifecycle.remove(id);
+    assertTrue(containers.find(id).isEmpty());
+    assertTrue(mounts.mounted.isEmpty(), "mounted: " + mounts.mounted);
+    assertEquals(List.of(), TestNode.leftIn(node.layout.containerBundle(id)));
+    assertEquals(List.of(), TestNode.leftIn(node.layout.containerLayer(id)));
+  }
+
+  @Test
+  void removeAnswersBeforeTheTeardownAndThePodWaitsForIt() throws Exception {
+    String id = creator.create(POD, config("app", true));
+    lifecycle.start(id);
+    teardowns.hold = true;
+    lifecycle.remove(id);
+    assertTrue(containers.find(id).isEmpty(), "the record is gone when RemoveContainer answers");
+    assertFalse(Files.exists(node.layout.containerRecords().resolve(id + ".json")));
+    assertTrue(runtime.containers.containsKey(id), "the runtime delete runs later");
+    assertEquals(2, mounts.mounted.size(), "the mounts go later");
+    teardowns.hold = false;
+    lifecycle.remove(creator.create(POD, config("app", false))); // the name is free at once
+
+    Thread pod = Thread.ofVirtual().start(() -> lifecycle.removeAll(POD));
+    pod.join(300);
+    assertTrue(pod.isAlive(), "RemovePodSandbox waits for its containers' teardowns");
+    teardowns.release();
+    pod.join(5_000);
+    assertFalse(pod.isAlive());
+    assertFalse(runtime.containers.containsKey(id));
+    assertTrue(mounts.mounted.isEmpty(), "mounted: " + mounts.mounted);
+    assertEquals(List.of(), TestNode.leftIn(node.layout.containerBundle(id)));
+    assertEquals(List.of(), TestNode.leftIn(node.layout.containerLayer(id)));
+  }
+
+  /** An executor that runs each task at once, or keeps it until release while hold is set. */
+  static final class HeldTasks implements java.util.concurrent.Executor {
+    volatile boolean hold;
+    private final java.util.concurrent.BlockingQueue<Runnable> held =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public void execute(Runnable task) {
+      if (hold) {
+        held.add(task);
+      } else {
+        task.run();
+      }
+    }
+
+    /** Runs what was held, and what those tasks hand on. */
+    void release() {
+      for (Runnable r; (r = held.poll()) != null; ) {
+        r.run();
+      }
+    }
   }
 }

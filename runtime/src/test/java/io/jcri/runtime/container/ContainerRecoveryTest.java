@@ -46,7 +46,13 @@ class ContainerRecoveryTest {
 
   private void recover(boolean stateLost) throws IOException {
     new ContainerRecovery(
-            containers, new ContainerExits(containers, node.events), node.handlers, runtime)
+            containers,
+            new ContainerExits(
+                containers,
+                node.events,
+                new ContainerTeardown(node.handlers, runtime, null, node.layout, Runnable::run)),
+            node.handlers,
+            runtime)
         .recover(stateLost);
   }
 

@@ -1,14 +1,19 @@
 package io.jcri.runtime.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jcri.images.PullProgress;
 import io.jcri.runtime.config.JcriConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -121,6 +126,37 @@ class DaemonMetricsTest {
 
       endpoint.apply(new JcriConfig.Metrics(false, "127.0.0.1", 0));
       assertEquals(-1, endpoint.port());
+    }
+  }
+
+  @Test
+  void eachLayerOfAPullInFlightHasItsReceivedAndSizeGauges() throws Exception {
+    DaemonMetrics m = new DaemonMetrics();
+    List<PullProgress.Pull> inFlight = new ArrayList<>();
+    m.countPullProgress(() -> inFlight);
+    inFlight.add(
+        new PullProgress.Pull(
+            "r.io/app:v1",
+            "r.io",
+            Instant.EPOCH,
+            List.of(
+                new PullProgress.Layer("sha256:aa", 300, 1000),
+                new PullProgress.Layer("sha256:bb", 0, 50))));
+    try (MetricsEndpoint endpoint = new MetricsEndpoint(m.registry())) {
+      endpoint.apply(new JcriConfig.Metrics(true, "127.0.0.1", 0));
+      Exposition e = Exposition.parse(scrape(endpoint.port()));
+      Map<String, String> aa =
+          Map.of("registry", "r.io", "image", "r.io/app:v1", "layer", "sha256:aa");
+      Map<String, String> bb =
+          Map.of("registry", "r.io", "image", "r.io/app:v1", "layer", "sha256:bb");
+      assertEquals(300, e.value("jcri_image_pull_layer_received_bytes", aa));
+      assertEquals(1000, e.value("jcri_image_pull_layer_size_bytes", aa));
+      assertEquals(0, e.value("jcri_image_pull_layer_received_bytes", bb));
+      assertEquals(50, e.value("jcri_image_pull_layer_size_bytes", bb));
+
+      inFlight.clear(); // the pull ended: its series go with it
+      String after = scrape(endpoint.port());
+      assertFalse(after.contains("layer=\"sha256:aa\""), after);
     }
   }
 
