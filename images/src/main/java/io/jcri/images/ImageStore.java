@@ -6,8 +6,9 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
+import io.jcri.images.store.WriteBehind;
+import io.jcri.sys.FilesystemSync;
 import io.jcri.sys.NamedStep;
-import io.jcri.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ public final class ImageStore {
   private final Snapshots snapshots;
   private final Puller puller;
   private final PullProgress progress;
+  private final WriteBehind writeBehind;
   private final Leases leases = new Leases();
   private final ImageRecords images;
   private final ImageGc gc;
@@ -46,8 +48,16 @@ public final class ImageStore {
     this.snapshots = new Snapshots(imagesDir);
     this.gc = new ImageGc(content, snapshots, leases);
     this.progress = new PullProgress(snapshots::has);
+    this.writeBehind = new WriteBehind(imagesDir);
     this.puller =
-        new Puller(new RegistryClient(options), content, snapshots, leases, options, progress);
+        new Puller(
+            new RegistryClient(options),
+            content,
+            snapshots,
+            leases,
+            options,
+            progress,
+            writeBehind);
   }
 
   /** Opens (creating if needed) the store under root; removes interrupted work and orphans. */
@@ -100,15 +110,21 @@ public final class ImageStore {
   public Image pull(String reference, Credentials auth) throws IOException, InterruptedException {
     Reference ref = Reference.parse(reference);
     long started = System.nanoTime();
-    Image image =
-        puller.pull(
-            ref,
-            auth,
-            p -> {
-              // blobs and snapshots on disk before the record that vouches for them
-              NamedStep.PULL_IMAGE_SYNC.run(this::syncImagesFilesystem);
-              return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
-            });
+    Image image;
+    // opened before the pull writes anything: its syncfs reports every write error met during the
+    // pull, also one a write-behind flush (or another process's syncfs) saw first
+    try (FilesystemSync sync = FilesystemSync.open(imagesDir)) {
+      image =
+          puller.pull(
+              ref,
+              auth,
+              p -> {
+                // blobs and snapshots on disk before the record that vouches for them
+                writeBehind.dropPending();
+                NamedStep.PULL_IMAGE_SYNC.run(sync::sync);
+                return NamedStep.PULL_IMAGE_RECORD.call(() -> record(ref, p));
+              });
+    }
     LOG.info(
         "event=image_pulled image="
             + ref
@@ -253,9 +269,9 @@ public final class ImageStore {
         List.of(
             pause.configDigest(), pause.layerDigest(), pause.manifestDigest(), chain.getFirst());
     leases.acquire(held);
-    try {
+    try (FilesystemSync sync = FilesystemSync.open(imagesDir)) {
       pause.writeTo(content, snapshots, chain.getFirst());
-      syncImagesFilesystem();
+      sync.sync();
       synchronized (this) {
         Image image = images.recordPause(ref, pause, chain);
         pause.record(builtFrom, staticBinary);
@@ -265,13 +281,5 @@ public final class ImageStore {
     } finally {
       leases.release(held);
     }
-  }
-
-  /**
-   * syncfs(2) on the store's filesystem: one flush for all the files of a pull instead of one per
-   * file.
-   */
-  private void syncImagesFilesystem() throws IOException {
-    Syscalls.syncfs(imagesDir);
   }
 }

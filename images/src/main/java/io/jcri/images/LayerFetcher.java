@@ -8,6 +8,7 @@ import io.jcri.images.registry.RegistryClient;
 import io.jcri.images.registry.StallGuard;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Snapshots;
+import io.jcri.images.store.WriteBehind;
 import io.jcri.images.unpack.LayerUnpacker;
 import io.jcri.sys.NamedStep;
 import java.io.FilterInputStream;
@@ -23,19 +24,28 @@ import java.util.logging.Logger;
 /**
  * One layer into its snapshot: unpacked from the local blob when the store has it, otherwise
  * streamed from the registry into the unpacker while the blob is hashed and kept; digest, size and
- * diff ID are checked before the snapshot counts. At most the configured number at once.
+ * diff ID are checked before the snapshot counts. At most the configured number at once. Every
+ * {@value #WRITE_BEHIND_BYTES} bytes fetched and at the end of each layer, the disk writes of what
+ * is done so far are started ({@link WriteBehind}), so the pull's closing syncfs has little left.
  */
 final class LayerFetcher {
   private static final Logger LOG = Logger.getLogger(LayerFetcher.class.getName());
+  static final long WRITE_BEHIND_BYTES = 4L << 20;
 
   private final ContentStore content;
   private final Snapshots snapshots;
   private final Semaphore layerSlots;
   private final PullProgress progress;
+  private final WriteBehind writeBehind;
 
   LayerFetcher(
-      ContentStore content, Snapshots snapshots, int maxParallelLayers, PullProgress progress) {
+      ContentStore content,
+      Snapshots snapshots,
+      int maxParallelLayers,
+      PullProgress progress,
+      WriteBehind writeBehind) {
     this.progress = progress;
+    this.writeBehind = writeBehind;
     this.content = content;
     this.snapshots = snapshots;
     this.layerSlots = new Semaphore(maxParallelLayers);
@@ -75,6 +85,7 @@ final class LayerFetcher {
         source = blob.endpoint().base().toString();
         streamIntoSnapshot(tracker, blob.value(), layer, diffId, chainId);
       }
+      writeBehind.request();
       double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
       LOG.info(
           "event=layer_pulled image="
@@ -111,7 +122,7 @@ final class LayerFetcher {
     try (InputStream in = progress.counting(tracker, layer.digest(), body);
         OutputStream blobFile = content.create(temp)) {
       MessageDigest sha = Digests.newSha256();
-      Tee tee = new Tee(in, blobFile, sha, layer);
+      Tee tee = new Tee(in, blobFile, sha, layer, writeBehind);
       try {
         NamedStep.PULL_IMAGE_LAYER_UNPACK.run(
             () ->
@@ -183,19 +194,28 @@ final class LayerFetcher {
   }
 
   /**
-   * Copies what is read into the blob file and the digest, and refuses more bytes than declared.
+   * Copies what is read into the blob file and the digest, refuses more bytes than declared, and
+   * asks for the disk writes to start every {@link #WRITE_BEHIND_BYTES}.
    */
   private static final class Tee extends FilterInputStream {
     private final OutputStream copy;
     private final MessageDigest sha;
     private final Manifests.Descriptor layer;
+    private final WriteBehind writeBehind;
+    private long nextWriteBehind = WRITE_BEHIND_BYTES;
     long total;
 
-    Tee(InputStream in, OutputStream copy, MessageDigest sha, Manifests.Descriptor layer) {
+    Tee(
+        InputStream in,
+        OutputStream copy,
+        MessageDigest sha,
+        Manifests.Descriptor layer,
+        WriteBehind writeBehind) {
       super(in);
       this.copy = copy;
       this.sha = sha;
       this.layer = layer;
+      this.writeBehind = writeBehind;
     }
 
     @Override
@@ -216,6 +236,10 @@ final class LayerFetcher {
         }
         sha.update(b, off, n);
         copy.write(b, off, n);
+        if (total >= nextWriteBehind) {
+          nextWriteBehind = total + WRITE_BEHIND_BYTES;
+          writeBehind.request();
+        }
       }
       return n;
     }

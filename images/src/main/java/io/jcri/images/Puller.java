@@ -10,6 +10,7 @@ import io.jcri.images.registry.StallGuard;
 import io.jcri.images.store.ContentStore;
 import io.jcri.images.store.Leases;
 import io.jcri.images.store.Snapshots;
+import io.jcri.images.store.WriteBehind;
 import io.jcri.sys.NamedStep;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,14 +56,16 @@ final class Puller {
       Snapshots snapshots,
       Leases leases,
       ImageOptions options,
-      PullProgress progress) {
+      PullProgress progress,
+      WriteBehind writeBehind) {
     this.progress = progress;
     this.client = client;
     this.content = content;
     this.snapshots = snapshots;
     this.leases = leases;
     this.options = options;
-    this.layerFetcher = new LayerFetcher(content, snapshots, options.maxParallelLayers(), progress);
+    this.layerFetcher =
+        new LayerFetcher(content, snapshots, options.maxParallelLayers(), progress, writeBehind);
   }
 
   /**

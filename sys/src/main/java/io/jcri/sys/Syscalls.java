@@ -265,18 +265,8 @@ public final class Syscalls {
 
   /** Flushes the whole filesystem holding dir: one sync for many files. */
   public static void syncfs(Path dir) throws SysException {
-    int fd;
-    try {
-      fd = C.open(dir.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
-    } catch (LastErrorException e) {
-      throw new SysException("open " + dir, e.getErrorCode());
-    }
-    try {
-      C.syncfs(fd);
-    } catch (LastErrorException e) {
-      throw new SysException("syncfs " + dir, e.getErrorCode());
-    } finally {
-      C.close(fd);
+    try (FilesystemSync sync = FilesystemSync.open(dir)) {
+      sync.sync();
     }
   }
 }

@@ -33,15 +33,22 @@ public final class PullBenchmark {
     String ref = pushBigImage(LocalRegistry.shared());
 
     List<Double> jcri = new ArrayList<>();
+    List<Double> jcriCpu = new ArrayList<>();
+    List<Double> jcriRemove = new ArrayList<>();
     try (Jcrid d = Jcrid.start("[images]\nmax_parallel_layers = " + parallelLayers + "\n")) {
       ImageSpec spec = ImageSpec.newBuilder().setImage(ref).build();
       for (int i = 0; i < runs; i++) {
+        long cpu0 = cpuMillis(d.pid());
         long t0 = System.nanoTime();
         d.images().pullImage(PullImageRequest.newBuilder().setImage(spec).build());
         jcri.add((System.nanoTime() - t0) / 1e9);
+        jcriCpu.add((cpuMillis(d.pid()) - cpu0) / 1e3);
+        long r0 = System.nanoTime();
         d.images().removeImage(RemoveImageRequest.newBuilder().setImage(spec).build());
+        jcriRemove.add((System.nanoTime() - r0) / 1e9);
       }
-      // the daemon's own account of the last pull: one line per layer, then the image
+      // the daemon's own account of the last pull: one line per layer, the image, then the
+      // per-step breakdown of the last PullImage and RemoveImage
       List<String> lines =
           d.log()
               .lines()
@@ -50,6 +57,13 @@ public final class PullBenchmark {
       lines
           .subList(Math.max(0, lines.size() - LAYERS - 1), lines.size())
           .forEach(System.out::println);
+      for (String rpc : List.of("rpc=PullImage ", "rpc=RemoveImage ")) {
+        d.log()
+            .lines()
+            .filter(l -> l.contains(rpc))
+            .reduce((a, b) -> b)
+            .ifPresent(System.out::println);
+      }
     }
     List<Double> skopeoUmoci = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
@@ -72,6 +86,8 @@ public final class PullBenchmark {
       run("rm", "-rf", work.toString());
     }
     System.out.println("jcrid PullImage (pull+unpack)  : " + summary(jcri));
+    System.out.println("  jcrid CPU (user+sys) per pull: " + summary(jcriCpu));
+    System.out.println("  jcrid RemoveImage after each : " + summary(jcriRemove));
     System.out.println("skopeo copy + umoci unpack    : " + summary(skopeoUmoci));
   }
 
@@ -119,6 +135,13 @@ public final class PullBenchmark {
     return String.format(
         "median %.2f s, min %.2f s, max %.2f s over %d runs %s",
         sorted.get(sorted.size() / 2), sorted.getFirst(), sorted.getLast(), sorted.size(), seconds);
+  }
+
+  /** User + system CPU of a process so far, from /proc/PID/stat (clock ticks of 10 ms). */
+  private static long cpuMillis(long pid) throws java.io.IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
   }
 
   private static void run(String... argv) throws Exception {

@@ -29,9 +29,14 @@ public final class CompareBenchmark {
   private static final int SMALL_PULLS = Integer.getInteger("bench.smallPulls", 10);
   private static final int BIG_PULLS = Integer.getInteger("bench.bigPulls", 3);
 
-  /** ways:rounds, each a parallel run of that many workers doing that many cycles each. */
+  /**
+   * ways:rounds, each a parallel run of that many workers doing that many cycles each; empty for
+   * none.
+   */
   private static final List<String> PARALLEL =
-      List.of(System.getProperty("bench.parallel", "10:3,50:1").split(","));
+      java.util.Arrays.stream(System.getProperty("bench.parallel", "10:3,50:1").split(","))
+          .filter(p -> !p.isBlank())
+          .toList();
 
   private static final int STARTS = Integer.getInteger("bench.starts", 5);
   private static final List<String> LOADS =
