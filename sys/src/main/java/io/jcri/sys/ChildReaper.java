@@ -40,6 +40,15 @@ public final class ChildReaper {
     }
   }
 
+  /** A child its starter waits for itself (SessionProcess), until it has reaped it. */
+  static void own(int pid) {
+    OWNED.add((long) pid);
+  }
+
+  static void disown(int pid) {
+    OWNED.remove((long) pid);
+  }
+
   /** Marks this process a child subreaper and starts the reaping thread. */
   public static void start(long intervalMillis) throws SysException {
     Syscalls.setChildSubreaper();

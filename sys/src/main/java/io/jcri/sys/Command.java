@@ -17,8 +17,9 @@ import java.util.logging.Logger;
 
 /**
  * Runs a helper program (runc, conmon, a CNI plugin) to completion with a timeout, feeding stdin
- * and collecting both output streams. Every child jcri starts goes through {@link #start}, so the
- * {@link ChildReaper} knows which children the JDK waits for itself.
+ * and collecting both output streams. Every child jcri starts goes through {@link #start} (or
+ * {@link #runInNewSession}), so the {@link ChildReaper} knows which children the JDK, or jcri,
+ * waits for itself.
  */
 public final class Command {
   private static final int OUTPUT_CAP = 16 << 20;
@@ -80,14 +81,40 @@ public final class Command {
   public static Result run(
       ProcessBuilder builder, byte[] stdin, Duration timeout, LongConsumer watcher)
       throws IOException {
-    String program = builder.command().get(0);
     long started = System.nanoTime();
     if (stdin == null) {
       builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     }
     Process process = start(builder);
-    Future<byte[]> out = drain(process.getInputStream());
-    Future<byte[]> err = drain(process.getErrorStream());
+    return collect(
+        process, builder.command(), cniCommand(builder), stdin, timeout, watcher, started);
+  }
+
+  /**
+   * Runs argv (argv[0] looked up on PATH) as {@link #run(ProcessBuilder, byte[], Duration,
+   * LongConsumer)} does with no input, as the leader of a new session and so of a process group of
+   * its own: what it leaves behind can be killed by that group.
+   */
+  public static Result runInNewSession(List<String> argv, Duration timeout, LongConsumer watcher)
+      throws IOException {
+    long started = System.nanoTime();
+    return collect(SessionProcess.start(argv), argv, "", null, timeout, watcher, started);
+  }
+
+  private static Result collect(
+      Process process,
+      List<String> argv,
+      String logSuffix,
+      byte[] stdin,
+      Duration timeout,
+      LongConsumer watcher,
+      long started)
+      throws IOException {
+    String program = argv.getFirst();
+    // the JDK's pipe streams free their carrier while they block; a plain file stream pins it
+    boolean pins = process instanceof SessionProcess;
+    Future<byte[]> out = drain(process.getInputStream(), pins);
+    Future<byte[]> err = drain(process.getErrorStream(), pins);
     Thread watch =
         watcher == null
             ? null
@@ -110,8 +137,8 @@ public final class Command {
       LOG.fine(
           () ->
               "event=command_done argv="
-                  + String.join(" ", builder.command())
-                  + cniCommand(builder)
+                  + String.join(" ", argv)
+                  + logSuffix
                   + " exit="
                   + result.exitCode()
                   + " ms="
@@ -136,7 +163,7 @@ public final class Command {
     return verb == null ? "" : " cni_command=" + verb;
   }
 
-  private static Future<byte[]> drain(InputStream stream) {
+  private static Future<byte[]> drain(InputStream stream, boolean platformThread) {
     FutureTask<byte[]> task =
         new FutureTask<>(
             () -> {
@@ -152,7 +179,7 @@ public final class Command {
               }
               return buf.toByteArray();
             });
-    Thread.ofVirtual().name("drain").start(task);
+    (platformThread ? Thread.ofPlatform().daemon() : Thread.ofVirtual()).name("drain").start(task);
     return task;
   }
 }

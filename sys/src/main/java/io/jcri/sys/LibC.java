@@ -147,4 +147,6 @@ public interface LibC extends Library {
   long send(int fd, byte[] buf, long len, int flags) throws LastErrorException;
 
   int shutdown(int fd, int how) throws LastErrorException;
+
+  int pipe2(int[] fds, int flags) throws LastErrorException;
 }

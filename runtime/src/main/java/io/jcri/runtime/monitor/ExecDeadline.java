@@ -12,7 +12,7 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Ends one ExecSync on time. The runtime's exec (run through setsid, so it leads a process group)
+ * Ends one ExecSync on time. The runtime's exec (started leading a session, so a process group)
  * relays the command's output until every holder of its pipes closed them: a command that leaves a
  * child behind would hold ExecSync, a thread and two pipes. So once the exec'd process exited (and
  * its output had a short drain), or at the deadline, every other process of the group is killed;

@@ -106,17 +106,14 @@ final class RuncClient {
   ExecResult execSync(OciRuntime rt, String id, List<String> cmd, Duration timeout)
       throws MonitorException {
     Path pidFile = execPidFile(id);
-    // a group of its own: whatever the command leaves behind holding its pipes is killed with it
-    List<String> argv = new ArrayList<>(List.of(SETSID.toString()));
-    argv.addAll(runtimeArgv(rt, "exec", "--pid-file", pidFile.toString(), id));
+    List<String> argv = runtimeArgv(rt, "exec", "--pid-file", pidFile.toString(), id);
     argv.addAll(cmd);
     ExecDeadline deadline = new ExecDeadline(id, pidFile, timeout);
     Command.Result result;
     boolean started;
     try {
-      result =
-          Command.run(
-              new ProcessBuilder(argv), null, timeout.plus(EXEC_KILL_GRACE), deadline::watch);
+      // a group of its own: whatever the command leaves behind holding its pipes is killed with it
+      result = Command.runInNewSession(argv, timeout.plus(EXEC_KILL_GRACE), deadline::watch);
       started = Files.exists(pidFile);
     } catch (IOException e) {
       throw new MonitorException(rt.handler() + " exec in " + id + ": " + e.getMessage(), e);

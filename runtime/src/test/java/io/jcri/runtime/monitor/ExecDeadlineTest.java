@@ -21,11 +21,8 @@ class ExecDeadlineTest {
   @TempDir Path dir;
 
   private static Command.Result run(String script, ExecDeadline deadline) throws Exception {
-    return Command.run(
-        new ProcessBuilder("setsid", "sh", "-c", script),
-        null,
-        Duration.ofSeconds(15),
-        deadline::watch);
+    return Command.runInNewSession(
+        List.of("sh", "-c", script), Duration.ofSeconds(15), deadline::watch);
   }
 
   @Test
