@@ -95,8 +95,8 @@ public final class Jcrid implements AutoCloseable {
    * Removes the homes of daemons whose test run died without closing them (a killed build): their
    * pods' namespace pins keep veths on the shared test bridge, with addresses of the same subnet a
    * new daemon hands out again. A home is abandoned when the test JVM that made it is gone: the
-   * daemon, conmons and containers it left are killed. A home of no known owner is left while a process names
-   * it.
+   * daemon, conmons and containers it left are killed. A home of no known owner is left while a
+   * process names it.
    */
   private static synchronized void sweepAbandonedHomes() throws IOException, InterruptedException {
     if (swept) {
