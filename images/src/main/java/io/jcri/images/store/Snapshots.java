@@ -3,8 +3,6 @@ package io.jcri.images.store;
 import io.jcri.images.registry.Digests;
 import io.jcri.sys.Trees;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -59,15 +57,19 @@ public final class Snapshots {
     Files.createDirectory(temp);
     try {
       filler.fill(temp);
+    } catch (IOException | RuntimeException e) {
+      Trees.delete(temp);
+      throw e;
+    }
+    try {
       Files.move(temp, path(chainId), StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+    } catch (IOException e) {
+      // rename(2) onto a complete snapshot fails with ENOTEMPTY, which the JDK reports as a plain
+      // FileSystemException, not DirectoryNotEmptyException
       Trees.delete(temp);
       if (!has(chainId)) {
         throw e;
       }
-    } catch (IOException | RuntimeException e) {
-      Trees.delete(temp);
-      throw e;
     }
   }
 
