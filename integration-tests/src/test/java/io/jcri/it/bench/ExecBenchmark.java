@@ -6,6 +6,7 @@ import io.jcri.cri.v1.ListPodSandboxRequest;
 import io.jcri.cri.v1.NamespaceMode;
 import io.jcri.cri.v1.PodSandboxConfig;
 import io.jcri.cri.v1.RemovePodSandboxRequest;
+import io.jcri.cri.v1.RuntimeServiceGrpc;
 import io.jcri.cri.v1.StopPodSandboxRequest;
 import io.jcri.it.Jcrid;
 import io.jcri.it.pods.Pods;
@@ -86,13 +87,13 @@ public final class ExecBenchmark {
             micros,
             keep,
             "streaming exec true (Exec + SPDY until exit status)",
-            () -> stream(d, id));
+            () -> streamingExecTrue(d.runtime(), id, "jcrid"));
         if (b != null) {
           add(
               micros,
               keep,
               "streaming exec true (Exec + SPDY until exit status), " + before,
-              () -> stream(b, beforeId));
+              () -> streamingExecTrue(b.runtime(), beforeId, "jcrid before"));
         }
         add(micros, keep, "runc exec true (from the client, bare)", () -> spawn(bare));
         add(
@@ -192,12 +193,15 @@ public final class ExecBenchmark {
     }
   }
 
-  private static void stream(Jcrid d, String id) throws Exception {
+  /** A streaming exec of `true` over SPDY, as kubectl exec does; fails unless it succeeded. */
+  public static void streamingExecTrue(
+      RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime, String containerId, String daemon)
+      throws Exception {
     String url =
-        d.runtime()
+        runtime
             .exec(
                 ExecRequest.newBuilder()
-                    .setContainerId(id)
+                    .setContainerId(containerId)
                     .addCmd("true")
                     .setStdout(true)
                     .setStderr(true)
@@ -209,7 +213,7 @@ public final class ExecBenchmark {
       client.openStream("stderr");
       String status = client.awaitText(error, Duration.ofSeconds(60));
       if (!status.contains("Success")) {
-        throw new IllegalStateException("streaming exec true failed: " + status);
+        throw new IllegalStateException(daemon + ": streaming exec true failed: " + status);
       }
     }
   }

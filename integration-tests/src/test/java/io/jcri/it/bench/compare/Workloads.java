@@ -4,7 +4,6 @@ import io.jcri.cri.v1.ContainerConfig;
 import io.jcri.cri.v1.ContainerMetadata;
 import io.jcri.cri.v1.ContainerStatusRequest;
 import io.jcri.cri.v1.CreateContainerRequest;
-import io.jcri.cri.v1.ExecRequest;
 import io.jcri.cri.v1.ExecSyncRequest;
 import io.jcri.cri.v1.ImageSpec;
 import io.jcri.cri.v1.ListPodSandboxRequest;
@@ -19,11 +18,10 @@ import io.jcri.cri.v1.RunPodSandboxRequest;
 import io.jcri.cri.v1.StartContainerRequest;
 import io.jcri.cri.v1.StopContainerRequest;
 import io.jcri.cri.v1.StopPodSandboxRequest;
+import io.jcri.it.bench.ExecBenchmark;
 import io.jcri.it.pods.Pods;
-import io.jcri.runtime.streaming.SpdyTestClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -120,7 +118,7 @@ final class Workloads {
     }
     for (int i = 0; i < n; i++) {
       long t0 = System.nanoTime();
-      streamingExec(id);
+      ExecBenchmark.streamingExecTrue(d.runtime(), id, d.name());
       samples.add(
           group + " · streaming exec (Exec + SPDY until exit status)", System.nanoTime() - t0);
     }
@@ -142,28 +140,6 @@ final class Workloads {
     if (response.getExitCode() != 0) {
       throw new IllegalStateException(
           d.name() + ": ExecSync true exited " + response.getExitCode());
-    }
-  }
-
-  private void streamingExec(String containerId) throws Exception {
-    String url =
-        d.runtime()
-            .exec(
-                ExecRequest.newBuilder()
-                    .setContainerId(containerId)
-                    .addCmd("true")
-                    .setStdout(true)
-                    .setStderr(true)
-                    .build())
-            .getUrl();
-    try (SpdyTestClient client = SpdyTestClient.connect(url, List.of("v4.channel.k8s.io"))) {
-      int error = client.openStream("error");
-      client.openStream("stdout");
-      client.openStream("stderr");
-      String status = client.awaitText(error, Duration.ofSeconds(60));
-      if (!status.contains("Success")) {
-        throw new IllegalStateException(d.name() + ": streaming exec true failed: " + status);
-      }
     }
   }
 
