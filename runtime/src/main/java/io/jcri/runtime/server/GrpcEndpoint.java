@@ -1,9 +1,13 @@
 package io.jcri.runtime.server;
 
 import io.grpc.BindableService;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptor;
 import io.grpc.netty.NettyServerBuilder;
+import io.jcri.cri.v1.RuntimeServiceGrpc;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -17,17 +21,34 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The gRPC server on jcrid's Unix socket: root-only, one event loop, handlers on virtual threads.
+ * The gRPC server on jcrid's Unix socket: root-only, one event loop, handlers on virtual threads
+ * except the {@link #INLINE} ones, which answer on the event loop itself.
  */
 public final class GrpcEndpoint implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(GrpcEndpoint.class.getName());
   private static final int MAX_MESSAGE_BYTES = 16 << 20;
+
+  /**
+   * RPCs that read only in-memory state (volatile records, no lock a lifecycle RPC holds, no
+   * process, no network): answered on the event loop, without the hand-off to a virtual thread and
+   * back. On a node whose CPUs are busy each hand-off waits for a CPU; these are the calls kubelet
+   * makes most (docs/performance.md, "Status RPCs on the event loop").
+   */
+  static final Set<String> INLINE =
+      Set.of(
+          RuntimeServiceGrpc.getVersionMethod().getFullMethodName(),
+          RuntimeServiceGrpc.getPodSandboxStatusMethod().getFullMethodName(),
+          RuntimeServiceGrpc.getContainerStatusMethod().getFullMethodName(),
+          RuntimeServiceGrpc.getListPodSandboxMethod().getFullMethodName(),
+          RuntimeServiceGrpc.getListContainersMethod().getFullMethodName());
 
   private final Path socket;
   private final Server server;
@@ -65,7 +86,18 @@ public final class GrpcEndpoint implements AutoCloseable {
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(loop)
             .workerEventLoopGroup(loop)
-            .executor(handlers)
+            // the call's start (method lookup, interceptors) runs on the loop; then every RPC but
+            // the inline ones moves to a virtual thread before its request is read
+            .directExecutor()
+            .callExecutor(
+                new ServerCallExecutorSupplier() {
+                  @Override
+                  public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
+                    return INLINE.contains(call.getMethodDescriptor().getFullMethodName())
+                        ? null
+                        : handlers;
+                  }
+                })
             .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     services.forEach(builder::addService);
     interceptors.forEach(builder::intercept);
