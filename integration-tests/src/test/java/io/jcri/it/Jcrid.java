@@ -262,6 +262,8 @@ public final class Jcrid implements AutoCloseable {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("jcrid did not answer Version within 60 s:\n" + log(), e);
         }
+        // a failed connect (no socket yet) would otherwise wait out gRPC's reconnect backoff (1 s)
+        channel.resetConnectBackoff();
         Thread.sleep(20);
       }
     }
