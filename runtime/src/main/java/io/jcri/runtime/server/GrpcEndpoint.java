@@ -1,8 +1,8 @@
 package io.jcri.runtime.server;
 
-import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -46,7 +46,7 @@ public final class GrpcEndpoint implements AutoCloseable {
    * interceptors.
    */
   public static GrpcEndpoint start(
-      Path socket, List<BindableService> services, List<ServerInterceptor> interceptors)
+      Path socket, List<ServerServiceDefinition> services, List<ServerInterceptor> interceptors)
       throws IOException {
     Files.createDirectories(socket.getParent());
     if (Files.exists(socket)) {
