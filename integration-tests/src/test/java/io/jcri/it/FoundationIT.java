@@ -122,6 +122,19 @@ class FoundationIT {
   }
 
   @Test
+  void aStartThatFailsAfterBindingExitsAndRemovesItsSocket() throws Exception {
+    try (Jcrid d = Jcrid.start()) {
+      d.stop();
+      // the socket is bound before the image store opens; an unreadable record fails the opening
+      Files.writeString(d.root().resolve("images/records/sha256-unreadable"), "not json");
+      Process failing = new ProcessBuilder(d.command()).redirectErrorStream(true).start();
+      String out = new String(failing.getInputStream().readAllBytes());
+      assertEquals(1, failing.waitFor(), out);
+      assertFalse(Files.exists(d.socket()), "the socket of the failed start is left behind");
+    }
+  }
+
+  @Test
   void aStaleSocketFileIsReplaced() throws Exception {
     try (Jcrid d = Jcrid.start()) {
       d.kill9();

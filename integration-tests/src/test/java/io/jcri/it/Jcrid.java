@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.jcri.cri.v1.ImageServiceGrpc;
 import io.jcri.cri.v1.RuntimeServiceGrpc;
+import io.jcri.cri.v1.StatusRequest;
 import io.jcri.cri.v1.VersionRequest;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -46,6 +47,7 @@ public final class Jcrid implements AutoCloseable {
   private Process process;
   private EventLoopGroup loop;
   private ManagedChannel channel;
+  private long versionAnswered;
 
   private Jcrid(Path launcher, Path home, String extraToml, List<String> extraArgs) {
     this.launcher = launcher;
@@ -257,14 +259,26 @@ public final class Jcrid implements AutoCloseable {
         RuntimeServiceGrpc.newBlockingStub(channel)
             .withDeadlineAfter(2, TimeUnit.SECONDS)
             .version(VersionRequest.getDefaultInstance());
-        return;
+        versionAnswered = System.nanoTime();
+        break;
       } catch (io.grpc.StatusRuntimeException e) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("jcrid did not answer Version within 60 s:\n" + log(), e);
         }
+        // a failed connect (no socket yet) would otherwise wait out gRPC's reconnect backoff (1 s)
+        channel.resetConnectBackoff();
         Thread.sleep(20);
       }
     }
+    // Version answers while jcrid still opens its stores and recovers; Status waits for that
+    RuntimeServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .status(StatusRequest.getDefaultInstance());
+  }
+
+  /** When (System.nanoTime) the last start's first Version RPC was answered. */
+  public long versionAnswered() {
+    return versionAnswered;
   }
 
   private void disconnect() {

@@ -2,7 +2,6 @@ package io.jcri.runtime;
 
 import io.grpc.BindableService;
 import io.jcri.cni.CniManager;
-import io.jcri.cni.CniOptions;
 import io.jcri.images.ImageStore;
 import io.jcri.runtime.config.ConfigDefaults;
 import io.jcri.runtime.config.ConfigException;
@@ -28,6 +27,7 @@ import io.jcri.runtime.oci.OciOptions;
 import io.jcri.runtime.recovery.OrphanSweep;
 import io.jcri.runtime.reload.ConfigReload;
 import io.jcri.runtime.reload.DaemonSettings;
+import io.jcri.runtime.reload.Setting;
 import io.jcri.runtime.sandbox.InfraContainer;
 import io.jcri.runtime.sandbox.KernelPod;
 import io.jcri.runtime.sandbox.NodeRecovery;
@@ -42,6 +42,7 @@ import io.jcri.runtime.server.ImageServer;
 import io.jcri.runtime.server.PodStats;
 import io.jcri.runtime.server.RpcMetrics;
 import io.jcri.runtime.server.RuntimeServer;
+import io.jcri.runtime.server.StartupGate;
 import io.jcri.runtime.stats.CgroupMounts;
 import io.jcri.runtime.stats.StatsCollector;
 import io.jcri.runtime.storage.LayerMounts;
@@ -54,15 +55,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.logging.Logger;
 
 /**
- * jcrid's entry point: the subcommands, then config (flags by {@link CommandLine}) → the services
- * wired with plain constructors, in one start-up sequence ({@link #serve}) → serve until signalled.
+ * jcrid's entry point: the subcommands, then config (flags by {@link CommandLine}) → the gRPC
+ * socket bound at once behind a {@link StartupGate} (Version answers, every other RPC waits) → the
+ * services wired with plain constructors, in one start-up sequence ({@link #start}) → the gate
+ * opened → serve until signalled.
  */
 public final class Jcrid {
   private static final Logger LOG = Logger.getLogger(Jcrid.class.getName());
@@ -111,11 +111,51 @@ public final class Jcrid {
     // the JVM's own start: the process may be older when a script exec'd java
     long started = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
     StartupPhases phases = new StartupPhases();
-    ChildReaper.start(200);
     Files.createDirectories(config.root());
     Files.createDirectories(config.state());
-    phases.done("reaper");
+    DaemonMetrics metrics = new DaemonMetrics();
+    // Version answers from here on; every other RPC waits for gate.open
+    StartupGate gate = new StartupGate();
+    GrpcEndpoint endpoint =
+        GrpcEndpoint.start(
+            config.socketPath(), gate.services(), List.of(new RpcMetrics(metrics)), gate::isOpen);
+    phases.done("grpc");
+    Started node;
+    try {
+      node = start(config, metrics, phases);
+    } catch (Exception | Error e) {
+      gate.fail(e); // the waiting RPCs answer UNAVAILABLE, so the endpoint stops at once
+      endpoint.shutdown(Duration.ofSeconds(1));
+      throw e;
+    }
+    gate.open(node.services());
+    CountDownLatch stopped =
+        ShutdownHook.install(config.shutdownGrace(), endpoint, node.streaming());
+    new ConfigReload(configFile, explicit, flags, config, node.settings()).onSighup();
+    SystemdNotify.ready();
+    LOG.info(
+        "event=ready version="
+            + JcriVersion.VERSION
+            + " listen="
+            + config.listen()
+            + " root="
+            + config.root()
+            + " state="
+            + config.state()
+            + " startup_ms="
+            + (System.currentTimeMillis() - started));
+    stopped.await();
+  }
 
+  /** What serving needs of the started node: the CRI services, streaming, the live settings. */
+  private record Started(
+      List<BindableService> services, StreamingServer streaming, List<Setting> settings) {}
+
+  /** Opens the stores, wires the services, recovers from a crash and starts streaming. */
+  private static Started start(JcriConfig config, DaemonMetrics metrics, StartupPhases phases)
+      throws Exception {
+    ChildReaper.start(200);
+    phases.done("reaper");
     Layout layout = new Layout(config.root(), config.state());
     RuntimeHandlers handlers =
         new RuntimeHandlers(
@@ -123,41 +163,14 @@ public final class Jcrid {
             config.monitor().conmon(),
             layout.runtimes(),
             config.root().resolve("userns-probe"));
-    // the network config, the image store and the node's security facts are independent: open them
-    // at once
-    ExecutorService opening = Executors.newVirtualThreadPerTaskExecutor();
-    Future<CniManager> cni =
-        opening.submit(
-            () ->
-                CniManager.open(
-                    new CniOptions(
-                        config.cni().confDir(),
-                        config.cni().binDirs(),
-                        layout.cniCache(),
-                        config.cni().pluginTimeout(),
-                        true)));
-    Future<ImageStore> store =
-        opening.submit(
-            () -> {
-              ImageStore opened =
-                  ImageStore.open(config.root(), DaemonSettings.imageOptions(config));
-              if (config.sandbox().pauseImage().equals(ConfigDefaults.PAUSE_IMAGE)) {
-                opened.ensurePauseImage(
-                    config.sandbox().pauseImage(), config.sandbox().pauseBinary());
-              }
-              return opened;
-            });
-    OciOptions oci =
-        OciOptions.defaults().withNodeConfig(config.cgroupDriver(), config.cdi().specDirs());
-    CniManager network = opened(cni);
-    ImageStore images = opened(store);
-    images.setPinned(DaemonSettings.pinned(config));
-    opening.shutdown();
+    NodeOpening opened = NodeOpening.open(config, layout);
+    CniManager network = opened.network();
+    ImageStore images = opened.images();
+    OciOptions oci = opened.oci();
     phases.done("cni_images_pause");
     ConmonRuntime runtime =
         new ConmonRuntime(
             config.monitor().conmon(), layout.exits(), layout.conmon(), layout.attach());
-    DaemonMetrics metrics = new DaemonMetrics();
     images.setPullListener(metrics);
     network.setPluginListener(metrics);
     runtime.setListener(metrics);
@@ -246,7 +259,7 @@ public final class Jcrid {
             new ContainerStreaming(containers, sandboxes, runtime, handlers, layout));
 
     phases.done("streaming");
-    List<BindableService> grpcServices =
+    return new Started(
         List.of(
             new RuntimeServer(
                 config,
@@ -257,40 +270,8 @@ public final class Jcrid {
                 streaming,
                 events,
                 new PodStats(new StatsCollector(), containers, layout, images.root())),
-            new ImageServer(images, layout));
-
-    GrpcEndpoint endpoint =
-        GrpcEndpoint.start(config.socketPath(), grpcServices, List.of(new RpcMetrics(metrics)));
-    phases.done("grpc");
-    CountDownLatch stopped = ShutdownHook.install(config.shutdownGrace(), endpoint, streaming);
-    new ConfigReload(
-            configFile,
-            explicit,
-            flags,
-            config,
-            DaemonSettings.of(images, handlers, network, metricsEndpoint))
-        .onSighup();
-    SystemdNotify.ready();
-    LOG.info(
-        "event=ready version="
-            + JcriVersion.VERSION
-            + " listen="
-            + config.listen()
-            + " root="
-            + config.root()
-            + " state="
-            + config.state()
-            + " startup_ms="
-            + (System.currentTimeMillis() - started));
-    stopped.await();
-  }
-
-  /** The result of an opening task, its own exception rethrown as it was. */
-  private static <T> T opened(Future<T> task) throws Exception {
-    try {
-      return task.get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    }
+            new ImageServer(images, layout)),
+        streaming,
+        DaemonSettings.of(images, handlers, network, metricsEndpoint));
   }
 }

@@ -25,7 +25,8 @@ final class DaemonRpcs {
     this.configReport = new ConfigReport(config);
   }
 
-  void version(VersionRequest request, StreamObserver<VersionResponse> out) {
+  /** Needs nothing of the node: answered while jcrid is still starting ({@link StartupGate}). */
+  static void version(VersionRequest request, StreamObserver<VersionResponse> out) {
     Rpc.answer(
         "Version",
         out,

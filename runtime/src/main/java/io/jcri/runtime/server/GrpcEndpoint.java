@@ -1,11 +1,11 @@
 package io.jcri.runtime.server;
 
-import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.jcri.cri.v1.RuntimeServiceGrpc;
 import io.netty.channel.EventLoopGroup;
@@ -26,6 +26,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -64,10 +65,14 @@ public final class GrpcEndpoint implements AutoCloseable {
 
   /**
    * Binds socket (replacing a stale socket file, refusing a live one) and starts serving through
-   * interceptors.
+   * interceptors. The {@link #INLINE} reads answer on the event loop while inlineReads says so (not
+   * while the {@link StartupGate} holds them: waiting is for virtual threads).
    */
   public static GrpcEndpoint start(
-      Path socket, List<BindableService> services, List<ServerInterceptor> interceptors)
+      Path socket,
+      List<ServerServiceDefinition> services,
+      List<ServerInterceptor> interceptors,
+      BooleanSupplier inlineReads)
       throws IOException {
     Files.createDirectories(socket.getParent());
     if (Files.exists(socket)) {
@@ -93,7 +98,8 @@ public final class GrpcEndpoint implements AutoCloseable {
                 new ServerCallExecutorSupplier() {
                   @Override
                   public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
-                    return INLINE.contains(call.getMethodDescriptor().getFullMethodName())
+                    return inlineReads.getAsBoolean()
+                            && INLINE.contains(call.getMethodDescriptor().getFullMethodName())
                         ? null
                         : handlers;
                   }

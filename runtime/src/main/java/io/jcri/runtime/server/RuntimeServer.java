@@ -245,7 +245,7 @@ public final class RuntimeServer extends RuntimeServiceGrpc.RuntimeServiceImplBa
 
   @Override
   public void version(VersionRequest request, StreamObserver<VersionResponse> out) {
-    daemon.version(request, out);
+    DaemonRpcs.version(request, out);
   }
 
   @Override

@@ -65,7 +65,8 @@ class GrpcEndpointTest {
   void readsAnswerOnTheEventLoopAndTheRestOnVirtualThreads() throws Exception {
     Recording service = new Recording();
     Path socket = dir.resolve("jcri.sock");
-    GrpcEndpoint endpoint = GrpcEndpoint.start(socket, List.of(service), List.of());
+    GrpcEndpoint endpoint =
+        GrpcEndpoint.start(socket, List.of(service.bindService()), List.of(), () -> true);
     EventLoopGroup loop = new EpollEventLoopGroup(1);
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
