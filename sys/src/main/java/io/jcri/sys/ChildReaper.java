@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Logger;
 
 /**
@@ -15,10 +17,13 @@ import java.util.logging.Logger;
  *
  * <p>The JDK waits for the children it started with {@code waitpid(pid)} and reads a status of 0 if
  * someone else reaped first; so this reaper never touches a child started through {@link
- * Command#start}, and reaps a zombie only when it has seen it on two scans in a row.
+ * Command#start}, and reaps a zombie only when it has seen it on two scans in a row. Children start
+ * under {@link #SPAWNING}'s read lock (at the same time, a spawn takes milliseconds under load) and
+ * are owned before it is released; the reaper decides under the write lock, so it never takes a
+ * child between its start and its owning.
  */
 public final class ChildReaper {
-  static final Object SPAWN_LOCK = new Object();
+  static final ReadWriteLock SPAWNING = new ReentrantReadWriteLock();
   private static final Logger LOG = Logger.getLogger(ChildReaper.class.getName());
   private static final Set<Long> OWNED = ConcurrentHashMap.newKeySet();
 
@@ -90,10 +95,15 @@ public final class ChildReaper {
     }
     for (int zombie : zombies) {
       if (seenZombies.contains(zombie)) {
+        SPAWNING.writeLock().lock();
         try {
-          LibC.INSTANCE.waitpid(zombie, new int[1], LibC.WNOHANG);
+          if (!OWNED.contains((long) zombie)) {
+            LibC.INSTANCE.waitpid(zombie, new int[1], LibC.WNOHANG);
+          }
         } catch (LastErrorException ignored) {
           // already reaped by its owner
+        } finally {
+          SPAWNING.writeLock().unlock();
         }
       }
     }

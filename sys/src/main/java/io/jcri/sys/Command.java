@@ -49,10 +49,13 @@ public final class Command {
   }
 
   public static Process start(ProcessBuilder builder) throws IOException {
-    synchronized (ChildReaper.SPAWN_LOCK) {
+    ChildReaper.SPAWNING.readLock().lock();
+    try {
       Process process = builder.start();
       ChildReaper.own(process);
       return process;
+    } finally {
+      ChildReaper.SPAWNING.readLock().unlock();
     }
   }
 

@@ -142,13 +142,16 @@ final class SessionProcess extends Process {
                 .map(e -> e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
         IntByReference pid = new IntByReference();
-        synchronized (ChildReaper.SPAWN_LOCK) {
+        ChildReaper.SPAWNING.readLock().lock();
+        try {
           check(
               argv,
               "posix_spawn",
               s.posix_spawnp(
                   pid, argv.getFirst(), actions, attr, argv.toArray(String[]::new), env));
           ChildReaper.own(pid.getValue());
+        } finally {
+          ChildReaper.SPAWNING.readLock().unlock();
         }
         return pid.getValue();
       } finally {

@@ -2,15 +2,21 @@ package io.jcri.sys;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +35,42 @@ class CommandTest {
   }
 
   @Test
+  void aSlowStartDoesNotHoldUpOtherStarts(@TempDir Path dir) throws Exception {
+    // opening a FIFO for reading blocks until a writer comes: this start stays inside the spawn
+    Path fifo = dir.resolve("fifo");
+    LibC.INSTANCE.mkfifo(fifo.toString(), 0600);
+    ProcessBuilder slow = new ProcessBuilder("true").redirectInput(fifo.toFile());
+    CompletableFuture<Process> blocked =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return Command.start(slow);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            Executors.newVirtualThreadPerTaskExecutor());
+    Thread.sleep(200);
+    assertFalse(blocked.isDone(), "the slow start is still opening its stdin");
+    CompletableFuture<Command.Result> other =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return Command.run(List.of("true"), Duration.ofSeconds(5));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            Executors.newVirtualThreadPerTaskExecutor());
+    try {
+      assertEquals(0, other.get(5, TimeUnit.SECONDS).exitCode());
+    } finally {
+      Files.newOutputStream(fifo).close(); // a writer: the slow start goes on
+    }
+    assertEquals(0, blocked.get(5, TimeUnit.SECONDS).waitFor());
+  }
+
+  @Test
   void killsAProgramThatOverrunsItsTimeout() {
     long t0 = System.nanoTime();
     assertThrows(
@@ -39,10 +81,8 @@ class CommandTest {
 
   @Test
   void aWatcherGetsThePidAndIsInterruptedWhenTheProgramEnds() throws Exception {
-    java.util.concurrent.CompletableFuture<Long> watched =
-        new java.util.concurrent.CompletableFuture<>();
-    java.util.concurrent.CompletableFuture<Boolean> interrupted =
-        new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Long> watched = new CompletableFuture<>();
+    CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
     Command.Result r =
         Command.run(
             new ProcessBuilder("sh", "-c", "echo $$; sleep 0.2"),
@@ -58,7 +98,7 @@ class CommandTest {
               }
             });
     assertEquals(Long.parseLong(r.out().strip()), watched.get());
-    assertTrue(interrupted.get(5, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(interrupted.get(5, TimeUnit.SECONDS));
   }
 
   @Test
