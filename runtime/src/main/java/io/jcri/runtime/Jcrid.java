@@ -204,7 +204,6 @@ public final class Jcrid {
                 new PodFiles(new KernelPod(), layout, config.sandbox().shmSizeBytes()),
                 new PodNetworks(sandboxes, PodNetworking.cni(network)),
                 new InfraContainer(
-                    sandboxes,
                     handlers,
                     runtime,
                     PauseImage.from(

@@ -34,7 +34,6 @@ import java.util.List;
 public final class InfraContainer {
   private static final Duration INFRA_TIMEOUT = Duration.ofSeconds(60);
 
-  private final Sandboxes sandboxes;
   private final RuntimeHandlers handlers;
   private final ContainerRuntime runtime;
   private final PauseImage pause;
@@ -44,7 +43,6 @@ public final class InfraContainer {
   private final boolean dropInfra;
 
   public InfraContainer(
-      Sandboxes sandboxes,
       RuntimeHandlers handlers,
       ContainerRuntime runtime,
       PauseImage pause,
@@ -52,7 +50,6 @@ public final class InfraContainer {
       OciOptions ociOptions,
       Layout layout,
       boolean dropInfra) {
-    this.sandboxes = sandboxes;
     this.handlers = handlers;
     this.runtime = runtime;
     this.pause = pause;
@@ -62,14 +59,19 @@ public final class InfraContainer {
     this.dropInfra = dropInfra;
   }
 
-  /** Starts the infra process when the pod needs one; its ID and pid go into the record. */
-  public void startIfNeeded(Sandbox sandbox, Rollback rollback) {
+  /** Whether the pod gets an infra process: it shares a PID namespace, or infra is not dropped. */
+  public boolean needed(PodSandboxConfig pod) {
+    return !dropInfra
+        || pod.getLinux().getSecurityContext().getNamespaceOptions().getPid() == NamespaceMode.POD;
+  }
+
+  /**
+   * Starts the infra process of a pod that {@link #needed} one and returns its pid, which the
+   * caller records (RunPodSandbox/record-infra): this runs beside CNI ADD, which writes the record
+   * meanwhile. Its undo steps go to rollback, which takes them from both.
+   */
+  public int start(Sandbox sandbox, Rollback rollback) {
     PodSandboxConfig pod = sandbox.config();
-    boolean sharedPid =
-        pod.getLinux().getSecurityContext().getNamespaceOptions().getPid() == NamespaceMode.POD;
-    if (dropInfra && !sharedPid) {
-      return;
-    }
     String id = sandbox.id();
     OciRuntime oci = handlers.ociRuntime(sandbox.record().metadata().runtimeHandler());
     Image image = pause.resolve();
@@ -137,14 +139,17 @@ public final class InfraContainer {
     rollback.onFailure(() -> runtime.delete(oci, id, true));
     NamedStep.RUN_POD_SANDBOX_INFRA_START.run(
         () -> perform("start the infra container", () -> runtime.start(oci, id)));
-    NamedStep.RUN_POD_SANDBOX_RECORD_INFRA.run(
-        () -> sandboxes.save(sandbox, sandbox.record().withInfra(id, infra.pid())));
+    return infra.pid();
   }
 
-  /** Kills and deletes the infra process, if the pod has one, and unmounts its rootfs. */
-  public void stop(SandboxRecord r) {
+  /**
+   * Kills and deletes the infra process, if the pod has one, and unmounts its rootfs; true when
+   * there was one, which the caller then takes out of the record (a second stop, or the stop inside
+   * RemovePodSandbox, runs no runtime call).
+   */
+  public boolean stop(SandboxRecord r) {
     if (r.status().infraContainerId().isEmpty()) {
-      return;
+      return false;
     }
     OciRuntime oci = handlers.ociRuntime(r.metadata().runtimeHandler());
     NamedStep.STOP_POD_SANDBOX_INFRA_KILL.run(
@@ -164,5 +169,6 @@ public final class InfraContainer {
               "unmount the infra's ID-mapped binds",
               () -> mounts.unmountAll(layout.infraBundle(r.id()).resolve("idmapped")));
         });
+    return true;
   }
 }

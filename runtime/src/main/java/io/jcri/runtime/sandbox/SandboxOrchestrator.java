@@ -13,6 +13,8 @@ import io.jcri.sys.NamedStep;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.logging.Logger;
 
 /**
@@ -84,10 +86,7 @@ public final class SandboxOrchestrator {
       rollback.onFailure(() -> sandboxes.releaseName(unique, id));
       PodFiles.Made made = files.create(id, pod, rollback);
       Sandbox sandbox = register(id, handler, pod, made, rollback);
-      if (made.netns() != null) {
-        networks.attach(sandbox, rollback);
-      }
-      infra.startIfNeeded(sandbox, rollback);
+      attachAndStartInfra(sandbox, made.netns() != null, rollback);
       NamedStep.RUN_POD_SANDBOX_RECORD_READY.run(
           () -> sandboxes.save(sandbox, sandbox.record().withReady(true)));
       rollback.commit();
@@ -110,6 +109,53 @@ public final class SandboxOrchestrator {
               + (System.nanoTime() - t0) / 1_000_000);
       return id;
     }
+  }
+
+  /**
+   * CNI ADD and the infra process, at the same time when the pod has both: the infra joins the
+   * pinned namespaces and needs nothing of the network. The infra's pid is recorded once both are
+   * done (ADD writes the record meanwhile); when either fails, the other has finished before the
+   * rollback undoes both.
+   */
+  private void attachAndStartInfra(Sandbox sandbox, boolean ownNetwork, Rollback rollback) {
+    if (!infra.needed(sandbox.config())) {
+      if (ownNetwork) {
+        networks.attach(sandbox, rollback);
+      }
+      return;
+    }
+    int pid;
+    if (ownNetwork) {
+      NamedStep.Breakdown steps = NamedStep.current();
+      CompletableFuture<Integer> started = new CompletableFuture<>();
+      Thread.ofVirtual()
+          .name("infra-start")
+          .start(
+              () ->
+                  steps.join(
+                      () -> {
+                        try {
+                          started.complete(infra.start(sandbox, rollback));
+                        } catch (Throwable e) {
+                          started.completeExceptionally(e);
+                        }
+                      }));
+      try {
+        networks.attach(sandbox, rollback);
+      } catch (RuntimeException failed) {
+        started.handle((p, e) -> p).join(); // its undo steps are in rollback before it runs
+        throw failed;
+      }
+      try {
+        pid = started.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    } else {
+      pid = infra.start(sandbox, rollback);
+    }
+    NamedStep.RUN_POD_SANDBOX_RECORD_INFRA.run(
+        () -> sandboxes.save(sandbox, sandbox.record().withInfra(sandbox.id(), pid)));
   }
 
   private Sandbox register(
@@ -162,12 +208,15 @@ public final class SandboxOrchestrator {
   private void stopLocked(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
     containers.stopAll(r.id(), STOP_GRACE);
-    infra.stop(r);
+    boolean infraDeleted = infra.stop(r);
     networks.detach(sandbox);
     files.unmountShm(r);
-    if (!r.status().state().equals(SandboxRecord.State.NOTREADY)) {
+    if (infraDeleted || !r.status().state().equals(SandboxRecord.State.NOTREADY)) {
+      // the infra is gone for good: a later stop (or the one inside RemovePodSandbox) skips it
       NamedStep.STOP_POD_SANDBOX_RECORD_NOTREADY.run(
-          () -> sandboxes.save(sandbox, sandbox.record().withReady(false)));
+          () -> sandboxes.save(sandbox, sandbox.record().withReady(false).withInfra("", 0)));
+    }
+    if (!r.status().state().equals(SandboxRecord.State.NOTREADY)) {
       events.publish(r.id(), r.id(), LifecycleEvents.Kind.STOPPED);
       LOG.info("event=sandbox_stopped sandbox=" + r.id());
     }

@@ -24,17 +24,18 @@ public final class Rollback implements AutoCloseable {
     this.subject = subject;
   }
 
-  public void onFailure(Step step) {
+  /** Thread-safe: the steps of a RunPodSandbox come from two threads (CNI ADD and the infra). */
+  public synchronized void onFailure(Step step) {
     steps.push(step);
   }
 
   /** The operation succeeded: keep everything it made. */
-  public void commit() {
+  public synchronized void commit() {
     committed = true;
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (committed) {
       return;
     }

@@ -13,11 +13,15 @@ public final class FakeNetworking implements PodNetworking {
   public final Set<String> attached = ConcurrentHashMap.newKeySet();
   public volatile boolean failAdd;
 
+  /** Runs inside ADD, before it answers. */
+  public volatile Runnable duringAdd = () -> {};
+
   @Override
   public PodNetworkResult setUp(PodNetwork pod) throws IOException {
     if (failAdd) {
       throw new IOException("fake ADD failed");
     }
+    duringAdd.run();
     attached.add(pod.sandboxId());
     return new PodNetworkResult(
         "fake", List.of("10.88.0.9", "fd00::9"), List.of(), "{\"cniVersion\":\"1.0.0\"}");

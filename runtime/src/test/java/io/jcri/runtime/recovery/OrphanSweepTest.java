@@ -78,14 +78,7 @@ class OrphanSweepTest {
         new PodFiles(kernel, node.layout, 1 << 20),
         new PodNetworks(sandboxes, cni),
         new InfraContainer(
-            sandboxes,
-            node.handlers,
-            runtime,
-            noPause,
-            new FakeMounts(),
-            node.oci,
-            node.layout,
-            true),
+            node.handlers, runtime, noPause, new FakeMounts(), node.oci, node.layout, true),
         node.events);
   }
 

@@ -86,8 +86,7 @@ class SandboxLifecycleTest {
             node.handlers,
             new PodFiles(kernel, node.layout, 1 << 20),
             new PodNetworks(sandboxes, cni),
-            new InfraContainer(
-                sandboxes, node.handlers, runtime, pause, mounts, node.oci, node.layout, true),
+            new InfraContainer(node.handlers, runtime, pause, mounts, node.oci, node.layout, true),
             node.events);
   }
 
@@ -160,6 +159,37 @@ class SandboxLifecycleTest {
     assertFalse(
         runtime.containers.containsKey(id), "the infra container is deleted when the pod stops");
     assertTrue(mounts.mounted.isEmpty());
+    assertEquals("", sandboxes.require(id).record().status().infraContainerId());
+    int calls = runtime.calls.size();
+    pods.stop(id);
+    pods.remove(id);
+    assertEquals(calls, runtime.calls.size(), "a deleted infra costs no runtime call again");
+  }
+
+  @Test
+  void theInfraStartsWhileCniAddRuns() {
+    // ADD waits until the infra container exists: done one after the other, ADD would time out
+    cni.duringAdd =
+        () -> {
+          long deadline = System.nanoTime() + 5_000_000_000L;
+          while (!runtime.containers.containsKey(runtime.calls.isEmpty() ? "" : lastId())) {
+            if (System.nanoTime() > deadline) {
+              throw new AssertionError("the infra did not start while ADD ran");
+            }
+            Thread.onSpinWait();
+          }
+        };
+    String id = pods.run(pod("both", NamespaceMode.POD), "runc");
+    SandboxRecord r = sandboxes.require(id).record();
+    assertTrue(r.ready());
+    assertTrue(r.status().networkAttached());
+    assertEquals(id, r.status().infraContainerId(), "recorded once both were done");
+    assertTrue(r.status().infraPid() > 0);
+  }
+
+  private String lastId() {
+    String last = runtime.calls.getLast();
+    return last.substring(last.indexOf(' ') + 1);
   }
 
   @Test
