@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -124,38 +125,48 @@ public final class SandboxOrchestrator {
       }
       return;
     }
-    int pid;
-    if (ownNetwork) {
-      NamedStep.Breakdown steps = NamedStep.current();
-      CompletableFuture<Integer> started = new CompletableFuture<>();
-      Thread.ofVirtual()
-          .name("infra-start")
-          .start(
-              () ->
-                  steps.join(
-                      () -> {
-                        try {
-                          started.complete(infra.start(sandbox, rollback));
-                        } catch (Throwable e) {
-                          started.completeExceptionally(e);
-                        }
-                      }));
-      try {
-        networks.attach(sandbox, rollback);
-      } catch (RuntimeException failed) {
-        started.handle((p, e) -> p).join(); // its undo steps are in rollback before it runs
-        throw failed;
-      }
-      try {
-        pid = started.join();
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : e;
-      }
-    } else {
-      pid = infra.start(sandbox, rollback);
-    }
+    int pid =
+        ownNetwork
+            ? together(
+                () -> infra.start(sandbox, rollback), () -> networks.attach(sandbox, rollback))
+            : infra.start(sandbox, rollback);
     NamedStep.RUN_POD_SANDBOX_RECORD_INFRA.run(
         () -> sandboxes.save(sandbox, sandbox.record().withInfra(sandbox.id(), pid)));
+  }
+
+  /**
+   * Runs beside on a virtual thread (its steps in this RPC's breakdown) while here runs on this
+   * thread; returns beside's result once both are done, here's failure first.
+   */
+  private static <T> T together(Supplier<T> beside, Runnable here) {
+    NamedStep.Breakdown steps = NamedStep.current();
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Runnable work =
+        () -> {
+          try {
+            result.complete(beside.get());
+          } catch (Throwable e) {
+            result.completeExceptionally(e);
+          }
+        };
+    Thread.ofVirtual().name("pod-step").start(steps == null ? work : () -> steps.join(work));
+    try {
+      here.run();
+    } catch (RuntimeException | Error failed) {
+      result.handle((v, e) -> v).join();
+      throw failed;
+    }
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   private Sandbox register(
@@ -208,8 +219,14 @@ public final class SandboxOrchestrator {
   private void stopLocked(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
     containers.stopAll(r.id(), STOP_GRACE);
-    boolean infraDeleted = infra.stop(r);
-    networks.detach(sandbox);
+    // the infra's kill and CNI DEL need nothing of each other either
+    boolean infraDeleted;
+    if (r.status().infraContainerId().isEmpty()) {
+      networks.detach(sandbox);
+      infraDeleted = false;
+    } else {
+      infraDeleted = together(() -> infra.stop(r), () -> networks.detach(sandbox));
+    }
     files.unmountShm(r);
     if (infraDeleted || !r.status().state().equals(SandboxRecord.State.NOTREADY)) {
       // the infra is gone for good: a later stop (or the one inside RemovePodSandbox) skips it

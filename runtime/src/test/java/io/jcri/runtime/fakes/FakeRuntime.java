@@ -45,6 +45,9 @@ public final class FakeRuntime implements ContainerRuntime {
 
   private volatile BiConsumer<String, Exit> onExit;
 
+  /** Runs inside kill, before it signals. */
+  public volatile Runnable duringKill = () -> {};
+
   private void call(String op, String id) throws MonitorException {
     calls.add(op + " " + id);
     if (failing.contains(op)) {
@@ -86,6 +89,7 @@ public final class FakeRuntime implements ContainerRuntime {
   @Override
   public boolean kill(OciRuntime rt, String id, int signal, boolean all) throws MonitorException {
     call("kill", id);
+    duringKill.run();
     RuncState.Status status = containers.get(id);
     if (status == RuncState.Status.RUNNING) {
       exit(id, 128 + signal);

@@ -187,6 +187,27 @@ class SandboxLifecycleTest {
     assertTrue(r.status().infraPid() > 0);
   }
 
+  @Test
+  void theInfraIsKilledWhileCniDelRuns() {
+    String id = pods.run(pod("both", NamespaceMode.POD), "runc");
+    // the kill waits until DEL has run: done one after the other (kill first), it would time out
+    runtime.duringKill =
+        () -> {
+          long deadline = System.nanoTime() + 5_000_000_000L;
+          while (cni.attached.contains(id)) {
+            if (System.nanoTime() > deadline) {
+              throw new AssertionError("DEL did not run while the infra was being killed");
+            }
+            Thread.onSpinWait();
+          }
+        };
+    pods.stop(id);
+    SandboxRecord r = sandboxes.require(id).record();
+    assertFalse(r.ready());
+    assertFalse(r.status().networkAttached());
+    assertFalse(runtime.containers.containsKey(id), "the infra is deleted");
+  }
+
   private String lastId() {
     String last = runtime.calls.getLast();
     return last.substring(last.indexOf(' ') + 1);
