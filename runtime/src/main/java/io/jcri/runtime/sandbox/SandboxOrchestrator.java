@@ -218,22 +218,23 @@ public final class SandboxOrchestrator {
 
   private void stopLocked(Sandbox sandbox) {
     SandboxRecord r = sandbox.record();
+    boolean wasReady = !r.status().state().equals(SandboxRecord.State.NOTREADY);
     containers.stopAll(r.id(), STOP_GRACE);
     // the infra's kill and CNI DEL need nothing of each other either
-    boolean infraDeleted;
+    boolean infraDeleted = false;
     if (r.status().infraContainerId().isEmpty()) {
       networks.detach(sandbox);
-      infraDeleted = false;
     } else {
       infraDeleted = together(() -> infra.stop(r), () -> networks.detach(sandbox));
     }
     files.unmountShm(r);
-    if (infraDeleted || !r.status().state().equals(SandboxRecord.State.NOTREADY)) {
-      // the infra is gone for good: a later stop (or the one inside RemovePodSandbox) skips it
+    if (wasReady || infraDeleted) {
+      // a deleted infra leaves the record: a later stop (or the one inside RemovePodSandbox) skips
+      // it
       NamedStep.STOP_POD_SANDBOX_RECORD_NOTREADY.run(
           () -> sandboxes.save(sandbox, sandbox.record().withReady(false).withInfra("", 0)));
     }
-    if (!r.status().state().equals(SandboxRecord.State.NOTREADY)) {
+    if (wasReady) {
       events.publish(r.id(), r.id(), LifecycleEvents.Kind.STOPPED);
       LOG.info("event=sandbox_stopped sandbox=" + r.id());
     }

@@ -41,7 +41,7 @@ public final class GrpcEndpoint implements AutoCloseable {
    * RPCs that read only in-memory state (volatile records, no lock a lifecycle RPC holds, no
    * process, no network): answered on the event loop, without the hand-off to a virtual thread and
    * back. On a node whose CPUs are busy each hand-off waits for a CPU; these are the calls kubelet
-   * makes most (docs/performance.md, "Status RPCs on the event loop").
+   * makes most (docs/performance.md, "Session 6").
    */
   static final Set<String> INLINE =
       Set.of(

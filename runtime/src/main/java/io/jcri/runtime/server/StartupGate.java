@@ -100,6 +100,9 @@ public final class StartupGate {
   /** The real services, or null when the calling RPC is cancelled first. */
   private Map<String, ServerMethodDefinition<?, ?>> awaitOpened()
       throws ExecutionException, InterruptedException {
+    if (opened.isDone()) { // every RPC after start-up: nothing to wait for, no listener to add
+      return opened.get();
+    }
     Context context = Context.current();
     CompletableFuture<Object> cancelled = new CompletableFuture<>();
     Context.CancellationListener listener = c -> cancelled.complete(null);

@@ -39,24 +39,24 @@ class GrpcEndpointTest {
 
     @Override
     public void version(VersionRequest request, StreamObserver<VersionResponse> out) {
-      threads.put("Version", Thread.currentThread());
-      out.onNext(VersionResponse.getDefaultInstance());
-      out.onCompleted();
+      answer("Version", out, VersionResponse.getDefaultInstance());
     }
 
     @Override
     public void containerStatus(
         ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> out) {
-      threads.put("ContainerStatus", Thread.currentThread());
-      out.onNext(ContainerStatusResponse.getDefaultInstance());
-      out.onCompleted();
+      answer("ContainerStatus", out, ContainerStatusResponse.getDefaultInstance());
     }
 
     @Override
     public void stopContainer(
         StopContainerRequest request, StreamObserver<StopContainerResponse> out) {
-      threads.put("StopContainer", Thread.currentThread());
-      out.onNext(StopContainerResponse.getDefaultInstance());
+      answer("StopContainer", out, StopContainerResponse.getDefaultInstance());
+    }
+
+    private <T> void answer(String rpc, StreamObserver<T> out, T response) {
+      threads.put(rpc, Thread.currentThread());
+      out.onNext(response);
       out.onCompleted();
     }
   }
